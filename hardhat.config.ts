@@ -1,0 +1,35 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+/** The compiler comes from the npm `solc` package (WASM), never from a download. */
+const SOLC_VERSION = "0.8.30";
+const solcPath = require.resolve("solc/soljson.js");
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  solidity: {
+    version: SOLC_VERSION,
+    path: solcPath,
+    settings: {
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 1_000 },
+    },
+    npmFilesToBuild: [],
+  },
+  paths: {
+    tests: { mocha: "test", solidity: "test/solidity" },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256, seed: "0x45564552" },
+      invariant: { runs: 256, depth: 50, failOnRevert: true },
+    },
+  },
+  networks: {
+    localhost: { type: "http", url: "http://127.0.0.1:8545" },
+  },
+});
