@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IController, MarketContracts, MarketParams} from "../interfaces/IController.sol";
+import {IPowerToken} from "../interfaces/IPowerToken.sol";
+import {IVaultNFT} from "../interfaces/IVaultNFT.sol";
+import {FundingMath, MarkClamp} from "../libraries/FundingMath.sol";
+import {PowerPerpMath} from "../libraries/PowerPerpMath.sol";
+import {UniswapTwap} from "../libraries/UniswapTwap.sol";
+import {VaultMath} from "../libraries/VaultMath.sol";
+
+/// @title Controller
+/// @notice The vault engine of an Evergamma power perpetual: holds all ETH collateral and vault state, mints and
+///         burns the power token, and applies funding through the normalization factor.
+/// @dev Every state-changing entry point first applies funding (at most once per block). The ETH/USD TWAP of the
+///      block is cached next to the normalization factor, so only the first Controller transaction of a block
+///      reads the pools. Vault owners are mirrored from the vault NFT (which reports every transfer), so access
+///      checks read one storage slot instead of calling the NFT.
+contract Controller is IController, ReentrancyGuardTransient {
+    /* CONSTANTS */
+
+    uint256 private constant WAD = 1e18;
+    uint256 private constant MAX_POWER = 4;
+    uint256 private constant MARK_RATIO_CAP_MAX_WAD = 10e18;
+    uint32 private constant MAX_TWAP_PERIOD_SECONDS = 7 days;
+
+    /* IMMUTABLES */
+
+    IPowerToken private immutable POWER_TOKEN;
+    IVaultNFT private immutable VAULT_NFT;
+    address private immutable WETH;
+    address private immutable QUOTE_TOKEN;
+    address private immutable ETH_QUOTE_POOL;
+    address private immutable POWER_POOL;
+    /// @dev 10^(18 + wethDecimals - quoteDecimals): the WETH amount whose quote-token price is S in WAD.
+    uint256 private immutable ETH_PRICE_BASE_AMOUNT;
+
+    uint256 private immutable POWER;
+    uint256 private immutable INDEX_SCALE;
+    uint256 private immutable MIN_COLLATERAL_RATIO_WAD;
+    uint256 private immutable MIN_COLLATERAL_WEI;
+    uint32 private immutable TWAP_PERIOD_SECONDS;
+    uint256 private immutable FUNDING_PERIOD_SECONDS;
+    uint256 private immutable MARK_RATIO_FLOOR_WAD;
+    uint256 private immutable MARK_RATIO_CAP_WAD;
+    int256 private immutable LOG_MARK_RATIO_FLOOR_WAD;
+    int256 private immutable LOG_MARK_RATIO_CAP_WAD;
+
+    /* STORAGE */
+
+    /// @dev One slot: the normalization factor, the time of its last update and the ETH/USD TWAP of that block.
+    struct FundingState {
+        uint128 normalizationFactor;
+        uint32 lastUpdate;
+        uint96 ethPriceWad;
+    }
+
+    /// @dev Slot 0: owner + collateral (read by every vault action); slot 1: debt.
+    struct Vault {
+        address owner;
+        uint96 collateral;
+        uint128 debt;
+    }
+
+    FundingState private fundingState;
+    /// @inheritdoc IController
+    uint256 public vaultCount;
+    mapping(uint256 vaultId => Vault) private vaults;
+    mapping(uint256 vaultId => address) private operators;
+
+    /// @param contracts The tokens and pools of the market (the tokens must name this contract as controller).
+    /// @param params The market parameters (see `MarketParams`).
+    constructor(MarketContracts memory contracts, MarketParams memory params) {
+        _validateParams(params);
+        _validateContracts(contracts);
+        POWER_TOKEN = IPowerToken(contracts.powerToken);
+        VAULT_NFT = IVaultNFT(contracts.vaultNFT);
+        WETH = contracts.weth;
+        QUOTE_TOKEN = contracts.quoteToken;
+        ETH_QUOTE_POOL = contracts.ethQuotePool;
+        POWER_POOL = contracts.powerPool;
+        ETH_PRICE_BASE_AMOUNT =
+            10 ** (18 + IERC20Metadata(contracts.weth).decimals() - IERC20Metadata(contracts.quoteToken).decimals());
+
+        POWER = params.power;
+        INDEX_SCALE = params.indexScale;
+        MIN_COLLATERAL_RATIO_WAD = params.minCollateralRatioWad;
+        MIN_COLLATERAL_WEI = params.minCollateralWei;
+        TWAP_PERIOD_SECONDS = params.twapPeriodSeconds;
+        FUNDING_PERIOD_SECONDS = params.fundingPeriodSeconds;
+        MARK_RATIO_FLOOR_WAD = params.markRatioFloorWad;
+        MARK_RATIO_CAP_WAD = params.markRatioCapWad;
+        MarkClamp memory clamp = FundingMath.markClamp(params.markRatioFloorWad, params.markRatioCapWad);
+        LOG_MARK_RATIO_FLOOR_WAD = clamp.logFloorWad;
+        LOG_MARK_RATIO_CAP_WAD = clamp.logCapWad;
+
+        fundingState = FundingState({normalizationFactor: uint128(WAD), lastUpdate: uint32(block.timestamp), ethPriceWad: 0});
+    }
+
+    /// @notice Rejects plain ETH transfers: collateral enters only through `deposit` and `mint`.
+    receive() external payable {
+        revert DirectEthTransfer();
+    }
+
+    /* VAULT ACTIONS */
+
+    /// @inheritdoc IController
+    function openVault() external nonReentrant returns (uint256 vaultId) {
+        _applyFunding();
+        vaultId = _createVault(msg.sender);
+        VAULT_NFT.mint(msg.sender, vaultId);
+    }
+
+    /// @inheritdoc IController
+    function deposit(uint256 vaultId) external payable nonReentrant {
+        if (msg.value == 0) revert ZeroAmount();
+        _applyFunding();
+        Vault storage vault = _existingVault(vaultId);
+        vault.collateral = _toUint96(vault.collateral + msg.value);
+        emit Deposited(vaultId, msg.sender, msg.value);
+    }
+
+    /// @inheritdoc IController
+    function withdraw(uint256 vaultId, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        _burnAndWithdraw(vaultId, 0, amount);
+    }
+
+    /// @inheritdoc IController
+    function mint(uint256 vaultId, uint256 amount) external payable nonReentrant returns (uint256) {
+        if (amount == 0) revert ZeroAmount();
+        (uint256 normalizationFactor_, uint256 ethPriceWad) = _applyFunding();
+        bool isNewVault = vaultId == 0;
+        if (isNewVault) vaultId = _createVault(msg.sender);
+        Vault storage vault = isNewVault ? vaults[vaultId] : _modifiableVault(vaultId);
+
+        uint256 collateral = vault.collateral;
+        if (msg.value != 0) {
+            collateral += msg.value;
+            emit Deposited(vaultId, msg.sender, msg.value);
+        }
+        uint256 debt = vault.debt + amount;
+        _requireHealthy(vaultId, collateral, debt, normalizationFactor_, ethPriceWad);
+        vault.collateral = _toUint96(collateral);
+        vault.debt = _toUint128(debt);
+
+        emit Minted(vaultId, msg.sender, amount);
+        POWER_TOKEN.mint(msg.sender, amount);
+        // The NFT goes out last: its `onERC721Received` hook sees the finished vault (checks-effects-interactions).
+        if (isNewVault) VAULT_NFT.mint(msg.sender, vaultId);
+        return vaultId;
+    }
+
+    /// @inheritdoc IController
+    function burn(uint256 vaultId, uint256 amount, uint256 withdrawAmount) external nonReentrant {
+        if (amount == 0 && withdrawAmount == 0) revert ZeroAmount();
+        _burnAndWithdraw(vaultId, amount, withdrawAmount);
+    }
+
+    /// @inheritdoc IController
+    function applyFunding() external nonReentrant returns (uint256 normalizationFactor_) {
+        (normalizationFactor_, ) = _applyFunding();
+    }
+
+    /// @inheritdoc IController
+    function setOperator(uint256 vaultId, address operator) external nonReentrant {
+        _applyFunding();
+        Vault storage vault = _existingVault(vaultId);
+        if (msg.sender != vault.owner) revert NotVaultOwner(vaultId, msg.sender);
+        operators[vaultId] = operator;
+        emit OperatorSet(vaultId, operator);
+    }
+
+    /// @inheritdoc IController
+    function onVaultTransfer(uint256 vaultId, address newOwner) external {
+        if (msg.sender != address(VAULT_NFT)) revert NotVaultNFT(msg.sender);
+        vaults[vaultId].owner = newOwner;
+        emit VaultTransferred(vaultId, newOwner);
+        if (operators[vaultId] != address(0)) {
+            delete operators[vaultId];
+            emit OperatorSet(vaultId, address(0));
+        }
+    }
+
+    /* VIEWS */
+
+    /// @inheritdoc IController
+    function getVault(uint256 vaultId)
+        external
+        view
+        returns (address owner, address operator, uint256 collateral, uint256 debt)
+    {
+        Vault storage vault = vaults[vaultId];
+        return (vault.owner, operators[vaultId], vault.collateral, vault.debt);
+    }
+
+    /// @inheritdoc IController
+    function normalizationFactor() external view returns (uint256) {
+        return fundingState.normalizationFactor;
+    }
+
+    /// @inheritdoc IController
+    function lastFundingUpdate() external view returns (uint256) {
+        return fundingState.lastUpdate;
+    }
+
+    /// @inheritdoc IController
+    function expectedNormalizationFactor() public view returns (uint256 normalizationFactor_) {
+        (normalizationFactor_, ) = _previewFunding();
+    }
+
+    /// @inheritdoc IController
+    function ethPrice() external view returns (uint256 ethPriceWad) {
+        (ethPriceWad, ) = _readPrices();
+    }
+
+    /// @inheritdoc IController
+    function powerTokenPrice() external view returns (uint256 powerPriceWad) {
+        (, powerPriceWad) = _readPrices();
+    }
+
+    /// @inheritdoc IController
+    function index() external view returns (uint256) {
+        (uint256 ethPriceWad, ) = _readPrices();
+        return PowerPerpMath.indexWad(ethPriceWad, POWER, INDEX_SCALE);
+    }
+
+    /// @inheritdoc IController
+    function mark() external view returns (uint256) {
+        (uint256 normalizationFactor_, ) = _previewFunding();
+        (uint256 ethPriceWad, uint256 powerPriceWad) = _readPrices();
+        return PowerPerpMath.markWad(powerPriceWad, ethPriceWad, normalizationFactor_);
+    }
+
+    /// @inheritdoc IController
+    function fundingRatePerDay() external view returns (int256) {
+        return FundingMath.ratePerDayWad(_currentMarkIndexRatio(), _markClamp(), FUNDING_PERIOD_SECONDS);
+    }
+
+    /// @inheritdoc IController
+    function impliedVolatility() external view returns (uint256) {
+        return FundingMath.impliedVolatilityWad(_currentMarkIndexRatio(), POWER, FUNDING_PERIOD_SECONDS);
+    }
+
+    /// @inheritdoc IController
+    function debtValuePerToken() public view returns (uint256) {
+        (uint256 normalizationFactor_, uint256 ethPriceWad) = _previewFunding();
+        return PowerPerpMath.debtValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
+    }
+
+    /// @inheritdoc IController
+    function collateralRatio(uint256 vaultId) public view returns (uint256) {
+        Vault storage vault = vaults[vaultId];
+        if (vault.debt == 0) return type(uint256).max;
+        return VaultMath.collateralRatioWad(vault.collateral, VaultMath.debtValue(vault.debt, debtValuePerToken()));
+    }
+
+    /// @inheritdoc IController
+    function isVaultSafe(uint256 vaultId) external view returns (bool) {
+        Vault storage vault = vaults[vaultId];
+        if (vault.debt == 0) return true;
+        if (vault.collateral < MIN_COLLATERAL_WEI) return false;
+        uint256 debtValueWei = VaultMath.debtValue(vault.debt, debtValuePerToken());
+        return VaultMath.meetsRatio(vault.collateral, debtValueWei, MIN_COLLATERAL_RATIO_WAD);
+    }
+
+    /// @inheritdoc IController
+    function maxMintable(uint256 vaultId) external view returns (uint256) {
+        Vault storage vault = vaults[vaultId];
+        if (vault.collateral < MIN_COLLATERAL_WEI) return 0;
+        uint256 maxDebt = VaultMath.maxDebt(vault.collateral, debtValuePerToken(), MIN_COLLATERAL_RATIO_WAD);
+        return maxDebt > vault.debt ? maxDebt - vault.debt : 0;
+    }
+
+    /// @inheritdoc IController
+    function liquidationPrice(uint256 vaultId) external view returns (uint256) {
+        Vault storage vault = vaults[vaultId];
+        return
+            VaultMath.liquidationPriceWad(
+                vault.collateral,
+                vault.debt,
+                expectedNormalizationFactor(),
+                MIN_COLLATERAL_RATIO_WAD,
+                POWER,
+                INDEX_SCALE
+            );
+    }
+
+    /// @inheritdoc IController
+    function marketParams() external view returns (MarketParams memory) {
+        return
+            MarketParams({
+                power: uint8(POWER),
+                indexScale: INDEX_SCALE,
+                minCollateralRatioWad: MIN_COLLATERAL_RATIO_WAD,
+                minCollateralWei: MIN_COLLATERAL_WEI,
+                twapPeriodSeconds: TWAP_PERIOD_SECONDS,
+                fundingPeriodSeconds: uint32(FUNDING_PERIOD_SECONDS),
+                markRatioFloorWad: MARK_RATIO_FLOOR_WAD,
+                markRatioCapWad: MARK_RATIO_CAP_WAD
+            });
+    }
+
+    /// @inheritdoc IController
+    function marketContracts() external view returns (MarketContracts memory) {
+        return
+            MarketContracts({
+                powerToken: address(POWER_TOKEN),
+                vaultNFT: address(VAULT_NFT),
+                weth: WETH,
+                quoteToken: QUOTE_TOKEN,
+                ethQuotePool: ETH_QUOTE_POOL,
+                powerPool: POWER_POOL
+            });
+    }
+
+    /* INTERNAL: VAULTS */
+
+    function _createVault(address owner) private returns (uint256 vaultId) {
+        vaultId = ++vaultCount;
+        vaults[vaultId].owner = owner;
+        emit VaultOpened(vaultId, owner);
+    }
+
+    function _existingVault(uint256 vaultId) private view returns (Vault storage vault) {
+        vault = vaults[vaultId];
+        if (vault.owner == address(0)) revert VaultNotFound(vaultId);
+    }
+
+    function _modifiableVault(uint256 vaultId) private view returns (Vault storage vault) {
+        vault = _existingVault(vaultId);
+        if (msg.sender != vault.owner && msg.sender != operators[vaultId]) {
+            revert NotVaultOwnerOrOperator(vaultId, msg.sender);
+        }
+    }
+
+    /// @dev Burns `amount` of the caller's tokens against the vault's debt, then sends `withdrawAmount` ETH to the
+    ///      caller. State is written before the token burn and the ETH transfer (checks-effects-interactions).
+    function _burnAndWithdraw(uint256 vaultId, uint256 amount, uint256 withdrawAmount) private {
+        (uint256 normalizationFactor_, uint256 ethPriceWad) = _applyFunding();
+        Vault storage vault = _modifiableVault(vaultId);
+        uint256 debt = vault.debt;
+        uint256 collateral = vault.collateral;
+        if (amount > debt) revert BurnExceedsDebt(vaultId, amount, debt);
+        if (withdrawAmount > collateral) revert InsufficientCollateral(vaultId, withdrawAmount, collateral);
+        unchecked {
+            debt -= amount;
+            collateral -= withdrawAmount;
+        }
+        _requireHealthy(vaultId, collateral, debt, normalizationFactor_, ethPriceWad);
+        if (amount != 0) {
+            vault.debt = uint128(debt);
+            emit Burned(vaultId, msg.sender, amount);
+            POWER_TOKEN.burn(msg.sender, amount);
+        }
+        if (withdrawAmount != 0) {
+            vault.collateral = uint96(collateral);
+            emit Withdrawn(vaultId, msg.sender, withdrawAmount);
+            _sendEth(msg.sender, withdrawAmount);
+        }
+    }
+
+    /// @dev Reverts unless a vault with debt holds at least the dust floor and the minimum collateral ratio.
+    function _requireHealthy(
+        uint256 vaultId,
+        uint256 collateral,
+        uint256 debt,
+        uint256 normalizationFactor_,
+        uint256 ethPriceWad
+    ) private view {
+        if (debt == 0) return;
+        if (collateral < MIN_COLLATERAL_WEI) revert VaultBelowMinCollateral(vaultId, collateral, MIN_COLLATERAL_WEI);
+        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
+        uint256 debtValueWei = VaultMath.debtValue(debt, perToken);
+        if (!VaultMath.meetsRatio(collateral, debtValueWei, MIN_COLLATERAL_RATIO_WAD)) {
+            revert VaultUnsafe(vaultId, VaultMath.collateralRatioWad(collateral, debtValueWei));
+        }
+    }
+
+    function _sendEth(address to, uint256 amount) private {
+        (bool success, ) = to.call{value: amount}("");
+        if (!success) revert EthTransferFailed(to, amount);
+    }
+
+    /* INTERNAL: FUNDING AND PRICES */
+
+    /// @dev Applies funding once per block and returns the normalization factor and the block's ETH/USD TWAP.
+    function _applyFunding() private returns (uint256 normalizationFactor_, uint256 ethPriceWad) {
+        FundingState memory state = fundingState;
+        if (state.lastUpdate == uint32(block.timestamp) && state.ethPriceWad != 0) {
+            return (state.normalizationFactor, state.ethPriceWad);
+        }
+        uint256 powerPriceWad;
+        (ethPriceWad, powerPriceWad) = _readPrices();
+        normalizationFactor_ = _nextNormalizationFactor(state, ethPriceWad, powerPriceWad);
+        fundingState = FundingState({
+            normalizationFactor: uint128(normalizationFactor_),
+            lastUpdate: uint32(block.timestamp),
+            ethPriceWad: _toUint96(ethPriceWad)
+        });
+        if (state.lastUpdate != uint32(block.timestamp)) {
+            emit NormalizationFactorUpdated(state.normalizationFactor, normalizationFactor_, state.lastUpdate, block.timestamp);
+        }
+    }
+
+    /// @dev The funding update `_applyFunding` would make now, without writing it.
+    function _previewFunding() private view returns (uint256 normalizationFactor_, uint256 ethPriceWad) {
+        FundingState memory state = fundingState;
+        uint256 powerPriceWad;
+        (ethPriceWad, powerPriceWad) = _readPrices();
+        normalizationFactor_ = _nextNormalizationFactor(state, ethPriceWad, powerPriceWad);
+    }
+
+    function _nextNormalizationFactor(FundingState memory state, uint256 ethPriceWad, uint256 powerPriceWad)
+        private
+        view
+        returns (uint256)
+    {
+        uint256 ratio = PowerPerpMath.markIndexRatioWad(
+            powerPriceWad,
+            ethPriceWad,
+            state.normalizationFactor,
+            POWER,
+            INDEX_SCALE
+        );
+        uint256 elapsed;
+        unchecked {
+            elapsed = uint32(block.timestamp) - state.lastUpdate; // uint32 timestamps wrap in 2106, as Uniswap's do
+        }
+        return
+            FundingMath.nextNormalizationFactor(
+                state.normalizationFactor,
+                ratio,
+                _markClamp(),
+                elapsed,
+                FUNDING_PERIOD_SECONDS
+            );
+    }
+
+    function _markClamp() private view returns (MarkClamp memory) {
+        return MarkClamp(MARK_RATIO_FLOOR_WAD, MARK_RATIO_CAP_WAD, LOG_MARK_RATIO_FLOOR_WAD, LOG_MARK_RATIO_CAP_WAD);
+    }
+
+    /// @dev mark / index with the stored normalization factor (the one funding applies to).
+    function _currentMarkIndexRatio() private view returns (uint256) {
+        (uint256 ethPriceWad, uint256 powerPriceWad) = _readPrices();
+        return
+            PowerPerpMath.markIndexRatioWad(
+                powerPriceWad,
+                ethPriceWad,
+                fundingState.normalizationFactor,
+                POWER,
+                INDEX_SCALE
+            );
+    }
+
+    /// @dev The ETH/USD and power/ETH TWAPs over one common window: the TWAP period, capped to the shorter pool
+    ///      history. Reverts with `OracleHistoryUnavailable` when a pool has no history before this block.
+    function _readPrices() private view returns (uint256 ethPriceWad, uint256 powerPriceWad) {
+        uint32 window = TWAP_PERIOD_SECONDS;
+        (bool ethOk, int24 ethTick) = UniswapTwap.tryMeanTick(ETH_QUOTE_POOL, window);
+        (bool powerOk, int24 powerTick) = ethOk ? UniswapTwap.tryMeanTick(POWER_POOL, window) : (false, int24(0));
+        if (!powerOk) {
+            window = _cappedWindow(window);
+            ethTick = UniswapTwap.meanTick(ETH_QUOTE_POOL, window);
+            powerTick = UniswapTwap.meanTick(POWER_POOL, window);
+        }
+        ethPriceWad = UniswapTwap.quoteAtTick(ethTick, ETH_PRICE_BASE_AMOUNT, WETH, QUOTE_TOKEN);
+        powerPriceWad = UniswapTwap.quoteAtTick(powerTick, WAD, address(POWER_TOKEN), WETH);
+    }
+
+    function _cappedWindow(uint32 window) private view returns (uint32) {
+        uint32 ethHistory = UniswapTwap.historySeconds(ETH_QUOTE_POOL);
+        uint32 powerHistory = UniswapTwap.historySeconds(POWER_POOL);
+        if (ethHistory < window) window = ethHistory;
+        if (powerHistory < window) window = powerHistory;
+        if (window == 0) {
+            revert UniswapTwap.OracleHistoryUnavailable(ethHistory == 0 ? ETH_QUOTE_POOL : POWER_POOL);
+        }
+        return window;
+    }
+
+    /* INTERNAL: VALIDATION AND CASTS */
+
+    function _validateParams(MarketParams memory params) private pure {
+        if (params.power == 0 || params.power > MAX_POWER) revert InvalidMarketParameter("power");
+        if (params.indexScale == 0) revert InvalidMarketParameter("indexScale");
+        if (params.minCollateralRatioWad <= WAD) revert InvalidMarketParameter("minCollateralRatioWad");
+        if (params.twapPeriodSeconds == 0 || params.twapPeriodSeconds > MAX_TWAP_PERIOD_SECONDS) {
+            revert InvalidMarketParameter("twapPeriodSeconds");
+        }
+        if (params.fundingPeriodSeconds == 0) revert InvalidMarketParameter("fundingPeriodSeconds");
+        if (params.markRatioFloorWad == 0 || params.markRatioFloorWad > WAD) {
+            revert InvalidMarketParameter("markRatioFloorWad");
+        }
+        if (params.markRatioCapWad < WAD || params.markRatioCapWad > MARK_RATIO_CAP_MAX_WAD) {
+            revert InvalidMarketParameter("markRatioCapWad");
+        }
+    }
+
+    function _validateContracts(MarketContracts memory contracts) private view {
+        if (IPowerToken(contracts.powerToken).controller() != address(this)) revert InvalidMarketAddress("powerToken");
+        if (IVaultNFT(contracts.vaultNFT).controller() != address(this)) revert InvalidMarketAddress("vaultNFT");
+        if (!_poolHolds(contracts.ethQuotePool, contracts.weth, contracts.quoteToken)) {
+            revert InvalidMarketAddress("ethQuotePool");
+        }
+        if (!_poolHolds(contracts.powerPool, contracts.powerToken, contracts.weth)) {
+            revert InvalidMarketAddress("powerPool");
+        }
+        // A pool that can keep only one observation would turn every TWAP into the last spot price.
+        _requireObservationCapacity(contracts.ethQuotePool);
+        _requireObservationCapacity(contracts.powerPool);
+    }
+
+    function _poolHolds(address pool, address tokenA, address tokenB) private view returns (bool) {
+        (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
+        return IUniswapV3Pool(pool).token0() == token0 && IUniswapV3Pool(pool).token1() == token1;
+    }
+
+    function _requireObservationCapacity(address pool) private view {
+        (, , , , uint16 cardinalityNext, , ) = IUniswapV3Pool(pool).slot0();
+        if (cardinalityNext < 2) revert UniswapTwap.OracleCardinalityTooLow(pool, cardinalityNext);
+    }
+
+    function _toUint96(uint256 value) private pure returns (uint96) {
+        if (value > type(uint96).max) revert AmountOverflow(value);
+        return uint96(value);
+    }
+
+    function _toUint128(uint256 value) private pure returns (uint128) {
+        if (value > type(uint128).max) revert AmountOverflow(value);
+        return uint128(value);
+    }
+}

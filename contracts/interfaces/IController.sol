@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IControllerErrors} from "./IControllerErrors.sol";
+import {IControllerEvents} from "./IControllerEvents.sol";
+
+/// @notice The parameters of one power-perpetual market, fixed at deployment.
+/// @param power The power n of the perpetual (an integer from 1 to 4): one token tracks ETH^n.
+/// @param indexScale The divisor of the index: index = S^n / indexScale (1e4 for n = 2).
+/// @param minCollateralRatioWad Minimum collateral / debt value after every mint, burn and withdraw (1.5e18).
+/// @param minCollateralWei The dust floor: minimum collateral of a vault that has debt, in wei.
+/// @param twapPeriodSeconds The window of the Uniswap v3 TWAPs, in seconds (capped to the pools' history).
+/// @param fundingPeriodSeconds The funding period T in seconds: NF *= (index / mark)^(dt / T).
+/// @param markRatioFloorWad The lower clamp of mark / index used for funding (0.8e18).
+/// @param markRatioCapWad The upper clamp of mark / index used for funding (1.4e18).
+struct MarketParams {
+    uint8 power;
+    uint256 indexScale;
+    uint256 minCollateralRatioWad;
+    uint256 minCollateralWei;
+    uint32 twapPeriodSeconds;
+    uint32 fundingPeriodSeconds;
+    uint256 markRatioFloorWad;
+    uint256 markRatioCapWad;
+}
+
+/// @notice The external contracts one market is wired to.
+/// @param powerToken The ERC-20 power token the Controller mints and burns.
+/// @param vaultNFT The ERC-721 whose token ids are vault ids.
+/// @param weth The wrapped-ETH token of both pools.
+/// @param quoteToken The USD stable token of the ETH pool (for example 6-decimal USDC).
+/// @param ethQuotePool The Uniswap v3 WETH/quote pool (the index price S).
+/// @param powerPool The Uniswap v3 power-token/WETH pool (the mark price).
+struct MarketContracts {
+    address powerToken;
+    address vaultNFT;
+    address weth;
+    address quoteToken;
+    address ethQuotePool;
+    address powerPool;
+}
+
+/// @title IController
+/// @notice The vault engine of a power perpetual. Vaults hold ETH collateral and owe power tokens; one power
+///         token is worth normalizationFactor * S^n / indexScale in USD at index, where S is the ETH/USD TWAP.
+///         Funding is paid in kind: the normalization factor drifts by (index / mark)^(dt / fundingPeriod), so the
+///         token never expires and needs no per-user accounting.
+/// @dev Units: ETH amounts in wei; power-token amounts in 18-decimal units; prices, ratios and the
+///      normalization factor in WAD (1e18 = 1). Rounding always favours the protocol: debt values round up,
+///      collateral released and ratios reported round down.
+/// @dev Warning: the collateral ratio used for minting is also the liquidation threshold (150% by default); a vault
+///      minted to the limit becomes unsafe on the next adverse price or funding move.
+interface IController is IControllerErrors, IControllerEvents {
+    /// @notice Opens an empty vault owned by the caller and mints its NFT (with `_safeMint`).
+    /// @return vaultId The new vault id (equal to the NFT id, starting at 1).
+    function openVault() external returns (uint256 vaultId);
+
+    /// @notice Adds the sent ETH to a vault's collateral. Anyone may deposit into any vault.
+    /// @param vaultId The vault id.
+    function deposit(uint256 vaultId) external payable;
+
+    /// @notice Sends ETH collateral from a vault to the caller (its owner or operator).
+    /// @dev Reverts with `VaultUnsafe` or `VaultBelowMinCollateral` when the vault would be left unhealthy.
+    /// @param vaultId The vault id.
+    /// @param amount The amount in wei.
+    function withdraw(uint256 vaultId, uint256 amount) external;
+
+    /// @notice Adds the sent ETH as collateral, then mints power tokens to the caller against the vault.
+    /// @param vaultId The vault id, or 0 to open a new vault for the caller.
+    /// @param amount The amount of power tokens (18 decimals).
+    /// @return vaultId The vault id used (the new id when 0 was passed).
+    function mint(uint256 vaultId, uint256 amount) external payable returns (uint256);
+
+    /// @notice Burns the caller's power tokens against a vault's debt, then withdraws ETH to the caller.
+    /// @dev The caller must be the vault's owner or operator. Burning all debt always succeeds.
+    /// @param vaultId The vault id.
+    /// @param amount The amount of power tokens to burn from the caller's balance (no approval needed).
+    /// @param withdrawAmount The amount of ETH to withdraw afterwards, in wei.
+    function burn(uint256 vaultId, uint256 amount, uint256 withdrawAmount) external;
+
+    /// @notice Applies funding up to now (at most once per block) and returns the normalization factor.
+    /// @return normalizationFactor The updated factor (WAD).
+    function applyFunding() external returns (uint256 normalizationFactor);
+
+    /// @notice Sets the vault's operator, who may withdraw, mint and burn for the owner. Owner only.
+    /// @param vaultId The vault id.
+    /// @param operator The new operator, or zero to remove it.
+    function setOperator(uint256 vaultId, address operator) external;
+
+    /// @notice Called by the vault NFT when a vault changes hands: moves the vault and clears its operator.
+    /// @param vaultId The vault id.
+    /// @param newOwner The new owner.
+    function onVaultTransfer(uint256 vaultId, address newOwner) external;
+
+    /// @notice A vault's state.
+    /// @param vaultId The vault id.
+    /// @return owner The owner (holder of the vault NFT).
+    /// @return operator The operator (zero for none).
+    /// @return collateral The ETH collateral in wei.
+    /// @return debt The debt in power-token units.
+    function getVault(uint256 vaultId)
+        external
+        view
+        returns (address owner, address operator, uint256 collateral, uint256 debt);
+
+    /// @notice The number of vaults opened so far (the highest vault id).
+    function vaultCount() external view returns (uint256);
+
+    /// @notice The stored normalization factor (WAD), as of the last funding update.
+    function normalizationFactor() external view returns (uint256);
+
+    /// @notice The timestamp of the last funding update.
+    function lastFundingUpdate() external view returns (uint256);
+
+    /// @notice The normalization factor if funding were applied now (WAD).
+    function expectedNormalizationFactor() external view returns (uint256);
+
+    /// @notice The ETH/USD TWAP S used by the market (WAD, USD per ETH).
+    function ethPrice() external view returns (uint256);
+
+    /// @notice The power-token/WETH TWAP (WAD, ETH per power token).
+    function powerTokenPrice() external view returns (uint256);
+
+    /// @notice The index: S^n / indexScale (WAD).
+    function index() external view returns (uint256);
+
+    /// @notice The mark in index units: (power-token TWAP in ETH) * S / normalizationFactor (WAD), with the
+    ///         normalization factor as if funding were applied now.
+    function mark() external view returns (uint256);
+
+    /// @notice The current funding rate per day: ln(clamped mark / index) * 1 day / fundingPeriod (WAD).
+    /// @dev Positive: longs pay shorts (the normalization factor falls by that fraction per day, continuously
+    ///      compounded); negative: shorts pay longs. Uses the stored normalization factor, like funding itself.
+    function fundingRatePerDay() external view returns (int256);
+
+    /// @notice The annualised volatility implied by mark / index: sqrt(2 ln(mark / index) / (n (n - 1) T)),
+    ///         with T the funding period in years (WAD, 1e18 = 100%). Zero when mark <= index or n = 1.
+    function impliedVolatility() external view returns (uint256);
+
+    /// @notice The value in ETH of one power token's debt: normalizationFactor * S^(n-1) / indexScale (WAD),
+    ///         rounded up, with the normalization factor as if funding were applied now.
+    function debtValuePerToken() external view returns (uint256);
+
+    /// @notice A vault's collateral ratio: collateral / debt value (WAD); type(uint256).max without debt.
+    /// @param vaultId The vault id.
+    function collateralRatio(uint256 vaultId) external view returns (uint256);
+
+    /// @notice Whether a vault meets the minimum collateral ratio and the dust floor now.
+    /// @param vaultId The vault id.
+    function isVaultSafe(uint256 vaultId) external view returns (bool);
+
+    /// @notice How many more power tokens the vault could mint now without adding collateral.
+    /// @param vaultId The vault id.
+    function maxMintable(uint256 vaultId) external view returns (uint256);
+
+    /// @notice The ETH price in USD (WAD) at which the vault becomes unsafe, with the current normalization
+    ///         factor; 0 when the vault has no debt or when its safety does not depend on the ETH price (n = 1).
+    /// @param vaultId The vault id.
+    function liquidationPrice(uint256 vaultId) external view returns (uint256);
+
+    /// @notice The market parameters fixed at deployment.
+    function marketParams() external view returns (MarketParams memory);
+
+    /// @notice The tokens and pools this market is wired to.
+    function marketContracts() external view returns (MarketContracts memory);
+}

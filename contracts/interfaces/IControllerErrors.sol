@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title IControllerErrors
+/// @notice Every custom error the Controller can revert with. Errors carry the numbers that caused them.
+interface IControllerErrors {
+    /// @notice Thrown when a market parameter passed to the constructor is outside its allowed range.
+    /// @param parameter The name of the parameter.
+    error InvalidMarketParameter(string parameter);
+
+    /// @notice Thrown when a token or pool passed to the constructor does not fit the market.
+    /// @param parameter The name of the address parameter.
+    error InvalidMarketAddress(string parameter);
+
+    /// @notice Thrown when a vault id does not name an opened vault.
+    /// @param vaultId The vault id.
+    error VaultNotFound(uint256 vaultId);
+
+    /// @notice Thrown when the caller is neither the vault's owner nor its operator.
+    /// @param vaultId The vault id.
+    /// @param caller The rejected caller.
+    error NotVaultOwnerOrOperator(uint256 vaultId, address caller);
+
+    /// @notice Thrown when the caller is not the vault's owner (for owner-only actions).
+    /// @param vaultId The vault id.
+    /// @param caller The rejected caller.
+    error NotVaultOwner(uint256 vaultId, address caller);
+
+    /// @notice Thrown when a call would do nothing (zero amounts).
+    error ZeroAmount();
+
+    /// @notice Thrown when a withdrawal asks for more ETH than the vault holds.
+    /// @param vaultId The vault id.
+    /// @param requested The requested amount in wei.
+    /// @param available The vault's collateral in wei.
+    error InsufficientCollateral(uint256 vaultId, uint256 requested, uint256 available);
+
+    /// @notice Thrown when a burn asks to repay more than the vault owes.
+    /// @param vaultId The vault id.
+    /// @param requested The requested amount in power-token units.
+    /// @param debt The vault's debt in power-token units.
+    error BurnExceedsDebt(uint256 vaultId, uint256 requested, uint256 debt);
+
+    /// @notice Thrown when an action would leave a vault below the minimum collateral ratio.
+    /// @param vaultId The vault id.
+    /// @param collateralRatioWad The vault's collateral ratio after the action (1e18 = 100%).
+    error VaultUnsafe(uint256 vaultId, uint256 collateralRatioWad);
+
+    /// @notice Thrown when an action would leave a vault with debt and less collateral than the dust floor.
+    /// @param vaultId The vault id.
+    /// @param collateral The vault's collateral after the action, in wei.
+    /// @param minCollateral The dust floor, in wei.
+    error VaultBelowMinCollateral(uint256 vaultId, uint256 collateral, uint256 minCollateral);
+
+    /// @notice Thrown when a vault's collateral or debt would exceed its storage width.
+    /// @param value The value that does not fit.
+    error AmountOverflow(uint256 value);
+
+    /// @notice Thrown when sending ETH fails.
+    /// @param to The recipient.
+    /// @param amount The amount in wei.
+    error EthTransferFailed(address to, uint256 amount);
+
+    /// @notice Thrown when a function reserved for the vault NFT contract is called by anyone else.
+    /// @param caller The rejected caller.
+    error NotVaultNFT(address caller);
+
+    /// @notice Thrown when ETH is sent to the Controller outside of a payable entry point.
+    error DirectEthTransfer();
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+
+/// @notice The clamp of mark / index used for funding, with the logarithms of its bounds precomputed.
+/// @param floorWad The lowest mark / index funding uses (0.8e18).
+/// @param capWad The highest mark / index funding uses (1.4e18).
+/// @param logFloorWad ln(floorWad) in WAD (negative or zero).
+/// @param logCapWad ln(capWad) in WAD (positive or zero).
+struct MarkClamp {
+    uint256 floorWad;
+    uint256 capWad;
+    int256 logFloorWad;
+    int256 logCapWad;
+}
+
+/// @title FundingMath
+/// @notice Funding paid in kind through the normalization factor NF. The instantaneous rule is
+///             d ln(NF) / dt = -ln(clamp(mark / index)) / T,
+///         i.e. over a short dt, NF_new = NF * (index / clamp(mark))^(dt / T). Funding is charged on the
+///         premium z = ln(mark / index), and with the pool prices fixed z itself moves as NF moves, because
+///         mark = q * S / NF: dz/dtau = clamp(z) with tau = t / T. Between two updates the oracle prices are
+///         constant, so this library applies the exact solution of that equation instead of one Euler step:
+///             inside the clamp   z(tau) = z0 * e^tau                    (until |z| reaches the bound)
+///             at the clamp       z(tau) = z_c + bound * (tau - tau_c)   (constant, clamped rate)
+///         and NF_new = NF * exp(-(z(tau) - z0)). The result is path-independent: one update over dt and k
+///         updates over dt / k agree up to rounding, and each update moves ln(NF) by at most |ln(bound)| * tau.
+///         When the mark sits at a clamp it equals Squeeth's NF * (index / clamped mark)^(dt / T) exactly.
+/// @dev Never reverts for any elapsed time: the result is clamped into [1, NORMALIZATION_FACTOR_MAX]. Squeeth's
+///      original linearised form reverted after about 4 days without updates (TOB-OPYN-PP-005).
+library FundingMath {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant SECONDS_PER_DAY = 86_400;
+    uint256 internal constant SECONDS_PER_YEAR = 365 days;
+
+    /// @notice The largest normalization factor storable (it lives in a uint128).
+    uint256 internal constant NORMALIZATION_FACTOR_MAX = type(uint128).max;
+    /// @notice The smallest normalization factor: funding shrinks it towards, never to, zero.
+    uint256 internal constant NORMALIZATION_FACTOR_MIN = 1;
+    /// @dev Beyond this exponent (WAD) NF * e^x exceeds NORMALIZATION_FACTOR_MAX for any NF >= 3 wei, while
+    ///      e^x * NORMALIZATION_FACTOR_MAX still fits in 256 bits.
+    int256 private constant EXPONENT_CAP_WAD = 88e18;
+    /// @dev expWad's domain ends near 135.3; below -EXPONENT_FLOOR_WAD the result is under 1 wei for any NF.
+    int256 private constant EXPONENT_FLOOR_WAD = -135e18;
+    /// @dev For tau above this, z0 * e^tau passes any clamp bound even for |z0| = 1e-18 (e^84 > 1e36).
+    uint256 private constant TAU_ALWAYS_CLAMPED_WAD = 84e18;
+
+    /// @notice Builds a clamp, precomputing the logarithms of its bounds.
+    /// @param floorWad The lower bound of mark / index (0 < floor <= 1e18).
+    /// @param capWad The upper bound of mark / index (cap >= 1e18).
+    function markClamp(uint256 floorWad, uint256 capWad) internal pure returns (MarkClamp memory) {
+        return MarkClamp(floorWad, capWad, FPML.lnWad(int256(floorWad)), FPML.lnWad(int256(capWad)));
+    }
+
+    /// @notice ln(clamp(mark / index)) in WAD: the instantaneous funding rate per funding period.
+    function clampedLogRatioWad(uint256 markIndexRatioWad, MarkClamp memory clamp) internal pure returns (int256) {
+        if (markIndexRatioWad <= clamp.floorWad) return clamp.logFloorWad;
+        if (markIndexRatioWad >= clamp.capWad) return clamp.logCapWad;
+        return FPML.lnWad(int256(markIndexRatioWad));
+    }
+
+    /// @notice The exponent x (WAD) of one funding update, NF_new = NF * e^x, for a premium that starts at
+    ///         mark / index = `markIndexRatioWad` and evolves for `elapsedSeconds` with the pool prices fixed.
+    /// @param markIndexRatioWad mark / index at the start of the interval, with the stored NF.
+    /// @param clamp The mark / index clamp.
+    /// @param elapsedSeconds The interval (any uint32 value).
+    /// @param fundingPeriodSeconds The funding period T (non-zero).
+    function exponentWad(
+        uint256 markIndexRatioWad,
+        MarkClamp memory clamp,
+        uint256 elapsedSeconds,
+        uint256 fundingPeriodSeconds
+    ) internal pure returns (int256) {
+        int256 tau = int256((elapsedSeconds * WAD) / fundingPeriodSeconds);
+        int256 z0 = clampedLogRatioWad(markIndexRatioWad, clamp);
+        if (z0 == 0) return 0;
+        int256 bound = z0 > 0 ? clamp.logCapWad : clamp.logFloorWad;
+        // Already at the clamp: the premium drifts at the clamped rate.
+        if (z0 == bound) return -((bound * tau) / int256(WAD));
+        // Inside the clamp: z(tau) = z0 e^tau while that stays inside.
+        if (uint256(tau) < TAU_ALWAYS_CLAMPED_WAD) {
+            int256 growth = FPML.expWad(tau) - int256(WAD); // e^tau - 1
+            int256 deltaZ = (z0 * growth) / int256(WAD);
+            if (z0 > 0 ? z0 + deltaZ < bound : z0 + deltaZ > bound) return -deltaZ;
+        }
+        // Reaches the clamp at tau_c = ln(bound / z0), then drifts at the clamped rate.
+        int256 tauToClamp = FPML.lnWad((bound * int256(WAD)) / z0);
+        return -((bound - z0) + (bound * (tau - tauToClamp)) / int256(WAD));
+    }
+
+    /// @notice NF * e^x, rounded down, clamped into [NORMALIZATION_FACTOR_MIN, NORMALIZATION_FACTOR_MAX].
+    /// @dev For x < 0 the result is computed as NF / e^-x: e^-x is a large WAD number with full relative
+    ///      precision, where e^x would keep only a few significant digits. Rounding NF down makes funding
+    ///      deterministic; it moves at most 1 wei of NF per update between longs and shorts.
+    function applyExponent(uint256 normalizationFactor, int256 xWad) internal pure returns (uint256 result) {
+        if (xWad >= 0) {
+            if (xWad > EXPONENT_CAP_WAD) xWad = EXPONENT_CAP_WAD;
+            result = FPML.fullMulDiv(normalizationFactor, uint256(FPML.expWad(xWad)), WAD);
+        } else {
+            if (xWad < EXPONENT_FLOOR_WAD) return NORMALIZATION_FACTOR_MIN;
+            result = FPML.fullMulDiv(normalizationFactor, WAD, uint256(FPML.expWad(-xWad)));
+        }
+        if (result > NORMALIZATION_FACTOR_MAX) return NORMALIZATION_FACTOR_MAX;
+        if (result < NORMALIZATION_FACTOR_MIN) return NORMALIZATION_FACTOR_MIN;
+    }
+
+    /// @notice The normalization factor after `elapsedSeconds` of funding with the pool prices fixed.
+    /// @param normalizationFactor The factor at the start of the interval (WAD).
+    /// @param markIndexRatioWad mark / index at the start of the interval, computed with that factor.
+    /// @param clamp The mark / index clamp.
+    /// @param elapsedSeconds The interval.
+    /// @param fundingPeriodSeconds The funding period T.
+    function nextNormalizationFactor(
+        uint256 normalizationFactor,
+        uint256 markIndexRatioWad,
+        MarkClamp memory clamp,
+        uint256 elapsedSeconds,
+        uint256 fundingPeriodSeconds
+    ) internal pure returns (uint256) {
+        if (elapsedSeconds == 0) return normalizationFactor;
+        int256 x = exponentWad(markIndexRatioWad, clamp, elapsedSeconds, fundingPeriodSeconds);
+        return applyExponent(normalizationFactor, x);
+    }
+
+    /// @notice The funding rate per day, ln(clamped mark / index) * 1 day / T (WAD): the fraction of the
+    ///         normalization factor longs pay per day, continuously compounded (negative: shorts pay).
+    function ratePerDayWad(uint256 markIndexRatioWad, MarkClamp memory clamp, uint256 fundingPeriodSeconds)
+        internal
+        pure
+        returns (int256)
+    {
+        return (clampedLogRatioWad(markIndexRatioWad, clamp) * int256(SECONDS_PER_DAY)) / int256(fundingPeriodSeconds);
+    }
+
+    /// @notice The volatility implied by mark / index for a power-n perpetual: the fair mark / index is
+    ///         exp(n (n - 1) sigma^2 T / 2), so sigma = sqrt(2 ln(mark / index) / (n (n - 1) T_years)).
+    /// @return The annualised volatility (WAD); 0 when mark <= index or n < 2.
+    function impliedVolatilityWad(uint256 markIndexRatioWad, uint256 power, uint256 fundingPeriodSeconds)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (power < 2 || markIndexRatioWad <= WAD) return 0;
+        uint256 logRatioWad = uint256(FPML.lnWad(int256(markIndexRatioWad)));
+        uint256 varianceWad = FPML.fullMulDiv(2 * logRatioWad, SECONDS_PER_YEAR, power * (power - 1) * fundingPeriodSeconds);
+        return FPML.sqrtWad(varianceWad);
+    }
+}

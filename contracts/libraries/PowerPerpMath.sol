@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+
+/// @title PowerPerpMath
+/// @notice Prices of a power perpetual of integer power n on ETH. All values are WAD (1e18 = 1).
+/// @dev S is the ETH/USD TWAP, q the power-token/ETH TWAP, NF the normalization factor.
+///      index = S^n / scale; mark = q * S / NF; one token's debt in ETH = NF * S^(n-1) / scale.
+library PowerPerpMath {
+    uint256 internal constant WAD = 1e18;
+
+    /// @notice S^k in WAD for a small integer k (0 to 3), rounded up or down.
+    function ethPowerWad(uint256 ethPriceWad, uint256 k, bool roundUp) internal pure returns (uint256 result) {
+        result = WAD;
+        for (uint256 i; i < k; ++i) {
+            result = roundUp ? FPML.mulWadUp(result, ethPriceWad) : FPML.mulWad(result, ethPriceWad);
+        }
+    }
+
+    /// @notice The index S^n / scale, rounded down.
+    function indexWad(uint256 ethPriceWad, uint256 power, uint256 indexScale) internal pure returns (uint256) {
+        return FPML.mulWad(ethPowerWad(ethPriceWad, power - 1, false), ethPriceWad) / indexScale;
+    }
+
+    /// @notice The mark in index units, q * S / NF, rounded down.
+    function markWad(uint256 powerPriceWad, uint256 ethPriceWad, uint256 normalizationFactor)
+        internal
+        pure
+        returns (uint256)
+    {
+        return FPML.fullMulDiv(powerPriceWad, ethPriceWad, normalizationFactor);
+    }
+
+    /// @notice mark / index = q * scale / (NF * S^(n-1)), rounded down.
+    function markIndexRatioWad(
+        uint256 powerPriceWad,
+        uint256 ethPriceWad,
+        uint256 normalizationFactor,
+        uint256 power,
+        uint256 indexScale
+    ) internal pure returns (uint256) {
+        uint256 perNormalizationFactor = FPML.fullMulDiv(powerPriceWad, indexScale * WAD, normalizationFactor);
+        return FPML.fullMulDiv(perNormalizationFactor, WAD, ethPowerWad(ethPriceWad, power - 1, false));
+    }
+
+    /// @notice The ETH value of one token's debt, NF * S^(n-1) / scale, rounded up (debt favours the protocol).
+    function debtValuePerTokenWad(
+        uint256 normalizationFactor,
+        uint256 ethPriceWad,
+        uint256 power,
+        uint256 indexScale
+    ) internal pure returns (uint256) {
+        return FPML.fullMulDivUp(normalizationFactor, ethPowerWad(ethPriceWad, power - 1, true), indexScale * WAD);
+    }
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {FullMath} from "@uniswap/v4-core/src/libraries/FullMath.sol";
+import {TickMath} from "@uniswap/v4-core/src/libraries/TickMath.sol";
+
+/// @title UniswapTwap
+/// @notice Geometric-mean (tick) TWAPs from Uniswap v3 pools.
+/// @dev The TWAP over [now - period, now] cannot move within a block: a swap writes its observation with the tick
+///      from before the swap, so a price pushed in this block enters the average only from the next block on.
+library UniswapTwap {
+    /// @notice Thrown when a pool has no observation older than the current block to average over.
+    /// @param pool The pool.
+    error OracleHistoryUnavailable(address pool);
+
+    /// @notice Thrown when a pool keeps a single observation, so that any "TWAP" would be the last spot price.
+    /// @param pool The pool.
+    /// @param cardinality The pool's observation cardinality.
+    error OracleCardinalityTooLow(address pool, uint16 cardinality);
+
+    /// @notice Thrown when a TWAP period of zero is requested.
+    error ZeroTwapPeriod();
+
+    uint256 private constant Q192 = 1 << 192;
+    uint256 private constant Q128 = 1 << 128;
+
+    /// @notice The arithmetic mean tick over the last `periodSeconds`, rounded toward negative infinity, or
+    ///         `ok = false` when the pool's history is shorter than the period.
+    /// @param pool The pool.
+    /// @param periodSeconds The window length (non-zero).
+    function tryMeanTick(address pool, uint32 periodSeconds) internal view returns (bool ok, int24 tick) {
+        uint32[] memory secondsAgos = new uint32[](2);
+        secondsAgos[0] = periodSeconds;
+        try IUniswapV3Pool(pool).observe(secondsAgos) returns (int56[] memory tickCumulatives, uint160[] memory) {
+            return (true, _meanTick(tickCumulatives[1] - tickCumulatives[0], periodSeconds));
+        } catch {
+            return (false, 0);
+        }
+    }
+
+    /// @notice The arithmetic mean tick over the last `periodSeconds`, rounded toward negative infinity.
+    /// @dev Reverts (inside the pool, with "OLD") when the pool's history is shorter than the period.
+    /// @param pool The pool.
+    /// @param periodSeconds The window length (non-zero).
+    function meanTick(address pool, uint32 periodSeconds) internal view returns (int24) {
+        uint32[] memory secondsAgos = new uint32[](2);
+        secondsAgos[0] = periodSeconds;
+        (int56[] memory tickCumulatives, ) = IUniswapV3Pool(pool).observe(secondsAgos);
+        return _meanTick(tickCumulatives[1] - tickCumulatives[0], periodSeconds);
+    }
+
+    /// @notice The age in seconds of the pool's oldest initialised observation: the longest window it can average.
+    /// @dev Reverts with `OracleCardinalityTooLow` for a pool that keeps a single observation.
+    /// @param pool The pool.
+    function historySeconds(address pool) internal view returns (uint32) {
+        (, , uint16 index, uint16 cardinality, , , ) = IUniswapV3Pool(pool).slot0();
+        if (cardinality < 2) revert OracleCardinalityTooLow(pool, cardinality);
+        // The slot after the newest one holds the oldest observation once the ring buffer has wrapped;
+        // before that it is uninitialised and the oldest observation is slot 0.
+        (uint32 oldestTimestamp, , , bool initialized) = IUniswapV3Pool(pool).observations((index + 1) % cardinality);
+        if (!initialized) (oldestTimestamp, , , ) = IUniswapV3Pool(pool).observations(0);
+        unchecked {
+            return uint32(block.timestamp) - oldestTimestamp; // uint32 wrap-around, as in the pool itself
+        }
+    }
+
+    /// @notice The price of `baseAmount` units of `base` in `quote` units at `tick` (floor).
+    /// @param tick The pool tick (price of token0 in token1).
+    /// @param baseAmount The amount of the base token, in its smallest units.
+    /// @param base The base token.
+    /// @param quote The quote token.
+    function quoteAtTick(int24 tick, uint256 baseAmount, address base, address quote) internal pure returns (uint256) {
+        uint160 sqrtPriceX96 = TickMath.getSqrtPriceAtTick(tick);
+        // Square the price in the widest form that cannot overflow: X192 below 2^128, X128 above.
+        if (sqrtPriceX96 <= type(uint128).max) {
+            uint256 ratioX192 = uint256(sqrtPriceX96) * sqrtPriceX96;
+            return base < quote ? FullMath.mulDiv(ratioX192, baseAmount, Q192) : FullMath.mulDiv(Q192, baseAmount, ratioX192);
+        }
+        uint256 ratioX128 = FullMath.mulDiv(sqrtPriceX96, sqrtPriceX96, 1 << 64);
+        return base < quote ? FullMath.mulDiv(ratioX128, baseAmount, Q128) : FullMath.mulDiv(Q128, baseAmount, ratioX128);
+    }
+
+    function _meanTick(int56 tickCumulativeDelta, uint32 periodSeconds) private pure returns (int24 tick) {
+        int56 period = int56(uint56(periodSeconds));
+        tick = int24(tickCumulativeDelta / period);
+        if (tickCumulativeDelta < 0 && tickCumulativeDelta % period != 0) tick--;
+    }
+}
