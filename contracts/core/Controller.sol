@@ -18,8 +18,8 @@ import {VaultMath} from "../libraries/VaultMath.sol";
 ///         burns the power token, and applies funding through the normalization factor.
 /// @dev Every state-changing entry point first applies funding (at most once per block). The ETH/USD TWAP of the
 ///      block is cached next to the normalization factor, so only the first Controller transaction of a block
-///      reads the pools. Vault owners are mirrored from the vault NFT (which reports every transfer), so access
-///      checks read one storage slot instead of calling the NFT.
+///      reads the pools. A vault's collateral and debt share one storage slot; its owner is the holder of the
+///      vault NFT, which tells the Controller of every transfer so that the operator is cleared.
 contract Controller is IController, ReentrancyGuardTransient {
     /* CONSTANTS */
 
@@ -59,9 +59,8 @@ contract Controller is IController, ReentrancyGuardTransient {
         uint96 ethPriceWad;
     }
 
-    /// @dev Slot 0: owner + collateral (read by every vault action); slot 1: debt.
+    /// @dev One slot: collateral in wei (up to 7.9e10 ETH) and debt in power-token units.
     struct Vault {
-        address owner;
         uint96 collateral;
         uint128 debt;
     }
@@ -84,7 +83,10 @@ contract Controller is IController, ReentrancyGuardTransient {
         ETH_QUOTE_POOL = contracts.ethQuotePool;
         POWER_POOL = contracts.powerPool;
         ETH_PRICE_BASE_AMOUNT =
-            10 ** (18 + IERC20Metadata(contracts.weth).decimals() - IERC20Metadata(contracts.quoteToken).decimals());
+            10 **
+            (18 +
+                IERC20Metadata(contracts.weth).decimals() -
+                IERC20Metadata(contracts.quoteToken).decimals());
 
         POWER = params.power;
         INDEX_SCALE = params.indexScale;
@@ -98,7 +100,11 @@ contract Controller is IController, ReentrancyGuardTransient {
         LOG_MARK_RATIO_FLOOR_WAD = clamp.logFloorWad;
         LOG_MARK_RATIO_CAP_WAD = clamp.logCapWad;
 
-        fundingState = FundingState({normalizationFactor: uint128(WAD), lastUpdate: uint32(block.timestamp), ethPriceWad: 0});
+        fundingState = FundingState({
+            normalizationFactor: uint128(WAD),
+            lastUpdate: uint32(block.timestamp),
+            ethPriceWad: 0
+        });
     }
 
     /// @notice Rejects plain ETH transfers: collateral enters only through `deposit` and `mint`.
@@ -119,7 +125,8 @@ contract Controller is IController, ReentrancyGuardTransient {
     function deposit(uint256 vaultId) external payable nonReentrant {
         if (msg.value == 0) revert ZeroAmount();
         _applyFunding();
-        Vault storage vault = _existingVault(vaultId);
+        if (vaultId == 0 || vaultId > vaultCount) revert VaultNotFound(vaultId);
+        Vault storage vault = vaults[vaultId];
         vault.collateral = _toUint96(vault.collateral + msg.value);
         emit Deposited(vaultId, msg.sender, msg.value);
     }
@@ -136,7 +143,8 @@ contract Controller is IController, ReentrancyGuardTransient {
         (uint256 normalizationFactor_, uint256 ethPriceWad) = _applyFunding();
         bool isNewVault = vaultId == 0;
         if (isNewVault) vaultId = _createVault(msg.sender);
-        Vault storage vault = isNewVault ? vaults[vaultId] : _modifiableVault(vaultId);
+        else _requireOwnerOrOperator(vaultId);
+        Vault storage vault = vaults[vaultId];
 
         uint256 collateral = vault.collateral;
         if (msg.value != 0) {
@@ -169,8 +177,8 @@ contract Controller is IController, ReentrancyGuardTransient {
     /// @inheritdoc IController
     function setOperator(uint256 vaultId, address operator) external nonReentrant {
         _applyFunding();
-        Vault storage vault = _existingVault(vaultId);
-        if (msg.sender != vault.owner) revert NotVaultOwner(vaultId, msg.sender);
+        address owner = _ownerOf(vaultId);
+        if (msg.sender != owner) revert NotVaultOwner(vaultId, msg.sender);
         operators[vaultId] = operator;
         emit OperatorSet(vaultId, operator);
     }
@@ -178,7 +186,6 @@ contract Controller is IController, ReentrancyGuardTransient {
     /// @inheritdoc IController
     function onVaultTransfer(uint256 vaultId, address newOwner) external {
         if (msg.sender != address(VAULT_NFT)) revert NotVaultNFT(msg.sender);
-        vaults[vaultId].owner = newOwner;
         emit VaultTransferred(vaultId, newOwner);
         if (operators[vaultId] != address(0)) {
             delete operators[vaultId];
@@ -189,13 +196,11 @@ contract Controller is IController, ReentrancyGuardTransient {
     /* VIEWS */
 
     /// @inheritdoc IController
-    function getVault(uint256 vaultId)
-        external
-        view
-        returns (address owner, address operator, uint256 collateral, uint256 debt)
-    {
+    function getVault(
+        uint256 vaultId
+    ) external view returns (address owner, address operator, uint256 collateral, uint256 debt) {
         Vault storage vault = vaults[vaultId];
-        return (vault.owner, operators[vaultId], vault.collateral, vault.debt);
+        return (VAULT_NFT.ownerOfOrZero(vaultId), operators[vaultId], vault.collateral, vault.debt);
     }
 
     /// @inheritdoc IController
@@ -256,7 +261,11 @@ contract Controller is IController, ReentrancyGuardTransient {
     function collateralRatio(uint256 vaultId) public view returns (uint256) {
         Vault storage vault = vaults[vaultId];
         if (vault.debt == 0) return type(uint256).max;
-        return VaultMath.collateralRatioWad(vault.collateral, VaultMath.debtValue(vault.debt, debtValuePerToken()));
+        return
+            VaultMath.collateralRatioWad(
+                vault.collateral,
+                VaultMath.debtValue(vault.debt, debtValuePerToken())
+            );
     }
 
     /// @inheritdoc IController
@@ -322,18 +331,17 @@ contract Controller is IController, ReentrancyGuardTransient {
 
     function _createVault(address owner) private returns (uint256 vaultId) {
         vaultId = ++vaultCount;
-        vaults[vaultId].owner = owner;
         emit VaultOpened(vaultId, owner);
     }
 
-    function _existingVault(uint256 vaultId) private view returns (Vault storage vault) {
-        vault = vaults[vaultId];
-        if (vault.owner == address(0)) revert VaultNotFound(vaultId);
+    /// @dev The vault NFT's holder; reverts with `VaultNotFound` for an id that was never opened.
+    function _ownerOf(uint256 vaultId) private view returns (address owner) {
+        owner = VAULT_NFT.ownerOfOrZero(vaultId);
+        if (owner == address(0)) revert VaultNotFound(vaultId);
     }
 
-    function _modifiableVault(uint256 vaultId) private view returns (Vault storage vault) {
-        vault = _existingVault(vaultId);
-        if (msg.sender != vault.owner && msg.sender != operators[vaultId]) {
+    function _requireOwnerOrOperator(uint256 vaultId) private view {
+        if (msg.sender != _ownerOf(vaultId) && msg.sender != operators[vaultId]) {
             revert NotVaultOwnerOrOperator(vaultId, msg.sender);
         }
     }
@@ -342,7 +350,8 @@ contract Controller is IController, ReentrancyGuardTransient {
     ///      caller. State is written before the token burn and the ETH transfer (checks-effects-interactions).
     function _burnAndWithdraw(uint256 vaultId, uint256 amount, uint256 withdrawAmount) private {
         (uint256 normalizationFactor_, uint256 ethPriceWad) = _applyFunding();
-        Vault storage vault = _modifiableVault(vaultId);
+        _requireOwnerOrOperator(vaultId);
+        Vault storage vault = vaults[vaultId];
         uint256 debt = vault.debt;
         uint256 collateral = vault.collateral;
         if (amount > debt) revert BurnExceedsDebt(vaultId, amount, debt);
@@ -373,8 +382,14 @@ contract Controller is IController, ReentrancyGuardTransient {
         uint256 ethPriceWad
     ) private view {
         if (debt == 0) return;
-        if (collateral < MIN_COLLATERAL_WEI) revert VaultBelowMinCollateral(vaultId, collateral, MIN_COLLATERAL_WEI);
-        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
+        if (collateral < MIN_COLLATERAL_WEI)
+            revert VaultBelowMinCollateral(vaultId, collateral, MIN_COLLATERAL_WEI);
+        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
+            normalizationFactor_,
+            ethPriceWad,
+            POWER,
+            INDEX_SCALE
+        );
         uint256 debtValueWei = VaultMath.debtValue(debt, perToken);
         if (!VaultMath.meetsRatio(collateral, debtValueWei, MIN_COLLATERAL_RATIO_WAD)) {
             revert VaultUnsafe(vaultId, VaultMath.collateralRatioWad(collateral, debtValueWei));
@@ -403,7 +418,12 @@ contract Controller is IController, ReentrancyGuardTransient {
             ethPriceWad: _toUint96(ethPriceWad)
         });
         if (state.lastUpdate != uint32(block.timestamp)) {
-            emit NormalizationFactorUpdated(state.normalizationFactor, normalizationFactor_, state.lastUpdate, block.timestamp);
+            emit NormalizationFactorUpdated(
+                state.normalizationFactor,
+                normalizationFactor_,
+                state.lastUpdate,
+                block.timestamp
+            );
         }
     }
 
@@ -415,11 +435,11 @@ contract Controller is IController, ReentrancyGuardTransient {
         normalizationFactor_ = _nextNormalizationFactor(state, ethPriceWad, powerPriceWad);
     }
 
-    function _nextNormalizationFactor(FundingState memory state, uint256 ethPriceWad, uint256 powerPriceWad)
-        private
-        view
-        returns (uint256)
-    {
+    function _nextNormalizationFactor(
+        FundingState memory state,
+        uint256 ethPriceWad,
+        uint256 powerPriceWad
+    ) private view returns (uint256) {
         uint256 ratio = PowerPerpMath.markIndexRatioWad(
             powerPriceWad,
             ethPriceWad,
@@ -442,7 +462,13 @@ contract Controller is IController, ReentrancyGuardTransient {
     }
 
     function _markClamp() private view returns (MarkClamp memory) {
-        return MarkClamp(MARK_RATIO_FLOOR_WAD, MARK_RATIO_CAP_WAD, LOG_MARK_RATIO_FLOOR_WAD, LOG_MARK_RATIO_CAP_WAD);
+        return
+            MarkClamp(
+                MARK_RATIO_FLOOR_WAD,
+                MARK_RATIO_CAP_WAD,
+                LOG_MARK_RATIO_FLOOR_WAD,
+                LOG_MARK_RATIO_CAP_WAD
+            );
     }
 
     /// @dev mark / index with the stored normalization factor (the one funding applies to).
@@ -463,7 +489,9 @@ contract Controller is IController, ReentrancyGuardTransient {
     function _readPrices() private view returns (uint256 ethPriceWad, uint256 powerPriceWad) {
         uint32 window = TWAP_PERIOD_SECONDS;
         (bool ethOk, int24 ethTick) = UniswapTwap.tryMeanTick(ETH_QUOTE_POOL, window);
-        (bool powerOk, int24 powerTick) = ethOk ? UniswapTwap.tryMeanTick(POWER_POOL, window) : (false, int24(0));
+        (bool powerOk, int24 powerTick) = ethOk
+            ? UniswapTwap.tryMeanTick(POWER_POOL, window)
+            : (false, int24(0));
         if (!powerOk) {
             window = _cappedWindow(window);
             ethTick = UniswapTwap.meanTick(ETH_QUOTE_POOL, window);
@@ -503,8 +531,10 @@ contract Controller is IController, ReentrancyGuardTransient {
     }
 
     function _validateContracts(MarketContracts memory contracts) private view {
-        if (IPowerToken(contracts.powerToken).controller() != address(this)) revert InvalidMarketAddress("powerToken");
-        if (IVaultNFT(contracts.vaultNFT).controller() != address(this)) revert InvalidMarketAddress("vaultNFT");
+        if (IPowerToken(contracts.powerToken).controller() != address(this))
+            revert InvalidMarketAddress("powerToken");
+        if (IVaultNFT(contracts.vaultNFT).controller() != address(this))
+            revert InvalidMarketAddress("vaultNFT");
         if (!_poolHolds(contracts.ethQuotePool, contracts.weth, contracts.quoteToken)) {
             revert InvalidMarketAddress("ethQuotePool");
         }

@@ -28,8 +28,13 @@ contract VaultNFT is ERC721, IVaultNFT {
         _safeMint(to, vaultId);
     }
 
-    /// @dev Every transfer (not the mint, which the Controller itself performs) moves the vault in the
-    ///      Controller before the receiver's `onERC721Received` hook runs.
+    /// @inheritdoc IVaultNFT
+    function ownerOfOrZero(uint256 vaultId) external view returns (address) {
+        return _ownerOf(vaultId);
+    }
+
+    /// @dev Every transfer (not the mint, which the Controller itself performs) clears the vault's operator in
+    ///      the Controller before the receiver's `onERC721Received` hook runs.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
         from = super._update(to, tokenId, auth);
         if (from != address(0)) IController(controller).onVaultTransfer(tokenId, to);

@@ -87,7 +87,7 @@ interface IController is IControllerErrors, IControllerEvents {
     /// @param operator The new operator, or zero to remove it.
     function setOperator(uint256 vaultId, address operator) external;
 
-    /// @notice Called by the vault NFT when a vault changes hands: moves the vault and clears its operator.
+    /// @notice Called by the vault NFT when a vault changes hands: clears the vault's operator.
     /// @param vaultId The vault id.
     /// @param newOwner The new owner.
     function onVaultTransfer(uint256 vaultId, address newOwner) external;
@@ -98,10 +98,9 @@ interface IController is IControllerErrors, IControllerEvents {
     /// @return operator The operator (zero for none).
     /// @return collateral The ETH collateral in wei.
     /// @return debt The debt in power-token units.
-    function getVault(uint256 vaultId)
-        external
-        view
-        returns (address owner, address operator, uint256 collateral, uint256 debt);
+    function getVault(
+        uint256 vaultId
+    ) external view returns (address owner, address operator, uint256 collateral, uint256 debt);
 
     /// @notice The number of vaults opened so far (the highest vault id).
     function vaultCount() external view returns (uint256);

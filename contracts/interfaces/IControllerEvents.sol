@@ -38,7 +38,7 @@ interface IControllerEvents {
     /// @param operator The new operator (zero for none).
     event OperatorSet(uint256 indexed vaultId, address indexed operator);
 
-    /// @notice Emitted when a vault NFT changes hands and the vault follows it.
+    /// @notice Emitted when a vault NFT changes hands (the vault follows its NFT).
     /// @param vaultId The vault id.
     /// @param newOwner The new owner.
     event VaultTransferred(uint256 indexed vaultId, address indexed newOwner);

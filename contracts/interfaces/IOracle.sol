@@ -19,20 +19,22 @@ interface IOracle {
     /// @param quote The token it is priced in.
     /// @param periodSeconds The requested window (capped to the pool's history).
     /// @return priceWad The price of 1 base token in quote tokens, 18 decimals.
-    function getTwap(address pool, address base, address quote, uint32 periodSeconds)
-        external
-        view
-        returns (uint256 priceWad);
+    function getTwap(
+        address pool,
+        address base,
+        address quote,
+        uint32 periodSeconds
+    ) external view returns (uint256 priceWad);
 
     /// @notice The arithmetic-mean tick over a window (rounded toward negative infinity).
     /// @param pool The Uniswap v3 pool.
     /// @param periodSeconds The requested window (capped to the pool's history).
     /// @return tick The mean tick.
     /// @return periodUsed The window actually averaged, in seconds.
-    function getTimeWeightedAverageTick(address pool, uint32 periodSeconds)
-        external
-        view
-        returns (int24 tick, uint32 periodUsed);
+    function getTimeWeightedAverageTick(
+        address pool,
+        uint32 periodSeconds
+    ) external view returns (int24 tick, uint32 periodUsed);
 
     /// @notice The longest window the pool can average: the age of its oldest observation, in seconds.
     /// @param pool The Uniswap v3 pool.

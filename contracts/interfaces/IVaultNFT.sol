@@ -17,6 +17,10 @@ interface IVaultNFT is IERC721 {
     /// @notice The Controller that owns the vaults.
     function controller() external view returns (address);
 
+    /// @notice The holder of a vault NFT, or the zero address for an id never minted (where `ownerOf` reverts).
+    /// @param vaultId The vault id.
+    function ownerOfOrZero(uint256 vaultId) external view returns (address);
+
     /// @notice Mints the NFT of a new vault with `_safeMint`. Controller only.
     /// @param to The vault owner.
     /// @param vaultId The vault id, assigned by the Controller.

@@ -54,7 +54,10 @@ library FundingMath {
     }
 
     /// @notice ln(clamp(mark / index)) in WAD: the instantaneous funding rate per funding period.
-    function clampedLogRatioWad(uint256 markIndexRatioWad, MarkClamp memory clamp) internal pure returns (int256) {
+    function clampedLogRatioWad(
+        uint256 markIndexRatioWad,
+        MarkClamp memory clamp
+    ) internal pure returns (int256) {
         if (markIndexRatioWad <= clamp.floorWad) return clamp.logFloorWad;
         if (markIndexRatioWad >= clamp.capWad) return clamp.logCapWad;
         return FPML.lnWad(int256(markIndexRatioWad));
@@ -125,25 +128,31 @@ library FundingMath {
 
     /// @notice The funding rate per day, ln(clamped mark / index) * 1 day / T (WAD): the fraction of the
     ///         normalization factor longs pay per day, continuously compounded (negative: shorts pay).
-    function ratePerDayWad(uint256 markIndexRatioWad, MarkClamp memory clamp, uint256 fundingPeriodSeconds)
-        internal
-        pure
-        returns (int256)
-    {
-        return (clampedLogRatioWad(markIndexRatioWad, clamp) * int256(SECONDS_PER_DAY)) / int256(fundingPeriodSeconds);
+    function ratePerDayWad(
+        uint256 markIndexRatioWad,
+        MarkClamp memory clamp,
+        uint256 fundingPeriodSeconds
+    ) internal pure returns (int256) {
+        return
+            (clampedLogRatioWad(markIndexRatioWad, clamp) * int256(SECONDS_PER_DAY)) /
+            int256(fundingPeriodSeconds);
     }
 
     /// @notice The volatility implied by mark / index for a power-n perpetual: the fair mark / index is
     ///         exp(n (n - 1) sigma^2 T / 2), so sigma = sqrt(2 ln(mark / index) / (n (n - 1) T_years)).
     /// @return The annualised volatility (WAD); 0 when mark <= index or n < 2.
-    function impliedVolatilityWad(uint256 markIndexRatioWad, uint256 power, uint256 fundingPeriodSeconds)
-        internal
-        pure
-        returns (uint256)
-    {
+    function impliedVolatilityWad(
+        uint256 markIndexRatioWad,
+        uint256 power,
+        uint256 fundingPeriodSeconds
+    ) internal pure returns (uint256) {
         if (power < 2 || markIndexRatioWad <= WAD) return 0;
         uint256 logRatioWad = uint256(FPML.lnWad(int256(markIndexRatioWad)));
-        uint256 varianceWad = FPML.fullMulDiv(2 * logRatioWad, SECONDS_PER_YEAR, power * (power - 1) * fundingPeriodSeconds);
+        uint256 varianceWad = FPML.fullMulDiv(
+            2 * logRatioWad,
+            SECONDS_PER_YEAR,
+            power * (power - 1) * fundingPeriodSeconds
+        );
         return FPML.sqrtWad(varianceWad);
     }
 }

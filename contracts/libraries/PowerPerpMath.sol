@@ -11,7 +11,11 @@ library PowerPerpMath {
     uint256 internal constant WAD = 1e18;
 
     /// @notice S^k in WAD for a small integer k (0 to 3), rounded up or down.
-    function ethPowerWad(uint256 ethPriceWad, uint256 k, bool roundUp) internal pure returns (uint256 result) {
+    function ethPowerWad(
+        uint256 ethPriceWad,
+        uint256 k,
+        bool roundUp
+    ) internal pure returns (uint256 result) {
         result = WAD;
         for (uint256 i; i < k; ++i) {
             result = roundUp ? FPML.mulWadUp(result, ethPriceWad) : FPML.mulWad(result, ethPriceWad);
@@ -19,16 +23,20 @@ library PowerPerpMath {
     }
 
     /// @notice The index S^n / scale, rounded down.
-    function indexWad(uint256 ethPriceWad, uint256 power, uint256 indexScale) internal pure returns (uint256) {
+    function indexWad(
+        uint256 ethPriceWad,
+        uint256 power,
+        uint256 indexScale
+    ) internal pure returns (uint256) {
         return FPML.mulWad(ethPowerWad(ethPriceWad, power - 1, false), ethPriceWad) / indexScale;
     }
 
     /// @notice The mark in index units, q * S / NF, rounded down.
-    function markWad(uint256 powerPriceWad, uint256 ethPriceWad, uint256 normalizationFactor)
-        internal
-        pure
-        returns (uint256)
-    {
+    function markWad(
+        uint256 powerPriceWad,
+        uint256 ethPriceWad,
+        uint256 normalizationFactor
+    ) internal pure returns (uint256) {
         return FPML.fullMulDiv(powerPriceWad, ethPriceWad, normalizationFactor);
     }
 
@@ -40,7 +48,11 @@ library PowerPerpMath {
         uint256 power,
         uint256 indexScale
     ) internal pure returns (uint256) {
-        uint256 perNormalizationFactor = FPML.fullMulDiv(powerPriceWad, indexScale * WAD, normalizationFactor);
+        uint256 perNormalizationFactor = FPML.fullMulDiv(
+            powerPriceWad,
+            indexScale * WAD,
+            normalizationFactor
+        );
         return FPML.fullMulDiv(perNormalizationFactor, WAD, ethPowerWad(ethPriceWad, power - 1, false));
     }
 
@@ -51,6 +63,11 @@ library PowerPerpMath {
         uint256 power,
         uint256 indexScale
     ) internal pure returns (uint256) {
-        return FPML.fullMulDivUp(normalizationFactor, ethPowerWad(ethPriceWad, power - 1, true), indexScale * WAD);
+        return
+            FPML.fullMulDivUp(
+                normalizationFactor,
+                ethPowerWad(ethPriceWad, power - 1, true),
+                indexScale * WAD
+            );
     }
 }

@@ -16,27 +16,42 @@ library UniswapTwap {
 
     /// @notice Thrown when a pool keeps a single observation, so that any "TWAP" would be the last spot price.
     /// @param pool The pool.
-    /// @param cardinality The pool's observation cardinality.
+    /// @param cardinality The pool's next observation cardinality.
     error OracleCardinalityTooLow(address pool, uint16 cardinality);
 
     /// @notice Thrown when a TWAP period of zero is requested.
     error ZeroTwapPeriod();
 
     uint256 private constant Q192 = 1 << 192;
+    /// @dev `IUniswapV3Pool.observe(uint32[])`.
+    uint256 private constant OBSERVE_SELECTOR = 0x883bdbfd;
     uint256 private constant Q128 = 1 << 128;
 
     /// @notice The arithmetic mean tick over the last `periodSeconds`, rounded toward negative infinity, or
-    ///         `ok = false` when the pool's history is shorter than the period.
+    ///         `ok = false` when the pool's history is shorter than the period (the pool reverts with "OLD").
+    /// @dev Calls `observe([periodSeconds, 0])` with a raw staticcall and reads only the two tick cumulatives,
+    ///      which saves the decoding of both returned arrays on the funding path of every block.
     /// @param pool The pool.
     /// @param periodSeconds The window length (non-zero).
     function tryMeanTick(address pool, uint32 periodSeconds) internal view returns (bool ok, int24 tick) {
-        uint32[] memory secondsAgos = new uint32[](2);
-        secondsAgos[0] = periodSeconds;
-        try IUniswapV3Pool(pool).observe(secondsAgos) returns (int56[] memory tickCumulatives, uint160[] memory) {
-            return (true, _meanTick(tickCumulatives[1] - tickCumulatives[0], periodSeconds));
-        } catch {
-            return (false, 0);
+        int256 delta;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, OBSERVE_SELECTOR))
+            mstore(add(m, 0x04), 0x20) // offset of secondsAgos
+            mstore(add(m, 0x24), 2) // secondsAgos.length
+            mstore(add(m, 0x44), periodSeconds) // secondsAgos[0]
+            mstore(add(m, 0x64), 0) // secondsAgos[1]: now
+            ok := staticcall(gas(), pool, m, 0x84, 0, 0)
+            // Returns (int56[] tickCumulatives, uint160[] secondsPerLiquidityCumulativeX128s), 2 entries each.
+            if and(ok, iszero(lt(returndatasize(), 0x100))) {
+                returndatacopy(m, 0, 0x100)
+                let tickCumulatives := add(m, mload(m))
+                delta := sub(mload(add(tickCumulatives, 0x40)), mload(add(tickCumulatives, 0x20)))
+            }
+            ok := and(ok, iszero(lt(returndatasize(), 0x100)))
         }
+        if (ok) tick = _meanTick(int56(delta), periodSeconds);
     }
 
     /// @notice The arithmetic mean tick over the last `periodSeconds`, rounded toward negative infinity.
@@ -51,14 +66,18 @@ library UniswapTwap {
     }
 
     /// @notice The age in seconds of the pool's oldest initialised observation: the longest window it can average.
-    /// @dev Reverts with `OracleCardinalityTooLow` for a pool that keeps a single observation.
+    /// @dev Reverts with `OracleCardinalityTooLow` for a pool that can keep only one observation: there every
+    ///      swap overwrites the history and a "TWAP" is the last spot price. A pool whose next cardinality is
+    ///      at least 2 keeps its history from its first write on.
     /// @param pool The pool.
     function historySeconds(address pool) internal view returns (uint32) {
-        (, , uint16 index, uint16 cardinality, , , ) = IUniswapV3Pool(pool).slot0();
-        if (cardinality < 2) revert OracleCardinalityTooLow(pool, cardinality);
+        (, , uint16 index, uint16 cardinality, uint16 cardinalityNext, , ) = IUniswapV3Pool(pool).slot0();
+        if (cardinalityNext < 2) revert OracleCardinalityTooLow(pool, cardinalityNext);
         // The slot after the newest one holds the oldest observation once the ring buffer has wrapped;
         // before that it is uninitialised and the oldest observation is slot 0.
-        (uint32 oldestTimestamp, , , bool initialized) = IUniswapV3Pool(pool).observations((index + 1) % cardinality);
+        (uint32 oldestTimestamp, , , bool initialized) = IUniswapV3Pool(pool).observations(
+            (index + 1) % cardinality
+        );
         if (!initialized) (oldestTimestamp, , , ) = IUniswapV3Pool(pool).observations(0);
         unchecked {
             return uint32(block.timestamp) - oldestTimestamp; // uint32 wrap-around, as in the pool itself
@@ -70,15 +89,26 @@ library UniswapTwap {
     /// @param baseAmount The amount of the base token, in its smallest units.
     /// @param base The base token.
     /// @param quote The quote token.
-    function quoteAtTick(int24 tick, uint256 baseAmount, address base, address quote) internal pure returns (uint256) {
+    function quoteAtTick(
+        int24 tick,
+        uint256 baseAmount,
+        address base,
+        address quote
+    ) internal pure returns (uint256) {
         uint160 sqrtPriceX96 = TickMath.getSqrtPriceAtTick(tick);
         // Square the price in the widest form that cannot overflow: X192 below 2^128, X128 above.
         if (sqrtPriceX96 <= type(uint128).max) {
             uint256 ratioX192 = uint256(sqrtPriceX96) * sqrtPriceX96;
-            return base < quote ? FullMath.mulDiv(ratioX192, baseAmount, Q192) : FullMath.mulDiv(Q192, baseAmount, ratioX192);
+            return
+                base < quote
+                    ? FullMath.mulDiv(ratioX192, baseAmount, Q192)
+                    : FullMath.mulDiv(Q192, baseAmount, ratioX192);
         }
         uint256 ratioX128 = FullMath.mulDiv(sqrtPriceX96, sqrtPriceX96, 1 << 64);
-        return base < quote ? FullMath.mulDiv(ratioX128, baseAmount, Q128) : FullMath.mulDiv(Q128, baseAmount, ratioX128);
+        return
+            base < quote
+                ? FullMath.mulDiv(ratioX128, baseAmount, Q128)
+                : FullMath.mulDiv(Q128, baseAmount, ratioX128);
     }
 
     function _meanTick(int56 tickCumulativeDelta, uint32 periodSeconds) private pure returns (int24 tick) {

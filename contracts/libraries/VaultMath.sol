@@ -22,29 +22,30 @@ library VaultMath {
     }
 
     /// @notice Whether collateral covers the debt value times the minimum ratio (exact, no division).
-    function meetsRatio(uint256 collateral, uint256 debtValueWei, uint256 minCollateralRatioWad)
-        internal
-        pure
-        returns (bool)
-    {
+    function meetsRatio(
+        uint256 collateral,
+        uint256 debtValueWei,
+        uint256 minCollateralRatioWad
+    ) internal pure returns (bool) {
         // collateral * 1e18 >= debtValue * ratio, in 512-bit-safe form: compare collateral with the rounded-up
         // required collateral.
         return collateral >= FPML.fullMulDivUp(debtValueWei, minCollateralRatioWad, WAD);
     }
 
     /// @notice The largest debt (tokens) the collateral supports at the minimum ratio, rounded down.
-    function maxDebt(uint256 collateral, uint256 debtValuePerTokenWad, uint256 minCollateralRatioWad)
-        internal
-        pure
-        returns (uint256)
-    {
+    function maxDebt(
+        uint256 collateral,
+        uint256 debtValuePerTokenWad,
+        uint256 minCollateralRatioWad
+    ) internal pure returns (uint256) {
         // debt * perToken / 1e18 * ratio / 1e18 <= collateral  <=>  debt <= collateral * 1e36 / (perToken * ratio)
         uint256 supportedValue = FPML.fullMulDiv(collateral, WAD, minCollateralRatioWad);
         return FPML.fullMulDiv(supportedValue, WAD, debtValuePerTokenWad);
     }
 
     /// @notice The ETH price (WAD) at which a vault reaches the minimum ratio, for a power-n perpetual:
-    ///         NF * S^(n-1) / scale * debt * ratio = collateral  =>  S = (collateral * scale / (NF * debt * ratio))^(1/(n-1)).
+    ///         NF * S^(n-1) / scale * debt * ratio = collateral, so
+    ///         S = (collateral * scale / (NF * debt * ratio))^(1/(n-1)).
     /// @dev Returns 0 without debt or for n = 1 (the debt value does not depend on S). Rounded down: the true
     ///      boundary is at or above the returned price.
     function liquidationPriceWad(
@@ -57,7 +58,11 @@ library VaultMath {
     ) internal pure returns (uint256) {
         if (debt == 0 || power < 2) return 0;
         // S^(n-1) in WAD = collateral * scale * 1e18 / (debt * ratio / 1e18) * 1e18 / NF
-        uint256 perDebt = FPML.fullMulDiv(collateral, indexScale * WAD, FPML.mulWadUp(debt, minCollateralRatioWad));
+        uint256 perDebt = FPML.fullMulDiv(
+            collateral,
+            indexScale * WAD,
+            FPML.mulWadUp(debt, minCollateralRatioWad)
+        );
         uint256 ethPowerWad = FPML.fullMulDiv(perDebt, WAD, normalizationFactor);
         if (power == 2) return ethPowerWad;
         if (power == 3) return FPML.sqrtWad(ethPowerWad);

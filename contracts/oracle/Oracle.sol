@@ -12,11 +12,12 @@ import {UniswapTwap} from "../libraries/UniswapTwap.sol";
 ///         uses the same `UniswapTwap` library internally.
 contract Oracle is IOracle {
     /// @inheritdoc IOracle
-    function getTwap(address pool, address base, address quote, uint32 periodSeconds)
-        external
-        view
-        returns (uint256 priceWad)
-    {
+    function getTwap(
+        address pool,
+        address base,
+        address quote,
+        uint32 periodSeconds
+    ) external view returns (uint256 priceWad) {
         _requirePair(pool, base, quote);
         (int24 tick, ) = _meanTick(pool, periodSeconds);
         uint256 exponent = 18 + IERC20Metadata(base).decimals() - IERC20Metadata(quote).decimals();
@@ -26,11 +27,10 @@ contract Oracle is IOracle {
     }
 
     /// @inheritdoc IOracle
-    function getTimeWeightedAverageTick(address pool, uint32 periodSeconds)
-        external
-        view
-        returns (int24 tick, uint32 periodUsed)
-    {
+    function getTimeWeightedAverageTick(
+        address pool,
+        uint32 periodSeconds
+    ) external view returns (int24 tick, uint32 periodUsed) {
         return _meanTick(pool, periodSeconds);
     }
 
@@ -39,7 +39,10 @@ contract Oracle is IOracle {
         return UniswapTwap.historySeconds(pool);
     }
 
-    function _meanTick(address pool, uint32 periodSeconds) private view returns (int24 tick, uint32 periodUsed) {
+    function _meanTick(
+        address pool,
+        uint32 periodSeconds
+    ) private view returns (int24 tick, uint32 periodUsed) {
         if (periodSeconds == 0) revert UniswapTwap.ZeroTwapPeriod();
         uint32 history = UniswapTwap.historySeconds(pool);
         if (history == 0) revert UniswapTwap.OracleHistoryUnavailable(pool);

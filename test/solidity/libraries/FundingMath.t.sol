@@ -19,26 +19,34 @@ contract FundingMathTest is Test {
     }
 
     /// @dev Funding as the Controller runs it: mark / index recomputed from the current factor, prices fixed.
-    function step(uint256 nf, uint256 powerPrice, uint256 ethPrice, uint256 dt) private pure returns (uint256) {
+    function step(
+        uint256 nf,
+        uint256 powerPrice,
+        uint256 ethPrice,
+        uint256 dt
+    ) private pure returns (uint256) {
         uint256 ratio = PowerPerpMath.markIndexRatioWad(powerPrice, ethPrice, nf, 2, INDEX_SCALE);
         return FundingMath.nextNormalizationFactor(nf, ratio, clamp(), dt, FUNDING_PERIOD);
     }
 
-    function boundPrices(uint256 nf, uint256 ethPriceSeed, uint256 premiumSeed)
-        private
-        pure
-        returns (uint256 ethPrice, uint256 powerPrice)
-    {
+    function boundPrices(
+        uint256 nf,
+        uint256 ethPriceSeed,
+        uint256 premiumSeed
+    ) private pure returns (uint256 ethPrice, uint256 powerPrice) {
         ethPrice = bound(ethPriceSeed, 100e18, 100_000e18);
         // The power token trades at 0.5x to 2x its index value: both clamps and the band between are reached.
         uint256 premium = bound(premiumSeed, 0.5e18, 2e18);
         powerPrice = FPML.mulWad(PowerPerpMath.debtValuePerTokenWad(nf, ethPrice, 2, INDEX_SCALE), premium);
     }
 
-    function testPathIndependence(uint256 nfSeed, uint256 ethSeed, uint256 premiumSeed, uint256 dtSeed, uint256 kSeed)
-        external
-        pure
-    {
+    function testPathIndependence(
+        uint256 nfSeed,
+        uint256 ethSeed,
+        uint256 premiumSeed,
+        uint256 dtSeed,
+        uint256 kSeed
+    ) external pure {
         uint256 nf = bound(nfSeed, 1e15, 1e21);
         (uint256 ethPrice, uint256 powerPrice) = boundPrices(nf, ethSeed, premiumSeed);
         uint256 k = bound(kSeed, 2, 40);
@@ -51,7 +59,12 @@ contract FundingMathTest is Test {
         assertApproxEqAbs(stepped, once, tolerance, "k updates over dt/k differ from one update over dt");
     }
 
-    function testDirection(uint256 nfSeed, uint256 ethSeed, uint256 premiumSeed, uint256 dtSeed) external pure {
+    function testDirection(
+        uint256 nfSeed,
+        uint256 ethSeed,
+        uint256 premiumSeed,
+        uint256 dtSeed
+    ) external pure {
         uint256 nf = bound(nfSeed, 1e15, 1e21);
         (uint256 ethPrice, uint256 powerPrice) = boundPrices(nf, ethSeed, premiumSeed);
         uint256 ratio = PowerPerpMath.markIndexRatioWad(powerPrice, ethPrice, nf, 2, INDEX_SCALE);
@@ -79,7 +92,10 @@ contract FundingMathTest is Test {
         uint256 ratio = above ? 3e18 : 0.1e18;
         uint256 next = FundingMath.nextNormalizationFactor(nf, ratio, clamp(), dt, FUNDING_PERIOD);
         uint256 base = above ? FPML.divWad(WAD, 1.4e18) : FPML.divWad(WAD, 0.8e18);
-        uint256 expected = FPML.mulWad(nf, uint256(FPML.powWad(int256(base), int256((dt * WAD) / FUNDING_PERIOD))));
+        uint256 expected = FPML.mulWad(
+            nf,
+            uint256(FPML.powWad(int256(base), int256((dt * WAD) / FUNDING_PERIOD)))
+        );
         assertApproxEqRel(next, expected, 1e4, "clamped update differs from (index/mark)^(dt/T)");
     }
 
@@ -88,11 +104,22 @@ contract FundingMathTest is Test {
         uint256 ratio = bound(ratioSeed, 0.81e18, 1.39e18);
         uint256 nf = 1e18;
         uint256 next = FundingMath.nextNormalizationFactor(nf, ratio, clamp(), 12, FUNDING_PERIOD);
-        uint256 oneStep = uint256(FPML.powWad(int256(FPML.divWad(WAD, ratio)), int256((12 * WAD) / FUNDING_PERIOD)));
-        assertApproxEqRel(next, oneStep, 1e8, "12-second update differs from the one-step formula by > 1e-10");
+        uint256 oneStep = uint256(
+            FPML.powWad(int256(FPML.divWad(WAD, ratio)), int256((12 * WAD) / FUNDING_PERIOD))
+        );
+        assertApproxEqRel(
+            next,
+            oneStep,
+            1e8,
+            "12-second update differs from the one-step formula by > 1e-10"
+        );
     }
 
-    function testNeverRevertsAndStaysPositive(uint256 nfSeed, uint256 ratioSeed, uint256 dtSeed) external pure {
+    function testNeverRevertsAndStaysPositive(
+        uint256 nfSeed,
+        uint256 ratioSeed,
+        uint256 dtSeed
+    ) external pure {
         uint256 nf = bound(nfSeed, 1, type(uint128).max);
         uint256 ratio = bound(ratioSeed, 0, type(uint128).max);
         uint256 dt = bound(dtSeed, 0, type(uint32).max);
@@ -113,7 +140,11 @@ contract FundingMathTest is Test {
 
     function testZeroElapsedIsNoop(uint256 nfSeed, uint256 ratioSeed) external pure {
         uint256 nf = bound(nfSeed, 1, type(uint128).max);
-        assertEq(FundingMath.nextNormalizationFactor(nf, ratioSeed, clamp(), 0, FUNDING_PERIOD), nf, "dt = 0");
+        assertEq(
+            FundingMath.nextNormalizationFactor(nf, ratioSeed, clamp(), 0, FUNDING_PERIOD),
+            nf,
+            "dt = 0"
+        );
     }
 
     function testImpliedVolatilityRoundTrip(uint256 volSeed) external pure {

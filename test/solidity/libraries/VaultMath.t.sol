@@ -14,7 +14,11 @@ contract VaultMathTest is Test {
     uint256 private constant MIN_RATIO = 1.5e18;
     uint256 private constant INDEX_SCALE = 1e4;
 
-    function testMeetsRatioIsExact(uint256 collateralSeed, uint256 debtValueSeed, uint256 ratioSeed) external pure {
+    function testMeetsRatioIsExact(
+        uint256 collateralSeed,
+        uint256 debtValueSeed,
+        uint256 ratioSeed
+    ) external pure {
         uint256 collateral = bound(collateralSeed, 0, 1e30);
         uint256 debtValue = bound(debtValueSeed, 0, 1e30);
         uint256 ratio = bound(ratioSeed, 1e18, 5e18);
@@ -63,7 +67,10 @@ contract VaultMathTest is Test {
         uint256 debt = bound(debtSeed, 1e15, 1e24);
         uint256 price = VaultMath.liquidationPriceWad(collateral, debt, nf, MIN_RATIO, power, INDEX_SCALE);
         vm.assume(price > 1e12 && price < 1e27);
-        assertTrue(isSafe(collateral, debt, nf, FPML.mulWad(price, 0.999999e18), power), "unsafe below price");
+        assertTrue(
+            isSafe(collateral, debt, nf, FPML.mulWad(price, 0.999999e18), power),
+            "unsafe below price"
+        );
         assertTrue(!isSafe(collateral, debt, nf, FPML.mulWad(price, 1.000001e18), power), "safe above price");
     }
 
@@ -82,14 +89,20 @@ contract VaultMathTest is Test {
         uint256 price = VaultMath.liquidationPriceWad(10e18, 15e18, 1e18, MIN_RATIO, 2, INDEX_SCALE);
         assertEq(price, 4444444444444444444444, "liquidation price");
         assertEq(PowerPerpMath.indexWad(3000e18, 2, INDEX_SCALE), 900e18, "index");
-        assertEq(PowerPerpMath.markIndexRatioWad(0.3e18, 3000e18, 1e18, 2, INDEX_SCALE), 1e18, "fair mark / index");
+        assertEq(
+            PowerPerpMath.markIndexRatioWad(0.3e18, 3000e18, 1e18, 2, INDEX_SCALE),
+            1e18,
+            "fair mark / index"
+        );
     }
 
-    function isSafe(uint256 collateral, uint256 debt, uint256 nf, uint256 ethPrice, uint256 power)
-        private
-        pure
-        returns (bool)
-    {
+    function isSafe(
+        uint256 collateral,
+        uint256 debt,
+        uint256 nf,
+        uint256 ethPrice,
+        uint256 power
+    ) private pure returns (bool) {
         uint256 perToken = PowerPerpMath.debtValuePerTokenWad(nf, ethPrice, power, INDEX_SCALE);
         return VaultMath.meetsRatio(collateral, VaultMath.debtValue(debt, perToken), MIN_RATIO);
     }

@@ -50,16 +50,23 @@ abstract contract Test {
     }
 
     /// @dev |left - right| <= maxDelta.
-    function assertApproxEqAbs(uint256 left, uint256 right, uint256 maxDelta, string memory message) internal pure {
+    function assertApproxEqAbs(
+        uint256 left,
+        uint256 right,
+        uint256 maxDelta,
+        string memory message
+    ) internal pure {
         uint256 delta = left > right ? left - right : right - left;
         if (delta > maxDelta) revert AssertionFailed(message, left, right);
     }
 
     /// @dev |left - right| <= maxRelDeltaWad * max(|left|, |right|) / 1e18.
-    function assertApproxEqRel(uint256 left, uint256 right, uint256 maxRelDeltaWad, string memory message)
-        internal
-        pure
-    {
+    function assertApproxEqRel(
+        uint256 left,
+        uint256 right,
+        uint256 maxRelDeltaWad,
+        string memory message
+    ) internal pure {
         uint256 delta = left > right ? left - right : right - left;
         uint256 scale = left > right ? left : right;
         if (delta * 1e18 > maxRelDeltaWad * scale) revert AssertionFailed(message, left, right);

@@ -1,0 +1,64 @@
+/**
+ * Gas benchmark of the vault engine against Squeeth's figures on the same scenario: ETH = 3000, NF = 1,
+ * pools with one full-range position and cardinality 128, each measured transaction the first Controller
+ * transaction of its block (so it pays the funding update).
+ *
+ * Prints a table and writes bench/gas.json. Run with `npm run bench:gas`.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+
+import { parseEther, type ContractTransactionResponse } from "ethers";
+import { network } from "hardhat";
+
+import { advanceTime, deployEvergamma } from "../../deploy/evergamma.js";
+
+/** Squeeth's Controller on the same scenario (see the research notes on the anchor protocol). */
+const SQUEETH_GAS: Record<string, number> = {
+  openDepositMint: 402_083,
+  deposit: 158_302,
+  mint: 202_987,
+  burn: 200_618,
+  burnWithdraw: 209_596,
+  withdraw: 194_072,
+  closeVault: 199_221,
+  applyFunding: 135_373,
+};
+
+const connection = await network.getOrCreate();
+const deployment = await deployEvergamma(connection);
+const [, user] = await connection.ethers.getSigners();
+const controller = deployment.controller.connect(user);
+
+const results: Record<string, number> = {};
+/** Starts a new block 12 s later, sends the transaction and records its gas. */
+async function measure(name: string, send: () => Promise<ContractTransactionResponse>): Promise<void> {
+  await advanceTime(deployment, 12);
+  const receipt = await (await send()).wait();
+  if (receipt === null) throw new Error(`${name}: no receipt`);
+  results[name] = Number(receipt.gasUsed);
+}
+
+await measure("openDepositMint", () => controller.mint(0n, parseEther("15"), { value: parseEther("10") }));
+const vaultId = await controller.vaultCount();
+await measure("deposit", () => controller.deposit(vaultId, { value: parseEther("1") }));
+await measure("mint", () => controller.mint(vaultId, parseEther("1")));
+await measure("burn", () => controller.burn(vaultId, parseEther("2"), 0n));
+await measure("burnWithdraw", () => controller.burn(vaultId, parseEther("2"), parseEther("1")));
+await measure("withdraw", () => controller.withdraw(vaultId, parseEther("0.2")));
+const [, , collateral, debt] = await controller.getVault(vaultId);
+await measure("closeVault", () => controller.burn(vaultId, debt, collateral));
+await measure("applyFunding", () => controller.applyFunding());
+
+const rows = Object.entries(results).map(([operation, gas]) => ({
+  operation,
+  gas,
+  squeeth: SQUEETH_GAS[operation],
+  ratio: Number((gas / SQUEETH_GAS[operation]).toFixed(3)),
+}));
+console.table(rows);
+await mkdir("bench", { recursive: true });
+await writeFile(
+  "bench/gas.json",
+  JSON.stringify({ scenario: "ETH=3000, NF=1, cardinality 128", rows }, null, 2) + "\n",
+);
+console.log("wrote bench/gas.json");
