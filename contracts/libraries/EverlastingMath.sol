@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+import {IEverlastingOptionPricer as IPricer} from "../interfaces/IEverlastingOptionPricer.sol";
+
+/// @title EverlastingMath
+/// @notice Pure fixed-point math for continuously funded everlasting options and power perpetuals, with zero
+///         interest rates under Black-Scholes dynamics. Units as in `IEverlastingOptionPricer`: prices in 18
+///         decimals of the quote currency, volatility annualised in 18 decimals, funding period in seconds
+///         (a year is 365 days), power in 18 decimals.
+/// @dev Everlasting option (White and Bankman-Fried, 2021). A long pays (mark - payoff) once per funding
+///      period T, accrued continuously. No arbitrage makes the fair price V(S) stationary and
+///          (1/2) sigma^2 S^2 V'' = (V - payoff) / T.
+///      Away from the strike the time value W = V - payoff solves (1/2) sigma^2 S^2 W'' = W / T, whose power
+///      solutions S^p need p^2 - p - 2 / (sigma^2 T) = 0, i.e. p = (1 +- u) / 2 with
+///          u = sqrt(1 + 8 / (sigma^2 T)).
+///      Boundedness keeps p = (1 + u) / 2 below the strike and p = (1 - u) / 2 above it; continuity of W and a
+///      slope jump of -1 at K (so that V is C^1) give the coefficient K / u on both sides:
+///          W = (K / u) (S / K)^((1 + u) / 2) for S < K,   W = (K / u) (S / K)^((1 - u) / 2) for S >= K,
+///      or symmetrically W = (sqrt(S K) / u) exp(-u |l| / 2), l = ln(S / K). Call = max(S - K, 0) + W and
+///      put = max(K - S, 0) + W, so call - put = S - K. Equivalently V = (1/T) int_0^inf e^(-t/T) BS(t) dt,
+///      the exponentially weighted strip of European prices.
+///
+///      Implementation of the price (one sqrt, one ln, one exp, no normal CDF, every product in one rounding):
+///      - d = u^2 - 1 = 8 Y 1e36 / (sigma^2 * period) in one integer division at 2^100 scale (Y = seconds per
+///        year), so sigma^2 T is never truncated to 18 decimals;
+///      - u = sqrt((1 + d) 2^128) at 2^64 scale (relative error below 6e-20);
+///      - |l| = ln(max(S, K) / min(S, K)) at 2^96 scale: binary exponent plus 2 atanh(z) on [1/sqrt2, sqrt2)
+///        with a degree-8 Chebyshev polynomial in z^2 (absolute error below 3e-21);
+///      - W = K e^(-b) / u with b = |l| (u - 1) / 2 for S >= K and |l| (u + 1) / 2 for S < K (the sqrt(S/K)
+///        factor is folded into the exponent, so only K multiplies); e^(-b) = 2^-k e^(-r) with the (6, 6)
+///        Pade approximant on |r| <= ln2 / 2 (relative error below 2e-19), kept at 2^96 scale;
+///      - the result is floored once, at the end, from a value carrying 64 extra fractional bits.
+///      The exponent is never positive, so exp cannot overflow; b >= 128 gives W = 0 exactly as the limit.
+///
+///      Power perpetual (Paradigm, 2021) with normalization-factor funding: the holder's claim is scaled by
+///      NF with d ln NF = -ln(mark / index) dt / T. With mark = c * index for a constant c, NF c S^n must be
+///      a martingale; E[S_t^n] = S^n e^(h t) with h = n (n - 1) sigma^2 / 2, so -ln(c) / T + h = 0 and
+///          mark = S^n exp(n (n - 1) sigma^2 T / 2),  sigma^2 = 2 ln(mark / index) / (n (n - 1) T).
+library EverlastingMath {
+    /// @notice One unit in 18-decimal fixed point.
+    uint256 internal constant WAD = 1e18;
+    /// @notice Seconds in a (365-day) year.
+    uint256 internal constant SECONDS_PER_YEAR = 31_536_000;
+    /// @notice Largest accepted spot, strike, option price, mark, index or payoff (1e18 units of quote).
+    uint256 internal constant MAX_PRICE_WAD = 1e36;
+    /// @notice Largest accepted volatility: 1e22 = 1,000,000% per year.
+    uint256 internal constant MAX_VOLATILITY_WAD = 1e22;
+    /// @notice Largest accepted funding period: 1,000 years.
+    uint256 internal constant MAX_FUNDING_PERIOD_SECONDS = 31_536_000_000;
+    /// @notice Largest accepted power of a power perpetual: 1,000.
+    uint256 internal constant MAX_POWER_WAD = 1e21;
+    /// @notice Cap on the Newton iterations of the implied-volatility solver (it converges in about 10).
+    uint256 internal constant MAX_NEWTON_ITERATIONS = 64;
+
+    /// @dev 2^64, 2^96 and 2^100 (fixed-point scales).
+    uint256 private constant Q64 = 0x10000000000000000;
+    uint256 private constant Q96 = 0x1000000000000000000000000;
+    uint256 private constant Q100 = 0x10000000000000000000000000;
+    /// @dev 8 * SECONDS_PER_YEAR * 1e36, the numerator of d = 8 / (sigma^2 T) in wad-squared seconds.
+    uint256 private constant EIGHT_YEAR_SECONDS_WAD_SQUARED = 252288000000000000000000000000000000000000000;
+    /// @dev EIGHT_YEAR_SECONDS_WAD_SQUARED * 2^100: d at 2^100 scale is this divided by sigma^2 * period.
+    uint256 private constant D_NUMERATOR_Q100 =
+        0xb501fcc04f4ea0595f53c9c7dc000000000000000000000000000000000000;
+    /// @dev Largest d at 2^100 scale plus one: d < 2^80 keeps u below 2^40.
+    uint256 private constant D_LIMIT_SHIFT = 180;
+    /// @dev max - 1 of the price, volatility and period domains (zero wraps around above them).
+    uint256 private constant MAX_PRICE_WAD_MINUS_ONE = 999999999999999999999999999999999999;
+    uint256 private constant MAX_VOLATILITY_WAD_MINUS_ONE = 9999999999999999999999;
+    uint256 private constant MAX_FUNDING_PERIOD_SECONDS_MINUS_ONE = 31535999999;
+    /// @dev Time values with b = |l| (u -+ 1) / 2 at or above 128 (2^96 scale) are below 2^-64 wei.
+    uint256 private constant MAX_EXPONENT_Q96 = 0x800000000000000000000000000;
+    /// @dev ln 2, 1 / ln 2 and sqrt 2 at 2^96 scale (rounded to nearest), 2^191 (one half at 2^192).
+    uint256 private constant LN2_Q96 = 54916777467707473351141471128;
+    uint256 private constant INV_LN2_Q96 = 114302077158074026402637675937;
+    uint256 private constant SQRT2_Q96 = 112045541949572279837463876455;
+    uint256 private constant HALF_Q192 = 0x800000000000000000000000000000000000000000000000;
+    /// @dev Largest and smallest exponents (2^96 scale) handed to exp by the power perpetual: e^130 * 1e18
+    ///      fits 256 bits; below e^-200 the result is 0.
+    int256 private constant MAX_POWER_EXPONENT_Q96 = 130 * 2 ** 96;
+    int256 private constant MIN_POWER_EXPONENT_Q96 = -200 * 2 ** 96;
+    /// @dev 1e8 = MAX_VOLATILITY_WAD^2 / 1e36, used to bound the power perpetual's implied variance.
+    uint256 private constant MAX_VARIANCE_OVER_WAD_SQUARED = 1e8;
+
+    // ---------------------------------------------------------------------------------------------------
+    // Everlasting options
+    // ---------------------------------------------------------------------------------------------------
+
+    /// @notice Time value W = (sqrt(S K) / u) exp(-u |ln(S/K)| / 2) with u = sqrt(1 + 8 / (sigma^2 T)),
+    ///         rounded down.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return value The time value, 18 decimals.
+    function timeValue(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (uint256 value) {
+        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
+        value = _clampTimeValue(timeValueX64, spot, strike);
+    }
+
+    /// @notice Call price max(S - K, 0) + W, rounded down.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return price The call price, 18 decimals.
+    function callPrice(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (uint256 price) {
+        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
+        price = _clampTimeValue(timeValueX64, spot, strike);
+        assembly ("memory-safe") {
+            price := add(price, mul(gt(spot, strike), sub(spot, strike)))
+        }
+    }
+
+    /// @notice Put price max(K - S, 0) + W, rounded down.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return price The put price, 18 decimals.
+    function putPrice(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (uint256 price) {
+        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
+        price = _clampTimeValue(timeValueX64, spot, strike);
+        assembly ("memory-safe") {
+            price := add(price, mul(lt(spot, strike), sub(strike, spot)))
+        }
+    }
+
+    /// @notice Call delta dC/dS: (u + 1) W / (2 S) below the strike, 1 - (u - 1) W / (2 S) at or above it.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return delta The call delta, 18 decimals.
+    function callDelta(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (int256 delta) {
+        (uint256 timeValueX64, uint256 uQ64, ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
+        // W / S at 2^128 scale: at most about 2^128 because W <= min(S, K).
+        uint256 ratioQ128 = FPML.fullMulDiv(timeValueX64, Q64, spot);
+        if (spot < strike) {
+            // (u + 1) / 2 * W / S
+            delta = int256(FPML.fullMulDiv(ratioQ128, (uQ64 + Q64) * WAD, 1 << 193));
+        } else {
+            // 1 - (u - 1) / 2 * W / S
+            delta = int256(WAD) - int256(FPML.fullMulDiv(ratioQ128, (uQ64 - Q64) * WAD, 1 << 193));
+        }
+    }
+
+    /// @notice Put delta dP/dS = call delta - 1.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return delta The put delta, 18 decimals.
+    function putDelta(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (int256 delta) {
+        delta = callDelta(spot, strike, volatility, fundingPeriod) - int256(WAD);
+    }
+
+    /// @notice Gamma W (u^2 - 1) / (4 S^2) = 2 W / (sigma^2 T S^2), the same for the call and the put.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return value Gamma, 18 decimals, per unit of quote.
+    function gamma(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (uint256 value) {
+        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
+        uint256 dQ100 = D_NUMERATOR_Q100 / (volatility * volatility * fundingPeriod);
+        uint256 ratioQ128 = FPML.fullMulDiv(timeValueX64, Q64, spot);
+        // (W / S) d / S at scale 2^(128 + 100 - 64) / 1e18; then * 1e36 / 4 / 2^164.
+        uint256 scaled = FPML.fullMulDiv(ratioQ128, dQ100, spot << 64);
+        value = FPML.fullMulDiv(scaled, WAD * WAD, 1 << 166);
+    }
+
+    /// @notice Vega dW/dsigma = (1 - 1/u^2) (1 + u |ln(S/K)| / 2) W / sigma, the same for the call and the put.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return value Vega, 18 decimals of quote per 1.0 of volatility.
+    function vega(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (uint256 value) {
+        (uint256 timeValueX64, uint256 uQ64, uint256 lnQ96) = _timeValueX64(
+            spot,
+            strike,
+            volatility,
+            fundingPeriod
+        );
+        uint256 dQ100 = D_NUMERATOR_Q100 / (volatility * volatility * fundingPeriod);
+        // 1 - 1/u^2 = d / (1 + d), at 2^128 scale.
+        uint256 slopeQ128 = FPML.fullMulDiv(dQ100, 1 << 128, dQ100 + Q100);
+        // 1 + u |l| / 2 at 2^161 scale (u at 2^64, |l| at 2^96).
+        uint256 factorQ161 = (1 << 161) + uQ64 * lnQ96;
+        uint256 scaled = FPML.fullMulDiv(FPML.fullMulDiv(timeValueX64, slopeQ128, 1 << 128), factorQ161, 1 << 161);
+        value = FPML.fullMulDiv(scaled, WAD, volatility << 64);
+    }
+
+    /// @notice Implied volatility of an everlasting option price; see the interface for the method.
+    /// @param optionPrice The option price, 18 decimals, strictly between intrinsic and spot (call) or
+    ///        strike (put).
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @param isCall True for a call, false for a put.
+    /// @return volatility The implied volatility, 18 decimals, rounded down.
+    function impliedVolatility(
+        uint256 optionPrice,
+        uint256 spot,
+        uint256 strike,
+        uint256 fundingPeriod,
+        bool isCall
+    ) internal pure returns (uint256 volatility) {
+        _checkPrice(spot, true);
+        _checkPrice(strike, false);
+        _checkFundingPeriod(fundingPeriod);
+        uint256 intrinsic;
+        uint256 upperBound;
+        if (isCall) {
+            intrinsic = spot > strike ? spot - strike : 0;
+            upperBound = spot;
+        } else {
+            intrinsic = strike > spot ? strike - spot : 0;
+            upperBound = strike;
+        }
+        if (optionPrice <= intrinsic || optionPrice >= upperBound) {
+            revert IPricer.OptionPriceOutOfBounds(optionPrice, intrinsic, upperBound);
+        }
+        // 0 < W < min(S, K)
+        uint256 value = optionPrice - intrinsic;
+        // At the money W = K / u exactly; elsewhere solve for u.
+        uint256 uQ96 = spot == strike ? (strike << 96) / value : _solveU(value, spot, strike);
+        volatility = _volatilityFromU(uQ96, fundingPeriod);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Power perpetuals and funding
+    // ---------------------------------------------------------------------------------------------------
+
+    /// @notice Fair mark of a power perpetual under normalization-factor funding,
+    ///         S^n exp(n (n - 1) sigma^2 T / 2), computed as one exp of n ln S + n (n - 1) sigma^2 T / 2.
+    ///         Rounded down; 0 when below one wei.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param power The power n, 18 decimals (at most 1,000).
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return price The fair mark, 18 decimals.
+    function powerPerpFairPrice(
+        uint256 spot,
+        uint256 power,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) internal pure returns (uint256 price) {
+        _checkPrice(spot, true);
+        _checkVolatility(volatility);
+        _checkFundingPeriod(fundingPeriod);
+        if (power > MAX_POWER_WAD) revert IPricer.InvalidPower(power);
+        // n ln S at 2^96 scale; |ln S| < 2^103 and n < 2^70, so the product fits.
+        int256 exponentQ96 = spot >= WAD
+            ? int256(_lnRatioQ96(spot, WAD))
+            : -int256(_lnRatioQ96(WAD, spot));
+        exponentQ96 = (exponentQ96 * int256(power)) / int256(WAD);
+        // |n (n - 1)| sigma^2 T / 2 at 2^96 scale, from the exact integer sigma^2 * period.
+        uint256 halfVarianceQ96 = FPML.fullMulDiv(
+            volatility * volatility * fundingPeriod,
+            Q96,
+            2 * SECONDS_PER_YEAR * WAD * WAD
+        );
+        uint256 growthQ96 = FPML.fullMulDiv(
+            halfVarianceQ96,
+            power * (power > WAD ? power - WAD : WAD - power),
+            WAD * WAD
+        );
+        if (power >= WAD) {
+            if (growthQ96 > uint256(MAX_POWER_EXPONENT_Q96)) revert IPricer.PowerPerpPriceOverflow();
+            exponentQ96 += int256(growthQ96);
+        } else {
+            if (growthQ96 > uint256(-MIN_POWER_EXPONENT_Q96)) return 0;
+            exponentQ96 -= int256(growthQ96);
+        }
+        if (exponentQ96 > MAX_POWER_EXPONENT_Q96) revert IPricer.PowerPerpPriceOverflow();
+        if (exponentQ96 < MIN_POWER_EXPONENT_Q96) return 0;
+        (uint256 mantissaQ96, int256 exponent2) = _expQ96(exponentQ96);
+        // price = 1e18 * mantissa * 2^(exponent2 - 96); mantissa * 1e18 < 2^158 and exponent2 <= 188.
+        uint256 scaled = mantissaQ96 * WAD;
+        price = exponent2 >= 96 ? scaled << uint256(exponent2 - 96) : scaled >> uint256(96 - exponent2);
+    }
+
+    /// @notice Implied volatility of a power perpetual under normalization-factor funding,
+    ///         sqrt(2 ln(mark / index) / (n (n - 1) T)), rounded down.
+    /// @param mark The mark price, 18 decimals.
+    /// @param index The index price S^n, 18 decimals.
+    /// @param power The power n, 18 decimals; not 0 or 1.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return volatility The implied volatility, 18 decimals.
+    function powerPerpImpliedVolatility(
+        uint256 mark,
+        uint256 index,
+        uint256 power,
+        uint256 fundingPeriod
+    ) internal pure returns (uint256 volatility) {
+        _checkPrice(mark, true);
+        _checkPrice(index, true);
+        _checkFundingPeriod(fundingPeriod);
+        if (power == 0 || power == WAD || power > MAX_POWER_WAD) revert IPricer.InvalidPower(power);
+        bool convex = power > WAD;
+        if (convex ? mark < index : mark > index) revert IPricer.MarkOutOfBounds(mark, index);
+        if (mark == index) return 0;
+        uint256 lnQ96 = convex ? _lnRatioQ96(mark, index) : _lnRatioQ96(index, mark);
+        uint256 distance = convex ? power - WAD : WAD - power;
+        // sigma^2 in wad^2 = ln * 2 Y 1e72 / (n_wad |n_wad - 1e18| period), ln = lnQ96 / 2^96.
+        uint256 scaled = FPML.fullMulDiv(lnQ96, 2 * SECONDS_PER_YEAR * WAD * WAD, power * fundingPeriod);
+        if (scaled > (distance << 96) * MAX_VARIANCE_OVER_WAD_SQUARED) {
+            revert IPricer.ImpliedVolatilityOutOfRange();
+        }
+        volatility = FPML.sqrt(FPML.fullMulDiv(scaled, WAD * WAD, distance << 96));
+    }
+
+    /// @notice Funding per second of a contract paying (mark - payoff) once per funding period:
+    ///         (markPrice - payoff) / fundingPeriod, rounded toward zero (the sign is never flipped).
+    /// @param markPrice The mark price, 18 decimals.
+    /// @param payoff The payoff (intrinsic value or index), 18 decimals.
+    /// @param fundingPeriod The funding period, seconds.
+    /// @return rate Funding per second, 18 decimals; positive when longs pay shorts.
+    function fundingRate(
+        uint256 markPrice,
+        uint256 payoff,
+        uint256 fundingPeriod
+    ) internal pure returns (int256 rate) {
+        if (markPrice > MAX_PRICE_WAD) revert IPricer.PriceTooLarge(markPrice, MAX_PRICE_WAD);
+        if (payoff > MAX_PRICE_WAD) revert IPricer.PriceTooLarge(payoff, MAX_PRICE_WAD);
+        _checkFundingPeriod(fundingPeriod);
+        rate = (int256(markPrice) - int256(payoff)) / int256(fundingPeriod);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Kernels
+    // ---------------------------------------------------------------------------------------------------
+
+    /// @notice The time value with 64 extra fractional bits, and the intermediates the Greeks reuse.
+    /// @dev Reverts with the interface's errors outside the domain.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return timeValueX64 W * 1e18 * 2^64 (not clamped, floored).
+    /// @return uQ64 u * 2^64.
+    /// @return lnQ96 |ln(S / K)| * 2^96.
+    function _timeValueX64(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) private pure returns (uint256 timeValueX64, uint256 uQ64, uint256 lnQ96) {
+        bool outOfDomain;
+        uint256 dQ100;
+        assembly ("memory-safe") {
+            // Zero wraps around to 2^256 - 1, so one comparison per input covers both ends of its range.
+            outOfDomain := or(
+                or(
+                    gt(sub(spot, 1), MAX_PRICE_WAD_MINUS_ONE),
+                    gt(sub(strike, 1), MAX_PRICE_WAD_MINUS_ONE)
+                ),
+                or(
+                    gt(sub(volatility, 1), MAX_VOLATILITY_WAD_MINUS_ONE),
+                    gt(sub(fundingPeriod, 1), MAX_FUNDING_PERIOD_SECONDS_MINUS_ONE)
+                )
+            )
+            // d = 8 / (sigma^2 T) at 2^100 scale; sigma^2 * period < 2^182, so the division is exact to
+            // 2^-100 and nothing is truncated to 18 decimals first. (Division by zero yields 0 in the EVM;
+            // zero inputs are already flagged.)
+            dQ100 := div(D_NUMERATOR_Q100, mul(mul(volatility, volatility), fundingPeriod))
+            outOfDomain := or(outOfDomain, shr(D_LIMIT_SHIFT, dQ100))
+        }
+        if (outOfDomain) _revertOptionInputs(spot, strike, volatility, fundingPeriod);
+        uQ64 = _sqrtUQ64(dQ100);
+        lnQ96 = spot >= strike ? _lnRatioQ96(spot, strike) : _lnRatioQ96(strike, spot);
+        assembly ("memory-safe") {
+            // b = |l| (u - 1) / 2 above the strike, |l| (u + 1) / 2 below it, at 2^96 scale.
+            let b := shr(65, mul(lnQ96, sub(add(uQ64, Q64), shl(65, gt(spot, strike)))))
+            if lt(b, MAX_EXPONENT_Q96) {
+                // e^(-b) = 2^-k e^(-r), k = round(b / ln2), r = b - k ln2 in [-ln2/2, ln2/2].
+                let k := shr(192, add(mul(b, INV_LN2_Q96), HALF_Q192))
+                let r := sub(b, mul(k, LN2_Q96))
+                let m := _expReducedQ96(sub(0, r))
+                // W * 1e18 * 2^64 = K * e^(-b) / u = K m 2^(32 - k) / (u 2^64); K m < 2^217.
+                timeValueX64 := div(shr(k, shl(32, mul(strike, m))), uQ64)
+            }
+
+            // e^x for |x| <= ln2 / 2 at 2^96 scale (signed input), by the (6, 6) Pade approximant
+            // e^x = (E(x^2) + x O(x^2)) / (E(x^2) - x O(x^2)), E = 1 + 5x^2/44 + x^4/792 + x^6/665280,
+            // O = 1/2 + x^2/66 + x^4/15840; relative error below 2e-19.
+            function _expReducedQ96(x) -> y {
+                let s := shr(96, mul(x, x))
+                let e := add(
+                    Q96,
+                    shr(
+                        96,
+                        mul(
+                            s,
+                            add(
+                                9003200285711856544720903447,
+                                shr(
+                                    96,
+                                    mul(
+                                        s,
+                                        add(
+                                            100035558730131739385787816,
+                                            shr(96, mul(s, 119089950869204451649747))
+                                        )
+                                    )
+                                )
+                            )
+                        )
+                    )
+                )
+                let o := add(
+                    39614081257132168796771975168,
+                    shr(
+                        96,
+                        mul(
+                            s,
+                            add(1200426704761580872629453793, shr(96, mul(s, 5001777936506586969289391)))
+                        )
+                    )
+                )
+                let xo := sar(96, mul(x, o))
+                y := div(shl(96, add(e, xo)), sub(e, xo))
+            }
+        }
+    }
+
+    /// @notice Clamps the time value to min(S, K) (its exact supremum) and drops the 64 extra bits.
+    /// @param timeValueX64 W * 1e18 * 2^64.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @return value floor(W), at most min(S, K).
+    function _clampTimeValue(
+        uint256 timeValueX64,
+        uint256 spot,
+        uint256 strike
+    ) private pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(64, timeValueX64)
+            let bound := xor(strike, mul(xor(spot, strike), lt(spot, strike)))
+            if gt(value, bound) {
+                value := bound
+            }
+        }
+    }
+
+    /// @notice u = sqrt(1 + d) at 2^64 scale, from d at 2^100 scale (d < 2^80).
+    /// @dev Newton's method on (1 + d) 2^128 in [2^128, 2^209) from a minimax linear start on [1, 4) of the
+    ///      mantissa (relative error 2.9%); four iterations leave a relative error below 1e-28 before the
+    ///      final 2^-64 quantization.
+    /// @param dQ100 d * 2^100.
+    /// @return z u * 2^64 (not necessarily the exact floor; relative error below 6e-20).
+    function _sqrtUQ64(uint256 dQ100) private pure returns (uint256 z) {
+        assembly ("memory-safe") {
+            let x := shl(28, add(dQ100, Q100))
+            // Even exponent e = 2 floor(log4(x)) with x >= 2^128: bits 7..1 of the bit length.
+            let e := 128
+            e := or(e, shl(6, lt(0xffffffffffffffff, shr(e, x))))
+            e := or(e, shl(5, lt(0xffffffff, shr(e, x))))
+            e := or(e, shl(4, lt(0xffff, shr(e, x))))
+            e := or(e, shl(3, lt(0xff, shr(e, x))))
+            e := or(e, shl(2, lt(0xf, shr(e, x))))
+            e := or(e, shl(1, lt(0x3, shr(e, x))))
+            // x = 2^e y, y in [1, 4); sqrt(y) ~ (4 + 2 y) / (3 + 2 sqrt2), y taken with 16 fraction bits.
+            z := shr(32, shl(shr(1, e), add(2947599552, mul(22488, shr(sub(e, 16), x)))))
+            z := shr(1, add(z, div(x, z)))
+            z := shr(1, add(z, div(x, z)))
+            z := shr(1, add(z, div(x, z)))
+            z := shr(1, add(z, div(x, z)))
+        }
+    }
+
+    /// @notice ln(numerator / denominator) at 2^96 scale, for numerator >= denominator, both in [1, 2^128).
+    /// @dev q = numerator * 2^128 / denominator = 2^n y with y in [1/sqrt2, sqrt2); ln y = 2 atanh(z),
+    ///      z = (y - 1) / (y + 1), |z| <= 3 - 2 sqrt2, with atanh(z) / z approximated by a degree-8 polynomial in
+    ///      w = z^2 (Chebyshev interpolation on [0, (3 - 2 sqrt2)^2], coefficients at 2^96 scale). Absolute
+    ///      error below 3e-21 plus the 2^-128 relative rounding of q.
+    /// @param numerator The larger operand.
+    /// @param denominator The smaller operand.
+    /// @return result ln(numerator / denominator) * 2^96 (non-negative).
+    function _lnRatioQ96(uint256 numerator, uint256 denominator) private pure returns (uint256 result) {
+        assembly ("memory-safe") {
+            let q := div(shl(128, numerator), denominator)
+            // Bit length of q in [128, 256).
+            let n := 128
+            n := or(n, shl(6, lt(0xffffffffffffffff, shr(n, q))))
+            n := or(n, shl(5, lt(0xffffffff, shr(n, q))))
+            n := or(n, shl(4, lt(0xffff, shr(n, q))))
+            n := or(n, shl(3, lt(0xff, shr(n, q))))
+            n := or(n, shl(2, lt(0xf, shr(n, q))))
+            n := or(n, shl(1, lt(0x3, shr(n, q))))
+            n := or(n, lt(0x1, shr(n, q)))
+            // y in [1, 2) at 2^96 scale; centre it on [1/sqrt2, sqrt2) by comparing with sqrt2.
+            let y := shr(sub(n, 96), q)
+            let big := gt(y, SQRT2_Q96)
+            let c := shl(big, Q96)
+            n := add(sub(n, 128), big)
+            let z := sdiv(shl(96, sub(y, c)), add(y, c))
+            let w := shr(96, mul(z, z))
+            let p := add(5248375773446819765912592937, shr(96, mul(w, 5253660525832110218653265165)))
+            p := add(6095482432444445185373251119, shr(96, mul(w, p)))
+            p := add(7202542622565696316975419990, shr(96, mul(w, p)))
+            p := add(8803129348379719517572755873, shr(96, mul(w, p)))
+            p := add(11318308929575483626274505376, shr(96, mul(w, p)))
+            p := add(15845632502855836170648253633, shr(96, mul(w, p)))
+            p := add(26409387504754775918022726721, shr(96, mul(w, p)))
+            p := add(79228162514264337594140030178, shr(96, mul(w, p)))
+            result := add(mul(n, LN2_Q96), sar(95, mul(z, p)))
+        }
+    }
+
+    /// @notice e^x as mantissa * 2^(exponent2 - 96), for |x| < 2^150 at 2^96 scale.
+    /// @param xQ96 x * 2^96 (signed).
+    /// @return mantissaQ96 e^r * 2^96 with r = x - exponent2 ln2 in [-ln2/2, ln2/2].
+    /// @return exponent2 round(x / ln2).
+    function _expQ96(int256 xQ96) private pure returns (uint256 mantissaQ96, int256 exponent2) {
+        assembly ("memory-safe") {
+            exponent2 := sar(192, add(mul(xQ96, INV_LN2_Q96), HALF_Q192))
+            let r := sub(xQ96, mul(exponent2, LN2_Q96))
+            let s := shr(96, mul(r, r))
+            let e := add(
+                Q96,
+                shr(
+                    96,
+                    mul(
+                        s,
+                        add(
+                            9003200285711856544720903447,
+                            shr(
+                                96,
+                                mul(
+                                    s,
+                                    add(100035558730131739385787816, shr(96, mul(s, 119089950869204451649747)))
+                                )
+                            )
+                        )
+                    )
+                )
+            )
+            let o := add(
+                39614081257132168796771975168,
+                shr(96, mul(s, add(1200426704761580872629453793, shr(96, mul(s, 5001777936506586969289391)))))
+            )
+            let ro := sar(96, mul(r, o))
+            mantissaQ96 := div(shl(96, add(e, ro)), sub(e, ro))
+        }
+    }
+
+    /// @notice Solves W = (K / u) exp(-(u |l| - l) / 2) for u when S != K.
+    /// @dev With c = |l| / 2 and L = ln(K / W) + sign(S - K) c, u solves ln u + c u = L. In x = ln u,
+    ///      h(x) = x + c e^x - L is increasing and convex, h(0) = c - L < 0 inside the no-arbitrage bounds,
+    ///      and x0 = min(L, ln(L / c)) has h(x0) >= 0; Newton's iterates from x0 therefore decrease
+    ///      monotonically to the root. The loop stops when h <= 0 or the step vanishes, and after
+    ///      MAX_NEWTON_ITERATIONS at most.
+    /// @param value The time value W, 18 decimals, 0 < W < min(S, K).
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @return uQ96 u * 2^96.
+    function _solveU(uint256 value, uint256 spot, uint256 strike) private pure returns (uint256 uQ96) {
+        bool above = spot > strike;
+        uint256 halfLnQ96 = (above ? _lnRatioQ96(spot, strike) : _lnRatioQ96(strike, spot)) >> 1;
+        uint256 lnStrikeOverValueQ96 = _lnRatioQ96(strike, value);
+        uint256 targetQ96;
+        if (above) {
+            targetQ96 = lnStrikeOverValueQ96 + halfLnQ96;
+        } else {
+            if (lnStrikeOverValueQ96 <= 2 * halfLnQ96) revert IPricer.ImpliedVolatilityOutOfRange();
+            targetQ96 = lnStrikeOverValueQ96 - halfLnQ96;
+        }
+        // u > 1 needs L > c; only rounding at the upper price bound can break it.
+        if (targetQ96 <= halfLnQ96) revert IPricer.ImpliedVolatilityOutOfRange();
+        uint256 xQ96 = targetQ96;
+        if (halfLnQ96 != 0) {
+            uint256 start = _lnRatioQ96(targetQ96, halfLnQ96);
+            if (start < xQ96) xQ96 = start;
+            for (uint256 i; i < MAX_NEWTON_ITERATIONS; ++i) {
+                // c e^x <= c e^(x0) <= L < 2^104 at 2^96 scale, so nothing overflows.
+                uint256 growthQ96 = (halfLnQ96 * _expPositiveQ96(xQ96)) >> 96;
+                uint256 sum = xQ96 + growthQ96;
+                if (sum <= targetQ96) break;
+                uint256 step = ((sum - targetQ96) << 96) / (Q96 + growthQ96);
+                if (step == 0) break;
+                xQ96 = step >= xQ96 ? 0 : xQ96 - step;
+            }
+        }
+        uQ96 = _expPositiveQ96(xQ96);
+    }
+
+    /// @notice e^x at 2^96 scale for 0 <= x < 2^103 (x at 2^96 scale) with e^x < 2^160.
+    /// @param xQ96 x * 2^96.
+    /// @return e^x * 2^96.
+    function _expPositiveQ96(uint256 xQ96) private pure returns (uint256) {
+        (uint256 mantissaQ96, int256 exponent2) = _expQ96(int256(xQ96));
+        return mantissaQ96 << uint256(exponent2);
+    }
+
+    /// @notice sigma = sqrt(8 / (T (u^2 - 1))) in 18 decimals from u at 2^96 scale, rounded down.
+    /// @param uQ96 u * 2^96.
+    /// @param fundingPeriod The funding period T, seconds.
+    /// @return volatility The volatility, 18 decimals.
+    function _volatilityFromU(uint256 uQ96, uint256 fundingPeriod) private pure returns (uint256 volatility) {
+        if (uQ96 <= Q96) revert IPricer.ImpliedVolatilityOutOfRange();
+        // sigma^2 in wad^2 = 8 Y 1e36 2^192 / (period (U - 2^96)(U + 2^96)), split in two roundings.
+        uint256 varianceNumerator = FPML.fullMulDiv(EIGHT_YEAR_SECONDS_WAD_SQUARED, Q96, uQ96 - Q96);
+        volatility = FPML.sqrt(FPML.fullMulDiv(varianceNumerator, Q96, (uQ96 + Q96) * fundingPeriod));
+        if (volatility == 0 || volatility > MAX_VOLATILITY_WAD) revert IPricer.ImpliedVolatilityOutOfRange();
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Input checks
+    // ---------------------------------------------------------------------------------------------------
+
+    /// @notice Reverts with the first failing option-input check.
+    /// @param spot The spot price S, 18 decimals.
+    /// @param strike The strike K, 18 decimals.
+    /// @param volatility The annualised volatility sigma, 18 decimals.
+    /// @param fundingPeriod The funding period T, seconds.
+    function _revertOptionInputs(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) private pure {
+        _checkPrice(spot, true);
+        _checkPrice(strike, false);
+        _checkVolatility(volatility);
+        _checkFundingPeriod(fundingPeriod);
+        revert IPricer.VarianceTooSmall(volatility, fundingPeriod);
+    }
+
+    /// @notice Reverts unless 0 < price <= MAX_PRICE_WAD.
+    /// @param price The price to check, 18 decimals.
+    /// @param isSpot Whether a zero is reported as ZeroSpot (true) or ZeroStrike (false).
+    function _checkPrice(uint256 price, bool isSpot) private pure {
+        if (price == 0) {
+            if (isSpot) revert IPricer.ZeroSpot();
+            revert IPricer.ZeroStrike();
+        }
+        if (price > MAX_PRICE_WAD) revert IPricer.PriceTooLarge(price, MAX_PRICE_WAD);
+    }
+
+    /// @notice Reverts unless 0 < volatility <= MAX_VOLATILITY_WAD.
+    /// @param volatility The volatility to check, 18 decimals.
+    function _checkVolatility(uint256 volatility) private pure {
+        if (volatility == 0) revert IPricer.ZeroVolatility();
+        if (volatility > MAX_VOLATILITY_WAD) {
+            revert IPricer.VolatilityTooLarge(volatility, MAX_VOLATILITY_WAD);
+        }
+    }
+
+    /// @notice Reverts unless 0 < fundingPeriod <= MAX_FUNDING_PERIOD_SECONDS.
+    /// @param fundingPeriod The funding period to check, seconds.
+    function _checkFundingPeriod(uint256 fundingPeriod) private pure {
+        if (fundingPeriod == 0) revert IPricer.ZeroFundingPeriod();
+        if (fundingPeriod > MAX_FUNDING_PERIOD_SECONDS) {
+            revert IPricer.FundingPeriodTooLarge(fundingPeriod, MAX_FUNDING_PERIOD_SECONDS);
+        }
+    }
+}

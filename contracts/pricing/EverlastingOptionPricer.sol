@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
+import {EverlastingMath} from "../libraries/EverlastingMath.sol";
+
+/// @title EverlastingOptionPricer
+/// @notice Stateless, deployable pricer for continuously funded everlasting options (Black-Scholes, zero
+///         rates) and power perpetuals with normalization-factor funding. Every function forwards to
+///         `EverlastingMath`, which other contracts can also call internally.
+/// @dev Closed forms, with u = sqrt(1 + 8 / (sigma^2 T)), l = ln(S / K), T = fundingPeriod / 365 days:
+///      W = (sqrt(S K) / u) exp(-u |l| / 2); call = max(S - K, 0) + W; put = max(K - S, 0) + W;
+///      call delta = (u + 1) W / (2S) below K and 1 - (u - 1) W / (2S) at or above K; put delta = call - 1;
+///      gamma = W (u^2 - 1) / (4 S^2); vega = (1 - 1/u^2)(1 + u |l| / 2) W / sigma;
+///      power perpetual mark = S^n exp(n (n - 1) sigma^2 T / 2); funding = (mark - payoff) / fundingPeriod.
+contract EverlastingOptionPricer is IEverlastingOptionPricer {
+    /// @inheritdoc IEverlastingOptionPricer
+    function callPrice(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (uint256 price) {
+        price = EverlastingMath.callPrice(spot, strike, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function putPrice(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (uint256 price) {
+        price = EverlastingMath.putPrice(spot, strike, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function timeValue(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (uint256 value) {
+        value = EverlastingMath.timeValue(spot, strike, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function callDelta(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (int256 delta) {
+        delta = EverlastingMath.callDelta(spot, strike, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function putDelta(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (int256 delta) {
+        delta = EverlastingMath.putDelta(spot, strike, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function gamma(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (uint256 value) {
+        value = EverlastingMath.gamma(spot, strike, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function vega(
+        uint256 spot,
+        uint256 strike,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (uint256 value) {
+        value = EverlastingMath.vega(spot, strike, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function impliedVolatility(
+        uint256 optionPrice,
+        uint256 spot,
+        uint256 strike,
+        uint256 fundingPeriod,
+        bool isCall
+    ) external pure returns (uint256 volatility) {
+        volatility = EverlastingMath.impliedVolatility(optionPrice, spot, strike, fundingPeriod, isCall);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function powerPerpFairPrice(
+        uint256 spot,
+        uint256 power,
+        uint256 volatility,
+        uint256 fundingPeriod
+    ) external pure returns (uint256 price) {
+        price = EverlastingMath.powerPerpFairPrice(spot, power, volatility, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function powerPerpImpliedVolatility(
+        uint256 mark,
+        uint256 index,
+        uint256 power,
+        uint256 fundingPeriod
+    ) external pure returns (uint256 volatility) {
+        volatility = EverlastingMath.powerPerpImpliedVolatility(mark, index, power, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function fundingRate(
+        uint256 markPrice,
+        uint256 payoff,
+        uint256 fundingPeriod
+    ) external pure returns (int256 rate) {
+        rate = EverlastingMath.fundingRate(markPrice, payoff, fundingPeriod);
+    }
+}
