@@ -16,7 +16,7 @@ export default defineConfig({
     path: solcPath,
     settings: {
       evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 1_000_000 },
+      optimizer: { enabled: true, runs: 2000 },
       viaIR: true,
     },
     npmFilesToBuild: [],

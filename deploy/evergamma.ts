@@ -49,9 +49,14 @@ export interface MarketParameters {
   markRatioFloorWad: bigint;
   /** Upper clamp of mark / index for funding, WAD. */
   markRatioCapWad: bigint;
+  /** Liquidation bonus over the repaid debt's market value, WAD (0.1e18 = 10%). */
+  liquidationBonusWad: bigint;
 }
 
-/** Squeeth's values: n = 2, scale 1e4, 150%, 0.5 ETH dust floor, 420 s TWAP, 420 h funding, clamp [0.8, 1.4]. */
+/**
+ * Squeeth's values: n = 2, scale 1e4, 150%, 0.5 ETH dust floor, 420 s TWAP, 420 h funding, clamp [0.8, 1.4],
+ * 10% liquidation bonus.
+ */
 export const DEFAULT_MARKET_PARAMETERS: MarketParameters = {
   power: 2,
   indexScale: 10_000n,
@@ -61,6 +66,7 @@ export const DEFAULT_MARKET_PARAMETERS: MarketParameters = {
   fundingPeriodSeconds: 420 * 3600,
   markRatioFloorWad: parseEther("0.8"),
   markRatioCapWad: parseEther("1.4"),
+  liquidationBonusWad: parseEther("0.1"),
 };
 
 /** Options of {@link deployEvergamma}; every field has a default. */

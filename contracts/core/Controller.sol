@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IController, MarketContracts, MarketParams} from "../interfaces/IController.sol";
 import {IPowerToken} from "../interfaces/IPowerToken.sol";
 import {IVaultNFT} from "../interfaces/IVaultNFT.sol";
 import {FundingMath, MarkClamp} from "../libraries/FundingMath.sol";
+import {LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
 import {PowerPerpMath} from "../libraries/PowerPerpMath.sol";
 import {UniswapTwap} from "../libraries/UniswapTwap.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
@@ -20,13 +24,24 @@ import {VaultMath} from "../libraries/VaultMath.sol";
 ///      block is cached next to the normalization factor, so only the first Controller transaction of a block
 ///      reads the pools. A vault's collateral and debt share one storage slot; its owner is the holder of the
 ///      vault NFT, which tells the Controller of every transfer so that the operator is cleared.
-contract Controller is IController, ReentrancyGuardTransient {
+contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     /* CONSTANTS */
 
     uint256 private constant WAD = 1e18;
     uint256 private constant MAX_POWER = 4;
     uint256 private constant MARK_RATIO_CAP_MAX_WAD = 10e18;
     uint32 private constant MAX_TWAP_PERIOD_SECONDS = 7 days;
+    uint256 private constant MAX_LIQUIDATION_BONUS_WAD = 0.5e18;
+    uint256 private constant BPS = 10_000;
+    uint256 private constant MAX_FEE_BPS = 100;
+    uint256 private constant MAX_PAUSES = 4;
+    uint256 private constant PAUSE_WINDOW_SECONDS = 182 days;
+    uint256 private constant UNPAUSE_DELAY_SECONDS = 1 days;
+    uint8 private constant STATUS_PAUSED = 1;
+    uint8 private constant STATUS_SHUT_DOWN = 2;
+    /// @dev Transient slot caching the power token's TWAP of the current block, keccak256("evergamma.powerPrice").
+    bytes32 private constant POWER_PRICE_TRANSIENT_SLOT =
+        0xd846c1bf8579ca2df29b624706a787e851e115e7163aa0928290f1d96f91317c;
 
     /* IMMUTABLES */
 
@@ -49,14 +64,36 @@ contract Controller is IController, ReentrancyGuardTransient {
     uint256 private immutable MARK_RATIO_CAP_WAD;
     int256 private immutable LOG_MARK_RATIO_FLOOR_WAD;
     int256 private immutable LOG_MARK_RATIO_CAP_WAD;
+    uint256 private immutable LIQUIDATION_BONUS_WAD;
+    uint256 private immutable DEPLOYED_AT;
 
     /* STORAGE */
 
-    /// @dev One slot: the normalization factor, the time of its last update and the ETH/USD TWAP of that block.
+    /// @dev One slot, read first by every entry point: the normalization factor, the time of its last update,
+    ///      the ETH/USD TWAP of that block (up to 3e8 USD) and the pause / shutdown flags.
     struct FundingState {
         uint128 normalizationFactor;
         uint32 lastUpdate;
-        uint96 ethPriceWad;
+        uint88 ethPriceWad;
+        uint8 status;
+    }
+
+    /// @dev Fee and pause bookkeeping, one slot.
+    struct AdminState {
+        address feeRecipient;
+        uint16 feeBps;
+        uint8 pausesLeft;
+        uint32 pausedAt;
+    }
+
+    /// @dev Fixed at shutdown, then filled in by `settleVaults`.
+    struct Settlement {
+        uint128 normalizationFactor;
+        uint128 ethPriceWad;
+        uint256 settledVaults;
+        uint256 shortfall;
+        uint256 supply;
+        uint256 longPayoutPool;
     }
 
     /// @dev One slot: collateral in wei (up to 7.9e10 ETH) and debt in power-token units.
@@ -70,10 +107,16 @@ contract Controller is IController, ReentrancyGuardTransient {
     uint256 public vaultCount;
     mapping(uint256 vaultId => Vault) private vaults;
     mapping(uint256 vaultId => address) private operators;
+    AdminState private admin;
+    /// @inheritdoc IController
+    uint256 public accruedFees;
+    /// @inheritdoc IController
+    uint256 public totalBadDebt;
+    Settlement private settlement;
 
     /// @param contracts The tokens and pools of the market (the tokens must name this contract as controller).
     /// @param params The market parameters (see `MarketParams`).
-    constructor(MarketContracts memory contracts, MarketParams memory params) {
+    constructor(MarketContracts memory contracts, MarketParams memory params) Ownable(msg.sender) {
         _validateParams(params);
         _validateContracts(contracts);
         POWER_TOKEN = IPowerToken(contracts.powerToken);
@@ -99,11 +142,15 @@ contract Controller is IController, ReentrancyGuardTransient {
         MarkClamp memory clamp = FundingMath.markClamp(params.markRatioFloorWad, params.markRatioCapWad);
         LOG_MARK_RATIO_FLOOR_WAD = clamp.logFloorWad;
         LOG_MARK_RATIO_CAP_WAD = clamp.logCapWad;
+        LIQUIDATION_BONUS_WAD = params.liquidationBonusWad;
+        DEPLOYED_AT = block.timestamp;
+        admin.pausesLeft = uint8(MAX_PAUSES);
 
         fundingState = FundingState({
             normalizationFactor: uint128(WAD),
             lastUpdate: uint32(block.timestamp),
-            ethPriceWad: 0
+            ethPriceWad: 0,
+            status: 0
         });
     }
 
@@ -151,6 +198,7 @@ contract Controller is IController, ReentrancyGuardTransient {
             collateral += msg.value;
             emit Deposited(vaultId, msg.sender, msg.value);
         }
+        collateral -= _chargeMintFee(vaultId, amount, collateral);
         uint256 debt = vault.debt + amount;
         _requireHealthy(vaultId, collateral, debt, normalizationFactor_, ethPriceWad);
         vault.collateral = _toUint96(collateral);
@@ -191,6 +239,162 @@ contract Controller is IController, ReentrancyGuardTransient {
             delete operators[vaultId];
             emit OperatorSet(vaultId, address(0));
         }
+    }
+
+    /* LIQUIDATION */
+
+    /// @inheritdoc IController
+    function liquidate(
+        uint256 vaultId,
+        uint256 maxDebtAmount
+    ) external nonReentrant returns (uint256 debtRepaid, uint256 collateralPaid) {
+        (uint256 normalizationFactor_, uint256 ethPriceWad) = _applyFunding();
+        if (vaultId == 0 || vaultId > vaultCount) revert VaultNotFound(vaultId);
+        Vault storage vault = vaults[vaultId];
+        uint256 collateral = vault.collateral;
+        uint256 debt = vault.debt;
+        uint256 ratio = _collateralRatio(collateral, debt, normalizationFactor_, ethPriceWad);
+        if (_isSafe(collateral, debt, ratio)) revert VaultSafe(vaultId, ratio);
+
+        LiquidationResult memory result = LiquidationMath.compute(
+            collateral,
+            debt,
+            maxDebtAmount,
+            _marketPowerPrice(),
+            LIQUIDATION_BONUS_WAD,
+            MIN_COLLATERAL_WEI
+        );
+        if (result.leavesDust) revert LiquidationLeavesDust(vaultId, debt);
+        (debtRepaid, collateralPaid) = (result.debtRepaid, result.collateralPaid);
+        if (debtRepaid == 0) revert ZeroAmount();
+        unchecked {
+            debt -= debtRepaid;
+            collateral -= collateralPaid;
+        }
+        vault.debt = uint128(debt);
+        vault.collateral = uint96(collateral);
+        if (debt != 0 && collateral == 0) {
+            totalBadDebt += debt;
+            emit BadDebtRecorded(vaultId, debt);
+        }
+        emit Liquidated(vaultId, msg.sender, debtRepaid, collateralPaid);
+        POWER_TOKEN.burn(msg.sender, debtRepaid);
+        if (collateralPaid != 0) _sendEth(msg.sender, collateralPaid);
+    }
+
+    /* FEES */
+
+    /// @inheritdoc IController
+    function setFee(uint256 feeBps_, address recipient) external onlyOwner {
+        _requireActive();
+        if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
+        if (recipient == address(0)) revert MissingFeeRecipient();
+        admin.feeBps = uint16(feeBps_);
+        admin.feeRecipient = recipient;
+        emit FeeSet(feeBps_, recipient);
+    }
+
+    /// @inheritdoc IController
+    function collectFees() external nonReentrant returns (uint256 amount) {
+        if (fundingState.status == STATUS_PAUSED) revert ProtocolPaused();
+        amount = accruedFees;
+        if (amount == 0) revert NoFeesToCollect();
+        address recipient = admin.feeRecipient;
+        accruedFees = 0;
+        emit FeesCollected(recipient, amount);
+        _sendEth(recipient, amount);
+    }
+
+    /* PAUSE AND SHUTDOWN */
+
+    /// @inheritdoc IController
+    function pause() external onlyOwner {
+        _requireActive();
+        if (admin.pausesLeft == 0) revert NoPausesLeft();
+        uint256 deadline = DEPLOYED_AT + PAUSE_WINDOW_SECONDS;
+        if (block.timestamp > deadline) revert PauseWindowClosed(deadline);
+        uint256 left = admin.pausesLeft - 1;
+        admin.pausesLeft = uint8(left);
+        admin.pausedAt = uint32(block.timestamp);
+        fundingState.status = STATUS_PAUSED;
+        emit Paused(left);
+    }
+
+    /// @inheritdoc IController
+    function unpause() external {
+        uint8 status = fundingState.status;
+        if (status == STATUS_SHUT_DOWN) revert ProtocolShutDown();
+        if (status != STATUS_PAUSED) revert ProtocolNotPaused();
+        uint256 allowedAt = uint256(admin.pausedAt) + UNPAUSE_DELAY_SECONDS;
+        if (msg.sender != owner() && block.timestamp < allowedAt) revert UnpauseTooEarly(allowedAt);
+        fundingState.status = 0;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IController
+    function shutdown() external onlyOwner nonReentrant {
+        FundingState memory state = fundingState;
+        if (state.status == STATUS_SHUT_DOWN) revert ProtocolShutDown();
+        // Funding runs up to shutdown, including any paused interval (Squeeth froze a stale factor instead).
+        (uint256 normalizationFactor_, uint256 ethPriceWad) = _updateFunding(state);
+        fundingState.status = STATUS_SHUT_DOWN;
+        settlement.normalizationFactor = uint128(normalizationFactor_);
+        settlement.ethPriceWad = uint128(ethPriceWad);
+        settlement.supply = POWER_TOKEN.totalSupply();
+        emit Shutdown(ethPriceWad, normalizationFactor_);
+    }
+
+    /// @inheritdoc IController
+    function settleVaults(uint256 maxVaults) external nonReentrant returns (bool complete) {
+        _requireShutDown();
+        uint256 settled = settlement.settledVaults;
+        uint256 count = vaultCount;
+        uint256 end = count - settled > maxVaults ? settled + maxVaults : count;
+        uint256 perToken = _settlementValuePerToken(true);
+        uint256 shortfall = settlement.shortfall;
+        for (uint256 vaultId = settled + 1; vaultId <= end; ++vaultId) {
+            Vault storage vault = vaults[vaultId];
+            uint256 debtValueWei = VaultMath.debtValue(vault.debt, perToken);
+            if (debtValueWei > vault.collateral) shortfall += debtValueWei - vault.collateral;
+        }
+        settlement.settledVaults = end;
+        settlement.shortfall = shortfall;
+        complete = end == count;
+        if (complete && settled != count) {
+            // Longs share what the vaults hold for them: their claims at the settlement price minus the shortfall.
+            uint256 claims = VaultMath.debtValue(settlement.supply, _settlementValuePerToken(false));
+            uint256 pool = claims > shortfall ? claims - shortfall : 0;
+            settlement.longPayoutPool = pool;
+            emit SettlementCompleted(pool, shortfall);
+        }
+    }
+
+    /// @inheritdoc IController
+    function redeemLong(uint256 amount) external nonReentrant returns (uint256 payout) {
+        if (amount == 0) revert ZeroAmount();
+        _requireSettled();
+        if (settlement.shortfall == 0) {
+            payout = FPML.fullMulDiv(amount, _settlementValuePerToken(false), WAD);
+        } else {
+            // Pro rata: every long bears the same share of the shortfall, whatever the redemption order.
+            payout = FPML.fullMulDiv(amount, settlement.longPayoutPool, settlement.supply);
+        }
+        emit LongRedeemed(msg.sender, amount, payout);
+        POWER_TOKEN.burn(msg.sender, amount);
+        _sendEth(msg.sender, payout);
+    }
+
+    /// @inheritdoc IController
+    function redeemShort(uint256 vaultId) external nonReentrant returns (uint256 payout) {
+        _requireSettled();
+        _requireOwnerOrOperator(vaultId);
+        Vault storage vault = vaults[vaultId];
+        uint256 collateral = vault.collateral;
+        uint256 debtValueWei = VaultMath.debtValue(vault.debt, _settlementValuePerToken(true));
+        payout = collateral > debtValueWei ? collateral - debtValueWei : 0;
+        delete vaults[vaultId];
+        emit ShortRedeemed(vaultId, msg.sender, payout);
+        if (payout != 0) _sendEth(msg.sender, payout);
     }
 
     /* VIEWS */
@@ -300,6 +504,73 @@ contract Controller is IController, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IController
+    function previewLiquidation(
+        uint256 vaultId
+    ) external view returns (bool liquidatable, uint256 maxDebt, uint256 collateralPaid) {
+        if (fundingState.status != 0) return (false, 0, 0);
+        Vault storage vault = vaults[vaultId];
+        (uint256 collateral, uint256 debt) = (vault.collateral, vault.debt);
+        (uint256 normalizationFactor_, uint256 ethPriceWad) = _previewFunding();
+        uint256 ratio = _collateralRatio(collateral, debt, normalizationFactor_, ethPriceWad);
+        if (_isSafe(collateral, debt, ratio)) return (false, 0, 0);
+        (, uint256 powerPriceWad) = _readPrices();
+        LiquidationResult memory result = LiquidationMath.compute(
+            collateral,
+            debt,
+            type(uint256).max,
+            powerPriceWad,
+            LIQUIDATION_BONUS_WAD,
+            MIN_COLLATERAL_WEI
+        );
+        return (true, result.debtRepaid, result.collateralPaid);
+    }
+
+    /// @inheritdoc IController
+    function feeBps() external view returns (uint256) {
+        return admin.feeBps;
+    }
+
+    /// @inheritdoc IController
+    function feeRecipient() external view returns (address) {
+        return admin.feeRecipient;
+    }
+
+    /// @inheritdoc IController
+    function isPaused() external view returns (bool) {
+        return fundingState.status == STATUS_PAUSED;
+    }
+
+    /// @inheritdoc IController
+    function isShutDown() external view returns (bool) {
+        return fundingState.status == STATUS_SHUT_DOWN;
+    }
+
+    /// @inheritdoc IController
+    function pausesLeft() external view returns (uint256) {
+        return admin.pausesLeft;
+    }
+
+    /// @inheritdoc IController
+    function settlementEthPrice() external view returns (uint256) {
+        return settlement.ethPriceWad;
+    }
+
+    /// @inheritdoc IController
+    function settledVaults() external view returns (uint256) {
+        return settlement.settledVaults;
+    }
+
+    /// @inheritdoc IController
+    function longPayoutPool() external view returns (uint256) {
+        return settlement.longPayoutPool;
+    }
+
+    /// @inheritdoc IController
+    function settlementShortfall() external view returns (uint256) {
+        return settlement.shortfall;
+    }
+
+    /// @inheritdoc IController
     function marketParams() external view returns (MarketParams memory) {
         return
             MarketParams({
@@ -310,7 +581,8 @@ contract Controller is IController, ReentrancyGuardTransient {
                 twapPeriodSeconds: TWAP_PERIOD_SECONDS,
                 fundingPeriodSeconds: uint32(FUNDING_PERIOD_SECONDS),
                 markRatioFloorWad: MARK_RATIO_FLOOR_WAD,
-                markRatioCapWad: MARK_RATIO_CAP_WAD
+                markRatioCapWad: MARK_RATIO_CAP_WAD,
+                liquidationBonusWad: LIQUIDATION_BONUS_WAD
             });
     }
 
@@ -403,19 +675,32 @@ contract Controller is IController, ReentrancyGuardTransient {
 
     /* INTERNAL: FUNDING AND PRICES */
 
-    /// @dev Applies funding once per block and returns the normalization factor and the block's ETH/USD TWAP.
+    /// @dev Entry check of every vault action: reverts while paused or shut down, then applies funding.
     function _applyFunding() private returns (uint256 normalizationFactor_, uint256 ethPriceWad) {
         FundingState memory state = fundingState;
+        if (state.status == STATUS_PAUSED) revert ProtocolPaused();
+        if (state.status != 0) revert ProtocolShutDown();
+        return _updateFunding(state);
+    }
+
+    /// @dev Applies funding once per block and returns the normalization factor and the block's ETH/USD TWAP.
+    ///      The first call of a block reads both pools; it caches the ETH price in storage and the power-token
+    ///      price in transient storage for the rest of the transaction.
+    function _updateFunding(
+        FundingState memory state
+    ) private returns (uint256 normalizationFactor_, uint256 ethPriceWad) {
         if (state.lastUpdate == uint32(block.timestamp) && state.ethPriceWad != 0) {
             return (state.normalizationFactor, state.ethPriceWad);
         }
         uint256 powerPriceWad;
         (ethPriceWad, powerPriceWad) = _readPrices();
+        _cachePowerPrice(powerPriceWad);
         normalizationFactor_ = _nextNormalizationFactor(state, ethPriceWad, powerPriceWad);
         fundingState = FundingState({
             normalizationFactor: uint128(normalizationFactor_),
             lastUpdate: uint32(block.timestamp),
-            ethPriceWad: _toUint96(ethPriceWad)
+            ethPriceWad: _toUint88(ethPriceWad),
+            status: state.status
         });
         if (state.lastUpdate != uint32(block.timestamp)) {
             emit NormalizationFactorUpdated(
@@ -424,6 +709,25 @@ contract Controller is IController, ReentrancyGuardTransient {
                 state.lastUpdate,
                 block.timestamp
             );
+        }
+    }
+
+    /// @dev The power token's market TWAP of this block (ETH per token), from the transaction's cache if set.
+    function _marketPowerPrice() private returns (uint256 powerPriceWad) {
+        bytes32 slot = POWER_PRICE_TRANSIENT_SLOT;
+        assembly ("memory-safe") {
+            powerPriceWad := tload(slot)
+        }
+        if (powerPriceWad == 0) {
+            (, powerPriceWad) = _readPrices();
+            _cachePowerPrice(powerPriceWad);
+        }
+    }
+
+    function _cachePowerPrice(uint256 powerPriceWad) private {
+        bytes32 slot = POWER_PRICE_TRANSIENT_SLOT;
+        assembly ("memory-safe") {
+            tstore(slot, powerPriceWad)
         }
     }
 
@@ -512,6 +816,69 @@ contract Controller is IController, ReentrancyGuardTransient {
         return window;
     }
 
+    /* INTERNAL: STATE CHECKS */
+
+    function _requireActive() private view {
+        uint8 status = fundingState.status;
+        if (status == STATUS_PAUSED) revert ProtocolPaused();
+        if (status != 0) revert ProtocolShutDown();
+    }
+
+    function _requireShutDown() private view {
+        if (fundingState.status != STATUS_SHUT_DOWN) revert ProtocolNotShutDown();
+    }
+
+    function _requireSettled() private view {
+        _requireShutDown();
+        uint256 settled = settlement.settledVaults;
+        if (settled != vaultCount) revert SettlementIncomplete(settled, vaultCount);
+    }
+
+    /// @dev One token's debt value at the settlement price: rounded up for vault debts, down for long claims.
+    function _settlementValuePerToken(bool roundUp) private view returns (uint256) {
+        uint256 normalizationFactor_ = settlement.normalizationFactor;
+        uint256 ethPriceWad = settlement.ethPriceWad;
+        if (roundUp)
+            return PowerPerpMath.debtValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
+        return PowerPerpMath.claimValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
+    }
+
+    /// @dev Charges the mint fee, amount * market price * feeBps (rounded up), against the vault's collateral.
+    function _chargeMintFee(
+        uint256 vaultId,
+        uint256 amount,
+        uint256 collateral
+    ) private returns (uint256 fee) {
+        uint256 feeBps_ = admin.feeBps;
+        if (feeBps_ == 0) return 0;
+        fee = FPML.fullMulDivUp(amount, _marketPowerPrice() * feeBps_, WAD * BPS);
+        if (fee > collateral) revert InsufficientCollateral(vaultId, fee, collateral);
+        accruedFees += fee;
+        emit FeeCharged(vaultId, fee);
+    }
+
+    /// @dev collateral / debt value (WAD); type(uint256).max without debt.
+    function _collateralRatio(
+        uint256 collateral,
+        uint256 debt,
+        uint256 normalizationFactor_,
+        uint256 ethPriceWad
+    ) private view returns (uint256) {
+        if (debt == 0) return type(uint256).max;
+        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
+            normalizationFactor_,
+            ethPriceWad,
+            POWER,
+            INDEX_SCALE
+        );
+        return VaultMath.collateralRatioWad(collateral, VaultMath.debtValue(debt, perToken));
+    }
+
+    /// @dev Safe: no debt, or at least the dust floor and the minimum collateral ratio.
+    function _isSafe(uint256 collateral, uint256 debt, uint256 ratioWad) private view returns (bool) {
+        return debt == 0 || (collateral >= MIN_COLLATERAL_WEI && ratioWad >= MIN_COLLATERAL_RATIO_WAD);
+    }
+
     /* INTERNAL: VALIDATION AND CASTS */
 
     function _validateParams(MarketParams memory params) private pure {
@@ -528,6 +895,8 @@ contract Controller is IController, ReentrancyGuardTransient {
         if (params.markRatioCapWad < WAD || params.markRatioCapWad > MARK_RATIO_CAP_MAX_WAD) {
             revert InvalidMarketParameter("markRatioCapWad");
         }
+        if (params.liquidationBonusWad > MAX_LIQUIDATION_BONUS_WAD)
+            revert InvalidMarketParameter("liquidationBonusWad");
     }
 
     function _validateContracts(MarketContracts memory contracts) private view {
@@ -554,6 +923,11 @@ contract Controller is IController, ReentrancyGuardTransient {
     function _requireObservationCapacity(address pool) private view {
         (, , , , uint16 cardinalityNext, , ) = IUniswapV3Pool(pool).slot0();
         if (cardinalityNext < 2) revert UniswapTwap.OracleCardinalityTooLow(pool, cardinalityNext);
+    }
+
+    function _toUint88(uint256 value) private pure returns (uint88) {
+        if (value > type(uint88).max) revert AmountOverflow(value);
+        return uint88(value);
     }
 
     function _toUint96(uint256 value) private pure returns (uint96) {

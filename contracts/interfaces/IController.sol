@@ -13,6 +13,7 @@ import {IControllerEvents} from "./IControllerEvents.sol";
 /// @param fundingPeriodSeconds The funding period T in seconds: NF *= (index / mark)^(dt / T).
 /// @param markRatioFloorWad The lower clamp of mark / index used for funding (0.8e18).
 /// @param markRatioCapWad The upper clamp of mark / index used for funding (1.4e18).
+/// @param liquidationBonusWad The liquidator's bonus over the repaid debt's market value (0.1e18 = 10%).
 struct MarketParams {
     uint8 power;
     uint256 indexScale;
@@ -22,6 +23,7 @@ struct MarketParams {
     uint32 fundingPeriodSeconds;
     uint256 markRatioFloorWad;
     uint256 markRatioCapWad;
+    uint256 liquidationBonusWad;
 }
 
 /// @notice The external contracts one market is wired to.
@@ -162,4 +164,108 @@ interface IController is IControllerErrors, IControllerEvents {
 
     /// @notice The tokens and pools this market is wired to.
     function marketContracts() external view returns (MarketContracts memory);
+
+    /* LIQUIDATION */
+
+    /// @notice Liquidates an unsafe vault: burns up to `maxDebtAmount` of the caller's power tokens (no approval
+    ///         needed) against its debt and pays the caller collateral worth the repaid debt at the power token's
+    ///         market TWAP plus the liquidation bonus.
+    /// @dev At most half the debt per call, or all of it when half would leave a dust vault or when the
+    ///      collateral cannot cover the whole debt plus bonus (the liquidator then receives all collateral). The
+    ///      payout never exceeds the vault's collateral and a liquidation never leaves dust. Debt left with no
+    ///      collateral is recorded as bad debt.
+    /// @param vaultId The vault id.
+    /// @param maxDebtAmount The most power tokens the caller is willing to repay.
+    /// @return debtRepaid Power tokens burned.
+    /// @return collateralPaid ETH paid to the caller, in wei.
+    function liquidate(
+        uint256 vaultId,
+        uint256 maxDebtAmount
+    ) external returns (uint256 debtRepaid, uint256 collateralPaid);
+
+    /// @notice What `liquidate(vaultId, type(uint256).max)` would do now, for keepers.
+    /// @param vaultId The vault id.
+    /// @return liquidatable Whether the vault can be liquidated.
+    /// @return maxDebt The debt such a call would repay.
+    /// @return collateralPaid The ETH it would pay, in wei.
+    function previewLiquidation(
+        uint256 vaultId
+    ) external view returns (bool liquidatable, uint256 maxDebt, uint256 collateralPaid);
+
+    /// @notice Debt ever left without collateral by liquidations, in power-token units (cumulative).
+    function totalBadDebt() external view returns (uint256);
+
+    /* FEES */
+
+    /// @notice Sets the mint fee, in basis points of the minted value at the power token's market TWAP (at most
+    ///         1%), and the address fees are paid to. Owner only.
+    /// @param feeBps The fee in basis points.
+    /// @param recipient The fee recipient (non-zero).
+    function setFee(uint256 feeBps, address recipient) external;
+
+    /// @notice Sends the accrued mint fees to the fee recipient. Anyone may call.
+    /// @return amount The amount sent, in wei.
+    function collectFees() external returns (uint256 amount);
+
+    /// @notice The mint fee in basis points.
+    function feeBps() external view returns (uint256);
+
+    /// @notice The fee recipient.
+    function feeRecipient() external view returns (address);
+
+    /// @notice Fees charged and not yet collected, in wei (held by the Controller beside the collateral).
+    function accruedFees() external view returns (uint256);
+
+    /* PAUSE AND SHUTDOWN */
+
+    /// @notice Pauses everything but unpause, shutdown and views. Owner only, at most 4 times, only within 182
+    ///         days of deployment. Funding for the paused interval is applied once, by the first call after.
+    function pause() external;
+
+    /// @notice Unpauses: the owner at any time, anyone once the pause is one day old.
+    function unpause() external;
+
+    /// @notice Shuts the protocol down, irreversibly: applies funding up to now, fixes the settlement price at
+    ///         the ETH/USD TWAP and opens settlement. Owner only; allowed while paused.
+    function shutdown() external;
+
+    /// @notice Settles up to `maxVaults` more vaults after shutdown, accumulating the shortfall of insolvent
+    ///         vaults. Anyone may call; redemptions open once every vault is settled.
+    /// @param maxVaults The most vaults to process in this call.
+    /// @return complete Whether every vault is now settled.
+    function settleVaults(uint256 maxVaults) external returns (bool complete);
+
+    /// @notice After settlement, burns the caller's power tokens and pays their value at the settlement price:
+    ///         amount * NF * S^(n-1) / scale, or a pro-rata share of the longs' pool when insolvent vaults
+    ///         left a shortfall.
+    /// @param amount Power tokens to redeem.
+    /// @return payout ETH paid, in wei.
+    function redeemLong(uint256 amount) external returns (uint256 payout);
+
+    /// @notice After settlement, pays a vault's collateral minus its debt value at the settlement price (zero for
+    ///         an insolvent vault) to the caller, its owner or operator, and closes the vault.
+    /// @param vaultId The vault id.
+    /// @return payout ETH paid, in wei.
+    function redeemShort(uint256 vaultId) external returns (uint256 payout);
+
+    /// @notice Whether the protocol is paused.
+    function isPaused() external view returns (bool);
+
+    /// @notice Whether the protocol is shut down.
+    function isShutDown() external view returns (bool);
+
+    /// @notice Pauses the owner has left.
+    function pausesLeft() external view returns (uint256);
+
+    /// @notice The settlement ETH/USD price (WAD), zero before shutdown.
+    function settlementEthPrice() external view returns (uint256);
+
+    /// @notice Vaults settled since shutdown.
+    function settledVaults() external view returns (uint256);
+
+    /// @notice ETH available to all longs together once settlement is complete, in wei.
+    function longPayoutPool() external view returns (uint256);
+
+    /// @notice Debt value not covered by insolvent vaults at settlement, in wei.
+    function settlementShortfall() external view returns (uint256);
 }

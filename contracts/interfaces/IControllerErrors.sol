@@ -67,4 +67,54 @@ interface IControllerErrors {
 
     /// @notice Thrown when ETH is sent to the Controller outside of a payable entry point.
     error DirectEthTransfer();
+
+    /// @notice Thrown when a liquidation targets a vault that meets the collateral ratio and the dust floor.
+    /// @param vaultId The vault id.
+    /// @param collateralRatioWad The vault's collateral ratio (type(uint256).max without debt).
+    error VaultSafe(uint256 vaultId, uint256 collateralRatioWad);
+
+    /// @notice Thrown when a partial liquidation would leave a vault with debt and dust collateral: the liquidator
+    ///         must offer to repay at least `debtRequired`.
+    /// @param vaultId The vault id.
+    /// @param debtRequired The debt the liquidation must repay.
+    error LiquidationLeavesDust(uint256 vaultId, uint256 debtRequired);
+
+    /// @notice Thrown when a mint fee above the cap is set.
+    /// @param feeBps The requested fee in basis points.
+    /// @param maxFeeBps The cap.
+    error FeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
+
+    /// @notice Thrown when the fee recipient is the zero address.
+    error MissingFeeRecipient();
+
+    /// @notice Thrown when there are no fees to collect.
+    error NoFeesToCollect();
+
+    /// @notice Thrown by every non-view function except unpause and shutdown while the protocol is paused.
+    error ProtocolPaused();
+
+    /// @notice Thrown when unpausing a protocol that is not paused.
+    error ProtocolNotPaused();
+
+    /// @notice Thrown by vault and admin functions after shutdown.
+    error ProtocolShutDown();
+
+    /// @notice Thrown by settlement functions before shutdown.
+    error ProtocolNotShutDown();
+
+    /// @notice Thrown when the owner has used all of its pauses.
+    error NoPausesLeft();
+
+    /// @notice Thrown when the owner tries to pause after the pause window closed.
+    /// @param deadline The last timestamp at which a pause was allowed.
+    error PauseWindowClosed(uint256 deadline);
+
+    /// @notice Thrown when anyone but the owner unpauses before the pause is one day old.
+    /// @param allowedAt The first timestamp at which anyone may unpause.
+    error UnpauseTooEarly(uint256 allowedAt);
+
+    /// @notice Thrown by redemptions until every vault has been settled (see `settleVaults`).
+    /// @param settledVaults Vaults settled so far.
+    /// @param vaultCount Vaults to settle.
+    error SettlementIncomplete(uint256 settledVaults, uint256 vaultCount);
 }

@@ -49,4 +49,66 @@ interface IControllerEvents {
     /// @param lastUpdate The timestamp of the previous update.
     /// @param now_ The timestamp of this update.
     event NormalizationFactorUpdated(uint256 oldFactor, uint256 newFactor, uint256 lastUpdate, uint256 now_);
+
+    /// @notice Emitted when a vault is liquidated.
+    /// @param vaultId The vault id.
+    /// @param liquidator Who repaid the debt and received the collateral.
+    /// @param debtRepaid Power tokens burned from the liquidator.
+    /// @param collateralPaid ETH paid to the liquidator, in wei.
+    event Liquidated(
+        uint256 indexed vaultId,
+        address indexed liquidator,
+        uint256 debtRepaid,
+        uint256 collateralPaid
+    );
+
+    /// @notice Emitted when a liquidation leaves a vault with debt and no collateral.
+    /// @param vaultId The vault id.
+    /// @param debt The uncollateralised debt in power-token units.
+    event BadDebtRecorded(uint256 indexed vaultId, uint256 debt);
+
+    /// @notice Emitted when the mint fee or its recipient changes.
+    /// @param feeBps The fee in basis points of the minted value.
+    /// @param recipient The recipient of collected fees.
+    event FeeSet(uint256 feeBps, address indexed recipient);
+
+    /// @notice Emitted when a mint fee is charged.
+    /// @param vaultId The vault charged.
+    /// @param fee The fee in wei.
+    event FeeCharged(uint256 indexed vaultId, uint256 fee);
+
+    /// @notice Emitted when accrued fees are sent to the fee recipient.
+    /// @param recipient The recipient.
+    /// @param amount The amount in wei.
+    event FeesCollected(address indexed recipient, uint256 amount);
+
+    /// @notice Emitted when the owner pauses the protocol.
+    /// @param pausesLeft Pauses the owner has left.
+    event Paused(uint256 pausesLeft);
+
+    /// @notice Emitted when the protocol is unpaused.
+    /// @param by The owner, or anyone once the pause is a day old.
+    event Unpaused(address indexed by);
+
+    /// @notice Emitted when the owner shuts the protocol down (irreversible).
+    /// @param ethPriceWad The settlement ETH/USD price (the TWAP at shutdown).
+    /// @param normalizationFactor The final normalization factor (funding applied up to shutdown).
+    event Shutdown(uint256 ethPriceWad, uint256 normalizationFactor);
+
+    /// @notice Emitted when `settleVaults` has settled every vault.
+    /// @param longPayoutPool ETH available to all longs together, in wei.
+    /// @param shortfall Debt value not covered by insolvent vaults, in wei (borne by longs pro rata).
+    event SettlementCompleted(uint256 longPayoutPool, uint256 shortfall);
+
+    /// @notice Emitted when a long redeems power tokens after shutdown.
+    /// @param account The redeemer.
+    /// @param amount Power tokens burned.
+    /// @param payout ETH paid, in wei.
+    event LongRedeemed(address indexed account, uint256 amount, uint256 payout);
+
+    /// @notice Emitted when a vault is redeemed after shutdown.
+    /// @param vaultId The vault id.
+    /// @param to The recipient (owner or operator).
+    /// @param payout ETH paid, in wei.
+    event ShortRedeemed(uint256 indexed vaultId, address indexed to, uint256 payout);
 }

@@ -70,4 +70,19 @@ library PowerPerpMath {
                 indexScale * WAD
             );
     }
+
+    /// @notice The ETH value of one token's claim, NF * S^(n-1) / scale, rounded down (payouts favour the protocol).
+    function claimValuePerTokenWad(
+        uint256 normalizationFactor,
+        uint256 ethPriceWad,
+        uint256 power,
+        uint256 indexScale
+    ) internal pure returns (uint256) {
+        return
+            FPML.fullMulDiv(
+                normalizationFactor,
+                ethPowerWad(ethPriceWad, power - 1, false),
+                indexScale * WAD
+            );
+    }
 }

@@ -10,7 +10,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { parseEther, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
-import { advanceTime, deployEvergamma } from "../../deploy/evergamma.js";
+import {
+  advanceTime,
+  deployEvergamma,
+  fairPowerPriceEth,
+  setEthPrice,
+  setPowerPrice,
+} from "../../deploy/evergamma.js";
 
 /** Squeeth's Controller on the same scenario (see the research notes on the anchor protocol). */
 const SQUEETH_GAS: Record<string, number> = {
@@ -22,6 +28,7 @@ const SQUEETH_GAS: Record<string, number> = {
   withdraw: 194_072,
   closeVault: 199_221,
   applyFunding: 135_373,
+  liquidate: 300_924,
 };
 
 const connection = await network.getOrCreate();
@@ -48,6 +55,16 @@ await measure("withdraw", () => controller.withdraw(vaultId, parseEther("0.2")))
 const [, , collateral, debt] = await controller.getVault(vaultId);
 await measure("closeVault", () => controller.burn(vaultId, debt, collateral));
 await measure("applyFunding", () => controller.applyFunding());
+
+// Liquidation: the same 10 ETH / 15 token vault, ETH up from 3000 to 4800 (its liquidation price is ~4444),
+// the power pool following at its fair price, then half the debt repaid by a token holder.
+await (await controller.mint(0n, parseEther("15"), { value: parseEther("10") })).wait();
+const unsafeVaultId = await controller.vaultCount();
+await setEthPrice(deployment, 4800);
+await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 4800, 0.8).toPrecision(12));
+await advanceTime(deployment, deployment.market.twapPeriodSeconds);
+const liquidator = deployment.controller.connect(deployment.deployer);
+await measure("liquidate", () => liquidator.liquidate(unsafeVaultId, parseEther("7.5")));
 
 const rows = Object.entries(results).map(([operation, gas]) => ({
   operation,
