@@ -27,6 +27,8 @@ node_is_recent || { echo "[bootstrap] could not provide Node >= 22.13" >&2; retu
 stamp="$project_root/node_modules/.package-lock.json"
 if [ ! -f "$stamp" ] || [ "$project_root/package-lock.json" -nt "$stamp" ] \
   || [ ! -d "$project_root/node_modules/@nomicfoundation/edr-linux-x64-gnu" ]; then
-  echo "[bootstrap] installing locked dependencies with npm ci (Node $(node --version))" >&2
-  (cd "$project_root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  # `npm install` from the lock file rather than `npm ci`: the registry copy here lacks some other-platform
+  # builds that Hardhat's EVM lists as optional, which `npm ci` refuses as a lock mismatch.
+  echo "[bootstrap] installing the locked dependencies (Node $(node --version))" >&2
+  (cd "$project_root" && npm install --no-save --no-audit --no-fund --loglevel=error >&2)
 fi
