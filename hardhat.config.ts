@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { defineConfig } from "hardhat/config";
 
+import { evergammaTasks } from "./tasks/index.js";
+
 const require = createRequire(import.meta.url);
 
 /** The compiler comes from the npm `solc` package (WASM), never from a download. */
@@ -11,6 +13,7 @@ const solcPath = require.resolve("solc/soljson.js");
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
+  tasks: evergammaTasks,
   solidity: {
     version: SOLC_VERSION,
     path: solcPath,
