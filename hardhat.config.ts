@@ -29,8 +29,18 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      fuzz: { runs: 256, seed: "0x45564552" },
-      invariant: { runs: 256, depth: 50, failOnRevert: true },
+      profiles: {
+        // CI: fixed seed, 256 fuzz runs, 256 invariant runs of depth 50.
+        default: {
+          fuzz: { runs: 256, seed: "0x45564552" },
+          invariant: { runs: 256, depth: 50, failOnRevert: true },
+        },
+        // `npm run test:deep`: the long campaign.
+        deep: {
+          fuzz: { runs: 10_000, seed: "0x45564552" },
+          invariant: { runs: 2_000, depth: 100, failOnRevert: true },
+        },
+      },
     },
   },
   networks: {
