@@ -1,0 +1,404 @@
+/**
+ * Liquidations against the real Uniswap v3 pools: exact payouts after ETH doubles, insolvency and bad debt,
+ * the dust rule at its ±1 wei boundaries, and self-liquidation. Expected values come from an independent
+ * bigint model of the specification fed with the on-chain TWAPs of the liquidation block.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import { MaxUint256, parseEther } from "ethers";
+
+import { ethers, loadProtocol, type ProtocolFixture } from "../fixtures.js";
+import {
+  expectedLiquidation,
+  fundWithTokens,
+  gasCost,
+  mined,
+  movePrices,
+  openVault,
+  payPerToken,
+  PENDING,
+  pinNextBlock,
+  readMarket,
+  takeSnapshot,
+  vaultState,
+  walletValue,
+  WAD,
+  type LiquidationOutcome,
+  type Snapshot,
+} from "../utils/riskHelpers.js";
+
+type Kind = LiquidationOutcome["kind"];
+
+/**
+ * Liquidates `vaultId` in the next block and checks everything against the model: the `Liquidated` event,
+ * the ETH the liquidator and the Controller gain or lose, the tokens burned (with no allowance), the supply
+ * and the vault left behind.
+ */
+async function expectLiquidation(
+  d: ProtocolFixture,
+  liquidator: HardhatEthersSigner,
+  vaultId: bigint,
+  maxDebtAmount: bigint,
+  kind: Kind,
+): Promise<LiquidationOutcome> {
+  const { controller, powerToken } = d;
+  await pinNextBlock();
+  const market = await readMarket(d);
+  const before = await vaultState(d, vaultId);
+  const expected = expectedLiquidation({
+    collateral: before.collateral,
+    debt: before.debt,
+    maxDebtAmount,
+    powerPrice: market.powerPrice,
+    bonusWad: d.market.liquidationBonusWad,
+    minCollateral: d.market.minCollateralWei,
+  });
+  expect(expected.kind, "scenario").to.equal(kind);
+  expect(expected.leavesDust, "scenario leaves dust").to.equal(false);
+  expect(await powerToken.allowance(liquidator, controller)).to.equal(0n);
+  const supply = await powerToken.totalSupply();
+
+  const tx = controller.connect(liquidator).liquidate(vaultId, maxDebtAmount);
+  await expect(tx)
+    .to.emit(controller, "Liquidated")
+    .withArgs(vaultId, liquidator.address, expected.debtRepaid, expected.collateralPaid);
+  await expect(tx).to.changeEtherBalances(
+    ethers,
+    [liquidator, controller],
+    [expected.collateralPaid, -expected.collateralPaid],
+  );
+  await expect(tx).to.changeTokenBalance(ethers, powerToken, liquidator, -expected.debtRepaid);
+
+  const after = await vaultState(d, vaultId);
+  expect(after.collateral).to.equal(before.collateral - expected.collateralPaid);
+  expect(after.debt).to.equal(before.debt - expected.debtRepaid);
+  expect(await powerToken.totalSupply()).to.equal(supply - expected.debtRepaid);
+  return expected;
+}
+
+describe("Risk: liquidations after ETH doubles (3000 → 6000)", function () {
+  let d: ProtocolFixture;
+  let snapshot: Snapshot;
+  const ids = { half: 0n, dust: 0n, insolvent: 0n, safe: 0n };
+
+  before(async function () {
+    d = await loadProtocol();
+    // At ETH 3000 one token's debt is worth ~0.3 ETH: every vault is safe (≥ 166%) when opened.
+    ids.half = await openVault(d, d.alice, parseEther("8"), parseEther("10"));
+    ids.dust = await openVault(d, d.alice, parseEther("0.8"), parseEther("1"));
+    ids.insolvent = await openVault(d, d.alice, parseEther("1"), parseEther("2"));
+    ids.safe = await openVault(d, d.alice, parseEther("10"), parseEther("2"));
+    await fundWithTokens(d, d.keeper, parseEther("20"));
+    await movePrices(d, 6000);
+    snapshot = await takeSnapshot();
+  });
+
+  beforeEach(async function () {
+    await snapshot.restore();
+  });
+
+  it("moved the TWAPs: ETH ≈ 6000 and the power token at its fair price", async function () {
+    const market = await readMarket(d);
+    expect(market.ethPrice).to.be.closeTo(parseEther("6000"), parseEther("1"));
+    expect(market.powerPrice).to.be.closeTo(parseEther("0.6187"), parseEther("0.001"));
+    for (const id of [ids.half, ids.dust, ids.insolvent]) {
+      expect(await d.controller.isVaultSafe(id, PENDING), `vault ${id}`).to.equal(false);
+    }
+    expect(await d.controller.isVaultSafe(ids.safe, PENDING)).to.equal(true);
+  });
+
+  it("a half liquidation repays ceil(debt / 2) and pays floor(repay * floor(price * 1.1))", async function () {
+    const r = await expectLiquidation(d, d.keeper, ids.half, MaxUint256, "half");
+    const price = await d.controller.powerTokenPrice();
+    const perToken = (price * (WAD + parseEther("0.1"))) / WAD;
+    expect(r.debtRepaid).to.equal(parseEther("5"));
+    expect(r.collateralPaid).to.equal((parseEther("5") * perToken) / WAD);
+    expect(await vaultState(d, ids.half)).to.deep.include({
+      collateral: parseEther("8") - r.collateralPaid,
+      debt: parseEther("5"),
+    });
+  });
+
+  it("a half liquidation caps at the offered amount", async function () {
+    const r = await expectLiquidation(d, d.keeper, ids.half, parseEther("1.5"), "capped-by-offer");
+    expect(r.debtRepaid).to.equal(parseEther("1.5"));
+  });
+
+  it("a full liquidation when half would leave dust (collateral below 0.5 ETH)", async function () {
+    const r = await expectLiquidation(d, d.keeper, ids.dust, MaxUint256, "full-dust");
+    expect(r.debtRepaid).to.equal(parseEther("1"));
+    const after = await vaultState(d, ids.dust);
+    expect(after.debt).to.equal(0n);
+    expect(after.collateral).to.equal(parseEther("0.8") - r.collateralPaid);
+    expect(after.collateral).to.be.greaterThan(0n);
+  });
+
+  it("a full liquidation pays all collateral when it cannot cover the debt plus bonus", async function () {
+    const r = await expectLiquidation(d, d.keeper, ids.insolvent, MaxUint256, "full-insolvent");
+    expect(r).to.deep.include({ debtRepaid: parseEther("2"), collateralPaid: parseEther("1") });
+    expect(await vaultState(d, ids.insolvent)).to.deep.include({ collateral: 0n, debt: 0n });
+    expect(await d.controller.totalBadDebt()).to.equal(0n);
+  });
+
+  it("a safe vault reverts VaultSafe with its collateral ratio", async function () {
+    await pinNextBlock();
+    const ratio = await d.controller.collateralRatio(ids.safe, PENDING);
+    expect(ratio).to.be.greaterThan(parseEther("1.5"));
+    await expect(d.controller.connect(d.keeper).liquidate(ids.safe, MaxUint256))
+      .to.be.revertedWithCustomError(d.controller, "VaultSafe")
+      .withArgs(ids.safe, ratio);
+    // A vault without debt is safe with ratio type(uint256).max.
+    const empty = await openVault(d, d.bob, parseEther("1"), 1n);
+    await mined(d.controller.connect(d.bob).burn(empty, 1n, 0n));
+    await expect(d.controller.connect(d.keeper).liquidate(empty, MaxUint256))
+      .to.be.revertedWithCustomError(d.controller, "VaultSafe")
+      .withArgs(empty, MaxUint256);
+  });
+
+  it("an unknown vault reverts VaultNotFound", async function () {
+    const count = await d.controller.vaultCount();
+    for (const id of [0n, count + 1n]) {
+      await expect(d.controller.connect(d.keeper).liquidate(id, MaxUint256))
+        .to.be.revertedWithCustomError(d.controller, "VaultNotFound")
+        .withArgs(id);
+    }
+  });
+
+  it("previewLiquidation matches liquidate(id, MaxUint256) in the same block", async function () {
+    for (const id of [ids.half, ids.dust, ids.insolvent]) {
+      await pinNextBlock();
+      const [liquidatable, maxDebt, paid] = await d.controller.previewLiquidation(id, PENDING);
+      expect(liquidatable, `vault ${id}`).to.equal(true);
+      const tx = d.controller.connect(d.keeper).liquidate(id, MaxUint256);
+      await expect(tx).to.emit(d.controller, "Liquidated").withArgs(id, d.keeper.address, maxDebt, paid);
+    }
+    expect(await d.controller.previewLiquidation(ids.safe, PENDING)).to.deep.equal([false, 0n, 0n]);
+  });
+
+  it("a liquidator without enough tokens reverts (the burn needs the balance, not an allowance)", async function () {
+    await expect(d.controller.connect(d.carol).liquidate(ids.half, MaxUint256)).to.be.revertedWithCustomError(
+      d.powerToken,
+      "ERC20InsufficientBalance",
+    );
+  });
+});
+
+describe("Risk: crash to insolvency and bad debt", function () {
+  let d: ProtocolFixture;
+  let snapshot: Snapshot;
+  let vaultId: bigint;
+  const collateral = parseEther("1");
+  const debt = parseEther("2");
+
+  before(async function () {
+    d = await loadProtocol();
+    vaultId = await openVault(d, d.alice, collateral, debt);
+    await fundWithTokens(d, d.keeper, parseEther("10"));
+    await fundWithTokens(d, d.carol, parseEther("1"));
+    // ETH × 2.5: one token's debt is worth ~0.75 ETH, its market price + bonus ~0.85 ETH: 2 tokens >> 1 ETH.
+    await movePrices(d, 7500);
+    snapshot = await takeSnapshot();
+  });
+
+  beforeEach(async function () {
+    await snapshot.restore();
+  });
+
+  /** The smallest offer that takes all the collateral: ceil(collateral / payPerToken). */
+  async function minimalFullOffer(): Promise<{ offer: bigint; perToken: bigint }> {
+    await pinNextBlock();
+    const { powerPrice } = await readMarket(d);
+    const perToken = payPerToken(powerPrice, d.market.liquidationBonusWad);
+    expect((debt * perToken) / WAD).to.be.greaterThanOrEqual(collateral);
+    return { offer: (collateral * WAD + perToken - 1n) / perToken, perToken };
+  }
+
+  it("a liquidator offering less than the debt takes all collateral; the rest is recorded as bad debt", async function () {
+    const { offer } = await minimalFullOffer();
+    expect(offer).to.be.lessThan(debt);
+    const tx = d.controller.connect(d.keeper).liquidate(vaultId, offer);
+    await expect(tx)
+      .to.emit(d.controller, "BadDebtRecorded")
+      .withArgs(vaultId, debt - offer);
+    await expect(tx)
+      .to.emit(d.controller, "Liquidated")
+      .withArgs(vaultId, d.keeper.address, offer, collateral);
+    await expect(tx).to.changeEtherBalance(ethers, d.keeper, collateral);
+    await expect(tx).to.changeTokenBalance(ethers, d.powerToken, d.keeper, -offer);
+    expect(await vaultState(d, vaultId)).to.deep.include({ collateral: 0n, debt: debt - offer });
+    expect(await d.controller.totalBadDebt()).to.equal(debt - offer);
+    // The empty vault stays unsafe (below the dust floor); a keeper preview shows the debt and no payout.
+    expect(await d.controller.isVaultSafe(vaultId)).to.equal(false);
+    await pinNextBlock();
+    expect(await d.controller.previewLiquidation(vaultId, PENDING)).to.deep.equal([true, debt - offer, 0n]);
+  });
+
+  it("one token-wei less than the minimal full offer would leave 1 wei of dust: LiquidationLeavesDust", async function () {
+    const { offer, perToken } = await minimalFullOffer();
+    const left = collateral - ((offer - 1n) * perToken) / WAD;
+    expect(left).to.be.greaterThan(0n);
+    expect(left).to.be.lessThan(d.market.minCollateralWei);
+    await expect(d.controller.connect(d.keeper).liquidate(vaultId, offer - 1n))
+      .to.be.revertedWithCustomError(d.controller, "LiquidationLeavesDust")
+      .withArgs(vaultId, debt);
+  });
+
+  it("liquidating the whole debt of an insolvent vault leaves no bad debt", async function () {
+    const tx = d.controller.connect(d.keeper).liquidate(vaultId, MaxUint256);
+    await expect(tx)
+      .to.emit(d.controller, "Liquidated")
+      .withArgs(vaultId, d.keeper.address, debt, collateral);
+    await expect(tx).not.to.emit(d.controller, "BadDebtRecorded");
+    expect(await d.controller.totalBadDebt()).to.equal(0n);
+  });
+
+  it("repaying part of an already recorded bad debt does not record it again", async function () {
+    const { offer } = await minimalFullOffer();
+    await mined(d.controller.connect(d.keeper).liquidate(vaultId, offer));
+    const badDebt = debt - offer;
+    expect(await d.controller.totalBadDebt()).to.equal(badDebt);
+
+    // Carol donates 1 token-wei against the collateral-less vault: no collateral is left without debt by this
+    // call, so no new bad debt exists. (Cumulative bad debt may stay, but the same debt must not count twice.)
+    const tx = d.controller.connect(d.carol).liquidate(vaultId, 1n);
+    await expect(tx).to.emit(d.controller, "Liquidated").withArgs(vaultId, d.carol.address, 1n, 0n);
+    expect(await vaultState(d, vaultId)).to.deep.include({ collateral: 0n, debt: badDebt - 1n });
+    expect(await d.controller.totalBadDebt(), "totalBadDebt after re-liquidating bad debt").to.equal(badDebt);
+  });
+});
+
+describe("Risk: dust rule at its ±1 wei boundaries", function () {
+  let d: ProtocolFixture;
+  let snapshot: Snapshot;
+  let perToken: bigint;
+  const ids = { exact: 0n, minusOne: 0n, coverEdge: 0n, coverEdgePlusOne: 0n };
+  const debt = parseEther("1.2");
+  const half = parseEther("0.6");
+  const bigDebt = parseEther("4");
+  const floor = parseEther("0.5");
+
+  before(async function () {
+    d = await loadProtocol();
+    ids.exact = await openVault(d, d.alice, parseEther("0.6"), debt);
+    ids.minusOne = await openVault(d, d.alice, parseEther("0.6"), debt);
+    ids.coverEdge = await openVault(d, d.alice, parseEther("2"), bigDebt);
+    ids.coverEdgePlusOne = await openVault(d, d.alice, parseEther("2"), bigDebt);
+    await fundWithTokens(d, d.keeper, parseEther("20"));
+    await movePrices(d, 6000);
+    perToken = payPerToken(await d.controller.powerTokenPrice(), d.market.liquidationBonusWad);
+    // Top the vaults up (anyone may deposit) to collateral chosen against the now known payout per token.
+    const payHalf = (half * perToken) / WAD;
+    const wholeDebtValue = (bigDebt * perToken) / WAD;
+    const target: [bigint, bigint][] = [
+      [ids.exact, floor + payHalf],
+      [ids.minusOne, floor + payHalf - 1n],
+      [ids.coverEdge, wholeDebtValue],
+      [ids.coverEdgePlusOne, wholeDebtValue + 1n],
+    ];
+    for (const [id, collateral] of target) {
+      const { collateral: now } = await vaultState(d, id);
+      await mined(d.controller.connect(d.bob).deposit(id, { value: collateral - now }));
+    }
+    snapshot = await takeSnapshot();
+  });
+
+  beforeEach(async function () {
+    await snapshot.restore();
+    expect(payPerToken(await d.controller.powerTokenPrice(), d.market.liquidationBonusWad)).to.equal(
+      perToken,
+    );
+  });
+
+  it("all four vaults are unsafe after the move and the top-ups", async function () {
+    for (const id of Object.values(ids)) {
+      expect(await d.controller.isVaultSafe(id, PENDING), `vault ${id}`).to.equal(false);
+    }
+  });
+
+  it("half liquidation leaving exactly 0.5 ETH is allowed", async function () {
+    await expectLiquidation(d, d.keeper, ids.exact, MaxUint256, "half");
+    expect(await vaultState(d, ids.exact)).to.deep.include({ collateral: floor, debt: debt - half });
+  });
+
+  it("half liquidation leaving 0.5 ETH − 1 wei becomes a full liquidation", async function () {
+    const { collateral } = await vaultState(d, ids.minusOne);
+    const r = await expectLiquidation(d, d.keeper, ids.minusOne, MaxUint256, "full-dust");
+    expect(r.debtRepaid).to.equal(debt);
+    expect(await vaultState(d, ids.minusOne)).to.deep.include({
+      collateral: collateral - (debt * perToken) / WAD,
+      debt: 0n,
+    });
+  });
+
+  it("an offer too small to avoid dust reverts LiquidationLeavesDust(id, debt)", async function () {
+    for (const offer of [half, half + 1n, debt - 1n]) {
+      await expect(d.controller.connect(d.keeper).liquidate(ids.minusOne, offer), `offer ${offer}`)
+        .to.be.revertedWithCustomError(d.controller, "LiquidationLeavesDust")
+        .withArgs(ids.minusOne, debt);
+    }
+    // The same offers are fine on the vault that keeps exactly the floor (they are capped at half).
+    await expectLiquidation(d, d.keeper, ids.exact, debt - 1n, "half");
+  });
+
+  it("a smaller offer that leaves at least 0.5 ETH is a plain partial liquidation", async function () {
+    const offer = parseEther("0.5");
+    await expectLiquidation(d, d.keeper, ids.minusOne, offer, "capped-by-offer");
+    const after = await vaultState(d, ids.minusOne);
+    expect(after.collateral).to.be.greaterThanOrEqual(floor);
+  });
+
+  it("whole debt when floor(debt * payPerToken) == collateral; half when collateral is 1 wei more", async function () {
+    const full = await expectLiquidation(d, d.keeper, ids.coverEdge, MaxUint256, "full-insolvent");
+    expect(full.debtRepaid).to.equal(bigDebt);
+    expect(await vaultState(d, ids.coverEdge)).to.deep.include({ collateral: 0n, debt: 0n });
+
+    const halfResult = await expectLiquidation(d, d.keeper, ids.coverEdgePlusOne, MaxUint256, "half");
+    expect(halfResult.debtRepaid).to.equal(bigDebt / 2n);
+  });
+});
+
+describe("Risk: self-liquidation is never more profitable than repaying", function () {
+  let d: ProtocolFixture;
+  let snapshot: Snapshot;
+  const ids = { half: 0n, insolvent: 0n };
+
+  before(async function () {
+    d = await loadProtocol();
+    ids.half = await openVault(d, d.alice, parseEther("8"), parseEther("10"));
+    ids.insolvent = await openVault(d, d.alice, parseEther("1"), parseEther("2"));
+    await movePrices(d, 6000);
+    snapshot = await takeSnapshot();
+  });
+
+  interface Position {
+    /** ETH (gas added back) plus tokens valued at the market price. */
+    wallet: bigint;
+    /** Wallet plus the vault's collateral minus its debt at the market price. */
+    total: bigint;
+  }
+
+  async function position(vaultId: bigint, gas: bigint, price: bigint): Promise<Position> {
+    const wallet = (await walletValue(d, d.alice, price)) + gas;
+    const vault = await vaultState(d, vaultId);
+    return { wallet, total: wallet + vault.collateral - (vault.debt * price) / WAD };
+  }
+
+  for (const name of ["half", "insolvent"] as const) {
+    it(`owner liquidating its own ${name} vault ends no richer than burning the same debt and withdrawing`, async function () {
+      await snapshot.restore();
+      const vaultId = ids[name];
+      await pinNextBlock();
+      const { powerPrice } = await readMarket(d);
+      const [, repaid, paid] = await d.controller.previewLiquidation(vaultId, PENDING);
+      const liquidation = await mined(d.controller.connect(d.alice).liquidate(vaultId, MaxUint256));
+      const selfLiquidated = await position(vaultId, gasCost(liquidation), powerPrice);
+
+      await snapshot.restore();
+      const repay = await mined(d.controller.connect(d.alice).burn(vaultId, repaid, paid));
+      const repaidInstead = await position(vaultId, gasCost(repay), powerPrice);
+
+      expect(selfLiquidated.wallet).to.be.lessThanOrEqual(repaidInstead.wallet);
+      expect(selfLiquidated.total).to.be.lessThanOrEqual(repaidInstead.total);
+    });
+  }
+});
