@@ -1,0 +1,310 @@
+/**
+ * Funding through the normalization factor NF against real pools: direction, both clamps, once per block, path
+ * independence, multi-year gaps, the preview view and the NormalizationFactorUpdated event. Expected factors
+ * come from an independent decimal.js solution of d ln NF / dt = −ln(clamp(mark / index)) / T.
+ */
+import { expect } from "chai";
+import { parseEther, type ContractTransactionReceipt } from "ethers";
+
+import { setPowerPrice } from "../../deploy/evergamma.js";
+import { loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
+import {
+  Dec,
+  GAS,
+  PENDING,
+  SECONDS_PER_DAY,
+  WAD,
+  advance,
+  clampedFunding,
+  expectClose,
+  expectRel,
+  inOneBlock,
+  latestTimestamp,
+  markIndexRatioWad,
+  pinNextBlock,
+  poolPrices,
+  solveFunding,
+  toDec,
+} from "../utils/coreHelpers.js";
+
+const TEN_YEARS = 10 * 365 * SECONDS_PER_DAY;
+
+/** The NormalizationFactorUpdated events of a receipt, as [old, new, lastUpdate, now]. */
+function fundingEvents(d: ProtocolFixture, receipt: ContractTransactionReceipt): bigint[][] {
+  return receipt.logs.flatMap((log) => {
+    if (log.address !== d.controller.target) return [];
+    const parsed = d.controller.interface.parseLog(log);
+    return parsed?.name === "NormalizationFactorUpdated" ? [parsed.args.toArray() as bigint[]] : [];
+  });
+}
+
+/** mark / index (WAD) from the pools' TWAP ticks and the stored factor, exactly as funding computes it. */
+async function currentRatio(d: ProtocolFixture): Promise<bigint> {
+  const { ethPriceWad, powerPriceWad } = await poolPrices(d);
+  const nf = await d.controller.normalizationFactor();
+  return markIndexRatioWad(powerPriceWad, ethPriceWad, nf, d.market.power, d.market.indexScale);
+}
+
+/**
+ * Moves the power pool so that mark / index ≈ `ratio`, waits until the whole TWAP window sees the new price and
+ * applies funding once, so that the next interval starts with fixed prices. Returns the exact ratio.
+ */
+async function settleAtRatio(d: ProtocolFixture, ratio: number): Promise<bigint> {
+  const s = Number(await d.controller.ethPrice()) / 1e18;
+  const nf = Number(await d.controller.normalizationFactor()) / 1e18;
+  const indexPerToken = (nf * s ** (d.market.power - 1)) / Number(d.market.indexScale);
+  await setPowerPrice(d, (indexPerToken * ratio).toPrecision(15));
+  await advance(d.market.twapPeriodSeconds + 60);
+  await d.controller.applyFunding();
+  return currentRatio(d);
+}
+
+/** Applies funding in a block exactly `seconds` after the latest one and returns the mined receipt. */
+async function applyFundingAfter(d: ProtocolFixture, seconds: number): Promise<ContractTransactionReceipt> {
+  await pinNextBlock(seconds);
+  const receipt = await (await d.controller.applyFunding()).wait();
+  if (receipt === null) throw new Error("not mined");
+  return receipt;
+}
+
+describe("Funding through the normalization factor", function () {
+  it("mark above index: NF falls at exactly the rate the funding equation gives, rate per day > 0", async function () {
+    const d = await loadProtocol();
+    const ratio = await settleAtRatio(d, 1.2);
+    expect(ratio).to.be.within(parseEther("1.19"), parseEther("1.21"));
+    const rate = await d.controller.fundingRatePerDay();
+    expect(rate).to.be.greaterThan(0n);
+    const expectedRate = Dec.ln(toDec(ratio)).mul(SECONDS_PER_DAY).div(d.market.fundingPeriodSeconds);
+    expectClose(rate, expectedRate.mul(1e18), 1e-15);
+
+    const [nf1, t1] = [await d.controller.normalizationFactor(), await d.controller.lastFundingUpdate()];
+    const receipt = await applyFundingAfter(d, SECONDS_PER_DAY);
+    const nf2 = await d.controller.normalizationFactor();
+    expect(nf2).to.be.lessThan(nf1);
+    expectClose(nf2, solveFunding(nf1, ratio, SECONDS_PER_DAY, d.market), 1e-15);
+    // About one day of the quoted rate (the premium itself grows by about 6% over the day, T = 17.5 days).
+    expectRel(Number(nf1 - nf2) / Number(nf1), Number(rate) / 1e18, 0.05);
+    const block = await receipt.getBlock();
+    expect(fundingEvents(d, receipt)).to.deep.equal([[nf1, nf2, t1, BigInt(block.timestamp)]]);
+  });
+
+  it("mark below index: NF rises at the exact rate, rate per day < 0", async function () {
+    const d = await loadProtocol();
+    const ratio = await settleAtRatio(d, 0.9);
+    expect(ratio).to.be.within(parseEther("0.89"), parseEther("0.91"));
+    const rate = await d.controller.fundingRatePerDay();
+    expect(rate).to.be.lessThan(0n);
+    expectClose(
+      rate,
+      Dec.ln(toDec(ratio))
+        .mul(SECONDS_PER_DAY * 1e18)
+        .div(d.market.fundingPeriodSeconds),
+      1e-15,
+    );
+
+    const nf1 = await d.controller.normalizationFactor();
+    await applyFundingAfter(d, 2 * SECONDS_PER_DAY);
+    const nf2 = await d.controller.normalizationFactor();
+    expect(nf2).to.be.greaterThan(nf1);
+    expectClose(nf2, solveFunding(nf1, ratio, 2 * SECONDS_PER_DAY, d.market), 1e-15);
+  });
+
+  it("mark far above index: funding is capped, NF' = NF·(1/1.4)^(dt/T)", async function () {
+    const d = await loadProtocol();
+    const ratio = await settleAtRatio(d, 2);
+    expect(ratio).to.be.greaterThan(d.market.markRatioCapWad);
+    const rate = await d.controller.fundingRatePerDay();
+    expectClose(
+      rate,
+      Dec.ln(1.4)
+        .mul(SECONDS_PER_DAY * 1e18)
+        .div(d.market.fundingPeriodSeconds),
+      1e-15,
+    );
+
+    const nf1 = await d.controller.normalizationFactor();
+    const dt = 3 * SECONDS_PER_DAY + 17;
+    await applyFundingAfter(d, dt);
+    const nf2 = await d.controller.normalizationFactor();
+    expectClose(nf2, clampedFunding(nf1, d.market.markRatioCapWad, dt, d.market.fundingPeriodSeconds), 1e-9);
+    // Twice the premium pays no more than the cap.
+    expectClose(nf2, solveFunding(nf1, parseEther("1.4"), dt, d.market), 1e-15);
+  });
+
+  it("mark far below index: funding is floored, NF' = NF·(1/0.8)^(dt/T)", async function () {
+    const d = await loadProtocol();
+    const ratio = await settleAtRatio(d, 0.5);
+    expect(ratio).to.be.lessThan(d.market.markRatioFloorWad);
+    const rate = await d.controller.fundingRatePerDay();
+    expectClose(
+      rate,
+      Dec.ln(0.8)
+        .mul(SECONDS_PER_DAY * 1e18)
+        .div(d.market.fundingPeriodSeconds),
+      1e-15,
+    );
+
+    const nf1 = await d.controller.normalizationFactor();
+    const dt = 5 * SECONDS_PER_DAY + 3;
+    await applyFundingAfter(d, dt);
+    const nf2 = await d.controller.normalizationFactor();
+    expectClose(
+      nf2,
+      clampedFunding(nf1, d.market.markRatioFloorWad, dt, d.market.fundingPeriodSeconds),
+      1e-9,
+    );
+    expect(nf2).to.be.greaterThan(nf1);
+  });
+
+  it("applies at most once per block, whichever calls come together", async function () {
+    const d = await loadProtocol();
+    const { alice, bob, keeper, controller } = d;
+    const [nf0, t0] = [await controller.normalizationFactor(), await controller.lastFundingUpdate()];
+    const timestamp = Number(t0) + 3600;
+    const receipts = await inOneBlock(
+      async () => [
+        await controller.connect(keeper).applyFunding(GAS),
+        await controller.connect(bob).deposit(d.seedVaultId, { value: parseEther("1"), ...GAS }),
+        await controller.connect(alice).openVault(GAS),
+        await controller.connect(keeper).applyFunding(GAS),
+      ],
+      timestamp,
+    );
+    expect(receipts.map((r) => r.status)).to.deep.equal([1, 1, 1, 1]);
+    expect(new Set(receipts.map((r) => r.blockNumber)).size).to.equal(1);
+    const nf1 = await controller.normalizationFactor();
+    expect(nf1).to.not.equal(nf0);
+    expect(receipts.map((r) => fundingEvents(d, r))).to.deep.equal([
+      [[nf0, nf1, t0, BigInt(timestamp)]],
+      [],
+      [],
+      [],
+    ]);
+    expect(await controller.lastFundingUpdate()).to.equal(BigInt(timestamp));
+    // The next block applies again, from this block's timestamp.
+    const next = await applyFundingAfter(d, 10);
+    expect(fundingEvents(d, next)).to.have.length(1);
+    expect(fundingEvents(d, next)[0][2]).to.equal(BigInt(timestamp));
+  });
+
+  it("every state-changing vault call applies funding first", async function () {
+    const d = await loadProtocol();
+    const { alice, bob, controller } = d;
+    const calls = [
+      () => controller.connect(alice).openVault(),
+      () => controller.connect(alice).deposit(2n, { value: parseEther("2") }),
+      () => controller.connect(alice).mint(2n, parseEther("1")),
+      () => controller.connect(alice).burn(2n, parseEther("0.5"), 0n),
+      () => controller.connect(alice).withdraw(2n, parseEther("0.1")),
+      () => controller.connect(alice).setOperator(2n, bob),
+      () => controller.connect(alice).mint(0n, parseEther("1"), { value: parseEther("1") }),
+      () => controller.connect(bob).applyFunding(),
+    ];
+    for (const [i, call] of calls.entries()) {
+      const t0 = await controller.lastFundingUpdate();
+      const timestamp = await pinNextBlock(600);
+      const receipt = await (await call()).wait();
+      if (receipt === null) throw new Error("not mined");
+      const events = fundingEvents(d, receipt);
+      expect(events, `call ${i}`).to.have.length(1);
+      expect(events[0][2], `call ${i}`).to.equal(t0);
+      expect(events[0][3], `call ${i}`).to.equal(BigInt(timestamp));
+      expect(await controller.lastFundingUpdate(), `call ${i}`).to.equal(BigInt(timestamp));
+    }
+  });
+
+  it("is path independent: one update over Δt equals k updates over Δt/k, inside and across the clamp", async function () {
+    for (const [days, k] of [
+      [20, 5],
+      [120, 6],
+    ]) {
+      let d = await loadProtocol();
+      const [nf0, t0, ratio0] = [
+        await d.controller.normalizationFactor(),
+        Number(await d.controller.lastFundingUpdate()),
+        await currentRatio(d),
+      ];
+      const start = await latestTimestamp();
+      const dt = days * SECONDS_PER_DAY;
+      await networkHelpers.time.setNextBlockTimestamp(start + dt);
+      await d.controller.applyFunding();
+      const once = await d.controller.normalizationFactor();
+
+      d = await loadProtocol();
+      for (let i = 1; i <= k; i++) {
+        await networkHelpers.time.setNextBlockTimestamp(start + (dt * i) / k);
+        await d.controller.applyFunding();
+      }
+      const stepwise = await d.controller.normalizationFactor();
+      expectClose(stepwise, once, 1e-12);
+      expectClose(once, solveFunding(nf0, ratio0, start + dt - t0, d.market), 1e-12);
+      // 120 days drive the premium into the cap (it starts near 3% and grows like e^(t/T)).
+      const crossed = days === 120;
+      const final = await currentRatio(d);
+      expect(final > d.market.markRatioCapWad, `${days} days`).to.equal(crossed);
+    }
+  });
+
+  it("survives a 10-year gap and follows the exact solution (inside the clamp at first)", async function () {
+    const d = await loadProtocol();
+    const [nf0, t0, ratio0] = [
+      await d.controller.normalizationFactor(),
+      Number(await d.controller.lastFundingUpdate()),
+      await currentRatio(d),
+    ];
+    const receipt = await applyFundingAfter(d, TEN_YEARS);
+    const nf = await d.controller.normalizationFactor();
+    expect(nf).to.be.greaterThan(0n);
+    const elapsed = (await receipt.getBlock()).timestamp - t0;
+    expectClose(nf, solveFunding(nf0, ratio0, elapsed, d.market), 1e-9, 2n);
+    // Still usable afterwards.
+    await d.controller.connect(d.alice).openVault();
+  });
+
+  it("over 10 years at the cap NF follows NF·(1/1.4)^(dt/T); at the floor NF·(1/0.8)^(dt/T)", async function () {
+    for (const [ratio, clamp] of [
+      [3, parseEther("1.4")],
+      [0.5, parseEther("0.8")],
+    ] as const) {
+      const d = await loadProtocol();
+      await settleAtRatio(d, ratio);
+      const nf1 = await d.controller.normalizationFactor();
+      await applyFundingAfter(d, TEN_YEARS);
+      const nf2 = await d.controller.normalizationFactor();
+      expect(nf2).to.be.greaterThan(0n);
+      expectClose(nf2, clampedFunding(nf1, clamp, TEN_YEARS, d.market.fundingPeriodSeconds), 1e-9, 2n);
+    }
+  });
+
+  it("expectedNormalizationFactor() is the factor applyFunding writes in the next block", async function () {
+    const d = await loadProtocol();
+    for (const wait of [1, 3600, 40 * SECONDS_PER_DAY]) {
+      await pinNextBlock(wait);
+      const expected = await d.controller.expectedNormalizationFactor(PENDING);
+      expect(await d.controller.applyFunding.staticCall(PENDING)).to.equal(expected);
+      await d.controller.applyFunding();
+      expect(await d.controller.normalizationFactor(), `after ${wait} s`).to.equal(expected);
+      // In the block of the update the preview equals the stored factor.
+      expect(await d.controller.expectedNormalizationFactor()).to.equal(expected);
+    }
+    // It moves with time while nothing is written.
+    const stored = await d.controller.normalizationFactor();
+    await advance(SECONDS_PER_DAY);
+    expect(await d.controller.expectedNormalizationFactor()).to.be.lessThan(stored);
+    expect(await d.controller.normalizationFactor()).to.equal(stored);
+  });
+
+  it("NormalizationFactorUpdated carries (old factor, new factor, previous update, now)", async function () {
+    const d = await loadProtocol();
+    const { controller } = d;
+    const [nf0, t0] = [await controller.normalizationFactor(), await controller.lastFundingUpdate()];
+    const timestamp = await pinNextBlock(7 * SECONDS_PER_DAY);
+    const expected = await controller.expectedNormalizationFactor(PENDING);
+    await expect(controller.applyFunding())
+      .to.emit(controller, "NormalizationFactorUpdated")
+      .withArgs(nf0, expected, t0, timestamp);
+    expect(expected).to.be.lessThan(nf0);
+    expect(expected).to.be.greaterThan((nf0 * 9n) / 10n);
+    expect(nf0).to.be.at.most(WAD);
+  });
+});

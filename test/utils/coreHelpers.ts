@@ -1,0 +1,386 @@
+/**
+ * Shared helpers of the vault-engine tests (test/core): exact bigint replicas of the on-chain price and vault
+ * math (so that expectations come from the pools' ticks, not from round numbers), a decimal.js solution of the
+ * funding equation, block and time control, and small vault shortcuts on top of `loadProtocol()`.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import { Decimal } from "decimal.js";
+import { MaxUint256, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+
+import { readTwapTick, sortTokens, tickToSqrtPriceX96, priceToSqrtPriceX96 } from "../../deploy/uniswap.js";
+import { ethers, networkHelpers, type ProtocolFixture } from "../fixtures.js";
+
+/** 1e18: the fixed-point unit of prices, ratios and the normalization factor. */
+export const WAD = 10n ** 18n;
+/** 1 ETH in wei. */
+export const ETH = WAD;
+const Q128 = 1n << 128n;
+const Q192 = 1n << 192n;
+const UINT128_MAX = (1n << 128n) - 1n;
+export const SECONDS_PER_DAY = 86_400;
+export const SECONDS_PER_YEAR = 365 * SECONDS_PER_DAY;
+
+/** Decimal with enough digits for 1e-30 comparisons of exponentials and logarithms. */
+export const Dec = Decimal.clone({ precision: 80 });
+export type Dec = Decimal;
+
+/** A call override that reads the pending block (the one `pinNextBlock` fixed the timestamp of). */
+export const PENDING = { blockTag: "pending" } as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Exact replicas of the on-chain math (floor / ceil exactly as the contracts round)
+// ---------------------------------------------------------------------------------------------------------
+
+export const mulDiv = (a: bigint, b: bigint, d: bigint): bigint => (a * b) / d;
+export const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
+
+/** `UniswapTwap.quoteAtTick`: the price of `baseAmount` base units in quote units at `tick`, floored. */
+export function quoteAtTick(tick: number, baseAmount: bigint, base: string, quote: string): bigint {
+  const sqrtPriceX96 = tickToSqrtPriceX96(tick);
+  const baseIs0 = BigInt(base) < BigInt(quote);
+  if (sqrtPriceX96 <= UINT128_MAX) {
+    const ratioX192 = sqrtPriceX96 * sqrtPriceX96;
+    return baseIs0 ? (ratioX192 * baseAmount) / Q192 : (Q192 * baseAmount) / ratioX192;
+  }
+  const ratioX128 = (sqrtPriceX96 * sqrtPriceX96) / (1n << 64n);
+  return baseIs0 ? (ratioX128 * baseAmount) / Q128 : (Q128 * baseAmount) / ratioX128;
+}
+
+/** S^k in WAD (`PowerPerpMath.ethPowerWad`). */
+export function ethPowerWad(ethPriceWad: bigint, k: number, roundUp: boolean): bigint {
+  let result = WAD;
+  for (let i = 0; i < k; i++) {
+    result = roundUp ? mulDivUp(result, ethPriceWad, WAD) : mulDiv(result, ethPriceWad, WAD);
+  }
+  return result;
+}
+
+/** index = S^n / scale (WAD), floored. */
+export function indexWad(ethPriceWad: bigint, power: number, indexScale: bigint): bigint {
+  return mulDiv(ethPowerWad(ethPriceWad, power - 1, false), ethPriceWad, WAD) / indexScale;
+}
+
+/** mark = q · S / NF (WAD), floored. */
+export function markWad(powerPriceWad: bigint, ethPriceWad: bigint, normalizationFactor: bigint): bigint {
+  return mulDiv(powerPriceWad, ethPriceWad, normalizationFactor);
+}
+
+/** mark / index = q · scale / (NF · S^(n−1)) (WAD), floored in two steps like the contract. */
+export function markIndexRatioWad(
+  powerPriceWad: bigint,
+  ethPriceWad: bigint,
+  normalizationFactor: bigint,
+  power: number,
+  indexScale: bigint,
+): bigint {
+  const perNf = mulDiv(powerPriceWad, indexScale * WAD, normalizationFactor);
+  return mulDiv(perNf, WAD, ethPowerWad(ethPriceWad, power - 1, false));
+}
+
+/** Debt value of one token in ETH: NF · S^(n−1) / scale (WAD), rounded up. */
+export function debtValuePerTokenWad(
+  normalizationFactor: bigint,
+  ethPriceWad: bigint,
+  power: number,
+  indexScale: bigint,
+): bigint {
+  return mulDivUp(normalizationFactor, ethPowerWad(ethPriceWad, power - 1, true), indexScale * WAD);
+}
+
+/** ETH value of `debt` tokens, rounded up. */
+export const debtValueWei = (debt: bigint, perTokenWad: bigint): bigint => mulDivUp(debt, perTokenWad, WAD);
+
+/** collateral / debt value (WAD), floored; MaxUint256 without debt value. */
+export const collateralRatioWad = (collateral: bigint, debtValue: bigint): bigint =>
+  debtValue === 0n ? MaxUint256 : mulDiv(collateral, WAD, debtValue);
+
+/** The largest debt the collateral supports at the minimum ratio (`VaultMath.maxDebt`). */
+export const maxDebt = (collateral: bigint, perTokenWad: bigint, minRatioWad: bigint): bigint =>
+  mulDiv(mulDiv(collateral, WAD, minRatioWad), WAD, perTokenWad);
+
+// ---------------------------------------------------------------------------------------------------------
+// Prices from the pools
+// ---------------------------------------------------------------------------------------------------------
+
+/** The TWAP ticks of both pools over the market's window and the prices the Controller derives from them. */
+export interface PoolPrices {
+  ethTick: number;
+  powerTick: number;
+  /** S, USD per ETH (WAD). */
+  ethPriceWad: bigint;
+  /** q, ETH per power token (WAD). */
+  powerPriceWad: bigint;
+}
+
+/**
+ * S and q computed by hand from `observe()` at the latest block (the pools must hold a full window of history).
+ * ETH/USDC quotes 10^(18 + 18 − 6) wei of WETH so that the result is USD per ETH in WAD.
+ */
+export async function poolPrices(d: ProtocolFixture): Promise<PoolPrices> {
+  const window = d.market.twapPeriodSeconds;
+  const [ethTick, powerTick] = await Promise.all([
+    readTwapTick(d.ethUsdcPool, window),
+    readTwapTick(d.powerWethPool, window),
+  ]);
+  const [weth, usdc, power] = await Promise.all([
+    d.weth.getAddress(),
+    d.usdc.getAddress(),
+    d.powerToken.getAddress(),
+  ]);
+  return {
+    ethTick,
+    powerTick,
+    ethPriceWad: quoteAtTick(ethTick, 10n ** 30n, weth, usdc),
+    powerPriceWad: quoteAtTick(powerTick, WAD, power, weth),
+  };
+}
+
+/** S and q as decimals (for readable tolerance checks). */
+export const toDec = (wad: bigint): Dec => new Dec(wad.toString()).div(1e18);
+
+// ---------------------------------------------------------------------------------------------------------
+// Funding: an independent decimal.js solution of d ln NF / dt = −ln(clamp(mark / index)) / T
+// ---------------------------------------------------------------------------------------------------------
+
+/** The funding clamp and period of a market. */
+export interface FundingParams {
+  fundingPeriodSeconds: number;
+  markRatioFloorWad: bigint;
+  markRatioCapWad: bigint;
+}
+
+/**
+ * NF after `elapsed` seconds with the pool prices fixed, starting at mark / index = `ratioWad` (computed with
+ * `nf`). With z = ln(mark / index) and τ = t / T: dz/dτ = clamp(z), so z = z0·e^τ inside the clamp and
+ * z grows linearly at the clamp; NF_new = NF · e^−(z(τ) − z0).
+ */
+export function solveFunding(nf: bigint, ratioWad: bigint, elapsed: number, p: FundingParams): Dec {
+  const lnFloor = Dec.ln(toDec(p.markRatioFloorWad));
+  const lnCap = Dec.ln(toDec(p.markRatioCapWad));
+  const ratio = toDec(ratioWad);
+  const tau = new Dec(elapsed).div(p.fundingPeriodSeconds);
+  let z0 = Dec.ln(ratio);
+  if (z0.lt(lnFloor)) z0 = lnFloor;
+  if (z0.gt(lnCap)) z0 = lnCap;
+  let x: Dec;
+  if (z0.isZero()) x = new Dec(0);
+  else {
+    const bound = z0.gt(0) ? lnCap : lnFloor;
+    if (z0.eq(bound)) x = bound.mul(tau).neg();
+    else {
+      const z = z0.mul(Dec.exp(tau));
+      if (z.abs().lt(bound.abs())) x = z.sub(z0).neg();
+      else {
+        const tauToClamp = Dec.ln(bound.div(z0));
+        x = bound
+          .sub(z0)
+          .add(bound.mul(tau.sub(tauToClamp)))
+          .neg();
+      }
+    }
+  }
+  return new Dec(nf.toString()).mul(Dec.exp(x));
+}
+
+/** NF · (1 / clampRatio)^(dt / T): funding with the mark pinned at a clamp. */
+export function clampedFunding(
+  nf: bigint,
+  clampRatioWad: bigint,
+  elapsed: number,
+  periodSeconds: number,
+): Dec {
+  return new Dec(nf.toString()).mul(Dec.pow(toDec(clampRatioWad), new Dec(-elapsed).div(periodSeconds)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Assertions
+// ---------------------------------------------------------------------------------------------------------
+
+/** Asserts |actual − expected| <= max(rel · |expected|, absWei). */
+export function expectClose(actual: bigint, expected: Dec | bigint, rel: number, absWei = 0n): void {
+  const e = typeof expected === "bigint" ? new Dec(expected.toString()) : expected;
+  const diff = new Dec(actual.toString()).sub(e).abs();
+  const tolerance = Dec.max(e.abs().mul(rel), new Dec(absWei.toString()));
+  expect(
+    diff.lte(tolerance),
+    `${actual} vs ${e.toFixed(3)} (|diff| ${diff.toFixed(3)} > ${tolerance.toFixed(3)})`,
+  ).to.equal(true);
+}
+
+/** Asserts |actual / expected − 1| <= rel for plain numbers. */
+export function expectRel(actual: number, expected: number, rel: number): void {
+  expect(Math.abs(actual / expected - 1), `${actual} vs ${expected}`).to.be.at.most(rel);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Blocks and time
+// ---------------------------------------------------------------------------------------------------------
+
+/** The latest block's timestamp. */
+export const latestTimestamp = (): Promise<number> => networkHelpers.time.latest();
+
+/**
+ * Fixes the next block's timestamp to `latest + seconds` (so that views read with {@link PENDING} see exactly
+ * the state the next transaction will see) and returns it.
+ */
+export async function pinNextBlock(seconds = 1): Promise<number> {
+  const timestamp = (await latestTimestamp()) + seconds;
+  await networkHelpers.time.setNextBlockTimestamp(timestamp);
+  return timestamp;
+}
+
+/** Mines one block `seconds` after the latest one. */
+export const advance = (seconds: number): Promise<number> => networkHelpers.time.increase(seconds);
+
+/**
+ * Runs `send` with automine off, so that every transaction it sends lands in one block, mines that block and
+ * returns the receipts in order. Transactions need an explicit gasLimit (estimation would see the pending
+ * state). Automine is switched back on even when `send` throws.
+ */
+export async function inOneBlock(
+  send: () => Promise<ContractTransactionResponse[]>,
+  timestamp?: number,
+): Promise<ContractTransactionReceipt[]> {
+  await ethers.provider.send("evm_setAutomine", [false]);
+  let responses: ContractTransactionResponse[];
+  try {
+    responses = await send();
+    if (timestamp !== undefined) await networkHelpers.time.setNextBlockTimestamp(timestamp);
+    await ethers.provider.send("evm_mine", []);
+  } finally {
+    await ethers.provider.send("evm_setAutomine", [true]);
+  }
+  const receipts = await Promise.all(responses.map((r) => ethers.provider.getTransactionReceipt(r.hash)));
+  return receipts.map((r) => {
+    if (r === null) throw new Error("transaction not mined");
+    return r as ContractTransactionReceipt;
+  });
+}
+
+/** A gas limit for transactions sent without estimation. */
+export const GAS = { gasLimit: 3_000_000n } as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Vaults and state snapshots
+// ---------------------------------------------------------------------------------------------------------
+
+/** `getVault` as a plain object. */
+export interface VaultState {
+  owner: string;
+  operator: string;
+  collateral: bigint;
+  debt: bigint;
+}
+
+export async function vaultState(d: ProtocolFixture, vaultId: bigint): Promise<VaultState> {
+  const [owner, operator, collateral, debt] = await d.controller.getVault(vaultId);
+  return { owner, operator, collateral, debt };
+}
+
+/**
+ * Opens a vault for `owner` holding `collateral` wei and owing `debt` tokens (mint with vault id 0, or
+ * openVault + deposit without debt) and returns its id.
+ */
+export async function openVault(
+  d: ProtocolFixture,
+  owner: HardhatEthersSigner,
+  collateral: bigint,
+  debt = 0n,
+): Promise<bigint> {
+  const vaultId = (await d.controller.vaultCount()) + 1n;
+  const controller = d.controller.connect(owner);
+  if (debt > 0n) await (await controller.mint(0n, debt, { value: collateral })).wait();
+  else {
+    await (await controller.openVault()).wait();
+    if (collateral > 0n) await (await controller.deposit(vaultId, { value: collateral })).wait();
+  }
+  return vaultId;
+}
+
+/** Everything a reverted call must leave untouched. */
+export interface ProtocolState {
+  vaults: VaultState[];
+  vaultCount: bigint;
+  controllerBalance: bigint;
+  powerSupply: bigint;
+  normalizationFactor: bigint;
+  lastFundingUpdate: bigint;
+  nftSupply: bigint[];
+}
+
+/** Reads the state of every vault and the protocol totals. */
+export async function protocolState(
+  d: ProtocolFixture,
+  accounts: HardhatEthersSigner[],
+): Promise<ProtocolState> {
+  const vaultCount = await d.controller.vaultCount();
+  const vaults: VaultState[] = [];
+  for (let id = 1n; id <= vaultCount; id++) vaults.push(await vaultState(d, id));
+  return {
+    vaults,
+    vaultCount,
+    controllerBalance: await ethers.provider.getBalance(d.controller),
+    powerSupply: await d.powerToken.totalSupply(),
+    normalizationFactor: await d.controller.normalizationFactor(),
+    lastFundingUpdate: await d.controller.lastFundingUpdate(),
+    nftSupply: await Promise.all(accounts.map((a) => d.vaultNFT.balanceOf(a))),
+  };
+}
+
+/** Asserts that the Controller holds exactly the sum of all vaults' collateral plus the uncollected fees. */
+export async function expectEthBacked(d: ProtocolFixture): Promise<void> {
+  const vaultCount = await d.controller.vaultCount();
+  let total = await d.controller.accruedFees();
+  for (let id = 1n; id <= vaultCount; id++) total += (await d.controller.getVault(id)).collateral;
+  expect(await ethers.provider.getBalance(d.controller)).to.equal(total);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pool moves inside a block
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Sends (without waiting for it to be mined) one router swap that moves the ETH/USDC spot price to
+ * `usdPerEth`. Fund the deployer first with {@link fundEthSwaps}; meant for blocks built with
+ * {@link inOneBlock}.
+ */
+export async function sendEthPriceSwap(
+  d: ProtocolFixture,
+  usdPerEth: number,
+): Promise<ContractTransactionResponse> {
+  const [weth, usdc] = [await d.weth.getAddress(), await d.usdc.getAddress()];
+  const [token0] = sortTokens(weth, usdc);
+  const wethIs0 = token0 === weth;
+  const limit = wethIs0
+    ? priceToSqrtPriceX96(usdPerEth, 18, 6)
+    : priceToSqrtPriceX96((1 / usdPerEth).toPrecision(17), 6, 18);
+  const { sqrtPriceX96 } = await d.ethUsdcPool.slot0();
+  // Price up = WETH leaves the pool = USDC in; the swap stops at the limit and takes only what it needs.
+  const usdcIn = limit > sqrtPriceX96 === wethIs0;
+  const [tokenIn, tokenOut] = usdcIn ? [usdc, weth] : [weth, usdc];
+  const amountIn = usdcIn ? 10n ** 13n : 5n * 10n ** 20n;
+  return d.uniswap.router.connect(d.deployer).exactInputSingle(
+    {
+      tokenIn,
+      tokenOut,
+      fee: 3000,
+      recipient: await d.deployer.getAddress(),
+      deadline: MaxUint256,
+      amountIn,
+      amountOutMinimum: 0n,
+      sqrtPriceLimitX96: limit,
+    },
+    GAS,
+  );
+}
+
+/** Gives the deployer the USDC and WETH {@link sendEthPriceSwap} spends and approves the router. */
+export async function fundEthSwaps(d: ProtocolFixture): Promise<void> {
+  const deployer = await d.deployer.getAddress();
+  const router = await d.uniswap.router.getAddress();
+  await (await d.usdc.connect(d.deployer).mint(deployer, 10n ** 13n)).wait();
+  await (await d.usdc.connect(d.deployer).approve(router, MaxUint256)).wait();
+  await (await d.weth.connect(d.deployer).deposit({ value: 5n * 10n ** 20n })).wait();
+  await (await d.weth.connect(d.deployer).approve(router, MaxUint256)).wait();
+}
