@@ -76,6 +76,38 @@ library EverlastingMath {
     uint256 private constant INV_LN2_Q96 = 114302077158074026402637675937;
     uint256 private constant SQRT2_Q96 = 112045541949572279837463876455;
     uint256 private constant HALF_Q192 = 0x800000000000000000000000000000000000000000000000;
+    /// @dev floor(log2 v) for 1 <= v < 256 is byte(v >> 3, HIGH) + byte(v, LOW): HIGH[i] = 3 + floor(log2 i) for
+    ///      i >= 1 (HIGH[0] = 0), LOW[v] = floor(log2 v) for v < 8 and 0 above (BYTE yields 0 past index 31).
+    ///      The EVEN_ tables give the same rounded down to an even number.
+    uint256 private constant BIT_LENGTH_HIGH_TABLE = 0x0003040405050505060606060606060607070707070707070707070707070707;
+    uint256 private constant BIT_LENGTH_LOW_TABLE = 0x0000010102020202000000000000000000000000000000000000000000000000;
+    uint256 private constant EVEN_BIT_LENGTH_HIGH_TABLE =
+        0x0002040404040404060606060606060606060606060606060606060606060606;
+    uint256 private constant EVEN_BIT_LENGTH_LOW_TABLE =
+        0x0000000002020202000000000000000000000000000000000000000000000000;
+    /// @dev Start of the square root: sqrt(y) ~ (4 + 2y) / (3 + 2 sqrt2) on [1, 4], as 2^32 * 4 / (3 + 2 sqrt2)
+    ///      and 2^16 * 2 / (3 + 2 sqrt2) (y enters with 16 fraction bits).
+    uint256 private constant SQRT_START_INTERCEPT_Q32 = 2947599552;
+    uint256 private constant SQRT_START_SLOPE_Q16 = 22488;
+    /// @dev atanh(z) / z ~ sum LN_Ci w^i with w = z^2 on [0, (3 - 2 sqrt2)^2], at 2^96 scale (Chebyshev
+    ///      interpolation at 9 nodes; regenerated and checked by test/pricing/kernelConstants.ts).
+    uint256 private constant LN_C0_Q96 = 79228162514264337594140030178;
+    uint256 private constant LN_C1_Q96 = 26409387504754775918022726721;
+    uint256 private constant LN_C2_Q96 = 15845632502855836170648253633;
+    uint256 private constant LN_C3_Q96 = 11318308929575483626274505376;
+    uint256 private constant LN_C4_Q96 = 8803129348379719517572755873;
+    uint256 private constant LN_C5_Q96 = 7202542622565696316975419990;
+    uint256 private constant LN_C6_Q96 = 6095482432444445185373251119;
+    uint256 private constant LN_C7_Q96 = 5248375773446819765912592937;
+    uint256 private constant LN_C8_Q96 = 5253660525832110218653265165;
+    /// @dev (6, 6) Pade approximant of exp, e^r = (E + r O) / (E - r O) in s = r^2, at 2^96 scale:
+    ///      E = 1 + (5/44) s + (1/792) s^2 + (1/665280) s^3, O = 1/2 + (1/66) s + (1/15840) s^2.
+    uint256 private constant PADE_E1_Q96 = 9003200285711856544720903447;
+    uint256 private constant PADE_E2_Q96 = 100035558730131739385787816;
+    uint256 private constant PADE_E3_Q96 = 119089950869204451649747;
+    uint256 private constant PADE_O0_Q96 = 39614081257132168796771975168;
+    uint256 private constant PADE_O1_Q96 = 1200426704761580872629453793;
+    uint256 private constant PADE_O2_Q96 = 5001777936506586969289391;
     /// @dev Largest and smallest exponents (2^96 scale) handed to exp by the power perpetual: e^130 * 1e18
     ///      fits 256 bits; below e^-200 the result is 0.
     int256 private constant MAX_POWER_EXPONENT_Q96 = 130 * 2 ** 96;
@@ -370,12 +402,14 @@ library EverlastingMath {
     // ---------------------------------------------------------------------------------------------------
 
     /// @notice The time value with 64 extra fractional bits, and the intermediates the Greeks reuse.
-    /// @dev Reverts with the interface's errors outside the domain.
+    /// @dev One assembly block (internal calls cost more than a third of the whole in legacy codegen). The ln
+    ///      and exp steps are the algorithms of `_lnRatioQ96` and `_expQ96`, inlined with the same constants.
+    ///      Reverts with the interface's errors outside the domain.
     /// @param spot The spot price S, 18 decimals.
     /// @param strike The strike K, 18 decimals.
     /// @param volatility The annualised volatility sigma, 18 decimals.
     /// @param fundingPeriod The funding period T, seconds.
-    /// @return timeValueX64 W * 1e18 * 2^64 (not clamped, floored).
+    /// @return timeValueX64 W * 1e18 * 2^64, floored (not clamped); 0 when W < 2^-64 wei.
     /// @return uQ64 u * 2^64.
     /// @return lnQ96 |ln(S / K)| * 2^96.
     function _timeValueX64(
@@ -389,75 +423,81 @@ library EverlastingMath {
         assembly ("memory-safe") {
             // Zero wraps around to 2^256 - 1, so one comparison per input covers both ends of its range.
             outOfDomain := or(
-                or(
-                    gt(sub(spot, 1), MAX_PRICE_WAD_MINUS_ONE),
-                    gt(sub(strike, 1), MAX_PRICE_WAD_MINUS_ONE)
-                ),
+                or(gt(sub(spot, 1), MAX_PRICE_WAD_MINUS_ONE), gt(sub(strike, 1), MAX_PRICE_WAD_MINUS_ONE)),
                 or(
                     gt(sub(volatility, 1), MAX_VOLATILITY_WAD_MINUS_ONE),
                     gt(sub(fundingPeriod, 1), MAX_FUNDING_PERIOD_SECONDS_MINUS_ONE)
                 )
             )
-            // d = 8 / (sigma^2 T) at 2^100 scale; sigma^2 * period < 2^182, so the division is exact to
-            // 2^-100 and nothing is truncated to 18 decimals first. (Division by zero yields 0 in the EVM;
-            // zero inputs are already flagged.)
+            // d = 8 / (sigma^2 T) at 2^100 scale in one division: sigma^2 * period < 2^182, so nothing is
+            // truncated to 18 decimals first. (A zero divisor yields 0 in the EVM; zero inputs are flagged.)
             dQ100 := div(D_NUMERATOR_Q100, mul(mul(volatility, volatility), fundingPeriod))
             outOfDomain := or(outOfDomain, shr(D_LIMIT_SHIFT, dQ100))
         }
         if (outOfDomain) _revertOptionInputs(spot, strike, volatility, fundingPeriod);
-        uQ64 = _sqrtUQ64(dQ100);
-        lnQ96 = spot >= strike ? _lnRatioQ96(spot, strike) : _lnRatioQ96(strike, spot);
         assembly ("memory-safe") {
-            // b = |l| (u - 1) / 2 above the strike, |l| (u + 1) / 2 below it, at 2^96 scale.
-            let b := shr(65, mul(lnQ96, sub(add(uQ64, Q64), shl(65, gt(spot, strike)))))
-            if lt(b, MAX_EXPONENT_Q96) {
-                // e^(-b) = 2^-k e^(-r), k = round(b / ln2), r = b - k ln2 in [-ln2/2, ln2/2].
-                let k := shr(192, add(mul(b, INV_LN2_Q96), HALF_Q192))
-                let r := sub(b, mul(k, LN2_Q96))
-                let m := _expReducedQ96(sub(0, r))
-                // W * 1e18 * 2^64 = K * e^(-b) / u = K m 2^(32 - k) / (u 2^64); K m < 2^217.
-                timeValueX64 := div(shr(k, shl(32, mul(strike, m))), uQ64)
-            }
+            // ---- u = sqrt(1 + d) at 2^64 scale ----
+            // Newton's method on x = (1 + d) 2^128 in [2^128, 2^208]. Even exponent e = 2 floor(log4 x): binary
+            // search down to 8 bits, then two byte-table lookups; x = 2^e y with y in [1, 4); the minimax linear start
+            // sqrt(y) ~ (4 + 2y) / (3 + 2 sqrt2) (relative error 2.9%, y with 16 fraction bits) leaves a relative
+            // error below 1e-28 after four iterations, before the 2^-64 quantization.
+            let x := shl(28, add(dQ100, Q100))
+            let e := 128
+            e := or(e, shl(6, lt(0xffffffffffffffff, shr(e, x))))
+            e := or(e, shl(5, lt(0xffffffff, shr(e, x))))
+            e := or(e, shl(4, lt(0xffff, shr(e, x))))
+            e := or(e, shl(3, lt(0xff, shr(e, x))))
+            let head := shr(e, x)
+            e := add(e, add(byte(shr(3, head), EVEN_BIT_LENGTH_HIGH_TABLE), byte(head, EVEN_BIT_LENGTH_LOW_TABLE)))
+            let u := shr(32, shl(shr(1, e), add(SQRT_START_INTERCEPT_Q32, mul(SQRT_START_SLOPE_Q16, shr(sub(e, 16), x)))))
+            u := shr(1, add(u, div(x, u)))
+            u := shr(1, add(u, div(x, u)))
+            u := shr(1, add(u, div(x, u)))
+            u := shr(1, add(u, div(x, u)))
+            uQ64 := u
 
-            // e^x for |x| <= ln2 / 2 at 2^96 scale (signed input), by the (6, 6) Pade approximant
-            // e^x = (E(x^2) + x O(x^2)) / (E(x^2) - x O(x^2)), E = 1 + 5x^2/44 + x^4/792 + x^6/665280,
-            // O = 1/2 + x^2/66 + x^4/15840; relative error below 2e-19.
-            function _expReducedQ96(x) -> y {
-                let s := shr(96, mul(x, x))
-                let e := add(
-                    Q96,
-                    shr(
-                        96,
-                        mul(
-                            s,
-                            add(
-                                9003200285711856544720903447,
-                                shr(
-                                    96,
-                                    mul(
-                                        s,
-                                        add(
-                                            100035558730131739385787816,
-                                            shr(96, mul(s, 119089950869204451649747))
-                                        )
-                                    )
-                                )
-                            )
-                        )
-                    )
-                )
-                let o := add(
-                    39614081257132168796771975168,
-                    shr(
-                        96,
-                        mul(
-                            s,
-                            add(1200426704761580872629453793, shr(96, mul(s, 5001777936506586969289391)))
-                        )
-                    )
-                )
-                let xo := sar(96, mul(x, o))
-                y := div(shl(96, add(e, xo)), sub(e, xo))
+            // ---- |l| = ln(max(S, K) / min(S, K)) at 2^96 scale (see `_lnRatioQ96`) ----
+            let above := gt(spot, strike)
+            let larger := xor(strike, mul(xor(spot, strike), above))
+            let q := div(shl(128, larger), xor(xor(spot, strike), larger))
+            let n := 128
+            n := or(n, shl(6, lt(0xffffffffffffffff, shr(n, q))))
+            n := or(n, shl(5, lt(0xffffffff, shr(n, q))))
+            n := or(n, shl(4, lt(0xffff, shr(n, q))))
+            n := or(n, shl(3, lt(0xff, shr(n, q))))
+            let top := shr(n, q)
+            n := add(n, add(byte(shr(3, top), BIT_LENGTH_HIGH_TABLE), byte(top, BIT_LENGTH_LOW_TABLE)))
+            let y := shr(sub(n, 96), q)
+            let big := gt(y, SQRT2_Q96)
+            let c := shl(big, Q96)
+            let z := sdiv(shl(96, sub(y, c)), add(y, c))
+            let w := shr(96, mul(z, z))
+            let p := add(LN_C7_Q96, shr(96, mul(w, LN_C8_Q96)))
+            p := add(LN_C6_Q96, shr(96, mul(w, p)))
+            p := add(LN_C5_Q96, shr(96, mul(w, p)))
+            p := add(LN_C4_Q96, shr(96, mul(w, p)))
+            p := add(LN_C3_Q96, shr(96, mul(w, p)))
+            p := add(LN_C2_Q96, shr(96, mul(w, p)))
+            p := add(LN_C1_Q96, shr(96, mul(w, p)))
+            p := add(LN_C0_Q96, shr(96, mul(w, p)))
+            lnQ96 := add(mul(add(sub(n, 128), big), LN2_Q96), sar(95, mul(z, p)))
+
+            // ---- W = K e^(-b) / u, b = |l| (u - 1) / 2 above the strike, |l| (u + 1) / 2 below ----
+            let b := shr(65, mul(lnQ96, sub(add(u, Q64), shl(65, above))))
+            if lt(b, MAX_EXPONENT_Q96) {
+                // e^(-b) = 2^-k e^r with k = round(b / ln2) and r = k ln2 - b in [-ln2/2, ln2/2] (see `_expQ96`).
+                let k := shr(192, add(mul(b, INV_LN2_Q96), HALF_Q192))
+                let r := sub(mul(k, LN2_Q96), b)
+                let s := shr(96, mul(r, r))
+                let even := add(PADE_E2_Q96, shr(96, mul(s, PADE_E3_Q96)))
+                even := add(PADE_E1_Q96, shr(96, mul(s, even)))
+                even := add(Q96, shr(96, mul(s, even)))
+                let odd := add(PADE_O1_Q96, shr(96, mul(s, PADE_O2_Q96)))
+                odd := add(PADE_O0_Q96, shr(96, mul(s, odd)))
+                odd := sar(96, mul(r, odd))
+                let m := div(shl(96, add(even, odd)), sub(even, odd))
+                // W * 1e18 * 2^64 = K m 2^(32 - k) / (u 2^64) * 2^64; K m < 2^217, so K m 2^32 fits.
+                timeValueX64 := div(shr(k, shl(32, mul(strike, m))), u)
             }
         }
     }
@@ -481,105 +521,62 @@ library EverlastingMath {
         }
     }
 
-    /// @notice u = sqrt(1 + d) at 2^64 scale, from d at 2^100 scale (d < 2^80).
-    /// @dev Newton's method on (1 + d) 2^128 in [2^128, 2^209) from a minimax linear start on [1, 4) of the
-    ///      mantissa (relative error 2.9%); four iterations leave a relative error below 1e-28 before the
-    ///      final 2^-64 quantization.
-    /// @param dQ100 d * 2^100.
-    /// @return z u * 2^64 (not necessarily the exact floor; relative error below 6e-20).
-    function _sqrtUQ64(uint256 dQ100) private pure returns (uint256 z) {
-        assembly ("memory-safe") {
-            let x := shl(28, add(dQ100, Q100))
-            // Even exponent e = 2 floor(log4(x)) with x >= 2^128: bits 7..1 of the bit length.
-            let e := 128
-            e := or(e, shl(6, lt(0xffffffffffffffff, shr(e, x))))
-            e := or(e, shl(5, lt(0xffffffff, shr(e, x))))
-            e := or(e, shl(4, lt(0xffff, shr(e, x))))
-            e := or(e, shl(3, lt(0xff, shr(e, x))))
-            e := or(e, shl(2, lt(0xf, shr(e, x))))
-            e := or(e, shl(1, lt(0x3, shr(e, x))))
-            // x = 2^e y, y in [1, 4); sqrt(y) ~ (4 + 2 y) / (3 + 2 sqrt2), y taken with 16 fraction bits.
-            z := shr(32, shl(shr(1, e), add(2947599552, mul(22488, shr(sub(e, 16), x)))))
-            z := shr(1, add(z, div(x, z)))
-            z := shr(1, add(z, div(x, z)))
-            z := shr(1, add(z, div(x, z)))
-            z := shr(1, add(z, div(x, z)))
-        }
-    }
-
     /// @notice ln(numerator / denominator) at 2^96 scale, for numerator >= denominator, both in [1, 2^128).
     /// @dev q = numerator * 2^128 / denominator = 2^n y with y in [1/sqrt2, sqrt2); ln y = 2 atanh(z),
-    ///      z = (y - 1) / (y + 1), |z| <= 3 - 2 sqrt2, with atanh(z) / z approximated by a degree-8 polynomial in
-    ///      w = z^2 (Chebyshev interpolation on [0, (3 - 2 sqrt2)^2], coefficients at 2^96 scale). Absolute
-    ///      error below 3e-21 plus the 2^-128 relative rounding of q.
+    ///      z = (y - 1) / (y + 1), |z| <= 3 - 2 sqrt2, with atanh(z) / z approximated by a degree-8 polynomial
+    ///      in w = z^2 (Chebyshev interpolation on [0, (3 - 2 sqrt2)^2] at 9 nodes, coefficients LN_C*_Q96).
+    ///      Absolute error below 3e-21, plus the 2^-128 relative rounding of q.
     /// @param numerator The larger operand.
     /// @param denominator The smaller operand.
     /// @return result ln(numerator / denominator) * 2^96 (non-negative).
     function _lnRatioQ96(uint256 numerator, uint256 denominator) private pure returns (uint256 result) {
         assembly ("memory-safe") {
             let q := div(shl(128, numerator), denominator)
-            // Bit length of q in [128, 256).
+            // floor(log2 q) in [128, 256): binary search down to 8 bits, then two byte-table lookups.
             let n := 128
             n := or(n, shl(6, lt(0xffffffffffffffff, shr(n, q))))
             n := or(n, shl(5, lt(0xffffffff, shr(n, q))))
             n := or(n, shl(4, lt(0xffff, shr(n, q))))
             n := or(n, shl(3, lt(0xff, shr(n, q))))
-            n := or(n, shl(2, lt(0xf, shr(n, q))))
-            n := or(n, shl(1, lt(0x3, shr(n, q))))
-            n := or(n, lt(0x1, shr(n, q)))
-            // y in [1, 2) at 2^96 scale; centre it on [1/sqrt2, sqrt2) by comparing with sqrt2.
+            let top := shr(n, q)
+            n := add(n, add(byte(shr(3, top), BIT_LENGTH_HIGH_TABLE), byte(top, BIT_LENGTH_LOW_TABLE)))
+            // y in [1, 2) at 2^96 scale; compare with sqrt2 to centre the argument on 1.
             let y := shr(sub(n, 96), q)
             let big := gt(y, SQRT2_Q96)
             let c := shl(big, Q96)
-            n := add(sub(n, 128), big)
             let z := sdiv(shl(96, sub(y, c)), add(y, c))
             let w := shr(96, mul(z, z))
-            let p := add(5248375773446819765912592937, shr(96, mul(w, 5253660525832110218653265165)))
-            p := add(6095482432444445185373251119, shr(96, mul(w, p)))
-            p := add(7202542622565696316975419990, shr(96, mul(w, p)))
-            p := add(8803129348379719517572755873, shr(96, mul(w, p)))
-            p := add(11318308929575483626274505376, shr(96, mul(w, p)))
-            p := add(15845632502855836170648253633, shr(96, mul(w, p)))
-            p := add(26409387504754775918022726721, shr(96, mul(w, p)))
-            p := add(79228162514264337594140030178, shr(96, mul(w, p)))
-            result := add(mul(n, LN2_Q96), sar(95, mul(z, p)))
+            let p := add(LN_C7_Q96, shr(96, mul(w, LN_C8_Q96)))
+            p := add(LN_C6_Q96, shr(96, mul(w, p)))
+            p := add(LN_C5_Q96, shr(96, mul(w, p)))
+            p := add(LN_C4_Q96, shr(96, mul(w, p)))
+            p := add(LN_C3_Q96, shr(96, mul(w, p)))
+            p := add(LN_C2_Q96, shr(96, mul(w, p)))
+            p := add(LN_C1_Q96, shr(96, mul(w, p)))
+            p := add(LN_C0_Q96, shr(96, mul(w, p)))
+            result := add(mul(add(sub(n, 128), big), LN2_Q96), sar(95, mul(z, p)))
         }
     }
 
     /// @notice e^x as mantissa * 2^(exponent2 - 96), for |x| < 2^150 at 2^96 scale.
+    /// @dev k = round(x / ln2), r = x - k ln2 in [-ln2/2, ln2/2], e^r by the (6, 6) Pade approximant
+    ///      e^r = (E(r^2) + r O(r^2)) / (E(r^2) - r O(r^2)), E = 1 + 5 r^2/44 + r^4/792 + r^6/665280,
+    ///      O = 1/2 + r^2/66 + r^4/15840 (coefficients PADE_*_Q96); relative error below 2e-19.
     /// @param xQ96 x * 2^96 (signed).
-    /// @return mantissaQ96 e^r * 2^96 with r = x - exponent2 ln2 in [-ln2/2, ln2/2].
-    /// @return exponent2 round(x / ln2).
+    /// @return mantissaQ96 e^r * 2^96, in [0.7, 1.42] * 2^96.
+    /// @return exponent2 k = round(x / ln2).
     function _expQ96(int256 xQ96) private pure returns (uint256 mantissaQ96, int256 exponent2) {
         assembly ("memory-safe") {
             exponent2 := sar(192, add(mul(xQ96, INV_LN2_Q96), HALF_Q192))
             let r := sub(xQ96, mul(exponent2, LN2_Q96))
             let s := shr(96, mul(r, r))
-            let e := add(
-                Q96,
-                shr(
-                    96,
-                    mul(
-                        s,
-                        add(
-                            9003200285711856544720903447,
-                            shr(
-                                96,
-                                mul(
-                                    s,
-                                    add(100035558730131739385787816, shr(96, mul(s, 119089950869204451649747)))
-                                )
-                            )
-                        )
-                    )
-                )
-            )
-            let o := add(
-                39614081257132168796771975168,
-                shr(96, mul(s, add(1200426704761580872629453793, shr(96, mul(s, 5001777936506586969289391)))))
-            )
-            let ro := sar(96, mul(r, o))
-            mantissaQ96 := div(shl(96, add(e, ro)), sub(e, ro))
+            let even := add(PADE_E2_Q96, shr(96, mul(s, PADE_E3_Q96)))
+            even := add(PADE_E1_Q96, shr(96, mul(s, even)))
+            even := add(Q96, shr(96, mul(s, even)))
+            let odd := add(PADE_O1_Q96, shr(96, mul(s, PADE_O2_Q96)))
+            odd := add(PADE_O0_Q96, shr(96, mul(s, odd)))
+            odd := sar(96, mul(r, odd))
+            mantissaQ96 := div(shl(96, add(even, odd)), sub(even, odd))
         }
     }
 
