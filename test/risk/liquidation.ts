@@ -131,6 +131,12 @@ describe("Risk: liquidations after ETH doubles (3000 → 6000)", function () {
     expect(after.debt).to.equal(0n);
     expect(after.collateral).to.equal(parseEther("0.8") - r.collateralPaid);
     expect(after.collateral).to.be.greaterThan(0n);
+    // The debt-free remainder belongs to the owner again.
+    await expect(d.controller.connect(d.alice).withdraw(ids.dust, after.collateral)).to.changeEtherBalance(
+      ethers,
+      d.alice,
+      after.collateral,
+    );
   });
 
   it("a full liquidation pays all collateral when it cannot cover the debt plus bonus", async function () {
@@ -153,6 +159,13 @@ describe("Risk: liquidations after ETH doubles (3000 → 6000)", function () {
     await expect(d.controller.connect(d.keeper).liquidate(empty, MaxUint256))
       .to.be.revertedWithCustomError(d.controller, "VaultSafe")
       .withArgs(empty, MaxUint256);
+  });
+
+  it("an offer of zero reverts ZeroAmount", async function () {
+    await expect(d.controller.connect(d.keeper).liquidate(ids.half, 0n)).to.be.revertedWithCustomError(
+      d.controller,
+      "ZeroAmount",
+    );
   });
 
   it("an unknown vault reverts VaultNotFound", async function () {
@@ -233,6 +246,7 @@ describe("Risk: crash to insolvency and bad debt", function () {
     expect(await d.controller.previewLiquidation(vaultId, PENDING)).to.deep.equal([true, debt - offer, 0n]);
   });
 
+  // Note: the error names the whole debt as `debtRequired` although the minimal full offer (< debt) suffices.
   it("one token-wei less than the minimal full offer would leave 1 wei of dust: LiquidationLeavesDust", async function () {
     const { offer, perToken } = await minimalFullOffer();
     const left = collateral - ((offer - 1n) * perToken) / WAD;
