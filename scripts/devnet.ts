@@ -1,31 +1,193 @@
 /**
- * The main job: builds and deploys the whole protocol (real Uniswap v3 pools included) to Hardhat's
- * in-process chain and prints the addresses and the market state.
+ * The devnet (`./evergamma devnet [flags]`, `npm run devnet -- [flags]`): starts a Hardhat node on
+ * 127.0.0.1:8545, deploys Evergamma with real Uniswap v3 pools over JSON-RPC, opens a demo vault, writes
+ * `deployments/localhost.json`, starts the keeper and prints a status line every few seconds. `--simulate`
+ * drives the ETH price along a seeded random path with an arbitrage bot on the power pool (see
+ * `docs/devnet.md`). Ctrl-C or SIGTERM stops the keeper and the node and exits.
  *
- * Run with `./evergamma devnet` (or `npx hardhat run scripts/devnet.ts`).
+ * @module
  */
-import { formatEther } from "ethers";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { parseEther } from "ethers";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 
 import { deployEvergamma, deploymentAddresses } from "../deploy/evergamma.js";
+import { exact, percent, usd } from "../tasks/format.js";
+import { DevnetArgsError, parseDevnetArgs, USAGE, type DevnetOptions } from "./devnet/args.js";
+import { keeperEntry, startKeeper, type KeeperProcess } from "./devnet/keeper.js";
+import { startDevnetNode } from "./devnet/node.js";
+import { formatSummary, runSimulation } from "./devnet/simulate.js";
+import { clock, formatStatus, StatusReader } from "./devnet/status.js";
+import type { HardhatNode } from "./lib/hardhatNode.js";
+import { writeDeploymentFile, type HexAddress } from "./lib/deploymentFile.js";
 
-const connection = await network.getOrCreate();
-const deployment = await deployEvergamma(connection);
-const { controller } = deployment;
+const projectRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-console.log(
-  "Evergamma deployed (in-process chain, id %s)",
-  (await connection.ethers.provider.getNetwork()).chainId,
-);
-for (const [name, address] of Object.entries(await deploymentAddresses(deployment))) {
-  console.log(`  ${name.padEnd(28)} ${address}`);
+/** A path relative to the working directory when it lies below it, absolute otherwise. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
-const wad = (value: bigint) => Number(formatEther(value)).toPrecision(8);
-console.log("Market");
-console.log(`  ETH price (TWAP, USD)        ${wad(await controller.ethPrice())}`);
-console.log(`  index (S^n / scale)          ${wad(await controller.index())}`);
-console.log(`  mark                         ${wad(await controller.mark())}`);
-console.log(`  normalization factor         ${wad(await controller.normalizationFactor())}`);
-console.log(`  funding per day              ${wad(await controller.fundingRatePerDay())}`);
-console.log(`  implied volatility           ${wad(await controller.impliedVolatility())}`);
-console.log(`  vaults                       ${await controller.vaultCount()}`);
+
+let options: DevnetOptions;
+try {
+  options = parseDevnetArgs(process.argv.slice(2), projectRoot);
+} catch (error) {
+  if (!(error instanceof DevnetArgsError)) throw error;
+  console.error(`Error: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Resources and shutdown
+// ---------------------------------------------------------------------------------------------------------
+
+let node: HardhatNode | undefined;
+let keeper: KeeperProcess | undefined;
+let connection: NetworkConnection | undefined;
+let statusTimer: NodeJS.Timeout | undefined;
+let stopping = false;
+let shutdownPromise: Promise<never> | undefined;
+
+/** Stops the status loop, the keeper and the node (in that order), then exits with `code`. Idempotent. */
+function shutdown(code: number): Promise<never> {
+  shutdownPromise ??= (async () => {
+    stopping = true;
+    if (statusTimer !== undefined) clearTimeout(statusTimer);
+    await keeper?.stop().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await node?.stop().catch(() => undefined);
+    console.log("Devnet stopped.");
+    process.exit(code);
+  })();
+  return shutdownPromise;
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      console.log(`\n${signal} again: exiting now`);
+      process.exit(130);
+    }
+    console.log(`\n${signal}: stopping the devnet...`);
+    void shutdown(0);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(o: DevnetOptions): Promise<void> {
+  console.log(`Starting a Hardhat node on ${o.hostname}:${o.port}...`);
+  node = await startDevnetNode(o.port, o.hostname);
+  console.log(`  node ${node.url} (pid ${node.pid}); devnet pid ${process.pid}`);
+
+  connection = await network.create({ network: "localhost", override: { url: node.url } });
+  const { ethers } = connection;
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  console.log("Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, Oracle, pricer)...");
+  const deployment = await deployEvergamma(connection);
+  // deployEvergamma does not deploy the pricing contract (yet): the devnet does.
+  const pricer = await ethers.deployContract("EverlastingOptionPricer");
+  await pricer.waitForDeployment();
+
+  const signers = await ethers.getSigners();
+  const demoOwner = signers[1];
+  const controller = deployment.controller.connect(demoOwner);
+  const demoCollateral = parseEther("10");
+  const demoDebt = parseEther("15");
+  const demoVaultId = await controller.mint.staticCall(0n, demoDebt, { value: demoCollateral });
+  await (await controller.mint(0n, demoDebt, { value: demoCollateral })).wait();
+
+  const contracts = {
+    ...(await deploymentAddresses(deployment)),
+    EverlastingOptionPricer: await pricer.getAddress(),
+  } as Record<string, HexAddress>;
+  await writeDeploymentFile(o.deploymentFile, { chainId: Number(chainId), rpcUrl: node.url, contracts });
+
+  console.log(`Deployed on chain ${chainId}; wrote ${displayPath(o.deploymentFile)}`);
+  for (const [name, address] of Object.entries(contracts)) console.log(`  ${name.padEnd(28)} ${address}`);
+  const [ratio, liquidationPrice] = await Promise.all([
+    deployment.controller.collateralRatio(demoVaultId),
+    deployment.controller.liquidationPrice(demoVaultId),
+  ]);
+  const symbol = await deployment.powerToken.symbol();
+  console.log(
+    `Demo vault ${demoVaultId} (account #1 ${demoOwner.address}): ${exact(demoCollateral)} ETH, ` +
+      `${exact(demoDebt)} ${symbol}, ratio ${percent(ratio)}, liquidation price ${usd(liquidationPrice)}`,
+  );
+
+  if (!o.keeper) {
+    console.log("Keeper: not started (--no-keeper)");
+  } else if (keeperEntry(projectRoot) === undefined) {
+    console.log("Keeper: scripts/keeper/main.ts is not in this checkout, running without a keeper");
+  } else {
+    keeper = startKeeper({ projectRoot, rpcUrl: node.url, deploymentFile: o.deploymentFile });
+    console.log(`Keeper: started (pid ${keeper.pid})`);
+    void keeper.exited.then((code) => {
+      if (!stopping) console.log(`[devnet] the keeper exited (${code}); the devnet goes on without it`);
+    });
+  }
+  console.log(
+    `Ready. Try: npx hardhat vault:status --id ${demoVaultId} --network localhost   (Ctrl-C to stop)`,
+  );
+
+  const status = new StatusReader(deployment.controller);
+  if (o.simulate) {
+    const summary = await runSimulation({
+      deployment,
+      pricer,
+      arbitrageur: signers[2],
+      riskyOwners: signers.slice(3, 6),
+      status,
+      seed: o.seed,
+      steps: o.steps,
+      vol: o.vol,
+      dt: o.dt,
+      targetVol: o.targetVol,
+      stepDelayMs: o.stepDelayMs,
+      stopped: () => stopping,
+    });
+    if (stopping) return;
+    console.log(formatSummary(summary).join("\n"));
+    if (!o.keepRunning) {
+      await shutdown(0);
+      return;
+    }
+  }
+
+  let failures = 0;
+  const tick = async () => {
+    if (stopping) return;
+    try {
+      console.log(`[${clock()}] ${formatStatus(await status.read())}`);
+      failures = 0;
+    } catch (error) {
+      if (stopping) return;
+      failures++;
+      console.log(
+        `[${clock()}] status unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      if (failures >= 3) {
+        console.error("The node stopped answering: shutting down.");
+        await shutdown(1);
+      }
+    }
+    if (!stopping) statusTimer = setTimeout(() => void tick(), o.interval * 1000);
+  };
+  await tick();
+}
+
+main(options).catch(async (error: unknown) => {
+  if (stopping) return;
+  console.error(`Devnet failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await shutdown(1);
+});

@@ -1,6 +1,152 @@
 /**
- * Hardhat tasks for users of a deployed Evergamma (they read `deployments/<network>.json`).
+ * Hardhat tasks for users of a deployed Evergamma. They read `deployments/<network>.json` (the folder can be
+ * moved with `EVERGAMMA_DEPLOYMENTS_DIR`), e.g. `npx hardhat vault:status --id 2 --network localhost`.
+ *
+ * Amounts are decimal: ETH for collateral, whole power tokens (18 decimals) for debt. `--from` picks the
+ * sending account: an index into the network's accounts or one of their addresses (default: the first).
+ * Bad arguments print `Error: ...` on stderr, send nothing and exit with code 1.
+ *
+ * @module
  */
+import { task } from "hardhat/config";
+import { ArgumentType } from "hardhat/types/arguments";
 import type { TaskDefinition } from "hardhat/types/tasks";
 
-export const evergammaTasks: TaskDefinition[] = [];
+const from = {
+  name: "from",
+  type: ArgumentType.STRING,
+  defaultValue: "",
+  description: "Sending account: an account index or address (default: the first account)",
+} as const;
+const id = {
+  name: "id",
+  type: ArgumentType.STRING,
+  defaultValue: "",
+  description: "Vault id (required)",
+} as const;
+const json = { name: "json", description: "Print machine-readable JSON (amounts in wei / WAD)" } as const;
+
+export const evergammaTasks: TaskDefinition[] = [
+  task("vault:open", "Opens a vault, optionally depositing ETH collateral and minting power tokens")
+    .addOption({
+      name: "collateral",
+      type: ArgumentType.STRING,
+      defaultValue: "0",
+      description: "ETH to deposit",
+    })
+    .addOption({
+      name: "mint",
+      type: ArgumentType.STRING,
+      defaultValue: "0",
+      description: "Power tokens to mint (needs at least 150% collateral)",
+    })
+    .addOption(from)
+    .setAction(() => import("./vault.js").then((m) => ({ default: m.openVault })))
+    .build(),
+
+  task("vault:deposit", "Adds ETH collateral to a vault (anyone may deposit)")
+    .addOption(id)
+    .addOption({ name: "amount", type: ArgumentType.STRING, defaultValue: "", description: "ETH to deposit" })
+    .addOption(from)
+    .setAction(() => import("./vault.js").then((m) => ({ default: m.depositVault })))
+    .build(),
+
+  task("vault:withdraw", "Withdraws ETH collateral from a vault (owner or operator)")
+    .addOption(id)
+    .addOption({
+      name: "amount",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: 'ETH to withdraw, or "all"',
+    })
+    .addOption(from)
+    .setAction(() => import("./vault.js").then((m) => ({ default: m.withdrawVault })))
+    .build(),
+
+  task("vault:mint", "Mints power tokens against a vault (owner or operator)")
+    .addOption(id)
+    .addOption({
+      name: "amount",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "Power tokens to mint",
+    })
+    .addOption({
+      name: "collateral",
+      type: ArgumentType.STRING,
+      defaultValue: "0",
+      description: "ETH to deposit first",
+    })
+    .addOption(from)
+    .setAction(() => import("./vault.js").then((m) => ({ default: m.mintVault })))
+    .build(),
+
+  task(
+    "vault:burn",
+    "Burns power tokens against a vault's debt, optionally withdrawing ETH (owner or operator)",
+  )
+    .addOption(id)
+    .addOption({
+      name: "amount",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: 'Power tokens to burn, or "all" for the whole debt',
+    })
+    .addOption({
+      name: "withdraw",
+      type: ArgumentType.STRING,
+      defaultValue: "0",
+      description: 'ETH to withdraw afterwards, or "all"',
+    })
+    .addOption(from)
+    .setAction(() => import("./vault.js").then((m) => ({ default: m.burnVault })))
+    .build(),
+
+  task("vault:status", "Shows a vault: collateral, debt (normalized and nominal), ratio, liquidation price")
+    .addOption(id)
+    .addFlag(json)
+    .setAction(() => import("./views.js").then((m) => ({ default: m.vaultStatus })))
+    .build(),
+
+  task("vault:list", "Lists the vaults an account owns")
+    .addOption({
+      name: "owner",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "Owner address or account index (default: the --from account)",
+    })
+    .addOption(from)
+    .addFlag(json)
+    .setAction(() => import("./views.js").then((m) => ({ default: m.vaultList })))
+    .build(),
+
+  task("liquidate", "Liquidates an unsafe vault with the sender's power tokens")
+    .addOption(id)
+    .addOption({
+      name: "max",
+      type: ArgumentType.STRING,
+      defaultValue: "all",
+      description: 'Most power tokens to repay (default "all": as much as the protocol allows)',
+    })
+    .addOption(from)
+    .setAction(() => import("./market.js").then((m) => ({ default: m.liquidate })))
+    .build(),
+
+  task("funding:status", "Shows index, mark, normalization factor, funding per day and implied volatility")
+    .addFlag(json)
+    .setAction(() => import("./views.js").then((m) => ({ default: m.fundingStatus })))
+    .build(),
+
+  task("price:set", "Devnet only: swaps the ETH/USDC pool to a new ETH price")
+    .addOption({ name: "eth", type: ArgumentType.STRING, defaultValue: "", description: "ETH price in USD" })
+    .addOption({
+      name: "advance",
+      type: ArgumentType.STRING,
+      defaultValue: "0",
+      description:
+        "Seconds of chain time to advance afterwards (the TWAP period, 420, lets the index follow)",
+    })
+    .addOption(from)
+    .setAction(() => import("./market.js").then((m) => ({ default: m.setPrice })))
+    .build(),
+];

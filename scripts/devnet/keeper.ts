@@ -1,0 +1,94 @@
+/**
+ * The devnet's keeper: `scripts/keeper/main.ts` as a child process against the devnet's node and deployment
+ * file, its output prefixed with `[keeper]`.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+/** A running keeper. */
+export interface KeeperProcess {
+  pid: number;
+  /** Stops the keeper (SIGTERM, SIGKILL after 5 s) and waits for it. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves with the exit code (or signal) when the keeper exits for any reason. */
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/** Options of {@link startKeeper}. */
+export interface KeeperStartOptions {
+  projectRoot: string;
+  rpcUrl: string;
+  deploymentFile: string;
+  /** Time between keeper ticks, as the keeper's `--interval` (default "2s"). */
+  interval?: string;
+  /** Receives every output line (default: printed with a `[keeper]` prefix). */
+  onLine?: (line: string) => void;
+}
+
+/** The keeper's entry point, or undefined when it is not in this checkout. */
+export function keeperEntry(projectRoot: string): string | undefined {
+  const entry = path.join(projectRoot, "scripts", "keeper", "main.ts");
+  return existsSync(entry) ? entry : undefined;
+}
+
+async function killChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the keeper. Throws when `scripts/keeper/main.ts` is missing.
+ */
+export function startKeeper(o: KeeperStartOptions): KeeperProcess {
+  const entry = keeperEntry(o.projectRoot);
+  if (entry === undefined) throw new Error("scripts/keeper/main.ts is not in this checkout");
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      entry,
+      "--rpc",
+      o.rpcUrl,
+      "--deployment",
+      o.deploymentFile,
+      "--interval",
+      o.interval ?? "2s",
+    ],
+    { cwd: o.projectRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
+  );
+  if (child.pid === undefined) throw new Error("the keeper did not start");
+  const onLine = o.onLine ?? ((line: string) => console.log(`[keeper] ${line}`));
+  let buffered = "";
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString("utf8");
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) if (line.trim() !== "") onLine(line);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal)),
+  );
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  let stopping: Promise<void> | undefined;
+  return {
+    pid: child.pid,
+    exited,
+    stop: () => {
+      stopping ??= killChild(child).finally(() => process.removeListener("exit", killOnExit));
+      return stopping;
+    },
+  };
+}

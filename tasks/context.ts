@@ -1,0 +1,283 @@
+/**
+ * What every Evergamma task shares: finding `deployments/<network>.json`, connecting to the chain it names,
+ * typed contract handles, account selection, argument parsing and the error convention (a clear one-line
+ * message on stderr and a non-zero exit code, with nothing sent).
+ *
+ * @module
+ */
+import path from "node:path";
+
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { getAddress, isAddress, parseEther } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
+import type { NewTaskActionFunction, TaskArguments } from "hardhat/types/tasks";
+import { errorResult, successfulResult } from "hardhat/utils/result";
+
+import { readDeploymentFile, type Deployment } from "../scripts/lib/deploymentFile.js";
+import type { Controller, PowerToken, VaultNFT } from "../types/ethers-contracts/index.js";
+import { percent } from "./format.js";
+
+/** Environment variable naming the folder of deployment files (default: `deployments/` in the project). */
+export const DEPLOYMENTS_DIR_ENV = "EVERGAMMA_DEPLOYMENTS_DIR";
+
+/** Chain ids of local development chains (Hardhat, Anvil/Ganache); `price:set` refuses any other. */
+export const DEV_CHAIN_IDS: readonly bigint[] = [31337n, 1337n];
+
+/** A problem with the user's input or the chain's state that is reported as one line, without a stack. */
+export class TaskInputError extends Error {
+  override name = "TaskInputError";
+}
+
+/** The deployment file of a network: `$EVERGAMMA_DEPLOYMENTS_DIR/<network>.json` or `deployments/<network>.json`. */
+export function deploymentFilePath(networkName: string, projectRoot: string): string {
+  const dir = process.env[DEPLOYMENTS_DIR_ENV];
+  const base = dir !== undefined && dir !== "" ? path.resolve(dir) : path.join(projectRoot, "deployments");
+  return path.join(base, `${networkName}.json`);
+}
+
+/** Connection, deployment and typed handles a task works with. */
+export interface TaskContext {
+  connection: NetworkConnection;
+  ethers: NetworkConnection["ethers"];
+  networkName: string;
+  chainId: bigint;
+  deploymentPath: string;
+  /** Contract addresses by name, as written by the devnet. */
+  contracts: Record<string, string>;
+  controller: Controller;
+  powerToken: PowerToken;
+  vaultNFT: VaultNFT;
+  /** The `--from` account (default: the first account of the network). */
+  signer: HardhatEthersSigner;
+  /** Power n, index scale and the other market parameters, read from the Controller. */
+  market: Awaited<ReturnType<Controller["marketParams"]>>;
+}
+
+/** Reads the deployment file, connects and checks that the chain matches it. */
+export async function loadContext(hre: HardhatRuntimeEnvironment, from = ""): Promise<TaskContext> {
+  const networkName = hre.globalOptions.network || "default";
+  const deploymentPath = deploymentFilePath(networkName, hre.config.paths.root);
+  let deployment: Deployment;
+  try {
+    deployment = readDeploymentFile(deploymentPath);
+  } catch (error) {
+    throw new TaskInputError(
+      `cannot read the deployment of network "${networkName}" at ${deploymentPath} (${messageOf(error)}). ` +
+        `Start the devnet (./evergamma devnet) and pass --network localhost, or set ${DEPLOYMENTS_DIR_ENV}.`,
+    );
+  }
+
+  // A devnet may run on another port than the config's: the deployment file knows where.
+  const networkConfig = hre.config.networks[networkName];
+  const connection =
+    networkName === "localhost" && networkConfig?.type === "http" && deployment.rpcUrl
+      ? await hre.network.create({ network: networkName, override: { url: deployment.rpcUrl } })
+      : await hre.network.getOrCreate();
+  const { ethers } = connection;
+
+  let chainId: bigint;
+  try {
+    chainId = (await ethers.provider.getNetwork()).chainId;
+  } catch (error) {
+    throw new TaskInputError(
+      `cannot reach network "${networkName}" (${deployment.rpcUrl}): ${messageOf(error)}`,
+    );
+  }
+  if (BigInt(deployment.chainId) !== chainId) {
+    throw new TaskInputError(
+      `${deploymentPath} is for chain ${deployment.chainId}, but network "${networkName}" is chain ${chainId}`,
+    );
+  }
+
+  const contracts = deployment.contracts;
+  for (const name of ["Controller", "PowerToken", "VaultNFT"]) {
+    const address = contracts[name];
+    if (address === undefined || !isAddress(address)) {
+      throw new TaskInputError(`${deploymentPath} has no valid address for ${name}`);
+    }
+    if ((await ethers.provider.getCode(address)) === "0x") {
+      throw new TaskInputError(
+        `no contract at ${name} ${address} on network "${networkName}": the deployment file is stale ` +
+          `(was the devnet restarted?)`,
+      );
+    }
+  }
+  const signer = await resolveSigner(connection, from);
+  const controller = await ethers.getContractAt("Controller", contracts.Controller, signer);
+  return {
+    connection,
+    ethers,
+    networkName,
+    chainId,
+    deploymentPath,
+    contracts,
+    controller,
+    powerToken: await ethers.getContractAt("PowerToken", contracts.PowerToken, signer),
+    vaultNFT: await ethers.getContractAt("VaultNFT", contracts.VaultNFT, signer),
+    signer,
+    market: await controller.marketParams(),
+  };
+}
+
+/**
+ * The account selected by `--from`: empty for the first account, an index into the network's accounts
+ * ("2"), or one of their addresses.
+ */
+export async function resolveSigner(
+  connection: NetworkConnection,
+  from: string,
+): Promise<HardhatEthersSigner> {
+  const signers = await connection.ethers.getSigners();
+  if (signers.length === 0) throw new TaskInputError("the network has no accounts to send from");
+  const text = from.trim();
+  if (text === "") return signers[0];
+  if (/^\d+$/.test(text)) {
+    const index = Number(text);
+    if (index >= signers.length) {
+      throw new TaskInputError(
+        `--from ${text}: the network has only ${signers.length} accounts (0 to ${signers.length - 1})`,
+      );
+    }
+    return signers[index];
+  }
+  if (!isAddress(text))
+    throw new TaskInputError(`--from "${from}" is neither an account index nor an address`);
+  const wanted = getAddress(text);
+  const signer = signers.find((s) => s.address === wanted);
+  if (signer === undefined) throw new TaskInputError(`--from ${wanted} is not an account of this network`);
+  return signer;
+}
+
+/** Parses an 18-decimal amount ("1.5", "2") given as `--<option>`; `allowZero` accepts "0". */
+export function parseAmount(option: string, text: string, allowZero = false): bigint {
+  const value = text.trim();
+  if (value === "") throw new TaskInputError(`--${option} is required`);
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(value)) {
+    throw new TaskInputError(`--${option} must be a non-negative decimal number, got "${text}"`);
+  }
+  const [, fraction = ""] = value.split(".");
+  if (fraction.length > 18) throw new TaskInputError(`--${option} has more than 18 decimals: "${text}"`);
+  const amount = parseEther(value.startsWith(".") ? `0${value}` : value);
+  if (amount === 0n && !allowZero) throw new TaskInputError(`--${option} must be greater than zero`);
+  return amount;
+}
+
+/** Parses a vault id given as `--id` and checks that the vault exists. */
+export async function parseVaultId(ctx: TaskContext, text: string): Promise<bigint> {
+  const value = text.trim();
+  if (value === "") throw new TaskInputError("--id is required (a vault id, from 1)");
+  if (!/^\d+$/.test(value) || BigInt(value) === 0n) {
+    throw new TaskInputError(`--id must be a positive integer vault id, got "${text}"`);
+  }
+  const id = BigInt(value);
+  const count = await ctx.controller.vaultCount();
+  if (id > count) {
+    throw new TaskInputError(`vault ${id} does not exist (${count} vault${count === 1n ? "" : "s"} so far)`);
+  }
+  return id;
+}
+
+/** Parses an address option, or an account index into the network's accounts. */
+export async function parseAccount(ctx: TaskContext, option: string, text: string): Promise<string> {
+  const value = text.trim();
+  if (/^\d+$/.test(value)) {
+    const signers = await ctx.ethers.getSigners();
+    const index = Number(value);
+    if (index >= signers.length) {
+      throw new TaskInputError(`--${option} ${value}: the network has only ${signers.length} accounts`);
+    }
+    return signers[index].address;
+  }
+  if (!isAddress(value))
+    throw new TaskInputError(`--${option} must be an address or an account index, got "${text}"`);
+  return getAddress(value);
+}
+
+/** The message of anything thrown, reduced to the Controller's custom error (`Name(args)`) when it is one. */
+export function messageOf(error: unknown): string {
+  if (typeof error === "object" && error !== null) {
+    const revert = (error as { revert?: { name?: string; args?: readonly unknown[] } | null }).revert;
+    if (revert?.name !== undefined) {
+      return `${revert.name}(${(revert.args ?? []).map((a) => String(a)).join(", ")})`;
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const custom = /reverted with custom error '([^']+)'/.exec(message);
+  if (custom !== null) return custom[1].replaceAll('"', "");
+  const reason = /reverted with reason string '([^']*)'/.exec(message);
+  if (reason !== null) return reason[1];
+  const shortMessage = (error as { shortMessage?: unknown } | null)?.shortMessage;
+  if (typeof shortMessage === "string") return shortMessage;
+  return message.split("\n")[0];
+}
+
+/**
+ * Runs `simulate` (an `eth_call` of the transaction about to be sent) and turns a revert into a
+ * {@link TaskInputError}, so that a doomed transaction is never sent.
+ */
+export async function preflight(what: string, simulate: () => Promise<unknown>): Promise<void> {
+  try {
+    await simulate();
+  } catch (error) {
+    throw new TaskInputError(`${what} would revert: ${explainRevert(messageOf(error))}`);
+  }
+}
+
+/** Adds a plain-language reading to the Controller's most common custom errors. */
+function explainRevert(message: string): string {
+  const ratio = /^VaultUnsafe\((\d+), (\d+)\)$/.exec(message);
+  if (ratio !== null) {
+    return `${message}: vault ${ratio[1]} would be left at a ${percent(BigInt(ratio[2]))} collateral ratio, below the minimum`;
+  }
+  const hints: Record<string, string> = {
+    VaultBelowMinCollateral: "a vault with debt must keep at least the minimum collateral",
+    InsufficientCollateral: "the vault does not hold that much collateral",
+    BurnExceedsDebt: "that is more than the vault's debt",
+    NotVaultOwnerOrOperator: "only the vault's owner or operator may do this (use --from)",
+    NotVaultOwner: "only the vault's owner may do this (use --from)",
+    VaultSafe: "the vault is safe, so it cannot be liquidated",
+    ProtocolPaused: "the protocol is paused",
+    ProtocolShutDown: "the protocol is shut down",
+    LiquidationLeavesDust: "offer more tokens (--max) so that no dust is left",
+    ZeroAmount: "the amount must be greater than zero",
+  };
+  const hint = hints[message.split("(")[0]];
+  return hint === undefined ? message : `${message}: ${hint}`;
+}
+
+/** Sends a transaction and waits for it to be mined; a mined revert becomes a {@link TaskInputError}. */
+export async function send<R extends { hash: string; wait(): Promise<unknown> }>(
+  what: string,
+  transaction: () => Promise<R>,
+): Promise<string> {
+  try {
+    const tx = await transaction();
+    await tx.wait();
+    return tx.hash;
+  } catch (error) {
+    throw new TaskInputError(`${what} failed: ${explainRevert(messageOf(error))}`);
+  }
+}
+
+/**
+ * Wraps a task action: a {@link TaskInputError} is printed as `Error: <message>` on stderr and turned into a
+ * failed result (exit code 1); anything else propagates to Hardhat's own error reporting.
+ */
+export function action<A extends TaskArguments>(
+  run: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>,
+): NewTaskActionFunction<A> {
+  return async (args: A, hre: HardhatRuntimeEnvironment) => {
+    try {
+      await run(args, hre);
+      return successfulResult();
+    } catch (error) {
+      if (error instanceof TaskInputError) {
+        console.error(`Error: ${error.message}`);
+        process.exitCode = 1;
+        return errorResult(error.message);
+      }
+      throw error;
+    }
+  };
+}
