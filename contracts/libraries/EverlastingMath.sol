@@ -70,7 +70,7 @@ library EverlastingMath {
     uint256 private constant MAX_VOLATILITY_WAD_MINUS_ONE = 9999999999999999999999;
     uint256 private constant MAX_FUNDING_PERIOD_SECONDS_MINUS_ONE = 31535999999;
     /// @dev Time values with b = |l| (u -+ 1) / 2 at or above 128 (2^96 scale) are below 2^-64 wei.
-    uint256 private constant MAX_EXPONENT_Q96 = 0x800000000000000000000000000;
+    uint256 private constant MAX_EXPONENT_Q96 = 0x80000000000000000000000000;
     /// @dev ln 2, 1 / ln 2 and sqrt 2 at 2^96 scale (rounded to nearest), 2^191 (one half at 2^192).
     uint256 private constant LN2_Q96 = 54916777467707473351141471128;
     uint256 private constant INV_LN2_Q96 = 114302077158074026402637675937;
@@ -79,8 +79,10 @@ library EverlastingMath {
     /// @dev floor(log2 v) for 1 <= v < 256 is byte(v >> 3, HIGH) + byte(v, LOW): HIGH[i] = 3 + floor(log2 i) for
     ///      i >= 1 (HIGH[0] = 0), LOW[v] = floor(log2 v) for v < 8 and 0 above (BYTE yields 0 past index 31).
     ///      The EVEN_ tables give the same rounded down to an even number.
-    uint256 private constant BIT_LENGTH_HIGH_TABLE = 0x0003040405050505060606060606060607070707070707070707070707070707;
-    uint256 private constant BIT_LENGTH_LOW_TABLE = 0x0000010102020202000000000000000000000000000000000000000000000000;
+    uint256 private constant BIT_LENGTH_HIGH_TABLE =
+        0x0003040405050505060606060606060607070707070707070707070707070707;
+    uint256 private constant BIT_LENGTH_LOW_TABLE =
+        0x0000010102020202000000000000000000000000000000000000000000000000;
     uint256 private constant EVEN_BIT_LENGTH_HIGH_TABLE =
         0x0002040404040404060606060606060606060606060606060606060606060606;
     uint256 private constant EVEN_BIT_LENGTH_LOW_TABLE =
@@ -256,7 +258,11 @@ library EverlastingMath {
         uint256 slopeQ128 = FPML.fullMulDiv(dQ100, 1 << 128, dQ100 + Q100);
         // 1 + u |l| / 2 at 2^161 scale (u at 2^64, |l| at 2^96).
         uint256 factorQ161 = (1 << 161) + uQ64 * lnQ96;
-        uint256 scaled = FPML.fullMulDiv(FPML.fullMulDiv(timeValueX64, slopeQ128, 1 << 128), factorQ161, 1 << 161);
+        uint256 scaled = FPML.fullMulDiv(
+            FPML.fullMulDiv(timeValueX64, slopeQ128, 1 << 128),
+            factorQ161,
+            1 << 161
+        );
         value = FPML.fullMulDiv(scaled, WAD, volatility << 64);
     }
 
@@ -320,9 +326,7 @@ library EverlastingMath {
         _checkFundingPeriod(fundingPeriod);
         if (power > MAX_POWER_WAD) revert IPricer.InvalidPower(power);
         // n ln S at 2^96 scale; |ln S| < 2^103 and n < 2^70, so the product fits.
-        int256 exponentQ96 = spot >= WAD
-            ? int256(_lnRatioQ96(spot, WAD))
-            : -int256(_lnRatioQ96(WAD, spot));
+        int256 exponentQ96 = spot >= WAD ? int256(_lnRatioQ96(spot, WAD)) : -int256(_lnRatioQ96(WAD, spot));
         exponentQ96 = (exponentQ96 * int256(power)) / int256(WAD);
         // |n (n - 1)| sigma^2 T / 2 at 2^96 scale, from the exact integer sigma^2 * period.
         uint256 halfVarianceQ96 = FPML.fullMulDiv(
@@ -448,14 +452,19 @@ library EverlastingMath {
             e := or(e, shl(4, lt(0xffff, shr(e, x))))
             e := or(e, shl(3, lt(0xff, shr(e, x))))
             let head := shr(e, x)
-            e := add(e, add(byte(shr(3, head), EVEN_BIT_LENGTH_HIGH_TABLE), byte(head, EVEN_BIT_LENGTH_LOW_TABLE)))
-            let u := shr(32, shl(shr(1, e), add(SQRT_START_INTERCEPT_Q32, mul(SQRT_START_SLOPE_Q16, shr(sub(e, 16), x)))))
+            e := add(
+                e,
+                add(byte(shr(3, head), EVEN_BIT_LENGTH_HIGH_TABLE), byte(head, EVEN_BIT_LENGTH_LOW_TABLE))
+            )
+            let u := shr(
+                32,
+                shl(shr(1, e), add(SQRT_START_INTERCEPT_Q32, mul(SQRT_START_SLOPE_Q16, shr(sub(e, 16), x))))
+            )
             u := shr(1, add(u, div(x, u)))
             u := shr(1, add(u, div(x, u)))
             u := shr(1, add(u, div(x, u)))
             u := shr(1, add(u, div(x, u)))
             uQ64 := u
-
             // ---- |l| = ln(max(S, K) / min(S, K)) at 2^96 scale (see `_lnRatioQ96`) ----
             let above := gt(spot, strike)
             let larger := xor(strike, mul(xor(spot, strike), above))

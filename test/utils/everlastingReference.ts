@@ -13,7 +13,12 @@
  */
 import { Decimal } from "decimal.js";
 
-export const D = Decimal.clone({ precision: 80, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -100, toExpPos: 100 });
+export const D = Decimal.clone({
+  precision: 80,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -100,
+  toExpPos: 100,
+});
 export type Dec = Decimal;
 
 export const WAD = 10n ** 18n;
@@ -84,9 +89,7 @@ export function refPutPrice(spot: bigint, strike: bigint, volatility: bigint, fu
 export function refCallDelta(spot: bigint, strike: bigint, volatility: bigint, fundingPeriod: bigint): Dec {
   const m = model(spot, strike, volatility, fundingPeriod);
   const delta =
-    spot < strike
-      ? m.u.add(1).mul(m.w).div(m.s.mul(2))
-      : new D(1).sub(m.u.sub(1).mul(m.w).div(m.s.mul(2)));
+    spot < strike ? m.u.add(1).mul(m.w).div(m.s.mul(2)) : new D(1).sub(m.u.sub(1).mul(m.w).div(m.s.mul(2)));
   return toWei(delta);
 }
 
@@ -218,7 +221,10 @@ export function lnKernelCoefficientsQ96(count = 9): bigint[] {
   const nodes: Dec[] = [];
   const values: Dec[] = [];
   for (let k = 0; k < count; k++) {
-    const t = pi.mul(k + 0.5).div(count).cos();
+    const t = pi
+      .mul(k + 0.5)
+      .div(count)
+      .cos();
     nodes.push(t);
     values.push(f(b.mul(t.add(1)).div(2)));
   }
@@ -226,7 +232,15 @@ export function lnKernelCoefficientsQ96(count = 9): bigint[] {
   for (let j = 0; j < count; j++) {
     let sum = new D(0);
     for (let k = 0; k < count; k++) {
-      sum = sum.add(values[k].mul(pi.mul(j).mul(k + 0.5).div(count).cos()));
+      sum = sum.add(
+        values[k].mul(
+          pi
+            .mul(j)
+            .mul(k + 0.5)
+            .div(count)
+            .cos(),
+        ),
+      );
     }
     cheb.push(sum.mul(j === 0 ? 1 : 2).div(count));
   }
