@@ -775,14 +775,16 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
             );
     }
 
-    /// @dev mark / index with the stored normalization factor (the one funding applies to).
+    /// @dev mark / index now: the TWAPs with the normalization factor as if funding were applied now, the same
+    ///      ratio `mark()` / `index()` report.
     function _currentMarkIndexRatio() private view returns (uint256) {
+        (uint256 normalizationFactor_, ) = _previewFunding();
         (uint256 ethPriceWad, uint256 powerPriceWad) = _readPrices();
         return
             PowerPerpMath.markIndexRatioWad(
                 powerPriceWad,
                 ethPriceWad,
-                fundingState.normalizationFactor,
+                normalizationFactor_,
                 POWER,
                 INDEX_SCALE
             );

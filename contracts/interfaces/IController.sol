@@ -131,11 +131,13 @@ interface IController is IControllerErrors, IControllerEvents {
 
     /// @notice The current funding rate per day: ln(clamped mark / index) * 1 day / fundingPeriod (WAD).
     /// @dev Positive: longs pay shorts (the normalization factor falls by that fraction per day, continuously
-    ///      compounded); negative: shorts pay longs. Uses the stored normalization factor, like funding itself.
+    ///      compounded); negative: shorts pay longs. The instantaneous rate now: mark uses the normalization
+    ///      factor as if funding were applied now, as in `mark()`.
     function fundingRatePerDay() external view returns (int256);
 
     /// @notice The annualised volatility implied by mark / index: sqrt(2 ln(mark / index) / (n (n - 1) T)),
-    ///         with T the funding period in years (WAD, 1e18 = 100%). Zero when mark <= index or n = 1.
+    ///         with T the funding period in years (WAD, 1e18 = 100%), from the same mark and index as `mark()`
+    ///         and `index()`. Zero when mark <= index or n = 1.
     function impliedVolatility() external view returns (uint256);
 
     /// @notice The value in ETH of one power token's debt: normalizationFactor * S^(n-1) / indexScale (WAD),

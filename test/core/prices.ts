@@ -112,10 +112,10 @@ describe("Prices and vault health from the pools", function () {
     expect(await d.controller.mark()).to.equal(markWad(q, s, expected));
   });
 
-  it("fundingRatePerDay() = ln(clamp(mark/index))·86400/T with the stored factor", async function () {
+  it("fundingRatePerDay() = ln(clamp(mark/index))·86400/T with the factor as of now", async function () {
     const d = await loadProtocol();
     const { ethPriceWad: s, powerPriceWad: q } = await poolPrices(d);
-    const nf = await d.controller.normalizationFactor();
+    const nf = await d.controller.expectedNormalizationFactor();
     const ratio = markIndexRatioWad(q, s, nf, 2, 10_000n);
     const expected = Dec.ln(toDec(ratio)).mul(SECONDS_PER_DAY).div(d.market.fundingPeriodSeconds).mul(1e18);
     expectClose(await d.controller.fundingRatePerDay(), expected, 1e-15);
@@ -130,7 +130,7 @@ describe("Prices and vault health from the pools", function () {
   it("impliedVolatility() ≈ 80% after deploy, = sqrt(2 ln(mark/index)/(n(n−1)T)); 0 below index", async function () {
     const d = await loadProtocol();
     const { ethPriceWad: s, powerPriceWad: q } = await poolPrices(d);
-    const nf = await d.controller.normalizationFactor();
+    const nf = await d.controller.expectedNormalizationFactor();
     const vol = await d.controller.impliedVolatility();
     expectClose(vol, impliedVol(markIndexRatioWad(q, s, nf, 2, 10_000n), d).mul(1e18), 1e-12);
     expectRel(Number(vol) / 1e18, 0.8, 5e-3);
@@ -145,12 +145,9 @@ describe("Prices and vault health from the pools", function () {
     expect(await d.controller.impliedVolatility()).to.equal(0n);
   });
 
-  // BUG (Controller.impliedVolatility): the view is documented as "the annualised volatility implied by
-  // mark / index", and mark() is documented (and implemented) with the normalization factor "as if funding were
-  // applied now", but impliedVolatility() uses the *stored* factor (_currentMarkIndexRatio). Whenever funding is
-  // stale the three views disagree: after ten days without an update mark()/index() implies ~100% while
-  // impliedVolatility() still reports ~80%. Expected to fail until the contract (or its NatSpec) is fixed.
-  it("BUG: impliedVolatility() agrees with mark()/index() when funding is stale", async function () {
+  // Regression: impliedVolatility() once used the stored factor, so after ten stale days it reported ~80% while
+  // mark() / index() implied ~100%.
+  it("impliedVolatility() agrees with mark()/index() when funding is stale", async function () {
     const d = await loadProtocol();
     await advance(10 * SECONDS_PER_DAY);
     const [mark, index] = [await d.controller.mark(), await d.controller.index()];
