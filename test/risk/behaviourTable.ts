@@ -148,6 +148,14 @@ describe("Risk: behaviour table (function × protocol state)", function () {
     expect(await d.controller.accruedFees()).to.be.greaterThan(0n);
   });
 
+  it("previewLiquidation shows the unsafe vault as liquidatable only while the market is active", async function () {
+    for (const state of STATES) {
+      await enter(state);
+      const [liquidatable] = await ctx.d.controller.previewLiquidation(ctx.unsafe);
+      expect(liquidatable, state).to.equal(state === "normal");
+    }
+  });
+
   for (const state of STATES) {
     describe(`state: ${state}`, function () {
       for (const row of ROWS) {

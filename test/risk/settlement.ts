@@ -154,11 +154,12 @@ async function runOrder(
   scenario: Scenario,
   s: Settlement,
   order: Action[],
-): Promise<{ perToken: bigint[]; total: bigint }> {
+): Promise<{ perToken: bigint[]; total: bigint; payouts: Record<string, bigint> }> {
   const { d, redeemers } = scenario;
   const { controller, powerToken } = d;
   const startBalance = await ethers.provider.getBalance(controller);
   const perToken: bigint[] = [];
+  const payouts: Record<string, bigint> = {};
   let total = 0n;
   for (const [step, action] of order.entries()) {
     const { name, signer, vaults } = redeemers[action.who];
@@ -171,6 +172,7 @@ async function runOrder(
       await expect(tx, label).to.changeEtherBalances(ethers, [signer, controller], [payout, -payout]);
       expect(await powerToken.balanceOf(signer)).to.equal(0n);
       perToken.push((payout * WAD) / amount);
+      payouts[`long ${name}`] = payout;
       total += payout;
     } else {
       for (const vaultId of vaults) {
@@ -181,6 +183,7 @@ async function runOrder(
           .withArgs(vaultId, signer.address, payout);
         await expect(tx, label).to.changeEtherBalances(ethers, [signer, controller], [payout, -payout]);
         expect(await vaultState(d, vaultId), label).to.deep.include({ collateral: 0n, debt: 0n });
+        payouts[`short ${name} #${vaultId}`] = payout;
         total += payout;
       }
     }
@@ -188,7 +191,18 @@ async function runOrder(
   }
   expect(total).to.be.at.most(startBalance - (await controller.accruedFees()));
   expect(await ethers.provider.getBalance(controller)).to.equal(startBalance - total);
-  return { perToken, total };
+  return { perToken, total, payouts };
+}
+
+/** Runs every order from `settled` and asserts each redeemer is paid the same in all of them. */
+async function expectOrderIndependent(scenario: Scenario, s: Settlement, settled: Snapshot): Promise<void> {
+  let first: Record<string, bigint> | undefined;
+  for (const order of ORDERS) {
+    await settled.restore();
+    const { payouts } = await runOrder(scenario, s, order);
+    if (first === undefined) first = payouts;
+    else expect(payouts).to.deep.equal(first);
+  }
 }
 
 describe("Risk: shutdown", function () {
@@ -225,25 +239,26 @@ describe("Risk: shutdown", function () {
   it("works while paused and applies funding over the paused interval too", async function () {
     const d = await loadProtocol();
     const { controller } = d;
-    const baselineSnapshot = await takeSnapshot();
-    await networkHelpers.time.increase(2 * 24 * 3600);
-    const at = await pinNextBlock();
-    const baseline = await controller.expectedNormalizationFactor(PENDING);
-
-    await baselineSnapshot.restore();
+    const start = await takeSnapshot();
     const lastUpdate = await controller.lastFundingUpdate();
     const nfBefore = await controller.normalizationFactor();
     await mined(controller.pause());
-    await networkHelpers.time.increase(2 * 24 * 3600 - 2);
-    await networkHelpers.time.setNextBlockTimestamp(at);
-    const { ethPrice } = await readMarket(d);
+    await networkHelpers.time.increase(2 * 24 * 3600);
+    const at = await pinNextBlock();
+    const { ethPrice, normalizationFactor } = await readMarket(d);
     const tx = controller.shutdown();
-    await expect(tx).to.emit(controller, "Shutdown").withArgs(ethPrice, baseline);
+    await expect(tx).to.emit(controller, "Shutdown").withArgs(ethPrice, normalizationFactor);
     await expect(tx)
       .to.emit(controller, "NormalizationFactorUpdated")
-      .withArgs(nfBefore, baseline, lastUpdate, BigInt(at));
+      .withArgs(nfBefore, normalizationFactor, lastUpdate, BigInt(at));
     expect(await controller.isPaused()).to.equal(false);
     expect(await controller.isShutDown()).to.equal(true);
+
+    // The same factor as with no pause at all: the paused interval is funded like any other.
+    await start.restore();
+    await networkHelpers.time.setNextBlockTimestamp(at);
+    expect(await controller.expectedNormalizationFactor(PENDING)).to.equal(normalizationFactor);
+    expect(normalizationFactor).to.be.lessThan(nfBefore);
   });
 });
 
@@ -292,6 +307,10 @@ describe("Risk: settlement with every vault solvent (ETH 3000 → 4000)", functi
     await expect(d.controller.collectFees()).to.changeEtherBalance(ethers, d.keeper, fees);
     await expectSolvent(d, s, "after collecting fees");
   });
+  it("every redeemer gets the same payout in every order", async function () {
+    await expectOrderIndependent(scenario, s, settled);
+  });
+
   // Last: restoring the pre-settlement snapshot invalidates the later `settled` one.
   it("settles in pages; redemptions revert SettlementIncomplete until the last page", async function () {
     await shutDown.restore();
@@ -356,18 +375,23 @@ describe("Risk: settlement with an insolvent vault and bad debt (ETH 3000 → 60
     await expectSolvent(d, s, "after settlement");
   });
 
-  const perTokenByOrder: bigint[][] = [];
   for (const [i, order] of ORDERS.entries()) {
     it(`order ${i + 1}: longs are paid pro rata and total payouts stay within what the Controller held`, async function () {
       await settled.restore();
       const { perToken, total } = await runOrder(scenario, s, order);
       expect(total).to.be.at.most(heldAtSettlement);
       // Every long gets the same payout per token: pool / supply, whatever the order.
-      for (const rate of perToken) expect(rate).to.be.closeTo((s.pool * WAD) / s.supply, 1n);
+      for (const rate of perToken) {
+        expect(rate).to.be.closeTo((s.pool * WAD) / s.supply, 1n);
+        expect(rate).to.be.lessThan(s.claimPerToken); // the shortfall is a haircut on every long
+      }
       expect(Math.max(...perToken.map(Number)) - Math.min(...perToken.map(Number))).to.be.at.most(1);
-      perTokenByOrder.push(perToken);
     });
   }
+
+  it("every redeemer gets the same payout in every order", async function () {
+    await expectOrderIndependent(scenario, s, settled);
+  });
 
   it("the insolvent vault's owner gets nothing back and the bad-debt vault pays zero", async function () {
     await settled.restore();
