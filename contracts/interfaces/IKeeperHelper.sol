@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @notice The health of one vault, as seen by `IKeeperHelper.getVaultHealth`.
+/// @param vaultId The vault id.
+/// @param collateral The vault's ETH collateral, in wei.
+/// @param debt The vault's debt, in power-token units.
+/// @param liquidatable Whether `IController.liquidate` would accept the vault now: the protocol is active and the
+///        vault has debt and is below the dust floor or the minimum collateral ratio (the Controller's own rule,
+///        with funding as if applied now).
+struct VaultHealth {
+    uint256 vaultId;
+    uint256 collateral;
+    uint256 debt;
+    bool liquidatable;
+}
+
+/// @title IKeeperHelperErrors
+/// @notice Every custom error the KeeperHelper can revert with.
+interface IKeeperHelperErrors {
+    /// @notice Thrown when a required address (controller, recipient, owner) is zero.
+    error ZeroAddress();
+
+    /// @notice Thrown when a funding interval of zero is set.
+    error InvalidFundingInterval();
+
+    /// @notice Thrown when a page asks for more vaults than the helper scans in one call.
+    /// @param count The requested number of vaults.
+    /// @param maxCount The largest page allowed.
+    error PageTooLarge(uint256 count, uint256 maxCount);
+
+    /// @notice Thrown when `performUpkeep` is given more vaults than it liquidates in one call.
+    /// @param count The number of vaults in the perform data.
+    /// @param maxCount The most vaults one upkeep liquidates.
+    error TooManyVaults(uint256 count, uint256 maxCount);
+
+    /// @notice Thrown by `performUpkeep` when, after re-checking everything, there was nothing to do.
+    error UpkeepNotNeeded();
+
+    /// @notice Thrown when a function reserved for the helper's own calls is called by anyone else.
+    /// @param caller The rejected caller.
+    error OnlySelf(address caller);
+
+    /// @notice Thrown when ETH arrives from anyone but the Controller.
+    /// @param sender The rejected sender.
+    error UnexpectedEthSender(address sender);
+
+    /// @notice Thrown when forwarding ETH fails.
+    /// @param to The recipient.
+    /// @param amount The amount in wei.
+    error EthTransferFailed(address to, uint256 amount);
+
+    /// @notice Thrown (and caught) when a liquidation pays less ETH than the repaid tokens are worth at the power
+    ///         token's market TWAP, which only happens for vaults whose collateral cannot cover their debt.
+    /// @param vaultId The vault id.
+    /// @param debtRepaid Power tokens the liquidation burned.
+    /// @param collateralPaid ETH it paid, in wei.
+    error UnprofitableLiquidation(uint256 vaultId, uint256 debtRepaid, uint256 collateralPaid);
+}
+
+/// @title IKeeperHelperEvents
+/// @notice Every event the KeeperHelper emits.
+interface IKeeperHelperEvents {
+    /// @notice Emitted when an upkeep applies stale funding.
+    /// @param normalizationFactor The normalization factor after the update (WAD).
+    event FundingApplied(uint256 normalizationFactor);
+
+    /// @notice Emitted when an upkeep liquidates a vault with the helper's power tokens.
+    /// @param vaultId The vault id.
+    /// @param debtRepaid Power tokens burned from the helper.
+    /// @param collateralPaid ETH received, in wei.
+    event VaultLiquidated(uint256 indexed vaultId, uint256 debtRepaid, uint256 collateralPaid);
+
+    /// @notice Emitted when an upkeep does not liquidate a listed vault (it became safe, another keeper was first,
+    ///         the helper holds no tokens, or the liquidation would not pay).
+    /// @param vaultId The vault id.
+    /// @param reason The revert data of the failed attempt (empty when the helper holds no power tokens).
+    event LiquidationSkipped(uint256 indexed vaultId, bytes reason);
+
+    /// @notice Emitted when an upkeep forwards liquidation proceeds.
+    /// @param recipient The proceeds recipient.
+    /// @param amount The amount in wei.
+    event ProceedsSent(address indexed recipient, uint256 amount);
+
+    /// @notice Emitted when the proceeds recipient changes.
+    /// @param recipient The new recipient.
+    event RecipientSet(address indexed recipient);
+
+    /// @notice Emitted when the funding interval changes.
+    /// @param fundingInterval The new interval, in seconds.
+    event FundingIntervalSet(uint256 fundingInterval);
+
+    /// @notice Emitted when the owner withdraws ERC-20 tokens (for example unused power tokens).
+    /// @param token The token.
+    /// @param to The recipient.
+    /// @param amount The amount.
+    event TokensWithdrawn(address indexed token, address indexed to, uint256 amount);
+}
+
+/// @title IKeeperHelper
+/// @notice On-chain companion of the Evergamma keeper: paged health views for off-chain keepers, and an upkeep
+///         compatible with Chainlink Automation (`checkUpkeep` / `performUpkeep`) and Gelato (`checker`) that applies
+///         stale funding and liquidates unsafe vaults with the helper's own power-token balance.
+/// @dev The upkeep must be funded with power tokens (transfer them to the helper): `IController.liquidate` burns the
+///      liquidator's tokens. Liquidation proceeds (ETH) are forwarded to `recipient()` at the end of every upkeep.
+///      `performUpkeep` is open to anyone and trusts nothing in its perform data: it applies funding only when it is
+///      stale, liquidates only vaults the Controller accepts, and never liquidates at a loss at the power token's
+///      market TWAP.
+interface IKeeperHelper is IKeeperHelperErrors, IKeeperHelperEvents {
+    /* VIEWS FOR OFF-CHAIN KEEPERS */
+
+    /// @notice The health of vaults `startId` to `startId + count - 1` (ids past `vaultCount` are left out).
+    /// @param startId The first vault id (vault ids start at 1; 0 is treated as 1).
+    /// @param count The number of ids to scan, at most `MAX_PAGE_SIZE()`.
+    /// @return page One entry per existing vault in the range, in id order.
+    function getVaultHealth(uint256 startId, uint256 count) external view returns (VaultHealth[] memory page);
+
+    /// @notice The ids of the liquidatable vaults among `startId` to `startId + count - 1` (the compact form of
+    ///         `getVaultHealth`, for scanning many vaults).
+    /// @param startId The first vault id (0 is treated as 1).
+    /// @param count The number of ids to scan, at most `MAX_PAGE_SIZE()`.
+    /// @return vaultIds The liquidatable vault ids, in id order.
+    /// @return withDebt How many scanned vaults have debt.
+    function getLiquidatableVaults(
+        uint256 startId,
+        uint256 count
+    ) external view returns (uint256[] memory vaultIds, uint256 withDebt);
+
+    /// @notice Whether funding is due: the protocol is active and the last update is at least `fundingInterval()`
+    ///         seconds old.
+    function fundingDue() external view returns (bool);
+
+    /* CHAINLINK AUTOMATION */
+
+    /// @notice Chainlink Automation check (run off-chain by the registry): whether funding is due or a vault of the
+    ///         page can be liquidated profitably with the helper's tokens.
+    /// @param checkData Empty for vaults 1 to `MAX_PAGE_SIZE()`, or `abi.encode(uint256 startId, uint256 count)` for
+    ///        another page (register one upkeep per page of vaults).
+    /// @return upkeepNeeded Whether `performUpkeep` has something to do.
+    /// @return performData `abi.encode(bool applyFunding, uint256[] vaultIds)`, at most
+    ///         `MAX_LIQUIDATIONS_PER_UPKEEP()` ids.
+    function checkUpkeep(
+        bytes calldata checkData
+    ) external view returns (bool upkeepNeeded, bytes memory performData);
+
+    /// @notice Applies funding if it is due and liquidates the listed vaults that are still liquidatable, using the
+    ///         helper's power tokens (each repays at most the helper's balance), then forwards all ETH proceeds to
+    ///         `recipient()`. Everything is re-checked: the perform data is untrusted.
+    /// @dev Reverts with `UpkeepNotNeeded` when nothing was done. A vault that fails (safe by now, liquidated by
+    ///      another keeper, unprofitable) emits `LiquidationSkipped` without reverting the others.
+    /// @param performData `abi.encode(bool applyFunding, uint256[] vaultIds)`.
+    function performUpkeep(bytes calldata performData) external;
+
+    /* GELATO */
+
+    /// @notice Gelato resolver over vaults 1 to `MAX_PAGE_SIZE()`.
+    /// @return canExec Whether there is work.
+    /// @return execPayload The call to make: `performUpkeep(performData)`.
+    function checker() external view returns (bool canExec, bytes memory execPayload);
+
+    /// @notice Gelato resolver over one page of vaults.
+    /// @param startId The first vault id.
+    /// @param count The number of ids, at most `MAX_PAGE_SIZE()`.
+    /// @return canExec Whether there is work.
+    /// @return execPayload The call to make: `performUpkeep(performData)`.
+    function checkerPage(
+        uint256 startId,
+        uint256 count
+    ) external view returns (bool canExec, bytes memory execPayload);
+
+    /* INTERNAL ENTRY POINT */
+
+    /// @notice Liquidates one vault and reverts unless the ETH received is worth at least the tokens burned at
+    ///         `powerPriceWad`. Callable only by the helper itself (so that `performUpkeep` can catch the revert).
+    /// @param vaultId The vault id.
+    /// @param maxDebtAmount The most power tokens to repay.
+    /// @param powerPriceWad The power token's market TWAP (ETH per token, WAD).
+    /// @return debtRepaid Power tokens burned.
+    /// @return collateralPaid ETH received, in wei.
+    function liquidateChecked(
+        uint256 vaultId,
+        uint256 maxDebtAmount,
+        uint256 powerPriceWad
+    ) external returns (uint256 debtRepaid, uint256 collateralPaid);
+
+    /* ADMIN */
+
+    /// @notice Sets the recipient of liquidation proceeds. Owner only.
+    /// @param recipient_ The new recipient (non-zero).
+    function setRecipient(address recipient_) external;
+
+    /// @notice Sets how old the last funding update must be before an upkeep applies funding. Owner only.
+    /// @param fundingInterval_ The interval in seconds (non-zero).
+    function setFundingInterval(uint256 fundingInterval_) external;
+
+    /// @notice Sends ERC-20 tokens held by the helper (for example unused power tokens) to `to`. Owner only.
+    /// @param token The token.
+    /// @param to The recipient.
+    /// @param amount The amount.
+    function withdrawTokens(address token, address to, uint256 amount) external;
+
+    /* CONFIGURATION */
+
+    /// @notice The largest page of vaults one view or check scans.
+    function MAX_PAGE_SIZE() external view returns (uint256);
+
+    /// @notice The most vaults one upkeep liquidates.
+    function MAX_LIQUIDATIONS_PER_UPKEEP() external view returns (uint256);
+
+    /// @notice The Controller this helper keeps.
+    function controller() external view returns (address);
+
+    /// @notice The power token the helper liquidates with.
+    function powerToken() external view returns (address);
+
+    /// @notice The recipient of liquidation proceeds.
+    function recipient() external view returns (address);
+
+    /// @notice The funding interval, in seconds.
+    function fundingInterval() external view returns (uint256);
+}

@@ -1,0 +1,244 @@
+/**
+ * Keeper configuration: command-line flags, their defaults, and the keeper key.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+import type { Hex } from "viem";
+
+import { ExitCode, KeeperError } from "./errors.js";
+
+/** Everything the keeper is configured with. */
+export interface KeeperOptions {
+  /** JSON-RPC URL. Default: the deployment file's `rpcUrl`. */
+  rpcUrl?: string;
+  /** Path of the deployment file. */
+  deploymentPath: string;
+  /** Run one tick and exit. */
+  once: boolean;
+  /** Simulate and log, send nothing. */
+  dryRun: boolean;
+  /** Time between ticks in the loop, in milliseconds. */
+  pollIntervalMs: number;
+  /** Funding is applied when the last update is at least this old, in seconds. */
+  fundingIntervalSeconds: number;
+  /** A liquidation is sent only if its expected bonus is at least this many times its gas cost. */
+  minProfitFactor: number;
+  /** Vaults per health-check call (at most the helper's `MAX_PAGE_SIZE`, 1000). */
+  pageSize: number;
+  /** The most liquidations one tick sends. */
+  maxLiquidationsPerTick: number;
+  /** First block scanned for `VaultOpened` events. */
+  fromBlock: bigint;
+  /** Blocks per `eth_getLogs` request. */
+  logBlockRange: bigint;
+  /** Retries of a failed RPC request (exponential backoff from 150 ms). */
+  rpcRetries: number;
+  /** Timeout of one RPC request, in milliseconds. */
+  rpcTimeoutMs: number;
+  /** Longest wait between failed ticks in the loop, in milliseconds. */
+  maxBackoffMs: number;
+  /** How long to wait for a transaction receipt, in milliseconds. */
+  receiptTimeoutMs: number;
+  /** The keeper key (default: `KEEPER_PRIVATE_KEY`, or a development account on chain 31337). */
+  privateKey?: Hex;
+}
+
+/** The defaults of every option but the paths and the key. */
+export const DEFAULT_OPTIONS: KeeperOptions = {
+  deploymentPath: "deployments/localhost.json",
+  once: false,
+  dryRun: false,
+  pollIntervalMs: 12_000,
+  fundingIntervalSeconds: 3600,
+  minProfitFactor: 2,
+  pageSize: 1000,
+  maxLiquidationsPerTick: 100,
+  fromBlock: 0n,
+  logBlockRange: 10_000n,
+  rpcRetries: 3,
+  rpcTimeoutMs: 10_000,
+  maxBackoffMs: 60_000,
+  receiptTimeoutMs: 120_000,
+};
+
+/** Hardhat's development chain id, the only chain on which the keeper has a default key. */
+export const DEV_CHAIN_ID = 31337;
+
+/**
+ * Hardhat development account #9 (0xa0Ee7A142d267C1f36714E4a8F75612F20a79720), the keeper's default key on chain
+ * 31337: not the deployer (#0) nor a test user (#1 to #4). Its key is public: never use it elsewhere.
+ */
+export const DEV_KEEPER_PRIVATE_KEY: Hex =
+  "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+
+export const USAGE = `Usage: npm run keeper -- [--rpc URL] [--deployment FILE] [flags]
+
+Evergamma keeper: applies funding and liquidates unsafe vaults. One JSON line per action on stdout.
+
+  --rpc URL                 JSON-RPC endpoint (default: the deployment file's rpcUrl)
+  --deployment FILE         deployment file (default: deployments/localhost.json)
+  --once                    run one tick and exit (0 on success)
+  --dry-run                 simulate and log, send no transaction
+  --interval DURATION       time between ticks (default 12s)
+  --funding-interval DUR    apply funding when the last update is older (default 1h)
+  --min-profit-factor N     liquidate only if bonus >= N x gas cost (default 2)
+  --page-size N             vaults per health-check call, at most 1000 (default 1000)
+  --max-liquidations N      liquidations per tick (default 100)
+  --from-block N            first block scanned for VaultOpened (default 0)
+  --log-range N             blocks per eth_getLogs request (default 10000)
+  --rpc-retries N           retries of a failed RPC request (default 3)
+  --rpc-timeout DURATION    timeout of one RPC request (default 10s)
+  --max-backoff DURATION    longest wait after failed ticks (default 60s)
+  --receipt-timeout DUR     how long to wait for a receipt (default 120s)
+  --help                    print this help
+
+Durations: a number of seconds or a number with ms, s, m, h or d (500ms, 30s, 1h).
+Key: KEEPER_PRIVATE_KEY (on chain 31337 only, defaults to Hardhat development account #9).
+Exit codes: 0 ok, 1 tick failed, 2 usage, 3 deployment file, 4 RPC unreachable, 5 key without funds.`;
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `90`, `500ms`, `30s`, `5m`, `1h` or `1d` into milliseconds. */
+export function parseDurationMs(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (match === null) throw new KeeperError(ExitCode.Usage, `${flag}: not a duration: ${text}`);
+  return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2] ?? "s"]);
+}
+
+function parseCount(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(text.trim())) throw new KeeperError(ExitCode.Usage, `${flag}: not an integer: ${text}`);
+  const value = Number(text);
+  if (value < min || value > max) {
+    throw new KeeperError(ExitCode.Usage, `${flag}: must be between ${min} and ${max}, got ${text}`);
+  }
+  return value;
+}
+
+function parseFactor(text: string, flag: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new KeeperError(ExitCode.Usage, `${flag}: not a non-negative number: ${text}`);
+  }
+  return value;
+}
+
+/** The result of {@link parseCommandLine}: options, or a request for help. */
+export type CommandLine = { help: true } | { help: false; options: KeeperOptions };
+
+/**
+ * Parses the keeper's command line.
+ *
+ * @param argv The arguments after the script name.
+ * @param env The environment (for `KEEPER_PRIVATE_KEY`).
+ * @throws KeeperError with exit code 2 on an unknown flag or a bad value.
+ */
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        rpc: { type: "string" },
+        deployment: { type: "string" },
+        once: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        interval: { type: "string" },
+        "funding-interval": { type: "string" },
+        "min-profit-factor": { type: "string" },
+        "page-size": { type: "string" },
+        "max-liquidations": { type: "string" },
+        "from-block": { type: "string" },
+        "log-range": { type: "string" },
+        "rpc-retries": { type: "string" },
+        "rpc-timeout": { type: "string" },
+        "max-backoff": { type: "string" },
+        "receipt-timeout": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new KeeperError(
+      ExitCode.Usage,
+      (error instanceof Error ? error.message : String(error)).split("\n")[0],
+    );
+  }
+  if (values.help === true) return { help: true };
+
+  const d = DEFAULT_OPTIONS;
+  const ms = (flag: string, text: string | undefined, fallback: number) =>
+    text === undefined ? fallback : parseDurationMs(text, flag);
+  const count = (flag: string, text: string | undefined, fallback: number, min: number, max?: number) =>
+    text === undefined ? fallback : parseCount(text, flag, min, max);
+
+  const fundingIntervalMs = ms(
+    "--funding-interval",
+    values["funding-interval"],
+    d.fundingIntervalSeconds * 1000,
+  );
+  const options: KeeperOptions = {
+    rpcUrl: values.rpc,
+    deploymentPath: values.deployment ?? d.deploymentPath,
+    once: values.once === true,
+    dryRun: values["dry-run"] === true,
+    pollIntervalMs: ms("--interval", values.interval, d.pollIntervalMs),
+    fundingIntervalSeconds: Math.max(1, Math.round(fundingIntervalMs / 1000)),
+    minProfitFactor:
+      values["min-profit-factor"] === undefined
+        ? d.minProfitFactor
+        : parseFactor(values["min-profit-factor"], "--min-profit-factor"),
+    pageSize: count("--page-size", values["page-size"], d.pageSize, 1, 1000),
+    maxLiquidationsPerTick: count(
+      "--max-liquidations",
+      values["max-liquidations"],
+      d.maxLiquidationsPerTick,
+      0,
+    ),
+    fromBlock: BigInt(count("--from-block", values["from-block"], Number(d.fromBlock), 0)),
+    logBlockRange: BigInt(count("--log-range", values["log-range"], Number(d.logBlockRange), 1)),
+    rpcRetries: count("--rpc-retries", values["rpc-retries"], d.rpcRetries, 0, 20),
+    rpcTimeoutMs: ms("--rpc-timeout", values["rpc-timeout"], d.rpcTimeoutMs),
+    maxBackoffMs: ms("--max-backoff", values["max-backoff"], d.maxBackoffMs),
+    receiptTimeoutMs: ms("--receipt-timeout", values["receipt-timeout"], d.receiptTimeoutMs),
+    privateKey: parsePrivateKey(env.KEEPER_PRIVATE_KEY),
+  };
+  if (options.rpcUrl !== undefined) checkRpcUrl(options.rpcUrl);
+  return { help: false, options };
+}
+
+/** Rejects anything but an http(s) URL. */
+export function checkRpcUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new KeeperError(ExitCode.Usage, `--rpc: not a URL: ${url}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new KeeperError(ExitCode.Usage, `--rpc: only http(s) URLs are supported, got ${url}`);
+  }
+}
+
+/** Validates `KEEPER_PRIVATE_KEY` (32 bytes of hex, `0x` optional); undefined when unset or empty. */
+export function parsePrivateKey(text: string | undefined): Hex | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const key = text.trim().startsWith("0x") ? text.trim() : `0x${text.trim()}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new KeeperError(ExitCode.Usage, "KEEPER_PRIVATE_KEY is not a 32-byte hex private key");
+  }
+  return key as Hex;
+}
+
+/**
+ * The key to use on `chainId`: the configured one, or the development key on chain 31337.
+ *
+ * @throws KeeperError with exit code 2 when no key is configured on another chain.
+ */
+export function resolvePrivateKey(configured: Hex | undefined, chainId: number): Hex {
+  if (configured !== undefined) return configured;
+  if (chainId === DEV_CHAIN_ID) return DEV_KEEPER_PRIVATE_KEY;
+  throw new KeeperError(ExitCode.Usage, `KEEPER_PRIVATE_KEY is required on chain ${chainId}`);
+}

@@ -1,0 +1,206 @@
+/**
+ * Keeper start-up (every check that makes the CLI exit early with a one-line explanation) and the tick loop.
+ *
+ * @module
+ */
+import { formatEther, getAddress, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+import { DeploymentFileError, readDeploymentFile, type Deployment } from "../lib/deploymentFile.js";
+import { erc20Abi } from "./abi.js";
+import { checkRpcUrl, type KeeperOptions, resolvePrivateKey } from "./config.js";
+import type { Keeper } from "./context.js";
+import { VaultDiscovery } from "./discovery.js";
+import { ExitCode, KeeperError, oneLine } from "./errors.js";
+import { deployedHealthReader, deploylessHealthReader, type HealthReader } from "./health.js";
+import { createLogger, type Logger } from "./logging.js";
+import { createKeeperClient, describeError, isConnectionError, type KeeperClient } from "./rpc.js";
+import { runTick, type TickReport } from "./tick.js";
+import { TransactionSender } from "./transactions.js";
+
+/** Gas one keeper transaction may need at most (a liquidation uses ~100-150k); the minimum balance is this many. */
+const MIN_GAS_BALANCE_UNITS = 300_000n;
+
+function loadDeployment(path: string): Deployment {
+  try {
+    return readDeploymentFile(path);
+  } catch (error) {
+    if (error instanceof DeploymentFileError) throw new KeeperError(ExitCode.Deployment, error.message);
+    throw error;
+  }
+}
+
+async function requireCode(client: KeeperClient, name: string, address: Address, url: string): Promise<void> {
+  const code = await client.getCode({ address });
+  if (code === undefined || code === "0x") {
+    throw new KeeperError(
+      ExitCode.Deployment,
+      `no contract at ${name} ${address} on ${url} (is the deployment file from another run of the node?)`,
+    );
+  }
+}
+
+/**
+ * Reads the deployment file, connects, and checks everything before the first tick.
+ *
+ * @param options The keeper options.
+ * @param logger Where action lines go (default: stdout).
+ * @throws KeeperError with the exit code for: a missing or malformed deployment file or no Controller code (3),
+ *   an unreachable RPC endpoint (4), a missing key off the development chain (2), a key without funds (5).
+ */
+export async function createKeeper(options: KeeperOptions, logger: Logger = createLogger()): Promise<Keeper> {
+  const deployment = loadDeployment(options.deploymentPath);
+  const rpcUrl = options.rpcUrl ?? deployment.rpcUrl;
+  checkRpcUrl(rpcUrl);
+  const client = createKeeperClient({
+    url: rpcUrl,
+    chainId: deployment.chainId,
+    retries: options.rpcRetries,
+    timeoutMs: options.rpcTimeoutMs,
+  });
+
+  let chainId: number;
+  try {
+    chainId = await client.getChainId();
+  } catch (error) {
+    throw new KeeperError(ExitCode.Rpc, `cannot reach the RPC endpoint ${rpcUrl}: ${oneLine(error)}`);
+  }
+  if (chainId !== deployment.chainId) {
+    throw new KeeperError(
+      ExitCode.Deployment,
+      `${options.deploymentPath} is for chain ${deployment.chainId} but ${rpcUrl} serves chain ${chainId}`,
+    );
+  }
+  const account = privateKeyToAccount(resolvePrivateKey(options.privateKey, chainId));
+  const sender = new TransactionSender(client, account, chainId);
+  const controller = getAddress(deployment.contracts.Controller);
+  const powerToken = getAddress(deployment.contracts.PowerToken);
+
+  try {
+    await requireCode(client, "Controller", controller, rpcUrl);
+    let health: HealthReader;
+    const helperAddress = deployment.contracts.KeeperHelper;
+    if (helperAddress !== undefined) {
+      await requireCode(client, "KeeperHelper", getAddress(helperAddress), rpcUrl);
+      health = deployedHealthReader(client, getAddress(helperAddress));
+    } else {
+      health = deploylessHealthReader(client, controller);
+    }
+
+    const block = await client.getBlock({ blockTag: "latest" });
+    const [ethBalance, powerBalance, fees] = await Promise.all([
+      client.getBalance({ address: account.address }),
+      client.readContract({
+        address: powerToken,
+        abi: erc20Abi,
+        functionName: "balanceOf",
+        args: [account.address],
+      }),
+      sender.fees(block.baseFeePerGas),
+    ]);
+    const minBalance = MIN_GAS_BALANCE_UNITS * fees.maxFeePerGas;
+    if (!options.dryRun && ethBalance < minBalance) {
+      throw new KeeperError(
+        ExitCode.InsufficientFunds,
+        `keeper account ${account.address} has ${formatEther(ethBalance)} ETH, less than the gas of one ` +
+          `transaction (${formatEther(minBalance)} ETH): fund it or use --dry-run`,
+      );
+    }
+
+    const keeper: Keeper = {
+      options,
+      deployment,
+      rpcUrl,
+      chainId,
+      client,
+      sender,
+      controller,
+      powerToken,
+      health,
+      discovery: new VaultDiscovery(controller, options.fromBlock, options.logBlockRange),
+      logger,
+    };
+    logger.log("start", {
+      chainId,
+      rpcUrl,
+      account: account.address,
+      controller,
+      healthReader: health.mode,
+      keeperHelper: health.address,
+      ethBalance,
+      powerBalance,
+      dryRun: options.dryRun,
+      once: options.once,
+      fundingIntervalSeconds: options.fundingIntervalSeconds,
+      minProfitFactor: options.minProfitFactor,
+    });
+    if (powerBalance === 0n) {
+      logger.log(
+        "warning",
+        { message: "the keeper account holds no power tokens: it can apply funding but not liquidate" },
+        "warn",
+      );
+    }
+    return keeper;
+  } catch (error) {
+    if (error instanceof KeeperError) throw error;
+    if (isConnectionError(error)) {
+      throw new KeeperError(ExitCode.Rpc, `cannot reach the RPC endpoint ${rpcUrl}: ${oneLine(error)}`);
+    }
+    throw error;
+  }
+}
+
+/** Options of {@link runLoop}. */
+export interface LoopOptions {
+  /** Stops the loop (after the current tick). */
+  signal?: AbortSignal;
+  /** Called after every successful tick. */
+  onTick?: (report: TickReport) => void;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/**
+ * Runs ticks every `pollIntervalMs` until the signal aborts. A failed tick (the node unreachable, say) is logged as
+ * a `tick-error` line and the next one is tried after an exponential backoff (interval x 2^(failures-1), at most
+ * `maxBackoffMs`); the loop never exits on RPC errors.
+ */
+export async function runLoop(keeper: Keeper, loop: LoopOptions = {}): Promise<void> {
+  const { options, logger } = keeper;
+  let failures = 0;
+  while (loop.signal?.aborted !== true) {
+    let delay = options.pollIntervalMs;
+    try {
+      const report = await runTick(keeper);
+      if (failures > 0) logger.log("recovered", { afterFailures: failures });
+      failures = 0;
+      loop.onTick?.(report);
+    } catch (error) {
+      failures++;
+      delay = Math.min(options.pollIntervalMs * 2 ** (failures - 1), options.maxBackoffMs);
+      logger.log(
+        "tick-error",
+        {
+          reason: describeError(error),
+          unreachable: isConnectionError(error),
+          consecutiveFailures: failures,
+          retryInMs: delay,
+        },
+        "error",
+      );
+    }
+    await sleep(delay, loop.signal);
+  }
+  logger.log("stop", {});
+}
