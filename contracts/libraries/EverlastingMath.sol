@@ -616,14 +616,37 @@ library EverlastingMath {
         if (halfLnQ96 != 0) {
             uint256 start = _lnRatioQ96(targetQ96, halfLnQ96);
             if (start < xQ96) xQ96 = start;
-            for (uint256 i; i < MAX_NEWTON_ITERATIONS; ++i) {
-                // c e^x <= c e^(x0) <= L < 2^104 at 2^96 scale, so nothing overflows.
-                uint256 growthQ96 = (halfLnQ96 * _expPositiveQ96(xQ96)) >> 96;
-                uint256 sum = xQ96 + growthQ96;
-                if (sum <= targetQ96) break;
-                uint256 step = ((sum - targetQ96) << 96) / (Q96 + growthQ96);
-                if (step == 0) break;
-                xQ96 = step >= xQ96 ? 0 : xQ96 - step;
+            // x only decreases from x0 <= 72 (at 2^96 scale), and c e^x <= c e^(x0) <= L < 2^104 at 2^96 scale,
+            // so no product or sum below overflows. e^x as in `_expQ96` (x >= 0, so k >= 0).
+            assembly ("memory-safe") {
+                for {
+                    let i := 0
+                } lt(i, MAX_NEWTON_ITERATIONS) {
+                    i := add(i, 1)
+                } {
+                    let k := shr(192, add(mul(xQ96, INV_LN2_Q96), HALF_Q192))
+                    let r := sub(xQ96, mul(k, LN2_Q96))
+                    let s := shr(96, mul(r, r))
+                    let even := add(PADE_E2_Q96, shr(96, mul(s, PADE_E3_Q96)))
+                    even := add(PADE_E1_Q96, shr(96, mul(s, even)))
+                    even := add(Q96, shr(96, mul(s, even)))
+                    let odd := add(PADE_O1_Q96, shr(96, mul(s, PADE_O2_Q96)))
+                    odd := add(PADE_O0_Q96, shr(96, mul(s, odd)))
+                    odd := sar(96, mul(r, odd))
+                    let growth := shr(
+                        96,
+                        mul(halfLnQ96, shl(k, div(shl(96, add(even, odd)), sub(even, odd))))
+                    )
+                    let sum := add(xQ96, growth)
+                    if iszero(gt(sum, targetQ96)) {
+                        break
+                    }
+                    let step := div(shl(96, sub(sum, targetQ96)), add(Q96, growth))
+                    if iszero(step) {
+                        break
+                    }
+                    xQ96 := mul(gt(xQ96, step), sub(xQ96, step))
+                }
             }
         }
         uQ96 = _expPositiveQ96(xQ96);
@@ -634,6 +657,7 @@ library EverlastingMath {
     /// @return e^x * 2^96.
     function _expPositiveQ96(uint256 xQ96) private pure returns (uint256) {
         (uint256 mantissaQ96, int256 exponent2) = _expQ96(int256(xQ96));
+        // x >= 0 gives exponent2 >= 0.
         return mantissaQ96 << uint256(exponent2);
     }
 
