@@ -134,8 +134,8 @@ interface IKeeperHelper is IKeeperHelperErrors, IKeeperHelperEvents {
 
     /// @notice Chainlink Automation check (run off-chain by the registry): whether funding is due or a vault of the
     ///         page can be liquidated profitably with the helper's tokens.
-    /// @param checkData Empty for vaults 1 to `MAX_PAGE_SIZE()`, or `abi.encode(uint256 startId, uint256 count)` for
-    ///        another page (register one upkeep per page of vaults).
+    /// @param checkData Empty for vaults 1 to `CHECK_PAGE_SIZE()`, or `abi.encode(uint256 startId, uint256 count)` for
+    ///        another page of at most `MAX_PAGE_SIZE()` vaults (register one upkeep per page of vaults).
     /// @return upkeepNeeded Whether `performUpkeep` has something to do.
     /// @return performData `abi.encode(bool applyFunding, uint256[] vaultIds)`, at most
     ///         `MAX_LIQUIDATIONS_PER_UPKEEP()` ids.
@@ -153,7 +153,7 @@ interface IKeeperHelper is IKeeperHelperErrors, IKeeperHelperEvents {
 
     /* GELATO */
 
-    /// @notice Gelato resolver over vaults 1 to `MAX_PAGE_SIZE()`.
+    /// @notice Gelato resolver over vaults 1 to `CHECK_PAGE_SIZE()`.
     /// @return canExec Whether there is work.
     /// @return execPayload The call to make: `performUpkeep(performData)`.
     function checker() external view returns (bool canExec, bytes memory execPayload);
@@ -201,8 +201,12 @@ interface IKeeperHelper is IKeeperHelperErrors, IKeeperHelperEvents {
 
     /* CONFIGURATION */
 
-    /// @notice The largest page of vaults one view or check scans.
+    /// @notice The largest page of vaults one view or check scans (about 9.7 million gas for a full page).
     function MAX_PAGE_SIZE() external view returns (uint256);
+
+    /// @notice The page `checkUpkeep` (empty check data) and `checker` scan: vaults 1 to 500, about 5 million gas,
+    ///         inside Chainlink Automation's 10 million check gas limit.
+    function CHECK_PAGE_SIZE() external view returns (uint256);
 
     /// @notice The most vaults one upkeep liquidates.
     function MAX_LIQUIDATIONS_PER_UPKEEP() external view returns (uint256);

@@ -27,6 +27,8 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IKeeperHelper
     uint256 public constant MAX_PAGE_SIZE = 1000;
     /// @inheritdoc IKeeperHelper
+    uint256 public constant CHECK_PAGE_SIZE = 500;
+    /// @inheritdoc IKeeperHelper
     uint256 public constant MAX_LIQUIDATIONS_PER_UPKEEP = 20;
 
     uint256 private constant WAD = 1e18;
@@ -128,7 +130,7 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         bytes calldata checkData
     ) external view returns (bool upkeepNeeded, bytes memory performData) {
         (uint256 startId, uint256 count) = checkData.length == 0
-            ? (1, MAX_PAGE_SIZE)
+            ? (1, CHECK_PAGE_SIZE)
             : abi.decode(checkData, (uint256, uint256));
         return _check(startId, count);
     }
@@ -161,7 +163,7 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IKeeperHelper
     function checker() external view returns (bool canExec, bytes memory execPayload) {
-        return _gelato(1, MAX_PAGE_SIZE);
+        return _gelato(1, CHECK_PAGE_SIZE);
     }
 
     /// @inheritdoc IKeeperHelper
