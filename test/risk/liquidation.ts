@@ -278,6 +278,7 @@ describe("Risk: crash to insolvency and bad debt", function () {
     await expect(tx).to.emit(d.controller, "Liquidated").withArgs(vaultId, d.carol.address, 1n, 0n);
     expect(await vaultState(d, vaultId)).to.deep.include({ collateral: 0n, debt: badDebt - 1n });
     expect(await d.controller.totalBadDebt(), "totalBadDebt after re-liquidating bad debt").to.equal(badDebt);
+    await expect(tx).not.to.emit(d.controller, "BadDebtRecorded");
   });
 });
 
