@@ -1,0 +1,313 @@
+/**
+ * KeeperHelper on the in-process chain with the real pools: the paged health views agree with the Controller,
+ * pages are bounded, the Chainlink (`checkUpkeep` / `performUpkeep`) and Gelato (`checker`) entry points apply
+ * stale funding and liquidate with the helper's own power tokens, performUpkeep re-checks its untrusted perform
+ * data, never liquidates at a loss, and forwards the proceeds to the recipient.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import { AbiCoder, parseEther, ZeroAddress } from "ethers";
+
+import { advanceTime, fairPowerPriceEth, setEthPrice, setPowerPrice } from "../../deploy/evergamma.js";
+import type { KeeperHelper } from "../../types/ethers-contracts/index.js";
+import { ethers, loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
+
+const coder = AbiCoder.defaultAbiCoder();
+const FUNDING_INTERVAL = 3600;
+const encodePerform = (applyFunding: boolean, vaultIds: bigint[]) =>
+  coder.encode(["bool", "uint256[]"], [applyFunding, vaultIds]);
+const decodePerform = (data: string) => {
+  const [applyFunding, ids] = coder.decode(["bool", "uint256[]"], data) as unknown as [boolean, bigint[]];
+  return { applyFunding, vaultIds: [...ids] };
+};
+
+interface HelperFixture extends ProtocolFixture {
+  helper: KeeperHelper;
+  recipient: HardhatEthersSigner;
+  stranger: HardhatEthersSigner;
+  /** 10 ETH / 10 tokens (~333% at ETH = 3000). */
+  safeId: bigint;
+  /** 1 ETH / 2 tokens (~167%): unsafe once ETH trades at 3400. */
+  riskyId: bigint;
+  /** Collateral, no debt. */
+  emptyId: bigint;
+}
+
+async function deployHelper(): Promise<HelperFixture> {
+  const d = await loadProtocol();
+  const [, , , , , recipient, stranger] = await ethers.getSigners();
+  const helper = (await ethers.deployContract(
+    "KeeperHelper",
+    [d.controller, recipient.address, FUNDING_INTERVAL, d.deployer],
+    d.deployer,
+  )) as unknown as KeeperHelper;
+  const open = async (signer: HardhatEthersSigner, collateral: string, debt: string) => {
+    await (
+      await d.controller.connect(signer).mint(0n, parseEther(debt), { value: parseEther(collateral) })
+    ).wait();
+    return d.controller.vaultCount();
+  };
+  const safeId = await open(d.alice, "10", "10");
+  const riskyId = await open(d.bob, "1", "2");
+  await (await d.controller.connect(d.carol).openVault()).wait();
+  const emptyId = await d.controller.vaultCount();
+  await (await d.controller.connect(d.carol).deposit(emptyId, { value: parseEther("1") })).wait();
+  return { ...d, helper, recipient, stranger, safeId, riskyId, emptyId };
+}
+
+const load = () => networkHelpers.loadFixture(deployHelper);
+
+/** ETH to 3400 (the TWAP follows in 600 s, well within the funding interval). */
+async function makeRiskyUnsafe(f: HelperFixture): Promise<void> {
+  await setEthPrice(f, 3400);
+  await advanceTime(f, 600);
+}
+
+async function fundHelper(f: HelperFixture, tokens: string): Promise<void> {
+  await (await f.powerToken.connect(f.deployer).transfer(f.helper, parseEther(tokens))).wait();
+}
+
+describe("KeeperHelper", function () {
+  it("reports every vault's health exactly as the Controller would liquidate it", async function () {
+    const f = await load();
+    await makeRiskyUnsafe(f);
+    const count = await f.controller.vaultCount();
+    const page = await f.helper.getVaultHealth(1n, 100n);
+    expect(page.length).to.equal(Number(count));
+    for (const entry of page) {
+      const [, , collateral, debt] = await f.controller.getVault(entry.vaultId);
+      const [liquidatable] = await f.controller.previewLiquidation(entry.vaultId);
+      expect(entry.collateral).to.equal(collateral);
+      expect(entry.debt).to.equal(debt);
+      expect(entry.liquidatable, `vault ${entry.vaultId}`).to.equal(liquidatable);
+      if (debt > 0n) expect(entry.liquidatable).to.equal(!(await f.controller.isVaultSafe(entry.vaultId)));
+    }
+    expect(page.filter((e) => e.liquidatable).map((e) => e.vaultId)).to.deep.equal([f.riskyId]);
+    const [ids, withDebt] = await f.helper.getLiquidatableVaults(1n, 100n);
+    expect(ids).to.deep.equal([f.riskyId]);
+    expect(withDebt).to.equal(BigInt(page.filter((e) => e.debt > 0n).length));
+  });
+
+  it("bounds pages: at most MAX_PAGE_SIZE ids, clipped to the opened vaults, id 0 read as 1", async function () {
+    const f = await load();
+    const count = await f.controller.vaultCount();
+    expect(await f.helper.MAX_PAGE_SIZE()).to.equal(1000n);
+    expect(await f.helper.CHECK_PAGE_SIZE()).to.equal(500n);
+    expect((await f.helper.getVaultHealth(0n, 1000n)).map((e) => e.vaultId)).to.deep.equal(
+      Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1)),
+    );
+    expect(await f.helper.getVaultHealth(count + 5n, 10n)).to.deep.equal([]);
+    expect((await f.helper.getVaultHealth(2n, 2n)).map((e) => e.vaultId)).to.deep.equal([2n, 3n]);
+    await expect(f.helper.getVaultHealth(1n, 1001n))
+      .to.be.revertedWithCustomError(f.helper, "PageTooLarge")
+      .withArgs(1001n, 1000n);
+    await expect(f.helper.getLiquidatableVaults(1n, 1001n)).to.be.revertedWithCustomError(
+      f.helper,
+      "PageTooLarge",
+    );
+    await expect(
+      f.helper.checkUpkeep(coder.encode(["uint256", "uint256"], [1n, 1001n])),
+    ).to.be.revertedWithCustomError(f.helper, "PageTooLarge");
+  });
+
+  it("has nothing to do while every vault is safe and funding is fresh", async function () {
+    const f = await load();
+    const [needed, data] = await f.helper.checkUpkeep("0x");
+    expect(needed).to.equal(false);
+    expect(decodePerform(data)).to.deep.equal({ applyFunding: false, vaultIds: [] });
+    expect((await f.helper.checker())[0]).to.equal(false);
+    await expect(f.helper.performUpkeep(encodePerform(true, []))).to.be.revertedWithCustomError(
+      f.helper,
+      "UpkeepNotNeeded",
+    );
+  });
+
+  it("applies funding once the last update is older than the interval, and only then", async function () {
+    const f = await load();
+    await advanceTime(f, FUNDING_INTERVAL);
+    expect(await f.helper.fundingDue()).to.equal(true);
+    const [needed, data] = await f.helper.checkUpkeep("0x");
+    expect(needed).to.equal(true);
+    expect(decodePerform(data)).to.deep.equal({ applyFunding: true, vaultIds: [] });
+    const tx = await f.helper.connect(f.stranger).performUpkeep(data);
+    await expect(tx).to.emit(f.helper, "FundingApplied");
+    await expect(tx).to.emit(f.controller, "NormalizationFactorUpdated");
+    const receipt = await tx.wait();
+    const block = await ethers.provider.getBlock(receipt?.blockNumber ?? "latest");
+    expect(await f.controller.lastFundingUpdate()).to.equal(BigInt(block?.timestamp ?? 0));
+    // The same perform data again: funding is fresh now, so there is nothing to do.
+    await expect(f.helper.performUpkeep(data)).to.be.revertedWithCustomError(f.helper, "UpkeepNotNeeded");
+  });
+
+  it("lists unsafe vaults only once it holds power tokens, liquidates them and forwards the proceeds", async function () {
+    const f = await load();
+    await makeRiskyUnsafe(f);
+    expect((await f.helper.checkUpkeep("0x"))[0], "no tokens, no upkeep").to.equal(false);
+
+    await fundHelper(f, "5");
+    const [needed, data] = await f.helper.checkUpkeep("0x");
+    expect(needed).to.equal(true);
+    expect(decodePerform(data)).to.deep.equal({ applyFunding: false, vaultIds: [f.riskyId] });
+
+    const recipientBefore = await ethers.provider.getBalance(f.recipient);
+    const [, , , debtBefore] = await f.controller.getVault(f.riskyId);
+    const tx = await f.helper.connect(f.stranger).performUpkeep(data);
+    const receipt = await tx.wait();
+    const liquidated = receipt?.logs
+      .map((log) => {
+        try {
+          return f.controller.interface.parseLog(log);
+        } catch {
+          return null;
+        }
+      })
+      .find((parsed) => parsed?.name === "Liquidated");
+    const [, liquidator, debtRepaid, collateralPaid] = liquidated?.args ?? [];
+    expect(liquidator).to.equal(await f.helper.getAddress());
+    expect(debtRepaid).to.equal(debtBefore / 2n);
+    await expect(tx).to.emit(f.helper, "VaultLiquidated").withArgs(f.riskyId, debtRepaid, collateralPaid);
+    await expect(tx).to.emit(f.helper, "ProceedsSent").withArgs(f.recipient.address, collateralPaid);
+    expect(await ethers.provider.getBalance(f.recipient)).to.equal(
+      recipientBefore + (collateralPaid as bigint),
+    );
+    expect(await ethers.provider.getBalance(f.helper)).to.equal(0n);
+    expect(await f.powerToken.balanceOf(f.helper)).to.equal(parseEther("5") - (debtRepaid as bigint));
+    expect(await f.controller.isVaultSafe(f.riskyId)).to.equal(true);
+    expect((await f.helper.checkUpkeep("0x"))[0]).to.equal(false);
+  });
+
+  it("re-checks untrusted perform data: safe, empty and unknown vaults are skipped, too many ids rejected", async function () {
+    const f = await load();
+    await makeRiskyUnsafe(f);
+    await fundHelper(f, "5");
+    await expect(
+      f.helper.performUpkeep(encodePerform(false, [f.safeId, f.emptyId, 999n])),
+    ).to.be.revertedWithCustomError(f.helper, "UpkeepNotNeeded");
+    await expect(f.helper.performUpkeep(encodePerform(true, [f.safeId]))).to.be.revertedWithCustomError(
+      f.helper,
+      "UpkeepNotNeeded",
+    );
+    const tooMany = Array.from({ length: 21 }, () => f.riskyId);
+    await expect(f.helper.performUpkeep(encodePerform(false, tooMany)))
+      .to.be.revertedWithCustomError(f.helper, "TooManyVaults")
+      .withArgs(21n, 20n);
+
+    const tx = await f.helper.performUpkeep(encodePerform(false, [f.safeId, f.riskyId]));
+    const safeError = f.controller.interface.getError("VaultSafe");
+    await expect(tx).to.emit(f.helper, "VaultLiquidated");
+    await expect(tx)
+      .to.emit(f.helper, "LiquidationSkipped")
+      .withArgs(f.safeId, (reason: string) => reason.startsWith(safeError?.selector ?? "0x?"));
+  });
+
+  it("never liquidates at a loss: an insolvent vault is left out of checks and skipped by performUpkeep", async function () {
+    const f = await load();
+    // At ETH = 5500 (one token's debt 0.55 ETH, the power pool at its fair price): 0.8 ETH / 1 token is unsafe but
+    // solvent, while the risky vault (1 ETH / 2 tokens) cannot pay its debt plus bonus: liquidating it loses money.
+    await (
+      await f.controller.connect(f.alice).mint(0n, parseEther("1"), { value: parseEther("0.8") })
+    ).wait();
+    const solventId = await f.controller.vaultCount();
+    await setEthPrice(f, 5500);
+    await setPowerPrice(f, fairPowerPriceEth(f.market, 5500, 0.8).toPrecision(12));
+    await advanceTime(f, 600);
+    await fundHelper(f, "10");
+
+    const [needed, data] = await f.helper.checkUpkeep("0x");
+    expect(needed).to.equal(true);
+    expect(decodePerform(data).vaultIds).to.deep.equal([solventId]);
+    expect(
+      (await f.controller.previewLiquidation(f.riskyId))[0],
+      "the Controller would liquidate it",
+    ).to.equal(true);
+
+    await expect(f.helper.performUpkeep(encodePerform(false, [f.riskyId]))).to.be.revertedWithCustomError(
+      f.helper,
+      "UpkeepNotNeeded",
+    );
+    const unprofitable = f.helper.interface.getError("UnprofitableLiquidation");
+    const tx = await f.helper.performUpkeep(encodePerform(false, [f.riskyId, solventId]));
+    await expect(tx)
+      .to.emit(f.helper, "LiquidationSkipped")
+      .withArgs(f.riskyId, (reason: string) => reason.startsWith(unprofitable?.selector ?? "0x?"));
+    await expect(tx).to.emit(f.helper, "VaultLiquidated");
+    const [, , collateral] = await f.controller.getVault(f.riskyId);
+    expect(collateral, "the insolvent vault is untouched").to.equal(parseEther("1"));
+  });
+
+  it("serves Gelato: checker's payload is the performUpkeep call and executes", async function () {
+    const f = await load();
+    await makeRiskyUnsafe(f);
+    await fundHelper(f, "5");
+    const [canExec, payload] = await f.helper.checker();
+    const [, performData] = await f.helper.checkUpkeep("0x");
+    expect(canExec).to.equal(true);
+    expect(payload).to.equal(f.helper.interface.encodeFunctionData("performUpkeep", [performData]));
+    expect((await f.helper.checkerPage(f.riskyId, 1n))[1]).to.equal(payload);
+    expect((await f.helper.checkerPage(f.riskyId + 1n, 10n))[0]).to.equal(false);
+    const tx = await f.stranger.sendTransaction({ to: await f.helper.getAddress(), data: payload });
+    await expect(tx).to.emit(f.helper, "VaultLiquidated");
+  });
+
+  it("does nothing while the protocol is paused", async function () {
+    const f = await load();
+    await makeRiskyUnsafe(f);
+    await fundHelper(f, "5");
+    await advanceTime(f, FUNDING_INTERVAL);
+    await (await f.controller.connect(f.deployer).pause()).wait();
+    expect(await f.helper.fundingDue()).to.equal(false);
+    expect((await f.helper.getLiquidatableVaults(1n, 100n))[0]).to.deep.equal([]);
+    expect((await f.helper.checkUpkeep("0x"))[0]).to.equal(false);
+    await expect(f.helper.performUpkeep(encodePerform(true, [f.riskyId]))).to.be.revertedWithCustomError(
+      f.helper,
+      "UpkeepNotNeeded",
+    );
+  });
+
+  it("guards its entry points and lets only the owner configure it and withdraw tokens", async function () {
+    const f = await load();
+    const helperAddress = await f.helper.getAddress();
+    await expect(f.helper.liquidateChecked(f.riskyId, 1n, 1n))
+      .to.be.revertedWithCustomError(f.helper, "OnlySelf")
+      .withArgs(f.deployer);
+    await expect(f.stranger.sendTransaction({ to: helperAddress, value: 1n }))
+      .to.be.revertedWithCustomError(f.helper, "UnexpectedEthSender")
+      .withArgs(f.stranger.address);
+    for (const call of [
+      f.helper.connect(f.stranger).setRecipient(f.stranger.address),
+      f.helper.connect(f.stranger).setFundingInterval(60n),
+      f.helper.connect(f.stranger).withdrawTokens(f.powerToken, f.stranger.address, 1n),
+    ]) {
+      await expect(call).to.be.revertedWithCustomError(f.helper, "OwnableUnauthorizedAccount");
+    }
+    await expect(f.helper.setRecipient(ZeroAddress)).to.be.revertedWithCustomError(f.helper, "ZeroAddress");
+    await expect(f.helper.setFundingInterval(0n)).to.be.revertedWithCustomError(
+      f.helper,
+      "InvalidFundingInterval",
+    );
+    await expect(f.helper.setRecipient(f.stranger.address))
+      .to.emit(f.helper, "RecipientSet")
+      .withArgs(f.stranger.address);
+    expect(await f.helper.recipient()).to.equal(f.stranger.address);
+    await expect(f.helper.setFundingInterval(60n)).to.emit(f.helper, "FundingIntervalSet").withArgs(60n);
+    expect(await f.helper.fundingInterval()).to.equal(60n);
+
+    await fundHelper(f, "2");
+    await expect(f.helper.withdrawTokens(f.powerToken, f.carol.address, parseEther("2")))
+      .to.emit(f.helper, "TokensWithdrawn")
+      .withArgs(await f.powerToken.getAddress(), f.carol.address, parseEther("2"));
+    expect(await f.powerToken.balanceOf(f.helper)).to.equal(0n);
+
+    expect(await f.helper.controller()).to.equal(await f.controller.getAddress());
+    expect(await f.helper.powerToken()).to.equal(await f.powerToken.getAddress());
+    expect(await f.helper.MAX_LIQUIDATIONS_PER_UPKEEP()).to.equal(20n);
+    const factory = await ethers.getContractFactory("KeeperHelper", f.deployer);
+    await expect(
+      factory.deploy(f.controller, ZeroAddress, FUNDING_INTERVAL, f.deployer),
+    ).to.be.revertedWithCustomError(f.helper, "ZeroAddress");
+    await expect(factory.deploy(f.controller, f.deployer, 0n, f.deployer)).to.be.revertedWithCustomError(
+      f.helper,
+      "InvalidFundingInterval",
+    );
+  });
+});
