@@ -264,7 +264,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
             LIQUIDATION_BONUS_WAD,
             MIN_COLLATERAL_WEI
         );
-        if (result.leavesDust) revert LiquidationLeavesDust(vaultId, debt);
+        if (result.leavesDust) revert LiquidationLeavesDust(vaultId, result.debtRequired);
         (debtRepaid, collateralPaid) = (result.debtRepaid, result.collateralPaid);
         if (debtRepaid == 0) revert ZeroAmount();
         unchecked {
@@ -273,7 +273,8 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         }
         vault.debt = uint128(debt);
         vault.collateral = uint96(collateral);
-        if (debt != 0 && collateral == 0) {
+        // Bad debt is recorded once, by the liquidation that takes the last collateral.
+        if (debt != 0 && collateral == 0 && collateralPaid != 0) {
             totalBadDebt += debt;
             emit BadDebtRecorded(vaultId, debt);
         }
@@ -827,7 +828,9 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function _requireShutDown() private view {
-        if (fundingState.status != STATUS_SHUT_DOWN) revert ProtocolNotShutDown();
+        uint8 status = fundingState.status;
+        if (status == STATUS_PAUSED) revert ProtocolPaused();
+        if (status != STATUS_SHUT_DOWN) revert ProtocolNotShutDown();
     }
 
     function _requireSettled() private view {

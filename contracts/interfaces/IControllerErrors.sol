@@ -76,7 +76,8 @@ interface IControllerErrors {
     /// @notice Thrown when a partial liquidation would leave a vault with debt and dust collateral: the liquidator
     ///         must offer to repay at least `debtRequired`.
     /// @param vaultId The vault id.
-    /// @param debtRequired The debt the liquidation must repay.
+    /// @param debtRequired The smallest offer that goes through: the whole debt, or less when that much already
+    ///        takes all of the collateral.
     error LiquidationLeavesDust(uint256 vaultId, uint256 debtRequired);
 
     /// @notice Thrown when a mint fee above the cap is set.

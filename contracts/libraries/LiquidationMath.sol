@@ -7,10 +7,13 @@ import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol"
 /// @param debtRepaid Power tokens the liquidator burns.
 /// @param collateralPaid ETH (wei) the liquidator receives.
 /// @param leavesDust True when the offered `maxDebtAmount` is too small to avoid leaving a dust vault.
+/// @param debtRequired When `leavesDust`: the smallest offer from which the liquidation goes through again
+///        (the whole debt, or less when that much already takes all of the collateral).
 struct LiquidationResult {
     uint256 debtRepaid;
     uint256 collateralPaid;
     bool leavesDust;
+    uint256 debtRequired;
 }
 
 /// @title LiquidationMath
@@ -43,7 +46,10 @@ library LiquidationMath {
         if (_isDust(collateral, debt, result, minCollateral)) {
             // Half would leave dust: the liquidation must take the whole debt.
             result = _settle(collateral, debt, _min(maxDebtAmount, debt), payPerTokenWad);
-            result.leavesDust = _isDust(collateral, debt, result, minCollateral);
+            if (_isDust(collateral, debt, result, minCollateral)) {
+                result.leavesDust = true;
+                result.debtRequired = _min(debt, FPML.fullMulDivUp(collateral, WAD, payPerTokenWad));
+            }
         }
     }
 
@@ -56,7 +62,7 @@ library LiquidationMath {
         uint256 pay = FPML.fullMulDiv(repay, payPerTokenWad, WAD);
         if (pay > collateral) pay = collateral;
         if (repay > debt) repay = debt;
-        return LiquidationResult(repay, pay, false);
+        return LiquidationResult(repay, pay, false, 0);
     }
 
     /// @dev Debt left with 0 < collateral < floor. Debt left with no collateral is bad debt, not dust.

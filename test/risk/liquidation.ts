@@ -246,15 +246,16 @@ describe("Risk: crash to insolvency and bad debt", function () {
     expect(await d.controller.previewLiquidation(vaultId, PENDING)).to.deep.equal([true, debt - offer, 0n]);
   });
 
-  // Note: the error names the whole debt as `debtRequired` although the minimal full offer (< debt) suffices.
+  // On an insolvent vault the error names the minimal offer that takes all collateral (less than the debt).
   it("one token-wei less than the minimal full offer would leave 1 wei of dust: LiquidationLeavesDust", async function () {
     const { offer, perToken } = await minimalFullOffer();
     const left = collateral - ((offer - 1n) * perToken) / WAD;
     expect(left).to.be.greaterThan(0n);
     expect(left).to.be.lessThan(d.market.minCollateralWei);
+    expect(offer).to.be.lessThan(debt);
     await expect(d.controller.connect(d.keeper).liquidate(vaultId, offer - 1n))
       .to.be.revertedWithCustomError(d.controller, "LiquidationLeavesDust")
-      .withArgs(vaultId, debt);
+      .withArgs(vaultId, offer);
   });
 
   it("liquidating the whole debt of an insolvent vault leaves no bad debt", async function () {
