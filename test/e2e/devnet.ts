@@ -1,0 +1,161 @@
+/**
+ * End-to-end tests of the devnet (`scripts/devnet.ts`, run as `node --import tsx scripts/devnet.ts` like
+ * `npm run devnet` does after building): it starts a node, writes a valid deployment file, prints status
+ * lines and stops cleanly on SIGTERM, leaving no process behind and the port free.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+
+import { parseDeployment, REQUIRED_CONTRACTS } from "../../scripts/lib/deploymentFile.js";
+import {
+  Background,
+  childEnv,
+  descendants,
+  freePort,
+  isAlive,
+  isPortFree,
+  rpc,
+  run,
+  sleep,
+} from "./helpers.js";
+
+const DEVNET = path.join("scripts", "devnet.ts");
+
+/** Starts the devnet with `args`, writing its deployment file into `dir`. */
+function devnet(args: string[], dir: string): Background {
+  return new Background(process.execPath, ["--import", "tsx", DEVNET, ...args], {
+    env: childEnv({ EVERGAMMA_DEPLOYMENTS_DIR: dir }),
+  });
+}
+
+/** Waits until every pid in `pids` has exited. */
+async function allGone(pids: number[], timeoutMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = pids.filter(isAlive);
+    if (alive.length === 0 || Date.now() > deadline) return alive;
+    await sleep(100);
+  }
+}
+
+describe("devnet (e2e)", function () {
+  this.timeout(120_000);
+
+  let dir: string;
+  const started: Background[] = [];
+
+  before(function () {
+    dir = mkdtempSync(path.join(tmpdir(), "evergamma-devnet-"));
+  });
+
+  after(async function () {
+    for (const b of started) {
+      for (const pid of b.running ? descendants(b.pid) : []) process.kill(pid, "SIGKILL");
+      b.kill();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts, writes a valid deployment file, prints status lines and stops cleanly on SIGTERM", async function () {
+    const port = await freePort();
+    const d = devnet(["--port", String(port), "--interval", "1"], dir);
+    started.push(d);
+    await d.waitFor(/^Ready\./m);
+    await d.waitFor(
+      /^\[\d\d:\d\d:\d\d\] ETH \$[\d,]+\.\d\d \| index [\d,.]+ \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [\d.]+% \| vaults 2 \| unsafe 0 \| liquidations 0$/m,
+    );
+
+    const file = path.join(dir, "localhost.json");
+    const deployment = parseDeployment(JSON.parse(readFileSync(file, "utf8")), file);
+    const url = `http://127.0.0.1:${port}`;
+    expect(deployment.chainId).to.equal(31337);
+    expect(deployment.rpcUrl).to.equal(url);
+    for (const name of [...REQUIRED_CONTRACTS, "EverlastingOptionPricer"]) {
+      const address = deployment.contracts[name];
+      expect(address, name).to.match(/^0x[0-9a-fA-F]{40}$/);
+      expect(await rpc(url, "eth_getCode", [address, "latest"]), name).to.not.equal("0x");
+    }
+    expect(await rpc(url, "eth_chainId")).to.equal("0x7a69");
+    expect(d.output).to.match(
+      /Demo vault 2 \(account #1 0x[0-9a-fA-F]{40}\): 10 ETH, 15 eSQTH, ratio [\d.]+%/,
+    );
+
+    const children = descendants(d.pid);
+    expect(children.length, d.output).to.be.greaterThan(0); // the node (and the keeper when present)
+    d.child.kill("SIGTERM");
+    const exit = await d.exited;
+    expect(exit.code, d.output).to.equal(0);
+    expect(d.output).to.match(/SIGTERM: stopping the devnet/);
+    expect(d.output).to.match(/Devnet stopped\.\s*$/);
+    expect(await allGone(children), "children still alive").to.deep.equal([]);
+    expect(await isPortFree(port)).to.equal(true);
+  });
+
+  it("--simulate runs the price path with the arbitrage bot and ends with a summary", async function () {
+    const port = await freePort();
+    const d = devnet(
+      [
+        "--port",
+        String(port),
+        "--simulate",
+        "--steps",
+        "4",
+        "--dt",
+        "7200",
+        "--step-delay",
+        "0",
+        "--no-keeper",
+      ],
+      dir,
+    );
+    started.push(d);
+    const exit = await d.exited;
+    expect(exit.code, d.output).to.equal(0);
+    expect(d.output).to.match(/Simulation: 4 steps of 7200 s, ETH vol 0\.8, target implied vol 0\.8, seed 1/);
+    expect(d.output.match(/^ {2}step [1-4]\/4 {2}spot \$/gm) ?? []).to.have.length(4);
+    const nf =
+      /funding paid \(NF change\)\s+([\d.]+) -> ([\d.]+) = (-[\d.]+)% \(target vol implies (-[\d.]+)%\)/.exec(
+        d.output,
+      );
+    expect(nf, d.output).to.not.equal(null);
+    const [paid, expected] = [Number((nf as RegExpExecArray)[3]), Number((nf as RegExpExecArray)[4])];
+    // Eight hours at 80% implied volatility: NF falls by ~0.058%; the arbitrage keeps mark within a few bp.
+    expect(Math.abs(paid - expected)).to.be.lessThan(0.01);
+    expect(d.output).to.match(/mark\/index tracking error mean -?[\d.]+%, rms [\d.]+%, max [\d.]+%/);
+    expect(d.output).to.match(/liquidations\s+\d+/);
+    expect(await isPortFree(port)).to.equal(true);
+  });
+
+  it("rejects bad flags with the usage and exit code 2", async function () {
+    const r = await run(process.execPath, ["--import", "tsx", DEVNET, "--port", "abc"], {
+      env: childEnv({ EVERGAMMA_DEPLOYMENTS_DIR: dir }),
+    });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/--port must be a port number/);
+    expect(r.stderr).to.match(/Usage: \.\/evergamma devnet/);
+  });
+
+  it("fails clearly when the port is taken, leaving nothing behind", async function () {
+    const server = createServer();
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        resolve(typeof address === "object" && address !== null ? address.port : 0);
+      }),
+    );
+    try {
+      const d = devnet(["--port", String(port)], dir);
+      started.push(d);
+      const exit = await d.exited;
+      expect(exit.code).to.equal(1);
+      expect(d.output).to.match(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      expect(d.output).to.not.match(/node http:/); // no node was started
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

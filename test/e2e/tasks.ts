@@ -1,0 +1,322 @@
+/**
+ * End-to-end tests of the Hardhat tasks: `npx hardhat <task> --network localhost` as child processes against
+ * a `hardhat node` with the protocol deployed and a deployment file in a temporary folder
+ * (`EVERGAMMA_DEPLOYMENTS_DIR`), checking what they print against the chain, and that bad arguments exit
+ * non-zero with a clear message and send nothing.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { parseEther } from "ethers";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { deployEvergamma, deploymentAddresses, type EvergammaDeployment } from "../../deploy/evergamma.js";
+import { getPoolContract } from "../../deploy/uniswap.js";
+import { writeDeploymentFile, type HexAddress } from "../../scripts/lib/deploymentFile.js";
+import { startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhatNode.js";
+import { fixed, percent, significant, usd } from "../../tasks/format.js";
+import { Background, childEnv, freePort, hardhat, HARDHAT_CLI, type RunResult } from "./helpers.js";
+
+/** A deployed protocol on a node, with its deployment file. */
+interface Devchain {
+  url: string;
+  connection: NetworkConnection;
+  deployment: EvergammaDeployment;
+  dir: string;
+}
+
+async function deployTo(url: string, chainId: number): Promise<Devchain> {
+  const connection = await network.create({ network: "localhost", override: { url } });
+  const deployment = await deployEvergamma(connection);
+  const pricer = await connection.ethers.deployContract("EverlastingOptionPricer");
+  const contracts = {
+    ...(await deploymentAddresses(deployment)),
+    EverlastingOptionPricer: await pricer.getAddress(),
+  } as Record<string, HexAddress>;
+  const dir = mkdtempSync(path.join(tmpdir(), "evergamma-tasks-"));
+  await writeDeploymentFile(path.join(dir, "localhost.json"), { chainId, rpcUrl: url, contracts });
+  return { url, connection, deployment, dir };
+}
+
+/** Runs up to `limit` promises at a time. */
+async function pooled<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+describe("Hardhat tasks against a hardhat node (e2e)", function () {
+  this.timeout(120_000);
+
+  let node: HardhatNode;
+  let chain: Devchain;
+  let d: EvergammaDeployment;
+  let aliceVault: bigint;
+
+  const task = (args: string[], dir = chain.dir): Promise<RunResult> =>
+    hardhat([...args, "--network", "localhost"], { EVERGAMMA_DEPLOYMENTS_DIR: dir });
+  const ok = async (args: string[]): Promise<string> => {
+    const result = await task(args);
+    expect(result.code, `${args.join(" ")}\n${result.stdout}\n${result.stderr}`).to.equal(0);
+    return result.stdout;
+  };
+  const json = async (args: string[]): Promise<Record<string, unknown>> =>
+    JSON.parse(await ok([...args, "--json"])) as Record<string, unknown>;
+  const wei = (value: unknown): bigint => BigInt(value as string);
+
+  before(async function () {
+    node = await startHardhatNode();
+    chain = await deployTo(node.url, 31337);
+    d = chain.deployment;
+  });
+
+  after(async function () {
+    await chain?.connection.close();
+    await node?.stop();
+    if (chain !== undefined) rmSync(chain.dir, { recursive: true, force: true });
+  });
+
+  it("funding:status prints index, mark, normalization factor, funding and implied volatility", async function () {
+    const c = d.controller;
+    const [index, mark, nf, rate, iv] = await Promise.all([
+      c.index(),
+      c.mark(),
+      c.normalizationFactor(),
+      c.fundingRatePerDay(),
+      c.impliedVolatility(),
+    ]);
+    const raw = await json(["funding:status"]);
+    expect(wei(raw.index)).to.equal(index);
+    expect(wei(raw.mark)).to.equal(mark);
+    expect(wei(raw.normalizationFactor)).to.equal(nf);
+    expect(wei(raw.fundingRatePerDay)).to.equal(rate);
+    expect(wei(raw.impliedVolatility)).to.equal(iv);
+    expect(wei(raw.secondsSinceLastUpdate) >= 0n).to.equal(true);
+
+    const text = await ok(["funding:status"]);
+    expect(text).to.include(`index                    ${fixed(index, 4)}`);
+    expect(text).to.include(`mark                     ${fixed(mark, 4)}`);
+    expect(text).to.include(`normalization factor     ${significant(nf, 12)}`);
+    expect(text).to.include(`funding per day          ${percent(rate, 4)}`);
+    expect(text).to.include(`implied volatility       ${percent(iv)}`);
+    expect(text).to.match(/last update\s+[\dsmhd ]+ ago \(at \d+\)/);
+  });
+
+  it("vault:open opens a vault and mints; vault:status shows it in normalized and nominal units", async function () {
+    const [, alice] = await d.connection.ethers.getSigners();
+    const out = await ok(["vault:open", "--collateral", "10", "--mint", "15", "--from", "1"]);
+    const match = /Opened vault (\d+) for (0x[0-9a-fA-F]{40}), deposited 10 ETH, minted 15 eSQTH/.exec(out);
+    expect(match, out).to.not.equal(null);
+    aliceVault = BigInt((match as RegExpExecArray)[1]);
+    expect((match as RegExpExecArray)[2]).to.equal(alice.address);
+
+    const vault = await d.controller.getVault(aliceVault);
+    expect(vault.owner).to.equal(alice.address);
+    expect(vault.collateral).to.equal(parseEther("10"));
+    expect(vault.debt).to.equal(parseEther("15"));
+    expect(await d.powerToken.balanceOf(alice.address)).to.equal(parseEther("15"));
+
+    const raw = await json(["vault:status", "--id", String(aliceVault)]);
+    const [nf, ratio, liquidationPrice, ethPrice] = await Promise.all([
+      d.controller.expectedNormalizationFactor(),
+      d.controller.collateralRatio(aliceVault),
+      d.controller.liquidationPrice(aliceVault),
+      d.controller.ethPrice(),
+    ]);
+    expect(raw.owner).to.equal(alice.address);
+    expect(wei(raw.collateralWei)).to.equal(parseEther("10"));
+    expect(wei(raw.debt)).to.equal(parseEther("15"));
+    expect(wei(raw.nominalDebt)).to.equal((parseEther("15") * nf) / 10n ** 18n);
+    expect(wei(raw.collateralRatioWad)).to.equal(ratio);
+    expect(wei(raw.liquidationPriceWad)).to.equal(liquidationPrice);
+    expect(raw.safe).to.equal(true);
+
+    const text = await ok(["vault:status", "--id", String(aliceVault)]);
+    expect(text).to.include(`Vault ${aliceVault}`);
+    expect(text).to.match(/collateral\s+10 ETH \(\$[\d,]+\.\d\d\)/);
+    expect(text).to.include("debt (normalized)    15 eSQTH");
+    expect(text).to.match(/debt \(nominal\)\s+14\.99\d+ \(normalized × NF 0\.9999\d+\)/);
+    expect(text).to.include(`collateral ratio     ${percent(ratio)} (minimum 150.00%)`);
+    expect(text).to.include(
+      `liquidation price    ${usd(liquidationPrice)} per ETH (ETH now ${usd(ethPrice)})`,
+    );
+    expect(text).to.include("status               safe");
+  });
+
+  it("vault:deposit, vault:withdraw, vault:mint and vault:burn change the vault as asked", async function () {
+    const id = String(aliceVault);
+    const [, alice] = await d.connection.ethers.getSigners();
+    const state = async () => {
+      const v = await d.controller.getVault(aliceVault);
+      return [v.collateral, v.debt, await d.powerToken.balanceOf(alice.address)];
+    };
+    expect(await ok(["vault:deposit", "--id", id, "--amount", "2", "--from", "3"])).to.include(
+      `Deposited 2 ETH into vault ${id}`,
+    );
+    expect(await state()).to.deep.equal([parseEther("12"), parseEther("15"), parseEther("15")]);
+    expect(await ok(["vault:withdraw", "--id", id, "--amount", "1", "--from", "1"])).to.include(
+      `Withdrew 1 ETH from vault ${id}`,
+    );
+    expect(await state()).to.deep.equal([parseEther("11"), parseEther("15"), parseEther("15")]);
+    expect(await ok(["vault:mint", "--id", id, "--amount", "1", "--from", "1"])).to.include(
+      `Minted 1 eSQTH from vault ${id}`,
+    );
+    expect(await state()).to.deep.equal([parseEther("11"), parseEther("16"), parseEther("16")]);
+    expect(
+      await ok(["vault:burn", "--id", id, "--amount", "6", "--withdraw", "0.5", "--from", "1"]),
+    ).to.include(`Burned 6 eSQTH against vault ${id} and withdrew 0.5 ETH`);
+    expect(await state()).to.deep.equal([parseEther("10.5"), parseEther("10"), parseEther("10")]);
+  });
+
+  it("vault:list lists an owner's vaults", async function () {
+    const alice = await json(["vault:list", "--owner", "1"]);
+    expect((alice.vaults as { id: string }[]).map((v) => v.id)).to.deep.equal([String(aliceVault)]);
+    const deployer = await json(["vault:list"]);
+    expect((deployer.vaults as { id: string }[]).map((v) => v.id)).to.deep.equal([String(d.seedVaultId)]);
+    const text = await ok(["vault:list", "--owner", "1"]);
+    expect(text).to.match(new RegExp(`1 vault owned by 0x[0-9a-fA-F]{40}`));
+    expect(text).to.match(new RegExp(`^\\s+${aliceVault}\\s+10\\.5\\s+10\\s+[\\d.]+%`, "m"));
+  });
+
+  it("price:set swaps the ETH/USDC pool to the price, and --advance lets the index follow", async function () {
+    const out = await ok(["price:set", "--eth", "3300", "--advance", "420"]);
+    expect(out).to.match(/ETH\/USDC pool spot price: \d+\.\d\d -> 3300\.00 USDC per ETH/);
+    const price = Number(await d.controller.ethPrice()) / 1e18;
+    expect(Math.abs(price / 3300 - 1)).to.be.lessThan(1e-3);
+  });
+
+  it("liquidate liquidates an unsafe vault with the sender's tokens", async function () {
+    // Bob's vault at ~156% of its debt value, then ETH +9%: the ratio falls to ~143% (< 150%).
+    const perToken = await d.controller.debtValuePerToken();
+    const collateral = (((parseEther("10") * perToken) / 10n ** 18n) * 156n) / 100n;
+    const opened = await ok([
+      "vault:open",
+      "--collateral",
+      (Number(collateral) / 1e18).toFixed(6),
+      "--mint",
+      "10",
+      "--from",
+      "2",
+    ]);
+    const bobVault = BigInt((/Opened vault (\d+)/.exec(opened) as RegExpExecArray)[1]);
+    await ok(["price:set", "--eth", "3600", "--advance", "420"]);
+    expect(await d.controller.isVaultSafe(bobVault)).to.equal(false);
+    const status = await ok(["vault:status", "--id", String(bobVault)]);
+    expect(status).to.include("UNSAFE: can be liquidated");
+
+    const before = await d.controller.getVault(bobVault);
+    const out = await ok(["liquidate", "--id", String(bobVault), "--from", "1"]);
+    const match = /Liquidated vault \d+: repaid ([\d.]+) eSQTH, received ([\d.]+) ETH/.exec(out);
+    expect(match, out).to.not.equal(null);
+    const after = await d.controller.getVault(bobVault);
+    const repaid = parseEther((match as RegExpExecArray)[1]);
+    expect(before.debt - after.debt).to.equal(repaid);
+    expect(before.collateral - after.collateral).to.equal(parseEther((match as RegExpExecArray)[2]));
+    expect(repaid > 0n).to.equal(true);
+  });
+
+  describe("bad arguments", function () {
+    it("exit non-zero with a clear message and send nothing", async function () {
+      const id = String(aliceVault);
+      const cases: [string[], RegExp][] = [
+        [
+          ["vault:open", "--collateral", "abc"],
+          /--collateral must be a non-negative decimal number, got "abc"/,
+        ],
+        [["vault:open", "--collateral", "1.0000000000000000001"], /--collateral has more than 18 decimals/],
+        [
+          ["vault:open", "--collateral", "1", "--mint", "100"],
+          /would revert: Vault(Unsafe|BelowMinCollateral)/,
+        ],
+        [["vault:open", "--collateral", "1", "--from", "99"], /--from 99: the network has only 20 accounts/],
+        [["vault:deposit", "--id", id], /--amount is required/],
+        [
+          ["vault:deposit", "--id", "0", "--amount", "1"],
+          /--id must be a positive integer vault id, got "0"/,
+        ],
+        [["vault:withdraw", "--id", "999", "--amount", "1"], /vault 999 does not exist/],
+        [
+          ["vault:withdraw", "--id", id, "--amount", "10", "--from", "1"],
+          /would revert: VaultUnsafe\(.*below the minimum/,
+        ],
+        [["vault:withdraw", "--id", id, "--amount", "1", "--from", "3"], /NotVaultOwnerOrOperator/],
+        [
+          ["vault:withdraw", "--id", id, "--amount", "100", "--from", "1"],
+          /holds 10\.5 ETH, cannot withdraw 100 ETH/,
+        ],
+        [["vault:mint", "--id", id, "--amount", "1000", "--from", "1"], /would revert: VaultUnsafe/],
+        [["vault:burn", "--id", id, "--amount", "11", "--from", "1"], /owes 10 eSQTH, cannot burn 11/],
+        [["vault:burn", "--id", id, "--amount", "1", "--from", "4"], /holds 0 eSQTH, cannot burn 1 eSQTH/],
+        [["vault:status", "--id", "abc"], /--id must be a positive integer vault id/],
+        [["vault:list", "--owner", "0x123"], /--owner must be an address or an account index/],
+        [["liquidate", "--id", id, "--from", "1"], /vault \d+ is safe .*cannot be liquidated/],
+        [["price:set", "--eth", "abc"], /--eth must be a positive price in USD/],
+        [["price:set", "--eth", "0"], /--eth must be a positive price in USD/],
+        [["price:set", "--eth", "3000", "--advance", "1.5"], /--advance must be a whole number of seconds/],
+      ];
+      const provider = d.connection.ethers.provider;
+      const blockBefore = await provider.getBlockNumber();
+      const vaultBefore = await d.controller.getVault(aliceVault);
+      const results = await pooled(cases, 4, ([args]) => task(args));
+      for (const [i, [args, message]] of cases.entries()) {
+        const r = results[i];
+        const shown = `${args.join(" ")}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+        expect(r.code, shown).to.not.equal(0);
+        expect(r.stderr, shown).to.match(message);
+        expect(r.stderr, shown).to.match(/^Error: /m);
+      }
+      expect(await provider.getBlockNumber()).to.equal(blockBefore);
+      expect(await d.controller.getVault(aliceVault)).to.deep.equal(vaultBefore);
+    });
+
+    it("fail clearly without a deployment file", async function () {
+      const empty = mkdtempSync(path.join(tmpdir(), "evergamma-empty-"));
+      try {
+        const r = await task(["funding:status"], empty);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.match(/cannot read the deployment of network "localhost" .*file not found/);
+        expect(r.stderr).to.include("./evergamma devnet");
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+      }
+    });
+
+    it("price:set refuses to run on a chain that is not a devnet", async function () {
+      const port = await freePort();
+      const other = new Background(
+        process.execPath,
+        [HARDHAT_CLI, "node", "--chain-id", "4242", "--hostname", "127.0.0.1", "--port", String(port)],
+        { env: childEnv() },
+      );
+      let foreign: Devchain | undefined;
+      try {
+        await other.waitFor(/Started HTTP/);
+        foreign = await deployTo(`http://127.0.0.1:${port}`, 4242);
+        const pool = getPoolContract(
+          await foreign.deployment.ethUsdcPool.getAddress(),
+          foreign.connection.ethers.provider,
+        );
+        const before = await pool.slot0();
+        const r = await task(["price:set", "--eth", "3500"], foreign.dir);
+        expect(r.code, r.stdout + r.stderr).to.equal(1);
+        expect(r.stderr).to.match(/price:set only runs on a devnet \(chain id 31337 or 1337\).*chain 4242/);
+        expect((await pool.slot0()).sqrtPriceX96).to.equal(before.sqrtPriceX96);
+      } finally {
+        await foreign?.connection.close();
+        if (foreign !== undefined) rmSync(foreign.dir, { recursive: true, force: true });
+        other.kill();
+        await other.exited;
+      }
+    });
+  });
+});
