@@ -1,13 +1,21 @@
 /**
  * Gas benchmark of the everlasting-option / power-perpetual pricing library.
  *
- * Measures the marginal in-contract gas of each `EverlastingMath` function with `PricingGasHarness` (gasleft()
- * before and after an internal call, minus an empty measurement) over fixed grids, prints a table and writes
- * bench/pricing.json. Run with `npm run bench:pricing`.
+ * Measures the marginal in-contract gas of each `EverlastingMath` function with `PricingGasHarness`: gasleft()
+ * before and after an internal call (whose result is written to memory before the second read), minus an
+ * empty measurement, over fixed grids. It prints a table and writes bench/pricing.json.
+ *
+ * Two builds of the harness are measured:
+ *   - "project": the Hardhat artifact, i.e. the compiler settings of hardhat.config.ts;
+ *   - "legacy-1000": the same sources compiled here with solc-js, legacy code generation, optimizer 1000 runs,
+ *     cancun (the settings the pricing issue was written against).
+ * Run with `npm run bench:pricing`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
+import type { Contract } from "ethers";
 import hre, { network } from "hardhat";
 
 const WAD = 10n ** 18n;
@@ -47,19 +55,19 @@ function optionGrid(strikes: string[], ratios: string[], vols: string[], periods
 
 const PERIODS = [HOUR, 8n * HOUR, DAY, 7n * DAY, 30n * DAY, YEAR];
 
-/** The target-domain grid of the research note (924 cases), for comparison with its anchor figures. */
-const RESEARCH_GRID = optionGrid(
-  ["1", "1000"],
-  ["0.2", "0.5", "0.8", "0.95", "0.99", "1", "1.01", "1.05", "1.25", "2", "5"],
-  ["0.05", "0.1", "0.3", "0.6", "1", "1.5", "3"],
-  PERIODS,
-);
-
 /** The issue's accuracy domain: spot/strike 0.01 to 100, volatility 5% to 500%, period 1 hour to 1 year. */
 const DOMAIN_GRID = optionGrid(
   ["0.01", "1", "100"],
   ["0.01", "0.1", "0.5", "0.9", "0.99", "1", "1.01", "1.1", "2", "10", "100"],
   ["0.05", "0.2", "0.5", "1", "2", "5"],
+  PERIODS,
+);
+
+/** The target-domain grid of the research note (924 cases), for comparison with its anchor figures. */
+const RESEARCH_GRID = optionGrid(
+  ["1", "1000"],
+  ["0.2", "0.5", "0.8", "0.95", "0.99", "1", "1.01", "1.05", "1.25", "2", "5"],
+  ["0.05", "0.1", "0.3", "0.6", "1", "1.5", "3"],
   PERIODS,
 );
 
@@ -86,24 +94,85 @@ interface Summary {
   best: number;
 }
 
+interface CompilerSettings {
+  solc: string;
+  optimizer: unknown;
+  viaIR: boolean;
+  evmVersion: string;
+}
+
+/** The settings of the project's default build profile. */
+function projectSettings(): CompilerSettings {
+  const compiler = hre.config.solidity.profiles.default.compilers[0];
+  const settings = compiler.settings as { optimizer?: unknown; viaIR?: boolean; evmVersion?: string };
+  return {
+    solc: compiler.version,
+    optimizer: settings.optimizer ?? { enabled: false },
+    viaIR: settings.viaIR === true,
+    evmVersion: settings.evmVersion ?? "default",
+  };
+}
+
+const LEGACY_SETTINGS: CompilerSettings = {
+  solc: "0.8.30",
+  optimizer: { enabled: true, runs: 1000 },
+  viaIR: false,
+  evmVersion: "cancun",
+};
+
+const HARNESS_SOURCE = "contracts/mocks/PricingGasHarness.sol";
+
+/** Compiles the harness with solc-js (the project's npm `solc`, 0.8.30) and the given settings. */
+function compileHarness(settings: CompilerSettings): { abi: unknown[]; bytecode: string } {
+  const require = createRequire(import.meta.url);
+  const solc = require("solc") as { compile(input: string, callbacks: object): string };
+  const root = process.cwd();
+  const findImports = (unit: string): { contents: string } | { error: string } => {
+    for (const candidate of [path.join(root, unit), path.join(root, "node_modules", unit)]) {
+      if (existsSync(candidate)) return { contents: readFileSync(candidate, "utf8") };
+    }
+    return { error: `not found: ${unit}` };
+  };
+  const input = {
+    language: "Solidity",
+    sources: { [HARNESS_SOURCE]: { content: readFileSync(path.join(root, HARNESS_SOURCE), "utf8") } },
+    settings: {
+      evmVersion: settings.evmVersion,
+      viaIR: settings.viaIR,
+      optimizer: settings.optimizer,
+      outputSelection: { [HARNESS_SOURCE]: { PricingGasHarness: ["abi", "evm.bytecode.object"] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports })) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  const contract = output.contracts[HARNESS_SOURCE].PricingGasHarness;
+  return { abi: contract.abi, bytecode: "0x" + contract.evm.bytecode.object };
+}
+
 const { ethers } = await network.getOrCreate();
-const harness = await ethers.deployContract("PricingGasHarness");
 
 const CHUNK = 200;
 
-async function measure(name: FunctionName, args: bigint[][]): Promise<{ gas: bigint[]; results: bigint[] }> {
+async function measure(
+  harness: Contract,
+  name: FunctionName,
+  args: bigint[][],
+): Promise<{ gas: bigint[]; results: bigint[] }> {
   const gas: bigint[] = [];
   const results: bigint[] = [];
   for (let start = 0; start < args.length; start += CHUNK) {
     const chunk = args.slice(start, start + CHUNK);
     const columns = [0, 1, 2, 3].map((i) => chunk.map((row) => row[i] ?? 0n));
-    const [g, r] = (await harness.measureBatch(
-      FUNCTION_IDS[name],
-      columns[0],
-      columns[1],
-      columns[2],
-      columns[3],
-    )) as [bigint[], bigint[]];
+    const [g, r] = (await harness
+      .getFunction("measureBatch")
+      .staticCall(FUNCTION_IDS[name], columns[0], columns[1], columns[2], columns[3])) as [
+      bigint[],
+      bigint[],
+    ];
     gas.push(...g);
     results.push(...r);
   }
@@ -121,7 +190,7 @@ function summarise(gas: bigint[]): Summary {
   };
 }
 
-async function optionFunctions(grid: OptionCase[]): Promise<Record<string, Summary>> {
+async function optionFunctions(harness: Contract, grid: OptionCase[]): Promise<Record<string, Summary>> {
   const args = grid.map((c) => [c.spot, c.strike, c.volatility, c.period]);
   const out: Record<string, Summary> = {};
   const names: FunctionName[] = [
@@ -136,7 +205,7 @@ async function optionFunctions(grid: OptionCase[]): Promise<Record<string, Summa
   let calls: bigint[] = [];
   let puts: bigint[] = [];
   for (const name of names) {
-    const { gas, results } = await measure(name, args);
+    const { gas, results } = await measure(harness, name, args);
     out[name] = summarise(gas);
     if (name === "callPrice") calls = results;
     if (name === "putPrice") puts = results;
@@ -150,25 +219,23 @@ async function optionFunctions(grid: OptionCase[]): Promise<Record<string, Summa
     if (calls[i] > callIntrinsic && calls[i] < c.spot) ivCall.push([calls[i], c.spot, c.strike, c.period]);
     if (puts[i] > putIntrinsic && puts[i] < c.strike) ivPut.push([puts[i], c.spot, c.strike, c.period]);
   });
-  out.impliedVolatilityCall = summarise((await measure("impliedVolatilityCall", ivCall)).gas);
-  out.impliedVolatilityPut = summarise((await measure("impliedVolatilityPut", ivPut)).gas);
+  out.impliedVolatilityCall = summarise((await measure(harness, "impliedVolatilityCall", ivCall)).gas);
+  out.impliedVolatilityPut = summarise((await measure(harness, "impliedVolatilityPut", ivPut)).gas);
   return out;
 }
 
-async function powerFunctions(): Promise<Record<string, Summary>> {
+async function powerFunctions(harness: Contract): Promise<Record<string, Summary>> {
   const fair: bigint[][] = [];
   for (const s of ["0.01", "1", "3000", "100000"])
     for (const n of ["0.5", "2", "3", "4"])
       for (const v of ["0.05", "0.5", "1", "3"])
         for (const t of PERIODS) fair.push([wad(s), wad(n), wad(v), t]);
-  const fairRun = await measure("powerPerpFairPrice", fair);
+  const fairRun = await measure(harness, "powerPerpFairPrice", fair);
   const iv: bigint[][] = [];
   fair.forEach((row, i) => {
-    const spot = row[0];
-    const power = row[1];
-    const index = power === wad("2") ? (spot * spot) / WAD : undefined;
-    if (index !== undefined && index > 0n && fairRun.results[i] > index)
-      iv.push([fairRun.results[i], index, power, row[3]]);
+    const [spot, power, , period] = row;
+    const index = power === wad("2") ? (spot * spot) / WAD : 0n;
+    if (index > 0n && fairRun.results[i] > index) iv.push([fairRun.results[i], index, power, period]);
   });
   const funding: bigint[][] = [];
   for (const mark of ["0", "1", "55.51", "3000"])
@@ -176,60 +243,74 @@ async function powerFunctions(): Promise<Record<string, Summary>> {
       for (const t of PERIODS) funding.push([wad(mark), wad(payoff), t, 0n]);
   return {
     powerPerpFairPrice: summarise(fairRun.gas),
-    powerPerpImpliedVolatility: summarise((await measure("powerPerpImpliedVolatility", iv)).gas),
-    fundingRate: summarise((await measure("fundingRate", funding)).gas),
+    powerPerpImpliedVolatility: summarise((await measure(harness, "powerPerpImpliedVolatility", iv)).gas),
+    fundingRate: summarise((await measure(harness, "fundingRate", funding)).gas),
   };
 }
 
-const researchGrid = await optionFunctions(RESEARCH_GRID);
-const domainGrid = await optionFunctions(DOMAIN_GRID);
-const power = await powerFunctions();
+interface BuildReport {
+  compiler: CompilerSettings;
+  domainGrid: Record<string, Summary>;
+  researchGrid: Record<string, Summary>;
+  power: Record<string, Summary>;
+}
 
-const rows: [string, Summary, Summary | undefined][] = Object.keys(domainGrid).map((name) => [
-  name,
-  domainGrid[name],
-  researchGrid[name],
-]);
-for (const [name, s] of Object.entries(power)) rows.push([name, s, undefined]);
-
-/** The compiler settings the harness was built with, read from the resolved Hardhat config. */
-function compilerSettings(): { solc: string; optimizer: unknown; viaIR: boolean; evmVersion: string } {
-  const compiler = hre.config.solidity.profiles.default.compilers[0];
-  const settings = compiler.settings as { optimizer?: unknown; viaIR?: boolean; evmVersion?: string };
+async function run(harness: Contract, compiler: CompilerSettings): Promise<BuildReport> {
   return {
-    solc: compiler.version,
-    optimizer: settings.optimizer ?? { enabled: false },
-    viaIR: settings.viaIR === true,
-    evmVersion: settings.evmVersion ?? "default",
+    compiler,
+    domainGrid: await optionFunctions(harness, DOMAIN_GRID),
+    researchGrid: await optionFunctions(harness, RESEARCH_GRID),
+    power: await powerFunctions(harness),
   };
 }
-const compiler = compilerSettings();
-const optimizerText = JSON.stringify(compiler.optimizer);
 
-const pad = (s: string | number, n: number): string => String(s).padStart(n);
-console.log(
-  `\nEverlastingMath marginal gas (solc ${compiler.solc}, optimizer ${optimizerText}, ` +
-    `${compiler.viaIR ? "via-IR" : "legacy codegen"}, ${compiler.evmVersion})\n`,
-);
-console.log(
-  `${"function".padEnd(28)}${pad("avg", 8)}${pad("worst", 8)}${pad("best", 8)}${pad("cases", 8)}   ` +
-    `${pad("avg", 8)}${pad("worst", 8)}${pad("cases", 8)}`,
-);
-console.log(
-  `${"".padEnd(28)}${"-- domain grid --------------".padStart(32)}   ${"-- research grid -----".padStart(24)}`,
-);
-for (const [name, s, r] of rows) {
-  console.log(
-    `${name.padEnd(28)}${pad(s.average, 8)}${pad(s.worst, 8)}${pad(s.best, 8)}${pad(s.cases, 8)}   ` +
-      (r === undefined ? "" : `${pad(r.average, 8)}${pad(r.worst, 8)}${pad(r.cases, 8)}`),
-  );
+function describeSettings(c: CompilerSettings): string {
+  return `solc ${c.solc}, optimizer ${JSON.stringify(c.optimizer)}, ${c.viaIR ? "via-IR" : "legacy"}, ${c.evmVersion}`;
 }
+
+function printTable(title: string, report: BuildReport): void {
+  const pad = (s: string | number, n: number): string => String(s).padStart(n);
+  console.log(`\n${title}: ${describeSettings(report.compiler)}`);
+  console.log(
+    `${"function".padEnd(28)}${pad("avg", 7)}${pad("worst", 7)}${pad("best", 7)}${pad("cases", 7)}` +
+      `   ${pad("avg", 7)}${pad("worst", 7)}${pad("cases", 7)}`,
+  );
+  console.log(
+    `${"".padEnd(28)}${"--- domain grid -----------".padStart(28)}   ${"--- research grid ---".padStart(21)}`,
+  );
+  const rows: [string, Summary, Summary | undefined][] = Object.keys(report.domainGrid).map((name) => [
+    name,
+    report.domainGrid[name],
+    report.researchGrid[name],
+  ]);
+  for (const [name, s] of Object.entries(report.power)) rows.push([name, s, undefined]);
+  for (const [name, s, r] of rows) {
+    console.log(
+      `${name.padEnd(28)}${pad(s.average, 7)}${pad(s.worst, 7)}${pad(s.best, 7)}${pad(s.cases, 7)}   ` +
+        (r === undefined ? "" : `${pad(r.average, 7)}${pad(r.worst, 7)}${pad(r.cases, 7)}`),
+    );
+  }
+}
+
+const projectHarness = (await ethers.deployContract("PricingGasHarness")) as unknown as Contract;
+const project = await run(projectHarness, projectSettings());
+
+const legacyBuild = compileHarness(LEGACY_SETTINGS);
+const [signer] = await ethers.getSigners();
+const legacyFactory = new ethers.ContractFactory(legacyBuild.abi as never[], legacyBuild.bytecode, signer);
+const legacyHarness = (await legacyFactory.deploy()) as unknown as Contract;
+await legacyHarness.waitForDeployment();
+const legacy = await run(legacyHarness, LEGACY_SETTINGS);
+
+console.log("\nEverlastingMath marginal in-contract gas per call (PricingGasHarness)");
+printTable("project build", project);
+printTable("issue settings", legacy);
 
 const report = {
   description:
-    "Marginal in-contract gas of EverlastingMath functions: gasleft() before/after an internal call inside " +
-    "PricingGasHarness, minus the empty-measurement overhead (calldata, ABI decoding and call overhead excluded).",
-  compiler,
+    "Marginal in-contract gas of EverlastingMath functions: gasleft() before and after an internal call inside " +
+    "PricingGasHarness (result written to memory before the second read), minus the same empty measurement. " +
+    "Calldata, ABI decoding and the external call are excluded.",
   grids: {
     domain:
       "strike in {0.01, 1, 100}; spot/strike in {0.01, 0.1, 0.5, 0.9, 0.99, 1, 1.01, 1.1, 2, 10, 100}; " +
@@ -242,9 +323,7 @@ const report = {
       "same periods; implied volatility on the squared (n = 2) cases; funding on a 4 x 3 x 6 grid",
     impliedVolatility: "the grid's own call and put prices that lie strictly inside the no-arbitrage bounds",
   },
-  domainGrid,
-  researchGrid,
-  power,
+  builds: { project, legacy1000: legacy },
 };
 const out = path.join("bench", "pricing.json");
 mkdirSync(path.dirname(out), { recursive: true });
