@@ -10,11 +10,11 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { parseEther } from "ethers";
+import { computeAddress, parseEther } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { deployEvergamma, deploymentAddresses } from "../deploy/evergamma.js";
+import { deployEvergamma, deploymentAddresses, type EvergammaDeployment } from "../deploy/evergamma.js";
 import { exact, percent, usd } from "../tasks/format.js";
 import { DevnetArgsError, parseDevnetArgs, USAGE, type DevnetOptions } from "./devnet/args.js";
 import { keeperEntry, startKeeper, type KeeperProcess } from "./devnet/keeper.js";
@@ -22,6 +22,7 @@ import { startDevnetNode } from "./devnet/node.js";
 import { formatSummary, runSimulation } from "./devnet/simulate.js";
 import { clock, formatStatus, StatusReader } from "./devnet/status.js";
 import type { HardhatNode } from "./lib/hardhatNode.js";
+import { DEV_KEEPER_PRIVATE_KEY, parsePrivateKey } from "./keeper/config.js";
 import { writeDeploymentFile, type HexAddress } from "./lib/deploymentFile.js";
 
 const projectRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -85,6 +86,27 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 // Main
 // ---------------------------------------------------------------------------------------------------------
 
+/** Power tokens the keeper account receives, to repay debt in liquidations. */
+const KEEPER_TOKENS = parseEther("100");
+
+/**
+ * Gives the keeper's account (KEEPER_PRIVATE_KEY, or the keeper's default development account #9) power
+ * tokens to liquidate with: the deployer mints them from a vault of its own at ~1000% and sends them over.
+ */
+async function stockKeeper(
+  d: EvergammaDeployment,
+): Promise<{ address: string; tokens: bigint; vaultId: bigint }> {
+  const key = parsePrivateKey(process.env.KEEPER_PRIVATE_KEY) ?? DEV_KEEPER_PRIVATE_KEY;
+  const address = computeAddress(key);
+  const c = d.controller.connect(d.deployer);
+  const collateral = parseEther("1000");
+  const vaultId = await c.mint.staticCall(0n, KEEPER_TOKENS, { value: collateral });
+  await (await c.mint(0n, KEEPER_TOKENS, { value: collateral })).wait();
+  await (await d.powerToken.connect(d.deployer).transfer(address, KEEPER_TOKENS)).wait();
+  return { address, tokens: KEEPER_TOKENS, vaultId };
+}
+// ---------------------------------------------------------------------------------------------------------
+
 async function main(o: DevnetOptions): Promise<void> {
   console.log(`Starting a Hardhat node on ${o.hostname}:${o.port}...`);
   node = await startDevnetNode(o.port, o.hostname);
@@ -95,9 +117,16 @@ async function main(o: DevnetOptions): Promise<void> {
   const chainId = (await ethers.provider.getNetwork()).chainId;
   console.log("Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, Oracle, pricer)...");
   const deployment = await deployEvergamma(connection);
-  // deployEvergamma does not deploy the pricing contract (yet): the devnet does.
+  // deployEvergamma does not deploy the pricing contract nor the keeper's helper (yet): the devnet does.
   const pricer = await ethers.deployContract("EverlastingOptionPricer");
   await pricer.waitForDeployment();
+  const deployer = await deployment.deployer.getAddress();
+  const keeperHelper = await ethers.deployContract(
+    "KeeperHelper",
+    [await deployment.controller.getAddress(), deployer, 3600, deployer],
+    deployment.deployer,
+  );
+  await keeperHelper.waitForDeployment();
 
   const signers = await ethers.getSigners();
   const demoOwner = signers[1];
@@ -106,10 +135,12 @@ async function main(o: DevnetOptions): Promise<void> {
   const demoDebt = parseEther("15");
   const demoVaultId = await controller.mint.staticCall(0n, demoDebt, { value: demoCollateral });
   await (await controller.mint(0n, demoDebt, { value: demoCollateral })).wait();
+  const keeperAccount = await stockKeeper(deployment);
 
   const contracts = {
     ...(await deploymentAddresses(deployment)),
     EverlastingOptionPricer: await pricer.getAddress(),
+    KeeperHelper: await keeperHelper.getAddress(),
   } as Record<string, HexAddress>;
   await writeDeploymentFile(o.deploymentFile, { chainId: Number(chainId), rpcUrl: node.url, contracts });
 
@@ -136,6 +167,10 @@ async function main(o: DevnetOptions): Promise<void> {
       if (!stopping) console.log(`[devnet] the keeper exited (${code}); the devnet goes on without it`);
     });
   }
+  console.log(
+    `Keeper account ${keeperAccount.address}: holds ${exact(keeperAccount.tokens)} ${symbol} to liquidate with ` +
+      `(minted from the deployer's vault ${keeperAccount.vaultId})`,
+  );
   console.log(
     `Ready. Try: npx hardhat vault:status --id ${demoVaultId} --network localhost   (Ctrl-C to stop)`,
   );

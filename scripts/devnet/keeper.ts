@@ -8,6 +8,57 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
+import { exact } from "../../tasks/format.js";
+
+/** Formats a wei / token-unit string field as a decimal amount, or returns it unchanged. */
+function amount(value: unknown): string {
+  return typeof value === "string" && /^\d+$/.test(value) ? exact(BigInt(value)) : String(value);
+}
+
+/**
+ * One keeper output line as the devnet shows it: the keeper's JSON events condensed to a sentence, routine
+ * ticks (nothing liquidated, no warning) left out (undefined). Lines that are not JSON pass through.
+ */
+export function formatKeeperLine(line: string): string | undefined {
+  let event: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return line;
+    event = parsed as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const level = event.level === "info" || event.level === undefined ? "" : `${String(event.level)}: `;
+  const reason = event.reason === undefined ? "" : ` (${String(event.reason)})`;
+  switch (event.event) {
+    case "tick":
+      if (level === "" && (event.liquidationsSent === 0 || event.liquidationsSent === undefined))
+        return undefined;
+      return (
+        `${level}tick at block ${String(event.block)}: ${String(event.liquidatable)} liquidatable, ` +
+        `${String(event.liquidationsSent)} sent, ${String(event.liquidationsConfirmed)} confirmed${reason}`
+      );
+    case "liquidation":
+      return (
+        `${level}liquidation of vault ${String(event.vaultId)} ${String(event.status)}` +
+        (event.debtRepaid === undefined
+          ? ""
+          : `: repaid ${amount(event.debtRepaid)} tokens, received ${amount(event.collateralPaid)} ETH`) +
+        reason
+      );
+    case "funding":
+      return `${level}funding ${String(event.status)}${reason}`;
+    case "start":
+      return `started: account ${String(event.account)}, ${amount(event.powerBalance)} power tokens`;
+    case "stop":
+      return "stopped";
+    default: {
+      const { time: _time, level: _level, event: name, ...rest } = event;
+      return `${level}${String(name)} ${JSON.stringify(rest)}`;
+    }
+  }
+}
+
 /** A running keeper. */
 export interface KeeperProcess {
   pid: number;
@@ -24,7 +75,7 @@ export interface KeeperStartOptions {
   deploymentFile: string;
   /** Time between keeper ticks, as the keeper's `--interval` (default "2s"). */
   interval?: string;
-  /** Receives every output line (default: printed with a `[keeper]` prefix). */
+  /** Receives every output line (default: {@link formatKeeperLine}, printed with a `[keeper]` prefix). */
   onLine?: (line: string) => void;
 }
 
@@ -65,7 +116,12 @@ export function startKeeper(o: KeeperStartOptions): KeeperProcess {
     { cwd: o.projectRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
   );
   if (child.pid === undefined) throw new Error("the keeper did not start");
-  const onLine = o.onLine ?? ((line: string) => console.log(`[keeper] ${line}`));
+  const onLine =
+    o.onLine ??
+    ((line: string) => {
+      const shown = formatKeeperLine(line);
+      if (shown !== undefined) console.log(`[keeper] ${shown}`);
+    });
   let buffered = "";
   const onData = (chunk: Buffer) => {
     buffered += chunk.toString("utf8");

@@ -66,7 +66,7 @@ describe("devnet (e2e)", function () {
     started.push(d);
     await d.waitFor(/^Ready\./m);
     await d.waitFor(
-      /^\[\d\d:\d\d:\d\d\] ETH \$[\d,]+\.\d\d \| index [\d,.]+ \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [\d.]+% \| vaults 2 \| unsafe 0 \| liquidations 0$/m,
+      /^\[\d\d:\d\d:\d\d\] ETH \$[\d,]+\.\d\d \| index [\d,.]+ \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [\d.]+% \| vaults 3 \| unsafe 0 \| liquidations 0$/m,
     );
 
     const file = path.join(dir, "localhost.json");
@@ -74,7 +74,7 @@ describe("devnet (e2e)", function () {
     const url = `http://127.0.0.1:${port}`;
     expect(deployment.chainId).to.equal(31337);
     expect(deployment.rpcUrl).to.equal(url);
-    for (const name of [...REQUIRED_CONTRACTS, "EverlastingOptionPricer"]) {
+    for (const name of [...REQUIRED_CONTRACTS, "EverlastingOptionPricer", "KeeperHelper"]) {
       const address = deployment.contracts[name];
       expect(address, name).to.match(/^0x[0-9a-fA-F]{40}$/);
       expect(await rpc(url, "eth_getCode", [address, "latest"]), name).to.not.equal("0x");
@@ -84,12 +84,14 @@ describe("devnet (e2e)", function () {
       /Demo vault 2 \(account #1 0x[0-9a-fA-F]{40}\): 10 ETH, 15 eSQTH, ratio [\d.]+%/,
     );
 
+    await d.waitFor(/^\[keeper\] started: account 0x[0-9a-fA-F]{40}, 100 power tokens$/m);
     const children = descendants(d.pid);
-    expect(children.length, d.output).to.be.greaterThan(0); // the node (and the keeper when present)
+    expect(children.length, d.output).to.be.at.least(2); // the node and the keeper
     d.child.kill("SIGTERM");
     const exit = await d.exited;
     expect(exit.code, d.output).to.equal(0);
     expect(d.output).to.match(/SIGTERM: stopping the devnet/);
+    expect(d.output).to.match(/^\[keeper\] stopped$/m);
     expect(d.output).to.match(/Devnet stopped\.\s*$/);
     expect(await allGone(children), "children still alive").to.deep.equal([]);
     expect(await isPortFree(port)).to.equal(true);
