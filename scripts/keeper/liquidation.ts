@@ -16,7 +16,7 @@ import { encodeFunctionData, parseEventLogs, type Hex } from "viem";
 import { controllerAbi } from "./abi.js";
 import type { Keeper, TickSnapshot } from "./context.js";
 import type { LogFields } from "./logging.js";
-import { describeError, isConnectionError, isNonceError } from "./rpc.js";
+import { describeError, isConnectionError, isNonceError, isRevertError } from "./rpc.js";
 
 /** Counts of what the liquidation step did, by status. */
 export interface LiquidationSummary {
@@ -32,6 +32,12 @@ export interface LiquidationSummary {
 
 type Simulation =
   { ok: true; debtRepaid: bigint; collateralPaid: bigint; gas: bigint } | { ok: false; reason: string };
+
+/** Why a planned liquidation was not sent (or was mined and reverted, on a node that mines on receipt). */
+interface SendFailure {
+  status: "skipped" | "reverted" | "failed";
+  reason: string;
+}
 
 /** A liquidation the keeper decided to send. */
 interface Plan {
@@ -191,12 +197,11 @@ export async function liquidateVaults(
       sent.push({ plan, hash });
       summary.sent++;
     } else {
-      if (hash.skipped) summary.skipped++;
-      else summary.failed++;
+      summary[hash.status]++;
       logger.log(
         "liquidation",
-        { ...base(plan.vaultId), status: hash.skipped ? "skipped" : "failed", reason: hash.reason },
-        hash.skipped ? "info" : "warn",
+        { ...base(plan.vaultId), status: hash.status, reason: hash.reason },
+        hash.status === "skipped" ? "info" : "warn",
       );
     }
   }
@@ -261,11 +266,7 @@ function planFields(plan: Plan): LogFields {
  *
  * @returns The transaction hash, or why nothing was sent.
  */
-async function sendPlan(
-  keeper: Keeper,
-  snapshot: TickSnapshot,
-  plan: Plan,
-): Promise<Hex | { skipped: boolean; reason: string }> {
+async function sendPlan(keeper: Keeper, snapshot: TickSnapshot, plan: Plan): Promise<Hex | SendFailure> {
   const request = {
     to: keeper.controller,
     data: encodeFunctionData({
@@ -279,14 +280,19 @@ async function sendPlan(
     return await keeper.sender.send(request, snapshot.fees);
   } catch (error) {
     if (isConnectionError(error)) throw error;
-    if (!isNonceError(error)) return { skipped: false, reason: describeError(error) };
+    if (!isNonceError(error)) return sendFailure(error);
   }
   const again = await simulate(keeper, plan.vaultId, plan.amount);
-  if (!again.ok) return { skipped: true, reason: again.reason };
+  if (!again.ok) return { status: "skipped", reason: again.reason };
   try {
     return await keeper.sender.send(request, snapshot.fees);
   } catch (error) {
     if (isConnectionError(error)) throw error;
-    return { skipped: false, reason: describeError(error) };
+    return sendFailure(error);
   }
+}
+
+/** A node that mines on receipt (Hardhat's automine) answers a reverting transaction with its revert. */
+function sendFailure(error: unknown): SendFailure {
+  return { status: isRevertError(error) ? "reverted" : "failed", reason: describeError(error) };
 }

@@ -10,13 +10,16 @@ import {
   HttpRequestError,
   TimeoutError,
   createPublicClient,
+  decodeErrorResult,
   defineChain,
   http,
   type Chain,
+  type Hex,
   type PublicClient,
   type Transport,
 } from "viem";
 
+import { controllerAbi } from "./abi.js";
 import { oneLine } from "./errors.js";
 
 /** The public client type the keeper uses. */
@@ -75,23 +78,52 @@ export function isNonceError(error: unknown): boolean {
   );
 }
 
+const formatArgs = (args: readonly unknown[] | undefined) =>
+  (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a))).join(", ");
+
+/** The revert data carried by an RPC error (code 3, `data` = the ABI-encoded error), if any. */
+function revertData(error: BaseError): Hex | undefined {
+  const found = error.walk((e) => {
+    const data = (e as { data?: unknown }).data;
+    return typeof data === "string" && /^0x[0-9a-fA-F]{8}/.test(data);
+  });
+  const data = (found as { data?: unknown } | null)?.data;
+  return typeof data === "string" ? (data as Hex) : undefined;
+}
+
+/**
+ * Whether an error is a revert: a failed simulation, or (on a node that mines on receipt, like Hardhat's) a sent
+ * transaction that was mined and reverted.
+ */
+export function isRevertError(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false;
+  if (error.walk((e) => e instanceof ContractFunctionRevertedError) !== null) return true;
+  if (revertData(error) !== undefined) return true;
+  return error.walk((e) => (e as { code?: unknown }).code === 3) !== null;
+}
+
 /**
  * A short reason for a failed call: the custom error with its arguments (`VaultSafe(12, 1600000000000000000)`)
- * when viem could decode it, otherwise the first line of the message.
+ * when it can be decoded, otherwise the node's details or the first line of the message.
  */
 export function describeError(error: unknown): string {
   if (error instanceof BaseError) {
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError) {
       const name = reverted.data?.errorName;
-      if (name !== undefined) {
-        const args = (reverted.data?.args ?? []).map((a) =>
-          typeof a === "bigint" ? a.toString() : String(a),
-        );
-        return `${name}(${args.join(", ")})`;
-      }
+      if (name !== undefined) return `${name}(${formatArgs(reverted.data?.args)})`;
       if (reverted.reason !== undefined) return reverted.reason;
     }
+    const data = revertData(error);
+    if (data !== undefined) {
+      try {
+        const decoded = decodeErrorResult({ abi: controllerAbi, data });
+        return `${decoded.errorName}(${formatArgs(decoded.args)})`;
+      } catch {
+        // Not one of ours: fall through to the node's words.
+      }
+    }
+    if (error.details !== undefined && error.details !== "") return error.details.split("\n")[0].trim();
   }
   return oneLine(error);
 }

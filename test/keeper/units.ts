@@ -1,0 +1,298 @@
+/**
+ * Keeper units that need no chain: flags and defaults, the deployment file format, paging, the profitability
+ * rule, the log format, and the hand-written ABIs against the compiled artifacts.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { expect } from "chai";
+import { artifacts } from "hardhat";
+import { toEventSelector, toFunctionSelector } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+import { controllerAbi, erc20Abi, keeperHelperAbi } from "../../scripts/keeper/abi.js";
+import {
+  DEFAULT_OPTIONS,
+  DEV_KEEPER_PRIVATE_KEY,
+  parseCommandLine,
+  parseDurationMs,
+  resolvePrivateKey,
+  type KeeperOptions,
+} from "../../scripts/keeper/config.js";
+import { ExitCode, KeeperError } from "../../scripts/keeper/errors.js";
+import { toPages } from "../../scripts/keeper/health.js";
+import { isProfitable, liquidationBonus } from "../../scripts/keeper/liquidation.js";
+import { formatLogLine } from "../../scripts/keeper/logging.js";
+import {
+  DeploymentFileError,
+  REQUIRED_CONTRACTS,
+  readDeploymentFile,
+  writeDeploymentFile,
+  type Deployment,
+} from "../../scripts/lib/deploymentFile.js";
+
+function options(argv: string[], env: NodeJS.ProcessEnv = {}): KeeperOptions {
+  const parsed = parseCommandLine(argv, env);
+  if (parsed.help) throw new Error("unexpected --help");
+  return parsed.options;
+}
+
+function expectExit(f: () => unknown, code: number, pattern: RegExp): void {
+  try {
+    f();
+  } catch (error) {
+    expect(error).to.be.instanceOf(KeeperError);
+    expect((error as KeeperError).exitCode).to.equal(code);
+    expect((error as KeeperError).message).to.match(pattern);
+    return;
+  }
+  expect.fail("expected a KeeperError");
+}
+
+const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as const;
+
+describe("keeper units", function () {
+  describe("command line", function () {
+    it("has the documented defaults", function () {
+      expect(options([])).to.deep.equal({ ...DEFAULT_OPTIONS, rpcUrl: undefined, privateKey: undefined });
+      expect(DEFAULT_OPTIONS).to.include({
+        fundingIntervalSeconds: 3600,
+        minProfitFactor: 2,
+        pageSize: 1000,
+        once: false,
+        dryRun: false,
+        deploymentPath: "deployments/localhost.json",
+      });
+    });
+
+    it("parses every flag", function () {
+      const parsed = options(
+        [
+          "--rpc",
+          "http://127.0.0.1:8545",
+          "--deployment",
+          "d.json",
+          "--once",
+          "--dry-run",
+          "--interval",
+          "500ms",
+          "--funding-interval",
+          "30m",
+          "--min-profit-factor",
+          "1.5",
+          "--page-size",
+          "250",
+          "--max-liquidations",
+          "7",
+          "--from-block",
+          "12",
+          "--log-range",
+          "2000",
+          "--rpc-retries",
+          "5",
+          "--rpc-timeout",
+          "3s",
+          "--max-backoff",
+          "1m",
+          "--receipt-timeout",
+          "90",
+        ],
+        { KEEPER_PRIVATE_KEY: DEV_KEEPER_PRIVATE_KEY.slice(2) },
+      );
+      expect(parsed).to.deep.equal({
+        rpcUrl: "http://127.0.0.1:8545",
+        deploymentPath: "d.json",
+        once: true,
+        dryRun: true,
+        pollIntervalMs: 500,
+        fundingIntervalSeconds: 1800,
+        minProfitFactor: 1.5,
+        pageSize: 250,
+        maxLiquidationsPerTick: 7,
+        fromBlock: 12n,
+        logBlockRange: 2000n,
+        rpcRetries: 5,
+        rpcTimeoutMs: 3000,
+        maxBackoffMs: 60_000,
+        receiptTimeoutMs: 90_000,
+        privateKey: DEV_KEEPER_PRIVATE_KEY,
+      });
+      expect(parseCommandLine(["--help"])).to.deep.equal({ help: true });
+      expect(parseDurationMs("1h", "--x")).to.equal(3_600_000);
+      expect(parseDurationMs("2d", "--x")).to.equal(172_800_000);
+    });
+
+    it("rejects bad flags and keys with exit code 2", function () {
+      expectExit(() => options(["--bogus"]), ExitCode.Usage, /bogus/);
+      expectExit(() => options(["--interval", "soon"]), ExitCode.Usage, /--interval: not a duration/);
+      expectExit(() => options(["--page-size", "1001"]), ExitCode.Usage, /between 1 and 1000/);
+      expectExit(() => options(["--min-profit-factor=-1"]), ExitCode.Usage, /non-negative/);
+      expectExit(() => options(["--rpc", "ws://x"]), ExitCode.Usage, /only http/);
+      expectExit(() => options([], { KEEPER_PRIVATE_KEY: "0x1234" }), ExitCode.Usage, /not a 32-byte hex/);
+    });
+
+    it("defaults the key to development account #9 on chain 31337 only", function () {
+      const devKey = resolvePrivateKey(undefined, 31337);
+      expect(privateKeyToAccount(devKey).address).to.equal("0xa0Ee7A142d267C1f36714E4a8F75612F20a79720");
+      expectExit(
+        () => resolvePrivateKey(undefined, 1),
+        ExitCode.Usage,
+        /KEEPER_PRIVATE_KEY is required on chain 1/,
+      );
+      const own = `0x${"11".repeat(32)}` as const;
+      expect(resolvePrivateKey(own, 1)).to.equal(own);
+    });
+  });
+
+  describe("deployment file", function () {
+    let dir: string;
+    before(async function () {
+      dir = await mkdtemp(join(tmpdir(), "evergamma-deployment-"));
+    });
+    after(async function () {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    const deployment = (): Deployment => ({
+      chainId: 31337,
+      rpcUrl: "http://127.0.0.1:8545",
+      contracts: Object.fromEntries(
+        [...REQUIRED_CONTRACTS, "KeeperHelper"].map((name, i) => [name, address(i + 1)]),
+      ),
+    });
+
+    it("round-trips through write and read", async function () {
+      const path = join(dir, "nested", "localhost.json");
+      await writeDeploymentFile(path, deployment());
+      expect(readDeploymentFile(path)).to.deep.equal(deployment());
+      expect(JSON.parse(await readFile(path, "utf8"))).to.deep.equal(deployment());
+    });
+
+    it("throws a one-line DeploymentFileError for missing or malformed files", async function () {
+      const cases: [string, string | undefined, RegExp][] = [
+        ["missing.json", undefined, /missing\.json: file not found$/],
+        ["garbage.json", "{", /garbage\.json: not valid JSON/],
+        ["array.json", "[]", /expected a JSON object/],
+        [
+          "chain.json",
+          JSON.stringify({ ...deployment(), chainId: "31337" }),
+          /"chainId" must be a positive integer/,
+        ],
+        ["url.json", JSON.stringify({ ...deployment(), rpcUrl: 1 }), /"rpcUrl" must be a string/],
+        [
+          "address.json",
+          JSON.stringify({ ...deployment(), contracts: { ...deployment().contracts, Oracle: "0x12" } }),
+          /contracts\.Oracle is not an address/,
+        ],
+        [
+          "partial.json",
+          JSON.stringify({ ...deployment(), contracts: { Controller: address(1) } }),
+          /missing contracts: PowerToken, VaultNFT/,
+        ],
+      ];
+      for (const [name, text, pattern] of cases) {
+        const path = join(dir, name);
+        if (text !== undefined) await writeFile(path, text);
+        expect(() => readDeploymentFile(path), name)
+          .to.throw(DeploymentFileError, pattern)
+          .with.property("message")
+          .that.does.not.include("\n");
+      }
+      let rejected = false;
+      await writeDeploymentFile(join(dir, "bad.json"), { ...deployment(), chainId: 0 }).catch(
+        () => (rejected = true),
+      );
+      expect(rejected, "writeDeploymentFile validates").to.equal(true);
+    });
+  });
+
+  describe("paging, profitability and logs", function () {
+    it("cuts ids into contiguous pages of bounded size", function () {
+      expect(toPages([], 1000)).to.deep.equal([]);
+      expect(toPages([1n, 2n, 3n, 4n, 5n], 2)).to.deep.equal([
+        { startId: 1n, count: 2n },
+        { startId: 3n, count: 2n },
+        { startId: 5n, count: 1n },
+      ]);
+      expect(toPages([1n, 2n, 5n, 6n, 9n], 1000)).to.deep.equal([
+        { startId: 1n, count: 2n },
+        { startId: 5n, count: 2n },
+        { startId: 9n, count: 1n },
+      ]);
+      const ids = Array.from({ length: 10_001 }, (_, i) => BigInt(i + 1));
+      expect(toPages(ids, 1000)).to.have.length(11);
+    });
+
+    it("liquidates only when the bonus pays the gas min-profit-factor times over", function () {
+      const WAD = 10n ** 18n;
+      // 1 token at 0.3 ETH, paid 0.33 ETH: bonus 0.03 ETH.
+      const bonus = liquidationBonus(WAD, (33n * WAD) / 100n, (3n * WAD) / 10n);
+      expect(bonus).to.equal((3n * WAD) / 100n);
+      expect(liquidationBonus(3n, 0n, WAD / 2n), "rounded against the keeper").to.equal(-2n);
+      expect(isProfitable(bonus, bonus / 2n, 2)).to.equal(true);
+      expect(isProfitable(bonus, bonus / 2n + 1n, 2)).to.equal(false);
+      expect(isProfitable(bonus, bonus, 0.5)).to.equal(true);
+      expect(isProfitable(0n, 0n, 0), "no bonus, no liquidation").to.equal(false);
+      expect(isProfitable(-1n, 0n, 0)).to.equal(false);
+    });
+
+    it("writes one JSON object per line with bigints as strings", function () {
+      const line = formatLogLine({
+        time: "2025-01-01T00:00:00.000Z",
+        level: "info",
+        event: "liquidation",
+        vaultId: 12n,
+        skipped: undefined,
+        ok: true,
+      });
+      expect(line).to.equal(
+        '{"time":"2025-01-01T00:00:00.000Z","level":"info","event":"liquidation","vaultId":"12","ok":true}',
+      );
+    });
+  });
+
+  describe("ABIs", function () {
+    interface Item {
+      type: string;
+      name?: string;
+      inputs?: readonly { type: string }[];
+    }
+    /** `f:`/`e:`/`x:` plus the selector of a function, event or error (no tuple parameters here). */
+    const key = (item: Item): string | undefined => {
+      const signature = `${item.name}(${(item.inputs ?? []).map((i) => i.type).join(",")})`;
+      if (item.type === "function") return `f:${toFunctionSelector(signature)}`;
+      if (item.type === "event") return `e:${toEventSelector(signature)}`;
+      if (item.type === "error") return `x:${toFunctionSelector(signature)}`;
+      return undefined;
+    };
+    const check = async (abi: readonly Item[], contracts: string[], label: string): Promise<void> => {
+      const known = new Set<string>();
+      for (const contract of contracts) {
+        for (const item of (await artifacts.readArtifact(contract)).abi as readonly Item[]) {
+          const k = key(item);
+          if (k !== undefined) known.add(k);
+        }
+      }
+      for (const item of abi) {
+        const k = key(item);
+        if (k !== undefined) expect(known.has(k), `${label}: ${item.type} ${item.name}`).to.equal(true);
+      }
+    };
+
+    it("match the compiled contracts", async function () {
+      await check(controllerAbi, ["Controller", "UniswapTwap", "PowerToken"], "Controller");
+      await check(erc20Abi, ["PowerToken"], "PowerToken");
+      await check(keeperHelperAbi, ["KeeperHelper"], "KeeperHelper");
+      const constructor = (await artifacts.readArtifact("KeeperHelper")).abi.find(
+        (i) => i.type === "constructor",
+      );
+      expect(constructor?.inputs?.map((i: { type: string }) => i.type)).to.deep.equal([
+        "address",
+        "address",
+        "uint256",
+        "address",
+      ]);
+    });
+  });
+});
