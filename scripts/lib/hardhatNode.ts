@@ -11,13 +11,14 @@
  * }
  * ```
  *
- * A node that is still running when the parent process exits is killed by an exit hook, so a crashed script
- * leaves no node behind.
+ * A node that is still running when the parent process exits is killed, and so is one whose parent receives
+ * SIGINT, SIGTERM or SIGHUP without handling it, so a crashed or interrupted script leaves no node behind.
  *
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -52,6 +53,7 @@ const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Hardhat's CLI entry, next to its main module. */
 const HARDHAT_CLI = join(dirname(fileURLToPath(import.meta.resolve("hardhat"))), "cli.js");
 const OUTPUT_TAIL_LINES = 40;
+const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Asks the operating system for a free TCP port on `hostname`. */
 export async function findFreePort(hostname = "127.0.0.1"): Promise<number> {
@@ -111,7 +113,15 @@ export async function startHardhatNode(options: HardhatNodeOptions = {}): Promis
   const killOnExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
+  // A signal nobody else handles ends the node, then this process, as the signal's default action would (exit
+  // code 128 + signal number). A process with its own handler for the signal stops the node itself.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    killOnExit();
+    process.exit(128 + (constants.signals[signal] ?? 0));
+  };
   process.once("exit", killOnExit);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n")) {
       if (line.trim() === "") continue;
@@ -125,7 +135,10 @@ export async function startHardhatNode(options: HardhatNodeOptions = {}): Promis
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= killChild(child).finally(() => process.removeListener("exit", killOnExit));
+    stopping ??= killChild(child).finally(() => {
+      process.removeListener("exit", killOnExit);
+      for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
+    });
     return stopping;
   };
 
