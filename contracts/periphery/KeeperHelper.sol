@@ -287,6 +287,7 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         performData = abi.encode(applyFunding, vaultIds);
     }
 
+    /// @dev Gelato's answer for a page: the check, with the perform data wrapped in a `performUpkeep` call.
     function _gelato(
         uint256 startId,
         uint256 count
@@ -305,19 +306,23 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         end = limit - first > count ? first + count : limit;
     }
 
+    /// @dev Read once per page: whether the protocol is active and, if so, one token's debt value now.
     function _market() private view returns (Market memory market) {
         market.active = _isActive();
         if (market.active) market.debtValuePerTokenWad = CONTROLLER.debtValuePerToken();
     }
 
+    /// @dev Neither paused nor shut down (otherwise the Controller rejects funding and liquidations).
     function _isActive() private view returns (bool) {
         return !CONTROLLER.isPaused() && !CONTROLLER.isShutDown();
     }
 
+    /// @dev The last funding update is at least `fundingInterval` seconds old.
     function _fundingStale() private view returns (bool) {
         return block.timestamp >= CONTROLLER.lastFundingUpdate() + fundingInterval;
     }
 
+    /// @dev A vault's collateral and debt (zero for ids never opened).
     function _vault(uint256 vaultId) private view returns (uint256 collateral, uint256 debt) {
         (, , collateral, debt) = CONTROLLER.getVault(vaultId);
     }
