@@ -81,7 +81,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, from = ""): Pr
     chainId = (await ethers.provider.getNetwork()).chainId;
   } catch (error) {
     throw new TaskInputError(
-      `cannot reach network "${networkName}" (${deployment.rpcUrl}): ${messageOf(error)}`,
+      `cannot reach network "${networkName}" at ${deployment.rpcUrl}: is the devnet running? (${messageOf(error)})`,
     );
   }
   if (BigInt(deployment.chainId) !== chainId) {

@@ -15,7 +15,11 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { deployEvergamma, deploymentAddresses, type EvergammaDeployment } from "../../deploy/evergamma.js";
 import { getPoolContract } from "../../deploy/uniswap.js";
-import { writeDeploymentFile, type HexAddress } from "../../scripts/lib/deploymentFile.js";
+import {
+  readDeploymentFile,
+  writeDeploymentFile,
+  type HexAddress,
+} from "../../scripts/lib/deploymentFile.js";
 import { startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhatNode.js";
 import { fixed, percent, significant, usd } from "../../tasks/format.js";
 import { Background, childEnv, freePort, hardhat, HARDHAT_CLI, type RunResult } from "./helpers.js";
@@ -40,6 +44,8 @@ async function deployTo(url: string, chainId: number): Promise<Devchain> {
   await writeDeploymentFile(path.join(dir, "localhost.json"), { chainId, rpcUrl: url, contracts });
   return { url, connection, deployment, dir };
 }
+
+const readDeployment = (dir: string) => readDeploymentFile(path.join(dir, "localhost.json"));
 
 /** Runs up to `limit` promises at a time. */
 async function pooled<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -279,13 +285,24 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
       expect(await d.controller.getVault(aliceVault)).to.deep.equal(vaultBefore);
     });
 
-    it("fail clearly without a deployment file", async function () {
+    it("fail clearly without a deployment file, or when its chain is not running", async function () {
       const empty = mkdtempSync(path.join(tmpdir(), "evergamma-empty-"));
       try {
-        const r = await task(["funding:status"], empty);
-        expect(r.code).to.equal(1);
-        expect(r.stderr).to.match(/cannot read the deployment of network "localhost" .*file not found/);
-        expect(r.stderr).to.include("./evergamma devnet");
+        const missing = await task(["funding:status"], empty);
+        expect(missing.code).to.equal(1);
+        expect(missing.stderr).to.match(/cannot read the deployment of network "localhost" .*file not found/);
+        expect(missing.stderr).to.include("./evergamma devnet");
+
+        const stale = readDeployment(chain.dir);
+        await writeDeploymentFile(path.join(empty, "localhost.json"), {
+          ...stale,
+          rpcUrl: `http://127.0.0.1:${await freePort()}`,
+        });
+        const stopped = await task(["vault:status", "--id", "1"], empty);
+        expect(stopped.code).to.equal(1);
+        expect(stopped.stderr).to.match(
+          /cannot reach network "localhost" at http:\/\/127\.0\.0\.1:\d+: is the devnet running\?/,
+        );
       } finally {
         rmSync(empty, { recursive: true, force: true });
       }
