@@ -29,7 +29,7 @@ import {IEverlastingOptionPricer as IPricer} from "../interfaces/IEverlastingOpt
 ///      - |l| = ln(max(S, K) / min(S, K)) at 2^96 scale: binary exponent plus 2 atanh(z) on [1/sqrt2, sqrt2)
 ///        with a degree-8 Chebyshev polynomial in z^2 (absolute error below 3e-21);
 ///      - W = K e^(-b) / u with b = |l| (u - 1) / 2 for S >= K and |l| (u + 1) / 2 for S < K (the sqrt(S/K)
-///        factor is folded into the exponent, so only K multiplies); e^(-b) = 2^-k e^(-r) with the (6, 6)
+///        factor is folded into the exponent, so only K multiplies); e^(-b) = 2^-k e^(k ln2 - b) with the (6, 6)
 ///        Pade approximant on |r| <= ln2 / 2 (relative error below 2e-19), kept at 2^96 scale;
 ///      - the result is floored once, at the end, from a value carrying 64 extra fractional bits.
 ///      The exponent is never positive, so exp cannot overflow; b >= 128 gives W = 0 exactly as the limit.
@@ -54,7 +54,7 @@ library EverlastingMath {
     uint256 internal constant MAX_FUNDING_PERIOD_SECONDS = 31_536_000_000;
     /// @notice Largest accepted power of a power perpetual: 1,000.
     uint256 internal constant MAX_POWER_WAD = 1e21;
-    /// @notice Cap on the Newton iterations of the implied-volatility solver (it converges in about 10).
+    /// @notice Cap on the Newton iterations of the implied-volatility solver (it typically needs 6 to 9).
     uint256 internal constant MAX_NEWTON_ITERATIONS = 64;
 
     /// @dev 2^64, 2^96 and 2^100 (fixed-point scales).
@@ -66,7 +66,7 @@ library EverlastingMath {
     /// @dev EIGHT_YEAR_SECONDS_WAD_SQUARED * 2^100: d at 2^100 scale is this divided by sigma^2 * period.
     uint256 private constant D_NUMERATOR_Q100 =
         0xb501fcc04f4ea0595f53c9c7dc000000000000000000000000000000000000;
-    /// @dev Largest d at 2^100 scale plus one: d < 2^80 keeps u below 2^40.
+    /// @dev d at 2^100 scale must stay below 2^180 (d < 2^80), which keeps u below 2^40.
     uint256 private constant D_LIMIT_SHIFT = 180;
     /// @dev max - 1 of the price, volatility and period domains (zero wraps around above them).
     uint256 private constant MAX_PRICE_WAD_MINUS_ONE = 999999999999999999999999999999999999;
@@ -407,9 +407,10 @@ library EverlastingMath {
     // ---------------------------------------------------------------------------------------------------
 
     /// @notice The time value with 64 extra fractional bits, and the intermediates the Greeks reuse.
-    /// @dev One assembly block (internal calls cost more than a third of the whole in legacy codegen). The ln
-    ///      and exp steps are the algorithms of `_lnRatioQ96` and `_expQ96`, inlined with the same constants.
-    ///      Reverts with the interface's errors outside the domain.
+    /// @dev One assembly block, so that no internal call or checked arithmetic sits on the hot path (calling
+    ///      `_lnRatioQ96` from here costs about 80 gas more). The ln and exp steps are the algorithms of
+    ///      `_lnRatioQ96` and `_expQ96`, inlined with the same constants. Reverts with the interface's errors
+    ///      outside the domain.
     /// @param spot The spot price S, 18 decimals.
     /// @param strike The strike K, 18 decimals.
     /// @param volatility The annualised volatility sigma, 18 decimals.
