@@ -10,6 +10,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import type {
   Controller,
+  EverlastingOptionPricer,
   Oracle,
   PowerToken,
   TestUSDC,
@@ -105,6 +106,7 @@ export interface EvergammaDeployment {
   vaultNFT: VaultNFT;
   controller: Controller;
   oracle: Oracle;
+  pricer: EverlastingOptionPricer;
   /** The deployer's vault that minted the power pool's liquidity. */
   seedVaultId: bigint;
 }
@@ -116,6 +118,7 @@ export async function deploymentAddresses(d: EvergammaDeployment): Promise<Recor
     ["PowerToken", d.powerToken],
     ["VaultNFT", d.vaultNFT],
     ["Oracle", d.oracle],
+    ["EverlastingOptionPricer", d.pricer],
     ["WETH", d.weth],
     ["USDC", d.usdc],
     ["UniswapV3Factory", d.uniswap.factory],
@@ -214,6 +217,11 @@ export async function deployEvergamma(
     throw new Error("Controller address differs from the one the tokens were built for");
   }
   const oracle = (await ethers.deployContract("Oracle", [], deployer)) as unknown as Oracle;
+  const pricer = (await ethers.deployContract(
+    "EverlastingOptionPricer",
+    [],
+    deployer,
+  )) as unknown as EverlastingOptionPricer;
 
   const seedPowerTokens = options.seedPowerTokens ?? parseEther("100");
   const seedVaultId = await seedPowerPool({
@@ -242,6 +250,7 @@ export async function deployEvergamma(
     vaultNFT,
     controller,
     oracle,
+    pricer,
     seedVaultId,
   };
 }
