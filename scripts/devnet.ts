@@ -115,11 +115,11 @@ async function main(o: DevnetOptions): Promise<void> {
   connection = await network.create({ network: "localhost", override: { url: node.url } });
   const { ethers } = connection;
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  console.log("Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, Oracle, pricer)...");
+  console.log(
+    "Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, Oracle, pricer, keeper helper)...",
+  );
   const deployment = await deployEvergamma(connection);
-  // deployEvergamma does not deploy the pricing contract nor the keeper's helper (yet): the devnet does.
-  const pricer = await ethers.deployContract("EverlastingOptionPricer");
-  await pricer.waitForDeployment();
+  // deployEvergamma does not deploy the keeper's helper: the devnet does.
   const deployer = await deployment.deployer.getAddress();
   const keeperHelper = await ethers.deployContract(
     "KeeperHelper",
@@ -139,7 +139,6 @@ async function main(o: DevnetOptions): Promise<void> {
 
   const contracts = {
     ...(await deploymentAddresses(deployment)),
-    EverlastingOptionPricer: await pricer.getAddress(),
     KeeperHelper: await keeperHelper.getAddress(),
   } as Record<string, HexAddress>;
   await writeDeploymentFile(o.deploymentFile, { chainId: Number(chainId), rpcUrl: node.url, contracts });
@@ -179,7 +178,6 @@ async function main(o: DevnetOptions): Promise<void> {
   if (o.simulate) {
     const summary = await runSimulation({
       deployment,
-      pricer,
       arbitrageur: signers[2],
       riskyOwners: signers.slice(3, 6),
       status,

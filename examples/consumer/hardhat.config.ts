@@ -27,6 +27,7 @@ export default defineConfig({
       "evergamma/contracts/core/PowerToken.sol",
       "evergamma/contracts/core/VaultNFT.sol",
       "evergamma/contracts/oracle/Oracle.sol",
+      "evergamma/contracts/pricing/EverlastingOptionPricer.sol",
       "evergamma/contracts/mocks/WETH9.sol",
       "evergamma/contracts/mocks/TestUSDC.sol",
     ],

@@ -14,7 +14,6 @@ import { formatEther, parseEther, type Signer } from "ethers";
 
 import type { EvergammaDeployment } from "../../deploy/evergamma.js";
 import { movePoolPrice, readPoolPrice } from "../../deploy/uniswap.js";
-import type { EverlastingOptionPricer } from "../../types/ethers-contracts/index.js";
 
 const WAD = 10n ** 18n;
 
@@ -31,8 +30,8 @@ export interface ArbitrageTrade {
 
 /** Options of {@link ArbitrageBot}. */
 export interface ArbitrageBotOptions {
+  /** The protocol, with its pricing contract (`deployment.pricer`). */
   deployment: EvergammaDeployment;
-  pricer: EverlastingOptionPricer;
   /** The bot's account: it opens its own vault to mint the tokens it sells. */
   signer: Signer;
   /** Target implied volatility, WAD (0.8e18 = 80%). */
@@ -63,7 +62,7 @@ export class ArbitrageBot {
   async fairPrice(spotWad: bigint, nf: bigint): Promise<{ ethPerToken: bigint; mark: bigint }> {
     const { market } = this.#o.deployment;
     const power = BigInt(market.power) * WAD;
-    const fair = await this.#o.pricer.powerPerpFairPrice(
+    const fair = await this.#o.deployment.pricer.powerPerpFairPrice(
       spotWad,
       power,
       this.#o.targetVolWad,

@@ -17,7 +17,6 @@ import { formatEther, parseEther, type Signer } from "ethers";
 
 import { advanceTime, setEthPrice, type EvergammaDeployment } from "../../deploy/evergamma.js";
 import { fixed, significant, usd } from "../../tasks/format.js";
-import type { EverlastingOptionPricer } from "../../types/ethers-contracts/index.js";
 import { ArbitrageBot } from "./arbitrage.js";
 import type { StatusReader } from "./status.js";
 
@@ -73,7 +72,6 @@ export function gbmPath(s0: number, vol: number, dtSeconds: number, steps: numbe
 /** Options of {@link runSimulation}. */
 export interface SimulationOptions {
   deployment: EvergammaDeployment;
-  pricer: EverlastingOptionPricer;
   /** The arbitrage bot's account. */
   arbitrageur: Signer;
   /** Accounts that open the near-the-edge vaults the keeper can liquidate. */
@@ -133,7 +131,6 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
   const c = d.controller.connect(o.arbitrageur);
   const bot = new ArbitrageBot({
     deployment: d,
-    pricer: o.pricer,
     signer: o.arbitrageur,
     targetVolWad: parseEther(String(o.targetVol)),
   });

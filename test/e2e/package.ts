@@ -99,6 +99,17 @@ describe("npm package (e2e)", function () {
     expect(output).to.match(/opens a vault and mints power tokens/);
     expect(output).to.match(/3 passing/);
     expect(output).to.not.match(/failing/);
+
+    // The shipped TypeScript (deploy/ and the typechain types it imports) type-checks in the consumer.
+    const tsc = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
+    const typed = await timed("tsc", () =>
+      run(process.execPath, [tsc, "--noEmit", "-p", "."], {
+        cwd: consumer,
+        env: childEnv(),
+        timeoutMs: 120_000,
+      }),
+    );
+    expect(typed.code, typed.stdout + typed.stderr).to.equal(0);
     console.log(`      (${timings.join(", ")})`);
   });
 });

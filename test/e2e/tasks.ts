@@ -35,11 +35,7 @@ interface Devchain {
 async function deployTo(url: string, chainId: number): Promise<Devchain> {
   const connection = await network.create({ network: "localhost", override: { url } });
   const deployment = await deployEvergamma(connection);
-  const pricer = await connection.ethers.deployContract("EverlastingOptionPricer");
-  const contracts = {
-    ...(await deploymentAddresses(deployment)),
-    EverlastingOptionPricer: await pricer.getAddress(),
-  } as Record<string, HexAddress>;
+  const contracts = (await deploymentAddresses(deployment)) as Record<string, HexAddress>;
   const dir = mkdtempSync(path.join(tmpdir(), "evergamma-tasks-"));
   await writeDeploymentFile(path.join(dir, "localhost.json"), { chainId, rpcUrl: url, contracts });
   return { url, connection, deployment, dir };
