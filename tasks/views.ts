@@ -77,7 +77,7 @@ export async function readVault(ctx: TaskContext, id: bigint): Promise<VaultRepo
 
 /** The human-readable vault report (one `label value` pair a line). */
 export function formatVault(r: VaultReport, symbol: string): string[] {
-  const lines = [
+  return [
     `Vault ${r.id}`,
     `  owner                ${r.owner}`,
     `  operator             ${r.operator === ZeroAddress ? "none" : r.operator}`,
@@ -90,7 +90,6 @@ export function formatVault(r: VaultReport, symbol: string): string[] {
     `  status               ${r.liquidatable ? "UNSAFE: can be liquidated" : r.safe ? "safe" : "unsafe"}`,
     `  can still mint       ${exact(r.maxMintable)} ${symbol}`,
   ];
-  return lines;
 }
 
 /** The machine-readable vault report (`--json`). */
