@@ -11,7 +11,7 @@
  * Prints the figures and writes bench/keeper.json. Run with `npm run bench:keeper [-- --vaults N --unsafe M]`.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -122,7 +122,13 @@ try {
     scenario:
       `${vaultCount} vaults (${unsafeCount} at ~167% made unsafe by ETH 3000 -> 3400), hardhat node over HTTP, ` +
       `KeeperHelper.getLiquidatableVaults pages of ${keeper.options.pageSize}`,
-    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? "unknown", node: process.version },
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      // Other jobs on the machine slow every figure down: the 1-minute load average at the end of the run.
+      loadAverage: Number(loadavg()[0].toFixed(2)),
+    },
     vaults: vaultCount,
     unsafeVaults: unsafeCount,
     openVaultsMs,
