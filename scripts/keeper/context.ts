@@ -37,6 +37,8 @@ export interface TickSnapshot {
   paused: boolean;
   shutDown: boolean;
   lastFundingUpdate: bigint;
+  /** The Controller's `vaultCount()` (vault ids run from 1 to it). */
+  vaultCount: bigint;
   /** The keeper's power-token balance. */
   powerBalance: bigint;
   /** The keeper's ETH balance, in wei. */

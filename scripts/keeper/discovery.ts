@@ -83,7 +83,28 @@ export class VaultDiscovery {
       }
       this.lastScanned = end;
     }
-    if (added > 0) this.sorted = [...this.known].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (added > 0) this.sort();
     return { newVaults: added, fromBlock, toBlock };
+  }
+
+  /**
+   * Vault ids are sequential (1 to `vaultCount()`): adds any id up to `vaultCount` that the events missed (a node
+   * that silently truncates `eth_getLogs` results, a reorg) and returns how many were missing.
+   */
+  reconcile(vaultCount: bigint): number {
+    if (BigInt(this.known.size) >= vaultCount) return 0;
+    let added = 0;
+    for (let id = 1n; id <= vaultCount; id++) {
+      if (!this.known.has(id)) {
+        this.known.add(id);
+        added++;
+      }
+    }
+    if (added > 0) this.sort();
+    return added;
+  }
+
+  private sort(): void {
+    this.sorted = [...this.known].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 }

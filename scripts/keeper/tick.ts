@@ -38,10 +38,10 @@ export async function readSnapshot(keeper: Keeper): Promise<TickSnapshot> {
   const account = keeper.sender.account.address;
   const block = await client.getBlock({ blockTag: "latest" });
   const blockNumber = block.number;
-  const read = <F extends "lastFundingUpdate" | "isPaused" | "isShutDown" | "powerTokenPrice">(
-    functionName: F,
-  ) => client.readContract({ address: controller, abi: controllerAbi, functionName, blockNumber });
-  const [lastFundingUpdate, paused, shutDown, powerPriceWad, powerBalance, ethBalance, fees] =
+  type View = "lastFundingUpdate" | "isPaused" | "isShutDown" | "powerTokenPrice" | "vaultCount";
+  const read = <F extends View>(functionName: F) =>
+    client.readContract({ address: controller, abi: controllerAbi, functionName, blockNumber });
+  const [lastFundingUpdate, paused, shutDown, powerPriceWad, powerBalance, ethBalance, fees, vaultCount] =
     await Promise.all([
       read("lastFundingUpdate"),
       read("isPaused"),
@@ -57,6 +57,7 @@ export async function readSnapshot(keeper: Keeper): Promise<TickSnapshot> {
       }),
       client.getBalance({ address: account, blockNumber }),
       keeper.sender.fees(block.baseFeePerGas),
+      read("vaultCount"),
     ]);
   return {
     blockNumber,
@@ -64,6 +65,7 @@ export async function readSnapshot(keeper: Keeper): Promise<TickSnapshot> {
     paused,
     shutDown,
     lastFundingUpdate,
+    vaultCount,
     powerBalance,
     ethBalance,
     powerPriceWad,
@@ -107,6 +109,13 @@ export async function runTick(keeper: Keeper): Promise<TickReport> {
     report.funding = await applyFundingIfDue(keeper, snapshot);
     const discovery = await keeper.discovery.update(keeper.client, snapshot.blockNumber);
     report.newVaults = discovery.newVaults;
+    // Ids are sequential: any id up to vaultCount() the events did not show is added (and reported).
+    const missed = keeper.discovery.reconcile(snapshot.vaultCount);
+    if (missed > 0) {
+      report.newVaults += missed;
+      const message = `${missed} vault ids up to vaultCount() were not in the VaultOpened events scanned: added`;
+      keeper.logger.log("warning", { message }, "warn");
+    }
     const ids = keeper.discovery.vaultIds();
     report.vaultsKnown = ids.length;
     const scan = await scanHealth(keeper.health, ids, keeper.options.pageSize, snapshot.blockNumber);
