@@ -11,6 +11,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type {
   Controller,
   EverlastingOptionPricer,
+  KeeperHelper,
   Oracle,
   PowerToken,
   TestUSDC,
@@ -107,6 +108,8 @@ export interface EvergammaDeployment {
   controller: Controller;
   oracle: Oracle;
   pricer: EverlastingOptionPricer;
+  /** On-chain keeper checks (Chainlink Automation / Gelato); proceeds go to the deployer, funding interval 1 h. */
+  keeperHelper: KeeperHelper;
   /** The deployer's vault that minted the power pool's liquidity. */
   seedVaultId: bigint;
 }
@@ -119,6 +122,7 @@ export async function deploymentAddresses(d: EvergammaDeployment): Promise<Recor
     ["VaultNFT", d.vaultNFT],
     ["Oracle", d.oracle],
     ["EverlastingOptionPricer", d.pricer],
+    ["KeeperHelper", d.keeperHelper],
     ["WETH", d.weth],
     ["USDC", d.usdc],
     ["UniswapV3Factory", d.uniswap.factory],
@@ -133,6 +137,8 @@ export async function deploymentAddresses(d: EvergammaDeployment): Promise<Recor
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
 const FEE_TIER = 3000;
+/** KeeperHelper applies funding when the last update is older than this. */
+const KEEPER_FUNDING_INTERVAL_SECONDS = 3600;
 
 /**
  * The fair power-token price in ETH under normalization-factor funding, NF·Sⁿ⁻¹/scale·exp(n(n−1)σ²T/2),
@@ -235,6 +241,12 @@ export async function deployEvergamma(
     market,
     cardinality,
   });
+  const deployerAddress = await deployer.getAddress();
+  const keeperHelper = (await ethers.deployContract(
+    "KeeperHelper",
+    [controller, deployerAddress, KEEPER_FUNDING_INTERVAL_SECONDS, deployerAddress],
+    deployer,
+  )) as unknown as KeeperHelper;
   await advanceChainTime(ethers.provider, options.warmupSeconds ?? market.twapPeriodSeconds);
 
   return {
@@ -251,6 +263,7 @@ export async function deployEvergamma(
     controller,
     oracle,
     pricer,
+    keeperHelper,
     seedVaultId,
   };
 }

@@ -119,15 +119,6 @@ async function main(o: DevnetOptions): Promise<void> {
     "Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, Oracle, pricer, keeper helper)...",
   );
   const deployment = await deployEvergamma(connection);
-  // deployEvergamma does not deploy the keeper's helper: the devnet does.
-  const deployer = await deployment.deployer.getAddress();
-  const keeperHelper = await ethers.deployContract(
-    "KeeperHelper",
-    [await deployment.controller.getAddress(), deployer, 3600, deployer],
-    deployment.deployer,
-  );
-  await keeperHelper.waitForDeployment();
-
   const signers = await ethers.getSigners();
   const demoOwner = signers[1];
   const controller = deployment.controller.connect(demoOwner);
@@ -137,10 +128,7 @@ async function main(o: DevnetOptions): Promise<void> {
   await (await controller.mint(0n, demoDebt, { value: demoCollateral })).wait();
   const keeperAccount = await stockKeeper(deployment);
 
-  const contracts = {
-    ...(await deploymentAddresses(deployment)),
-    KeeperHelper: await keeperHelper.getAddress(),
-  } as Record<string, HexAddress>;
+  const contracts = (await deploymentAddresses(deployment)) as Record<string, HexAddress>;
   await writeDeploymentFile(o.deploymentFile, { chainId: Number(chainId), rpcUrl: node.url, contracts });
 
   console.log(`Deployed on chain ${chainId}; wrote ${displayPath(o.deploymentFile)}`);

@@ -57,25 +57,15 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
 }
 
 /**
- * Deploys the protocol (deployEvergamma, default parameters: ETH = 3000, NF = 1) and a KeeperHelper
- * (recipient and owner: the deployer, funding interval 1 hour) on the node at `url`.
+ * Deploys the protocol (deployEvergamma, default parameters: ETH = 3000, NF = 1, with its KeeperHelper:
+ * recipient and owner the deployer, funding interval 1 hour) on the node at `url`.
  */
 export async function deployKeeperDevnet(url: string): Promise<KeeperDevnet> {
   const connection = await network.create({ network: "localhost", override: { url } });
   const evergamma = await deployEvergamma(connection);
-  const deployer = await evergamma.deployer.getAddress();
   const controller = (await evergamma.controller.getAddress()) as HexAddress;
-  const helper = await connection.ethers.deployContract(
-    "KeeperHelper",
-    [controller, deployer, 3600, deployer],
-    evergamma.deployer,
-  );
-  await helper.waitForDeployment();
-  const keeperHelper = (await helper.getAddress()) as HexAddress;
-  const contracts = { ...(await deploymentAddresses(evergamma)), KeeperHelper: keeperHelper } as Record<
-    string,
-    HexAddress
-  >;
+  const keeperHelper = (await evergamma.keeperHelper.getAddress()) as HexAddress;
+  const contracts = (await deploymentAddresses(evergamma)) as Record<string, HexAddress>;
   const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
   const accounts = (await rpc(url, "eth_accounts")) as HexAddress[];
   return {
