@@ -28,6 +28,7 @@ export default defineConfig({
       "evergamma/contracts/core/VaultNFT.sol",
       "evergamma/contracts/oracle/Oracle.sol",
       "evergamma/contracts/pricing/EverlastingOptionPricer.sol",
+      "evergamma/contracts/periphery/KeeperHelper.sol",
       "evergamma/contracts/mocks/WETH9.sol",
       "evergamma/contracts/mocks/TestUSDC.sol",
     ],
