@@ -62,7 +62,7 @@ export function formatKeeperLine(line: string): string | undefined {
 /** A running keeper. */
 export interface KeeperProcess {
   pid: number;
-  /** Stops the keeper (SIGTERM, SIGKILL after 5 s) and waits for it. Idempotent. */
+  /** Stops the keeper (SIGTERM, SIGKILL after KEEPER_STOP_GRACE_MS) and waits for it. Idempotent. */
   stop(): Promise<void>;
   /** Resolves with the exit code (or signal) when the keeper exits for any reason. */
   exited: Promise<number | NodeJS.Signals | null>;
@@ -85,7 +85,10 @@ export function keeperEntry(projectRoot: string): string | undefined {
   return existsSync(entry) ? entry : undefined;
 }
 
-async function killChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+/** How long a stopping keeper may take to finish its current tick (RPC calls time out after 10 s). */
+const KEEPER_STOP_GRACE_MS = 20_000;
+
+async function killChild(child: ChildProcess, graceMs = KEEPER_STOP_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");

@@ -5,7 +5,8 @@
  *
  * To keep it fast and offline, the copy's toolchain (hardhat, ethers, mocha, solc, ...) is not installed but
  * found through a `node_modules` link to this project's in the copy's parent folder; only the tarball (and
- * whatever it declares as dependencies) is installed by npm.
+ * whatever it declares as dependencies) is installed by npm; its peers (hardhat, ethers) are not
+ * (`--legacy-peer-deps`), so that the one Hardhat of the parent link runs.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,7 +84,10 @@ describe("npm package (e2e)", function () {
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 
     const installed = await timed("npm install", () =>
-      npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumer),
+      npm(
+        ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps"],
+        consumer,
+      ),
     );
     expect(installed.code, installed.stdout + installed.stderr).to.equal(0);
 
