@@ -1,0 +1,1150 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+import {IERC20Errors, IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+
+import {Controller} from "../../../contracts/core/Controller.sol";
+import {PowerToken} from "../../../contracts/core/PowerToken.sol";
+import {VaultNFT} from "../../../contracts/core/VaultNFT.sol";
+import {IControllerErrors} from "../../../contracts/interfaces/IControllerErrors.sol";
+import {LiquidationMath, LiquidationResult} from "../../../contracts/libraries/LiquidationMath.sol";
+import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
+import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
+import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
+import {EvergammaFixture, Protocol} from "./EvergammaFixture.sol";
+
+/// @title EvergammaHandlerBase
+/// @notice Drives one Evergamma market through random sequences of user, keeper, owner and market actions on
+///         behalf of a few actors, and checks every outcome against an exact model of the Controller:
+///         - before each call it predicts the outcome (success, or the one custom error the Controller must
+///           revert with, in the Controller's own check order); any other outcome fails the run
+///           (`UnexpectedOutcome`), so a revert is never silently accepted and a success never hides a missing
+///           check;
+///         - after each success it checks the amounts moved (ETH, tokens, vault state) against the prediction and
+///           updates the ghost state (per-vault collateral and debt, per-actor ETH in and out);
+///         - after every action it checks the funding rules (INV-6) and, after every mint, burn and withdraw, the
+///           health of the acting vault (INV-3).
+///         Global invariants (INV-1, 2, 4, 5, 7, 8) are asserted by the test contracts from the ghost state.
+/// @dev The handler deploys the market itself (it owns the Controller and controls the mock pools). Actor 0 is
+///      the "hermit" of INV-7: it never receives tokens, vaults or operator rights, never liquidates, never
+///      transfers its vaults and nobody else deposits into them.
+/// @dev Abstract because the invariant runner only fuzzes contracts whose artifact it knows, and Hardhat emits
+///      artifacts for contracts defined in test root files: each suite defines `contract X is
+///      EvergammaHandlerBase {}` in its own `.t.sol` file.
+abstract contract EvergammaHandlerBase is EvergammaFixture {
+    /* ERRORS */
+
+    /// @notice The Controller did something the model did not predict. `expected` is 0 for success; `actual`
+    ///         is the revert data, or `SUCCEEDED` when the call unexpectedly succeeded.
+    error UnexpectedOutcome(string action, bytes4 expected, bytes actual);
+    /// @notice An invariant or a checked amount failed. `id` names the invariant (see docs/spec.md).
+    error Violated(string id, string what, uint256 left, uint256 right);
+
+    bytes internal constant SUCCEEDED = "SUCCEEDED";
+
+    /* CONFIGURATION */
+
+    uint256 internal constant ACTOR_COUNT = 4;
+    uint256 internal constant MAX_VAULTS = 24;
+    uint256 internal constant MIN_COLLATERAL = 0.5e18;
+    uint256 internal constant MIN_RATIO = 1.5e18;
+    uint256 internal constant BONUS = 0.1e18;
+    uint256 internal constant FUNDING_PERIOD = 420 hours;
+    /// @dev ln(0.8) and ln(1.4) in WAD, rounded away from zero (the per-update bounds of INV-6).
+    uint256 internal constant LN_FLOOR_ABS = 223143551314209756;
+    uint256 internal constant LN_CAP_ABS = 336472236621212931;
+    /// @dev Logical ETH ticks (higher = more USD per ETH) kept within about [55, 1e6] USD.
+    int256 internal constant ETH_TICK_DOWN = 40_000;
+    int256 internal constant ETH_TICK_UP = 58_000;
+
+    /* WIRING */
+
+    Protocol internal p;
+    Controller public immutable controller;
+    PowerToken public immutable powerToken;
+    VaultNFT public immutable vaultNFT;
+    address public immutable feeRecipient = address(uint160(uint256(keccak256("evergamma.feeRecipient"))));
+    address[] internal actors;
+    int256 internal ethTickStart;
+    uint256 public immutable deployedAt;
+
+    /* GHOST STATE */
+
+    mapping(uint256 vaultId => uint256) public ghostCollateral;
+    mapping(uint256 vaultId => uint256) public ghostDebt;
+    mapping(address actor => uint256) public ghostDeposited;
+    mapping(address actor => uint256) public ghostWithdrawn;
+    mapping(address actor => uint256) public ghostLiquidationProceeds;
+    mapping(address actor => uint256) public ghostRedeemed;
+    /// @dev ETH that left the hermit's vaults other than by its own withdrawals: fees and liquidations.
+    uint256 public hermitCollateralTaken;
+    uint256 public ghostEthIn;
+    uint256 public ghostEthOut;
+    uint256 public ghostFeesCollected;
+    uint256 public ghostBadDebt;
+
+    uint256 public lastNormalizationFactor;
+    uint256 public lastFundingUpdate;
+    uint256 public lastFactorChangeAt;
+    uint256 public fundingUpdates;
+
+    uint256 internal pausedAt;
+
+    bool public shutDown;
+    uint256 public balanceAtShutdown;
+    uint256 public feesAtShutdown;
+    uint256 public supplyAtShutdown;
+    uint256 public redemptionsPaid;
+    uint256 public feesCollectedAfterShutdown;
+    uint256 public longRedemptions;
+    bool public settlementChecked;
+
+    mapping(bytes32 action => uint256) public calls;
+    mapping(bytes32 action => uint256) public successes;
+    /// @dev Expected reverts by keccak256(abi.encodePacked(action, selector)), to see what the campaign reaches.
+    mapping(bytes32 actionAndError => uint256) public expectedReverts;
+
+    constructor() {
+        p = deployDefaultProtocol();
+        controller = p.controller;
+        powerToken = p.powerToken;
+        vaultNFT = p.vaultNFT;
+        deployedAt = vm.getBlockTimestamp() - 420;
+        for (uint256 i = 0; i < ACTOR_COUNT; i++) {
+            actors.push(address(uint160(uint256(keccak256(abi.encode("evergamma.actor", i))))));
+        }
+        (, int24 tick, , , , , ) = p.ethPool.slot0();
+        ethTickStart = int256(tick) * p.ethTickSign;
+        lastNormalizationFactor = controller.normalizationFactor();
+        lastFundingUpdate = controller.lastFundingUpdate();
+        // A well-collateralised whale (the last actor) holds tokens to liquidate with from the start.
+        address whale = actors[ACTOR_COUNT - 1];
+        vm.deal(whale, 1000 ether);
+        vm.prank(whale);
+        uint256 id = controller.mint{value: 1000 ether}(0, 1000e18);
+        _recordDeposit(whale, id, 1000 ether);
+        ghostDebt[id] = 1000e18;
+        _checkFunding();
+    }
+
+    /* VIEWS FOR THE TEST CONTRACTS */
+
+    function protocol() external view returns (Protocol memory) {
+        return p;
+    }
+
+    function actorList() external view returns (address[] memory) {
+        return actors;
+    }
+
+    function hermit() public view returns (address) {
+        return actors[0];
+    }
+
+    /* USER ACTIONS */
+
+    function openVault(uint256 actorSeed) external {
+        _count("openVault");
+        if (controller.vaultCount() >= MAX_VAULTS) return;
+        address actor = _actor(actorSeed);
+        bytes4 expected = _statusError();
+        uint256 expectedId = controller.vaultCount() + 1;
+        vm.prank(actor);
+        try controller.openVault() returns (uint256 id) {
+            _expect("openVault", expected, true, "");
+            _eq("OPEN", "vault id", id, expectedId);
+            _eq("OPEN", "owner", uint160(vaultNFT.ownerOf(id)), uint160(actor));
+            _success("openVault");
+        } catch (bytes memory err) {
+            _expect("openVault", expected, false, err);
+        }
+        _after(0);
+    }
+
+    function deposit(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed) external {
+        _count("deposit");
+        uint256 id = _pickVault(vaultSeed);
+        address actor = _actor(actorSeed);
+        // Nobody but the hermit deposits into the hermit's vaults, and the hermit into no one else's (INV-7).
+        if (_ownerOrZero(id) == hermit()) actor = hermit();
+        else if (actor == hermit()) actor = _nonHermit(actorSeed);
+        uint256 amount = amountSeed % 8 == 0 ? 0 : bound(amountSeed, 1, 50 ether);
+        bytes4 expected = amount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
+        if (expected == 0 && (id == 0 || id > controller.vaultCount())) {
+            expected = IControllerErrors.VaultNotFound.selector;
+        }
+        vm.deal(actor, actor.balance + amount);
+        vm.prank(actor);
+        try controller.deposit{value: amount}(id) {
+            _expect("deposit", expected, true, "");
+            _recordDeposit(actor, id, amount);
+            _success("deposit");
+        } catch (bytes memory err) {
+            _expect("deposit", expected, false, err);
+        }
+        _after(id);
+    }
+
+    function withdraw(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed) external {
+        _count("withdraw");
+        uint256 id = _pickVault(vaultSeed);
+        address actor = _actorFor(id, actorSeed);
+        uint256 collateral = ghostCollateral[id];
+        uint256 amount = _withdrawAmount(id, collateral, ghostDebt[id], amountSeed);
+        bytes4 expected = amount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
+        if (expected == 0) expected = _authError(id, actor);
+        if (expected == 0 && amount > collateral)
+            expected = IControllerErrors.InsufficientCollateral.selector;
+        if (expected == 0) expected = _healthError(collateral - amount, ghostDebt[id]);
+        uint256 balanceBefore = actor.balance;
+        vm.prank(actor);
+        try controller.withdraw(id, amount) {
+            _expect("withdraw", expected, true, "");
+            _eq("ETH", "withdrawn ETH received", actor.balance - balanceBefore, amount);
+            ghostCollateral[id] = collateral - amount;
+            ghostWithdrawn[actor] += amount;
+            ghostEthOut += amount;
+            _checkHealthyAfterAction(id);
+            _success("withdraw");
+        } catch (bytes memory err) {
+            _expect("withdraw", expected, false, err);
+        }
+        _after(id);
+    }
+
+    struct MintPlan {
+        uint256 id;
+        address actor;
+        bool isNew;
+        uint256 value;
+        uint256 collateral;
+        uint256 debt;
+        uint256 amount;
+        bool atMax;
+        uint256 fee;
+        bytes4 expected;
+        uint256 expectedId;
+        uint256 feesBefore;
+        uint256 tokensBefore;
+    }
+
+    function mint(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed, uint256 ethSeed) external {
+        _count("mint");
+        MintPlan memory m;
+        bool room = controller.vaultCount() < MAX_VAULTS;
+        m.isNew = vaultSeed % 4 == 0 && room;
+        m.id = m.isNew ? 0 : _pickVault(vaultSeed);
+        if (m.id == 0) m.isNew = room;
+        if (!m.isNew && m.id == 0) return;
+        m.actor = m.isNew ? _actor(actorSeed) : _actorFor(m.id, actorSeed);
+        m.value = _ethAmount(ethSeed, m.isNew);
+        m.collateral = (m.isNew ? 0 : ghostCollateral[m.id]) + m.value;
+        m.debt = m.isNew ? 0 : ghostDebt[m.id];
+        (m.amount, m.atMax) = _mintAmount(m.collateral, m.debt, amountSeed);
+        _predictMint(m);
+        _executeMint(m);
+    }
+
+    function _predictMint(MintPlan memory m) internal view {
+        m.expected = m.amount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
+        if (m.expected == 0 && !m.isNew) m.expected = _authError(m.id, m.actor);
+        if (m.expected == 0) {
+            m.fee = _mintFee(m.amount);
+            if (m.fee > m.collateral) m.expected = IControllerErrors.InsufficientCollateral.selector;
+        }
+        if (m.expected == 0) m.expected = _healthError(m.collateral - m.fee, m.debt + m.amount);
+        if (
+            m.expected == 0 &&
+            (m.collateral - m.fee > type(uint96).max || m.debt + m.amount > type(uint128).max)
+        ) {
+            m.expected = IControllerErrors.AmountOverflow.selector;
+        }
+        // Liveness of the view: minting exactly the maximum (no fee) from a vault above the floor succeeds.
+        if (m.atMax && m.fee == 0 && m.collateral >= MIN_COLLATERAL && _statusError() == 0) {
+            if (
+                m.expected != 0 &&
+                m.expected != IControllerErrors.NotVaultOwnerOrOperator.selector &&
+                m.expected != IControllerErrors.VaultNotFound.selector
+            ) {
+                revert Violated("INV-3", "minting the maximum is rejected", m.amount, uint32(m.expected));
+            }
+        }
+        m.expectedId = m.isNew ? controller.vaultCount() + 1 : m.id;
+        m.feesBefore = controller.accruedFees();
+        m.tokensBefore = powerToken.balanceOf(m.actor);
+    }
+
+    function _executeMint(MintPlan memory m) internal {
+        vm.deal(m.actor, m.actor.balance + m.value);
+        vm.prank(m.actor);
+        try controller.mint{value: m.value}(m.id, m.amount) returns (uint256 usedId) {
+            _expect("mint", m.expected, true, "");
+            _eq("MINT", "vault id", usedId, m.expectedId);
+            _eq("MINT", "fee charged", controller.accruedFees() - m.feesBefore, m.fee);
+            _eq("MINT", "tokens minted", powerToken.balanceOf(m.actor) - m.tokensBefore, m.amount);
+            if (m.isNew) _eq("MINT", "new owner", uint160(vaultNFT.ownerOf(usedId)), uint160(m.actor));
+            ghostCollateral[usedId] = m.collateral - m.fee;
+            ghostDebt[usedId] = m.debt + m.amount;
+            ghostDeposited[m.actor] += m.value;
+            ghostEthIn += m.value;
+            if (m.actor == hermit()) hermitCollateralTaken += m.fee;
+            _checkHealthyAfterAction(usedId);
+            _success("mint");
+            m.id = usedId;
+        } catch (bytes memory err) {
+            _expect("mint", m.expected, false, err);
+        }
+        _after(m.id);
+    }
+
+    function burn(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed, uint256 withdrawSeed) external {
+        _count("burn");
+        uint256 id = _pickVault(vaultSeed);
+        address actor = _actorFor(id, actorSeed);
+        uint256 collateral = ghostCollateral[id];
+        uint256 debt = ghostDebt[id];
+        uint256 balance = powerToken.balanceOf(actor);
+        uint256 amount = _burnAmount(debt, balance, amountSeed);
+        uint256 withdrawAmount =
+            amount <= debt ? _withdrawAmount(id, collateral, debt - amount, withdrawSeed) : withdrawSeed % 2;
+        if (withdrawSeed % 5 == 0 && amount == debt) withdrawAmount = collateral; // close the vault
+
+        bytes4 expected =
+            amount == 0 && withdrawAmount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
+        if (expected == 0) expected = _authError(id, actor);
+        if (expected == 0 && amount > debt) expected = IControllerErrors.BurnExceedsDebt.selector;
+        if (expected == 0 && withdrawAmount > collateral) {
+            expected = IControllerErrors.InsufficientCollateral.selector;
+        }
+        if (expected == 0) expected = _healthError(collateral - withdrawAmount, debt - amount);
+        if (expected == 0 && amount > balance) expected = IERC20Errors.ERC20InsufficientBalance.selector;
+        // INV-9: full repayment with enough tokens always succeeds while the protocol runs.
+        if (amount == debt && withdrawAmount == collateral && amount <= balance && _statusError() == 0) {
+            if (expected != 0 && expected != IControllerErrors.NotVaultOwnerOrOperator.selector) {
+                if (!(amount == 0 && withdrawAmount == 0) && id != 0 && id <= controller.vaultCount()) {
+                    revert Violated("INV-9", "closing a vault is rejected", id, uint32(expected));
+                }
+            }
+        }
+        uint256 ethBefore = actor.balance;
+        vm.prank(actor);
+        try controller.burn(id, amount, withdrawAmount) {
+            _expect("burn", expected, true, "");
+            _eq("BURN", "tokens burned", balance - powerToken.balanceOf(actor), amount);
+            _eq("BURN", "ETH received", actor.balance - ethBefore, withdrawAmount);
+            ghostDebt[id] = debt - amount;
+            ghostCollateral[id] = collateral - withdrawAmount;
+            ghostWithdrawn[actor] += withdrawAmount;
+            ghostEthOut += withdrawAmount;
+            _checkHealthyAfterAction(id);
+            _success("burn");
+        } catch (bytes memory err) {
+            _expect("burn", expected, false, err);
+        }
+        _after(id);
+    }
+
+    function setOperator(uint256 callerSeed, uint256 vaultSeed, uint256 operatorSeed) external {
+        _count("setOperator");
+        uint256 id = _pickVault(vaultSeed);
+        address owner = _ownerOrZero(id);
+        // The hermit neither grants operator rights nor receives them (INV-7).
+        if (owner == hermit()) return;
+        address caller = callerSeed % 3 == 0 ? _actor(callerSeed / 3) : owner;
+        if (caller == address(0)) caller = _actor(callerSeed);
+        address operator = operatorSeed % 4 == 0 ? address(0) : _nonHermit(operatorSeed / 4);
+        bytes4 expected = _statusError();
+        if (expected == 0 && owner == address(0)) expected = IControllerErrors.VaultNotFound.selector;
+        if (expected == 0 && caller != owner) expected = IControllerErrors.NotVaultOwner.selector;
+        vm.prank(caller);
+        try controller.setOperator(id, operator) {
+            _expect("setOperator", expected, true, "");
+            (, address stored, , ) = controller.getVault(id);
+            _eq("OPERATOR", "operator stored", uint160(stored), uint160(operator));
+            _success("setOperator");
+        } catch (bytes memory err) {
+            _expect("setOperator", expected, false, err);
+        }
+        _after(id);
+    }
+
+    function transferVault(uint256 senderSeed, uint256 vaultSeed, uint256 toSeed, bool safe) external {
+        _count("transferVault");
+        uint256 id = _pickVault(vaultSeed);
+        address owner = _ownerOrZero(id);
+        if (owner == address(0) || owner == hermit()) return;
+        address sender = senderSeed % 4 == 0 ? _actor(senderSeed / 4) : owner;
+        address to = _nonHermit(toSeed);
+        if (to == owner) to = _nonHermit((toSeed % ACTOR_COUNT) + 1);
+        bytes4 expected = sender == owner ? bytes4(0) : IERC721Errors.ERC721InsufficientApproval.selector;
+        vm.prank(sender);
+        bool ok;
+        bytes memory err;
+        if (safe) {
+            try vaultNFT.safeTransferFrom(owner, to, id) {
+                ok = true;
+            } catch (bytes memory e) {
+                err = e;
+            }
+        } else {
+            try vaultNFT.transferFrom(owner, to, id) {
+                ok = true;
+            } catch (bytes memory e) {
+                err = e;
+            }
+        }
+        _expect("transferVault", expected, ok, err);
+        if (ok) {
+            (address newOwner, address operator, , ) = controller.getVault(id);
+            _eq("TRANSFER", "new owner", uint160(newOwner), uint160(to));
+            _eq("TRANSFER", "operator cleared", uint160(operator), 0);
+            _success("transferVault");
+        }
+        _after(id);
+    }
+
+    function transferTokens(uint256 fromSeed, uint256 toSeed, uint256 amountSeed) external {
+        _count("transferTokens");
+        address from = _actor(fromSeed);
+        address to = _nonHermit(toSeed);
+        if (from == to) return;
+        uint256 balance = powerToken.balanceOf(from);
+        if (balance == 0) return;
+        uint256 amount = amountSeed % 3 == 0 ? balance : bound(amountSeed, 1, balance);
+        vm.prank(from);
+        powerToken.transfer(to, amount);
+        _success("transferTokens");
+        _after(0);
+    }
+
+    /* KEEPER ACTIONS */
+
+    function liquidate(uint256 liquidatorSeed, uint256 vaultSeed, uint256 maxDebtSeed) external {
+        _count("liquidate");
+        address liquidator = liquidatorSeed % 2 == 0 ? _richest() : _nonHermit(liquidatorSeed / 2);
+        uint256 id = _pickUnsafeVault(vaultSeed);
+        uint256 collateral = ghostCollateral[id];
+        uint256 debt = ghostDebt[id];
+        uint256 balance = powerToken.balanceOf(liquidator);
+        uint256 maxDebt = _liquidationOffer(debt, balance, maxDebtSeed);
+
+        LiquidationResult memory r;
+        bytes4 expected = _statusError();
+        if (expected == 0 && (id == 0 || id > controller.vaultCount())) {
+            expected = IControllerErrors.VaultNotFound.selector;
+        }
+        if (expected == 0 && _healthError(collateral, debt) == 0)
+            expected = IControllerErrors.VaultSafe.selector;
+        if (expected == 0) {
+            r = LiquidationMath.compute(
+                collateral,
+                debt,
+                maxDebt,
+                controller.powerTokenPrice(),
+                BONUS,
+                MIN_COLLATERAL
+            );
+            if (r.leavesDust) expected = IControllerErrors.LiquidationLeavesDust.selector;
+            else if (r.debtRepaid == 0) expected = IControllerErrors.ZeroAmount.selector;
+            else if (r.debtRepaid > balance) expected = IERC20Errors.ERC20InsufficientBalance.selector;
+        }
+        uint256 ethBefore = liquidator.balance;
+        vm.prank(liquidator);
+        try controller.liquidate(id, maxDebt) returns (uint256 repaid, uint256 paid) {
+            _expect("liquidate", expected, true, "");
+            _eq("LIQ", "debt repaid", repaid, r.debtRepaid);
+            _eq("LIQ", "collateral paid", paid, r.collateralPaid);
+            _eq("LIQ", "tokens burned", balance - powerToken.balanceOf(liquidator), repaid);
+            _eq("LIQ", "ETH received", liquidator.balance - ethBefore, paid);
+            uint256 collateralLeft = collateral - paid;
+            uint256 debtLeft = debt - repaid;
+            if (debtLeft != 0 && collateralLeft != 0 && collateralLeft < MIN_COLLATERAL) {
+                revert Violated("INV-4", "liquidation left a dust vault", collateralLeft, debtLeft);
+            }
+            // Recorded once, by the liquidation that takes the last collateral.
+            if (debtLeft != 0 && collateralLeft == 0 && paid != 0) ghostBadDebt += debtLeft;
+            _eq("LIQ", "bad debt recorded", controller.totalBadDebt(), ghostBadDebt);
+            ghostCollateral[id] = collateralLeft;
+            ghostDebt[id] = debtLeft;
+            ghostLiquidationProceeds[liquidator] += paid;
+            ghostEthOut += paid;
+            if (_ownerOrZero(id) == hermit()) hermitCollateralTaken += paid;
+            _success("liquidate");
+        } catch (bytes memory err) {
+            _expect("liquidate", expected, false, err);
+        }
+        _after(id);
+    }
+
+    function applyFunding(uint256 actorSeed) external {
+        _count("applyFunding");
+        bytes4 expected = _statusError();
+        uint256 preview = controller.expectedNormalizationFactor();
+        vm.prank(_actor(actorSeed));
+        try controller.applyFunding() returns (uint256 factor) {
+            _expect("applyFunding", expected, true, "");
+            _eq("INV-6", "applied factor = previewed factor", factor, preview);
+            _eq("INV-6", "returned factor stored", controller.normalizationFactor(), factor);
+            _success("applyFunding");
+        } catch (bytes memory err) {
+            _expect("applyFunding", expected, false, err);
+        }
+        _after(0);
+    }
+
+    /* MARKET ACTIONS: PRICES AND TIME */
+
+    /// @notice Moves the ETH/USD pool's tick by up to +-40% (a swap): the TWAP follows over 420 s.
+    function moveEthPrice(uint256 deltaSeed) external {
+        _count("moveEthPrice");
+        int256 delta = int256(bound(deltaSeed, 0, 8000)) - 4000;
+        int256 logical = _logicalTick(p.ethPool, p.ethTickSign) + delta;
+        if (logical < ethTickStart - ETH_TICK_DOWN) logical = ethTickStart - ETH_TICK_DOWN;
+        if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
+        p.ethPool.setTick(int24(logical * p.ethTickSign));
+        _success("moveEthPrice");
+        _after(0);
+    }
+
+    /// @notice A rally that hurts shorts: ETH up 10% to 65% (or the power token up, half the time), then one to
+    ///         three TWAP periods pass so that the oracle fully reflects it.
+    function shock(uint256 seed) external {
+        _count("shock");
+        int256 delta = int256(bound(seed, 1000, 5000));
+        if (seed % 2 == 0) {
+            int256 logical = _logicalTick(p.ethPool, p.ethTickSign) + delta;
+            if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
+            p.ethPool.setTick(int24(logical * p.ethTickSign));
+        } else {
+            _setPowerTick(_logicalTick(p.powerPool, p.powerTickSign) + delta);
+        }
+        vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
+        vm.roll(vm.getBlockNumber() + 1);
+        _success("shock");
+        _after(0);
+    }
+
+    /// @notice Moves the power pool's tick by up to +-20%, kept within [-45%, +80%] of the fair price (beyond
+    ///         both funding clamps).
+    function movePowerPrice(uint256 deltaSeed) external {
+        _count("movePowerPrice");
+        int256 delta = int256(bound(deltaSeed, 0, 4000)) - 2000;
+        _setPowerTick(_logicalTick(p.powerPool, p.powerTickSign) + delta);
+        _success("movePowerPrice");
+        _after(0);
+    }
+
+    /// @notice Puts the power token back near its fair price with a premium between -25% and +57%.
+    function syncPowerPrice(uint256 premiumSeed) external {
+        _count("syncPowerPrice");
+        int256 premium = int256(bound(premiumSeed, 0, 7500)) - 3000;
+        _setPowerTick(_fairPowerTick() + premium);
+        _success("syncPowerPrice");
+        _after(0);
+    }
+
+    /// @notice Advances time (and the block): mostly a block or a few, sometimes a TWAP period, a day or a week.
+    function warp(uint256 secondsSeed) external {
+        _count("warp");
+        uint256 mode = secondsSeed % 8;
+        uint256 dt;
+        if (mode < 2) dt = 1;
+        else if (mode < 4) dt = 12;
+        else if (mode < 6) dt = bound(secondsSeed / 8, 1, 420);
+        else if (mode == 6) dt = bound(secondsSeed / 8, 420, 1 days);
+        else dt = bound(secondsSeed / 8, 1 days, 7 days);
+        vm.warp(vm.getBlockTimestamp() + dt);
+        vm.roll(vm.getBlockNumber() + 1);
+        _success("warp");
+        _after(0);
+        // A keeper unpauses as soon as anyone may (the pause is a day old).
+        if (controller.isPaused() && vm.getBlockTimestamp() >= pausedAt + 1 days) unpause(1);
+    }
+
+    /* OWNER ACTIONS */
+
+    function setFee(uint256 bpsSeed) external {
+        _count("setFee");
+        uint256 bps = bound(bpsSeed, 0, 120);
+        bytes4 expected = _activeError();
+        if (expected == 0 && bps > 100) expected = IControllerErrors.FeeTooHigh.selector;
+        try controller.setFee(bps, feeRecipient) {
+            _expect("setFee", expected, true, "");
+            _eq("FEE", "fee stored", controller.feeBps(), bps);
+            _success("setFee");
+        } catch (bytes memory err) {
+            _expect("setFee", expected, false, err);
+        }
+        _after(0);
+    }
+
+    function collectFees(uint256 callerSeed) public {
+        _count("collectFees");
+        uint256 accrued = controller.accruedFees();
+        bytes4 expected;
+        if (controller.isPaused()) expected = IControllerErrors.ProtocolPaused.selector;
+        else if (accrued == 0) expected = IControllerErrors.NoFeesToCollect.selector;
+        uint256 before = feeRecipient.balance;
+        vm.prank(_actor(callerSeed));
+        try controller.collectFees() returns (uint256 amount) {
+            _expect("collectFees", expected, true, "");
+            _eq("FEE", "fees collected", amount, accrued);
+            _eq("FEE", "fees received", feeRecipient.balance - before, accrued);
+            ghostEthOut += amount;
+            ghostFeesCollected += amount;
+            if (shutDown) feesCollectedAfterShutdown += amount;
+            _success("collectFees");
+        } catch (bytes memory err) {
+            _expect("collectFees", expected, false, err);
+        }
+        _after(0);
+    }
+
+    /// @notice Pauses one time in eight (a pause blocks nearly every action until someone unpauses).
+    function pause(uint256 seed) external {
+        if (seed % 8 != 0) return;
+        _count("pause");
+        bytes4 expected = _activeError();
+        if (expected == 0 && controller.pausesLeft() == 0) expected = IControllerErrors.NoPausesLeft.selector;
+        if (expected == 0 && vm.getBlockTimestamp() > deployedAt + 182 days) {
+            expected = IControllerErrors.PauseWindowClosed.selector;
+        }
+        try controller.pause() {
+            _expect("pause", expected, true, "");
+            pausedAt = vm.getBlockTimestamp();
+            _success("pause");
+        } catch (bytes memory err) {
+            _expect("pause", expected, false, err);
+        }
+        _after(0);
+    }
+
+    function unpause(uint256 callerSeed) public {
+        _count("unpause");
+        address caller = callerSeed % 2 == 0 ? address(this) : _actor(callerSeed / 2);
+        bytes4 expected;
+        if (controller.isShutDown()) expected = IControllerErrors.ProtocolShutDown.selector;
+        else if (!controller.isPaused()) expected = IControllerErrors.ProtocolNotPaused.selector;
+        else if (caller != address(this) && vm.getBlockTimestamp() < pausedAt + 1 days) {
+            expected = IControllerErrors.UnpauseTooEarly.selector;
+        }
+        vm.prank(caller);
+        try controller.unpause() {
+            _expect("unpause", expected, true, "");
+            _success("unpause");
+        } catch (bytes memory err) {
+            _expect("unpause", expected, false, err);
+        }
+        _after(0);
+    }
+
+    /* SHUTDOWN ACTIONS (targeted by the shutdown suite only) */
+
+    function shutdown() public {
+        _count("shutdown");
+        bytes4 expected = controller.isShutDown() ? IControllerErrors.ProtocolShutDown.selector : bytes4(0);
+        uint256 balance = address(controller).balance;
+        uint256 fees = controller.accruedFees();
+        uint256 supply = powerToken.totalSupply();
+        try controller.shutdown() {
+            _expect("shutdown", expected, true, "");
+            shutDown = true;
+            balanceAtShutdown = balance;
+            feesAtShutdown = fees;
+            supplyAtShutdown = supply;
+            _success("shutdown");
+        } catch (bytes memory err) {
+            _expect("shutdown", expected, false, err);
+        }
+        _after(0);
+    }
+
+    function settleVaults(uint256 callerSeed, uint256 maxSeed) external {
+        _settleVaults(_actor(callerSeed), bound(maxSeed, 0, 8));
+    }
+
+    function _settleVaults(address caller, uint256 maxVaults) internal {
+        _count("settleVaults");
+        bytes4 expected =
+            controller.isPaused()
+                ? IControllerErrors.ProtocolPaused.selector
+                : controller.isShutDown()
+                    ? bytes4(0)
+                    : IControllerErrors.ProtocolNotShutDown.selector;
+        uint256 settledBefore = controller.settledVaults();
+        uint256 count = controller.vaultCount();
+        vm.prank(caller);
+        try controller.settleVaults(maxVaults) returns (bool complete) {
+            _expect("settleVaults", expected, true, "");
+            uint256 end = count - settledBefore > maxVaults ? settledBefore + maxVaults : count;
+            _eq("SETTLE", "settled vaults", controller.settledVaults(), end);
+            _eq("SETTLE", "complete", complete ? 1 : 0, end == count ? 1 : 0);
+            if (complete && !settlementChecked) _checkSettlementSolvency();
+            _success("settleVaults");
+        } catch (bytes memory err) {
+            _expect("settleVaults", expected, false, err);
+        }
+        _after(0);
+    }
+
+    function redeemLong(uint256 actorSeed, uint256 amountSeed) external {
+        address actor = _actor(actorSeed);
+        uint256 balance = powerToken.balanceOf(actor);
+        uint256 mode = amountSeed % 6;
+        _redeemLong(
+            actor,
+            mode < 3
+                ? balance
+                : mode < 5
+                    ? bound(amountSeed / 6, 0, balance)
+                    : balance + 1
+        );
+    }
+
+    function _redeemLong(address actor, uint256 amount) internal {
+        _count("redeemLong");
+        uint256 balance = powerToken.balanceOf(actor);
+        bytes4 expected = amount == 0 ? IControllerErrors.ZeroAmount.selector : _settledError();
+        if (expected == 0 && amount > balance) expected = IERC20Errors.ERC20InsufficientBalance.selector;
+        uint256 payout = expected == 0 ? _longPayout(amount) : 0;
+        uint256 ethBefore = actor.balance;
+        vm.prank(actor);
+        try controller.redeemLong(amount) returns (uint256 paid) {
+            _expect("redeemLong", expected, true, "");
+            _eq("INV-8", "long payout (order independent)", paid, payout);
+            _eq("INV-8", "long ETH received", actor.balance - ethBefore, paid);
+            _recordRedemption(actor, paid);
+            longRedemptions++;
+            _success("redeemLong");
+        } catch (bytes memory err) {
+            _expect("redeemLong", expected, false, err);
+        }
+        _after(0);
+    }
+
+    function redeemShort(uint256 actorSeed, uint256 vaultSeed) external {
+        uint256 id = _pickVault(vaultSeed);
+        _redeemShort(_actorFor(id, actorSeed), id);
+    }
+
+    function _redeemShort(address actor, uint256 id) internal {
+        _count("redeemShort");
+        bytes4 expected = _settledError();
+        if (expected == 0) expected = _authError(id, actor);
+        uint256 payout = expected == 0 ? _shortPayout(id) : 0;
+        uint256 ethBefore = actor.balance;
+        vm.prank(actor);
+        try controller.redeemShort(id) returns (uint256 paid) {
+            _expect("redeemShort", expected, true, "");
+            _eq("INV-8", "short payout", paid, payout);
+            _eq("INV-8", "short ETH received", actor.balance - ethBefore, paid);
+            (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+            _eq("INV-8", "vault closed", collateral + debt, 0);
+            if (_ownerOrZero(id) == hermit()) hermitCollateralTaken += ghostCollateral[id];
+            ghostCollateral[id] = 0;
+            ghostDebt[id] = 0;
+            _recordRedemption(actor, paid);
+            _success("redeemShort");
+        } catch (bytes memory err) {
+            _expect("redeemShort", expected, false, err);
+        }
+        _after(0);
+    }
+
+    /// @notice Shuts down (if not yet), settles every vault and redeems every token and vault, in an order drawn
+    ///         from `seed`. Used by the shutdown suite's `afterInvariant`.
+    function closeOut(uint256 seed) external {
+        if (controller.isPaused() && !controller.isShutDown()) {
+            // Shutdown is allowed while paused; exercise that path as is.
+            seed = uint256(keccak256(abi.encode(seed, "paused")));
+        }
+        if (!controller.isShutDown()) shutdown();
+        while (controller.settledVaults() < controller.vaultCount()) {
+            _settleVaults(_actor(seed), ((seed >> 8) % 7) + 1);
+            seed = uint256(keccak256(abi.encode(seed)));
+        }
+        if (!settlementChecked) _checkSettlementSolvency();
+        uint256 count = controller.vaultCount();
+        // Visit actors' long positions and every vault in a seeded random interleaving.
+        uint256 remaining = ACTOR_COUNT + count;
+        bool[] memory done = new bool[](remaining);
+        while (remaining != 0) {
+            seed = uint256(keccak256(abi.encode(seed)));
+            uint256 k = seed % done.length;
+            while (done[k]) k = (k + 1) % done.length;
+            done[k] = true;
+            remaining--;
+            if (k < ACTOR_COUNT) {
+                address actor = actors[k];
+                uint256 balance = powerToken.balanceOf(actor);
+                if (balance != 0) _redeemLong(actor, balance);
+            } else {
+                uint256 id = k - ACTOR_COUNT + 1;
+                address owner = _ownerOrZero(id);
+                (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+                if (owner != address(0) && collateral + debt != 0) _redeemShort(owner, id);
+            }
+        }
+        if (controller.accruedFees() != 0) collectFees(seed);
+    }
+
+    /* INTERNAL: PREDICTIONS */
+
+    function _statusError() internal view returns (bytes4) {
+        if (controller.isShutDown()) return IControllerErrors.ProtocolShutDown.selector;
+        if (controller.isPaused()) return IControllerErrors.ProtocolPaused.selector;
+        return 0;
+    }
+
+    /// @dev `_requireActive`'s order (paused first).
+    function _activeError() internal view returns (bytes4) {
+        if (controller.isPaused()) return IControllerErrors.ProtocolPaused.selector;
+        if (controller.isShutDown()) return IControllerErrors.ProtocolShutDown.selector;
+        return 0;
+    }
+
+    function _settledError() internal view returns (bytes4) {
+        if (controller.isPaused()) return IControllerErrors.ProtocolPaused.selector;
+        if (!controller.isShutDown()) return IControllerErrors.ProtocolNotShutDown.selector;
+        if (controller.settledVaults() != controller.vaultCount()) {
+            return IControllerErrors.SettlementIncomplete.selector;
+        }
+        return 0;
+    }
+
+    function _authError(uint256 id, address caller) internal view returns (bytes4) {
+        address owner = _ownerOrZero(id);
+        if (owner == address(0)) return IControllerErrors.VaultNotFound.selector;
+        (, address operator, , ) = controller.getVault(id);
+        if (caller != owner && caller != operator) return IControllerErrors.NotVaultOwnerOrOperator.selector;
+        return 0;
+    }
+
+    /// @dev The health rule: no debt, or at least the dust floor and 150% of the debt value (rounded up).
+    function _healthError(uint256 collateral, uint256 debt) internal view returns (bytes4) {
+        if (debt == 0) return 0;
+        return _healthErrorAt(collateral, debt, controller.debtValuePerToken());
+    }
+
+    function _healthErrorAt(
+        uint256 collateral,
+        uint256 debt,
+        uint256 perToken
+    ) internal pure returns (bytes4) {
+        if (debt == 0) return 0;
+        if (collateral < MIN_COLLATERAL) return IControllerErrors.VaultBelowMinCollateral.selector;
+        uint256 debtValue = VaultMath.debtValue(debt, perToken);
+        if (!VaultMath.meetsRatio(collateral, debtValue, MIN_RATIO))
+            return IControllerErrors.VaultUnsafe.selector;
+        return 0;
+    }
+
+    function _mintFee(uint256 amount) internal view returns (uint256) {
+        uint256 bps = controller.feeBps();
+        if (bps == 0) return 0;
+        return FPML.fullMulDivUp(amount, controller.powerTokenPrice() * bps, 1e18 * 1e4);
+    }
+
+    function _longPayout(uint256 amount) internal view returns (uint256) {
+        if (controller.settlementShortfall() == 0) {
+            uint256 perToken = PowerPerpMath.claimValuePerTokenWad(
+                controller.normalizationFactor(),
+                controller.settlementEthPrice(),
+                2,
+                1e4
+            );
+            return FPML.fullMulDiv(amount, perToken, WAD);
+        }
+        return FPML.fullMulDiv(amount, controller.longPayoutPool(), supplyAtShutdown);
+    }
+
+    function _shortPayout(uint256 id) internal view returns (uint256) {
+        (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
+            controller.normalizationFactor(),
+            controller.settlementEthPrice(),
+            2,
+            1e4
+        );
+        uint256 debtValue = VaultMath.debtValue(debt, perToken);
+        return collateral > debtValue ? collateral - debtValue : 0;
+    }
+
+    /* INTERNAL: CHECKS */
+
+    function _expect(string memory action, bytes4 expected, bool ok, bytes memory err) internal {
+        if (!ok) expectedReverts[keccak256(abi.encodePacked(action, expected))]++;
+        if (ok) {
+            if (expected != 0) revert UnexpectedOutcome(action, expected, SUCCEEDED);
+            return;
+        }
+        if (expected == 0 || err.length < 4 || bytes4(err) != expected) {
+            revert UnexpectedOutcome(action, expected, err);
+        }
+    }
+
+    function _eq(string memory id, string memory what, uint256 left, uint256 right) internal pure {
+        if (left != right) revert Violated(id, what, left, right);
+    }
+
+    /// @dev INV-3: after a successful mint, burn or withdraw the vault is safe, by the Controller's view and by an
+    ///      independent (unrounded) computation of collateral >= 1.5 * debt * NF * S / scale.
+    function _checkHealthyAfterAction(uint256 id) internal view {
+        if (!controller.isVaultSafe(id)) revert Violated("INV-3", "vault unsafe after action", id, 0);
+        (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+        if (debt == 0) return;
+        if (collateral < MIN_COLLATERAL)
+            revert Violated("INV-3", "dust vault after action", collateral, debt);
+        uint256 valuePerToken = FPML.fullMulDiv(
+            controller.normalizationFactor(),
+            controller.ethPrice(),
+            1e4 * WAD
+        );
+        uint256 debtValue = FPML.fullMulDiv(debt, valuePerToken, WAD);
+        uint256 required = FPML.fullMulDiv(debtValue, MIN_RATIO, WAD);
+        if (collateral < required)
+            revert Violated("INV-3", "below 150% (independent check)", collateral, required);
+    }
+
+    /// @dev INV-6: NF > 0; it changes only in a block in which it did not change yet, stamped with that block's
+    ///      time; each change is within the clamp's bounds for the elapsed time.
+    function _checkFunding() internal {
+        uint256 factor = controller.normalizationFactor();
+        uint256 updatedAt = controller.lastFundingUpdate();
+        uint256 nowTs = vm.getBlockTimestamp();
+        if (factor == 0) revert Violated("INV-6", "normalization factor is zero", 0, 0);
+        if (updatedAt > nowTs) revert Violated("INV-6", "update in the future", updatedAt, nowTs);
+        if (updatedAt < lastFundingUpdate) revert Violated("INV-6", "update time went back", updatedAt, 0);
+        uint256 previous = lastNormalizationFactor;
+        if (factor != previous) {
+            if (updatedAt != nowTs)
+                revert Violated("INV-6", "NF changed without an update stamp", updatedAt, nowTs);
+            if (lastFactorChangeAt == nowTs)
+                revert Violated("INV-6", "NF changed twice in a block", factor, previous);
+            if (lastFundingUpdate == nowTs)
+                revert Violated("INV-6", "NF changed after this block's update", 0, 0);
+            uint256 tau = FPML.mulDiv(updatedAt - lastFundingUpdate, WAD, FUNDING_PERIOD);
+            int256 logChange = FPML.lnWad(int256(factor)) - FPML.lnWad(int256(previous));
+            uint256 smaller = factor < previous ? factor : previous;
+            // Rounding: NF is floored to a wei (1/NF relative) and expWad/lnWad are exact to ~1e-17.
+            uint256 tolerance = 1e6 + FPML.divUp(2 * WAD, smaller);
+            uint256 bound_ = FPML.mulWadUp(logChange > 0 ? LN_FLOOR_ABS : LN_CAP_ABS, tau) + tolerance;
+            uint256 magnitude = uint256(logChange > 0 ? logChange : -logChange);
+            if (magnitude > bound_ && !(factor == 1 && logChange < 0)) {
+                revert Violated("INV-6", "NF moved beyond the clamp bound", magnitude, bound_);
+            }
+            lastFactorChangeAt = nowTs;
+        }
+        if (updatedAt != lastFundingUpdate) fundingUpdates++;
+        lastNormalizationFactor = factor;
+        lastFundingUpdate = updatedAt;
+    }
+
+    /// @dev INV-8a, once settlement completes (before any redemption can run): everything the Controller owes
+    ///      at the settlement price, short equity plus long claims plus fees, fits in its balance.
+    function _checkSettlementSolvency() internal {
+        settlementChecked = true;
+        uint256 owed = controller.accruedFees();
+        uint256 count = controller.vaultCount();
+        for (uint256 id = 1; id <= count; id++) owed += _shortPayout(id);
+        owed += _longPayout(powerToken.totalSupply());
+        uint256 balance = address(controller).balance;
+        if (owed > balance)
+            revert Violated("INV-8", "claims at settlement exceed the balance", owed, balance);
+    }
+
+    /// @dev After every action: funding rules, and the post-shutdown payout bound.
+    function _after(uint256) internal {
+        _checkFunding();
+        if (shutDown) {
+            uint256 paid = redemptionsPaid + feesCollectedAfterShutdown;
+            if (paid > balanceAtShutdown)
+                revert Violated("INV-8", "paid out more than held", paid, balanceAtShutdown);
+        }
+    }
+
+    /* INTERNAL: CHOICES */
+
+    function _count(bytes32 action) internal {
+        calls[action]++;
+    }
+
+    function _success(bytes32 action) internal {
+        successes[action]++;
+    }
+
+    function _actor(uint256 seed) internal view returns (address) {
+        return actors[seed % ACTOR_COUNT];
+    }
+
+    function _nonHermit(uint256 seed) internal view returns (address) {
+        return actors[1 + (seed % (ACTOR_COUNT - 1))];
+    }
+
+    /// @dev Mostly the vault's owner or operator, sometimes anyone (unauthorised attempts, INV-5).
+    function _actorFor(uint256 id, uint256 seed) internal view returns (address) {
+        if (seed % 5 == 0) return _actor(seed / 5);
+        (address owner, address operator, , ) = controller.getVault(id);
+        if (owner == address(0)) return _actor(seed);
+        if (operator != address(0) && seed % 3 == 0) return operator;
+        return owner;
+    }
+
+    /// @dev The non-hermit actor holding the most power tokens.
+    function _richest() internal view returns (address richest) {
+        uint256 most;
+        for (uint256 i = 1; i < ACTOR_COUNT; i++) {
+            uint256 balance = powerToken.balanceOf(actors[i]);
+            if (balance >= most) (most, richest) = (balance, actors[i]);
+        }
+    }
+
+    function _ownerOrZero(uint256 id) internal view returns (address) {
+        return vaultNFT.ownerOfOrZero(id);
+    }
+
+    /// @dev A vault id, occasionally 0 or one past the last (not found).
+    function _pickVault(uint256 seed) internal view returns (uint256) {
+        uint256 count = controller.vaultCount();
+        if (seed % 23 == 0) return seed % 2 == 0 ? 0 : count + 1;
+        if (count == 0) return 0;
+        return (seed % count) + 1;
+    }
+
+    /// @dev The first unsafe vault from a seeded start, else the seeded vault (mostly a VaultSafe attempt).
+    function _pickUnsafeVault(uint256 seed) internal view returns (uint256) {
+        uint256 count = controller.vaultCount();
+        if (count == 0 || seed % 17 == 0) return _pickVault(seed);
+        uint256 perToken = controller.debtValuePerToken();
+        for (uint256 k = 0; k < count; k++) {
+            uint256 id = (((seed % count) + k) % count) + 1;
+            if (_healthErrorAt(ghostCollateral[id], ghostDebt[id], perToken) != 0) return id;
+        }
+        return (seed % count) + 1;
+    }
+
+    function _ethAmount(uint256 seed, bool isNew) internal pure returns (uint256) {
+        uint256 mode = seed % 6;
+        if (mode == 0) return isNew ? 0.5 ether : 0;
+        if (mode == 1) return isNew ? bound(seed / 6, 0.5 ether, 5 ether) : 0;
+        if (mode == 2) return bound(seed / 6, 0.4 ether, 0.8 ether);
+        if (mode == 3) return bound(seed / 6, 1 ether, 20 ether);
+        if (mode == 4) return bound(seed / 6, 20 ether, 300 ether);
+        return bound(seed / 6, 0, 1000);
+    }
+
+    /// @dev The largest safe debt for `collateral` (no fee), exactly at the boundary, +1, a fraction, 1 wei, 0, or
+    ///      a random amount.
+    function _mintAmount(
+        uint256 collateral,
+        uint256 debt,
+        uint256 seed
+    ) internal view returns (uint256 amount, bool atMax) {
+        uint256 maxDebt = VaultMath.maxDebt(collateral, controller.debtValuePerToken(), MIN_RATIO);
+        uint256 room = maxDebt > debt ? maxDebt - debt : 0;
+        uint256 mode = seed % 8;
+        if ((mode == 0 || mode == 1) && room != 0) return (room, true);
+        if (mode == 2 && room != 0) return (room + 1, false);
+        if (mode < 3) mode = 6;
+        if (mode == 3) return (bound(seed / 8, 0, room), false);
+        if (mode == 4) return (1, false);
+        if (mode == 5) return (seed % 64 == 5 ? 0 : bound(seed / 8, 1, 1e6), false);
+        return (bound(seed / 8, 1, 1000e18), false);
+    }
+
+    /// @dev All the collateral the health rule releases, one wei more, all of it, a random part, or 0.
+    function _withdrawAmount(
+        uint256 id,
+        uint256 collateral,
+        uint256 debtAfter,
+        uint256 seed
+    ) internal view returns (uint256) {
+        id;
+        uint256 free;
+        if (debtAfter == 0) {
+            free = collateral;
+        } else {
+            uint256 debtValue = VaultMath.debtValue(debtAfter, controller.debtValuePerToken());
+            uint256 required = FPML.fullMulDivUp(debtValue, MIN_RATIO, WAD);
+            if (required < MIN_COLLATERAL) required = MIN_COLLATERAL;
+            free = collateral > required ? collateral - required : 0;
+        }
+        uint256 mode = seed % 7;
+        if ((mode == 0 || mode == 1) && free == 0) mode = 2;
+        if (mode == 0 || mode == 1) return free;
+        if (mode == 2) return free + 1;
+        if (mode == 3) return collateral;
+        if (mode == 4) return bound(seed / 7, 0, free);
+        if (mode == 5) return 1;
+        return bound(seed / 7, 0, collateral);
+    }
+
+    function _burnAmount(uint256 debt, uint256 balance, uint256 seed) internal pure returns (uint256) {
+        uint256 mode = seed % 7;
+        uint256 payable_ = debt < balance ? debt : balance;
+        if (mode == 0 || mode == 1) return debt;
+        if (mode == 2) return payable_;
+        if (mode == 3) return bound(seed / 7, 0, payable_);
+        if (mode == 4) return debt + 1;
+        if (mode == 5) return 0;
+        return payable_ == 0 ? 0 : 1;
+    }
+
+    function _liquidationOffer(uint256 debt, uint256 balance, uint256 seed) internal pure returns (uint256) {
+        uint256 mode = seed % 6;
+        if (mode < 2) return type(uint256).max;
+        if (mode == 2) return balance;
+        if (mode == 3) return (debt + 1) / 2;
+        if (mode == 4) return bound(seed / 6, 0, debt);
+        return seed % 12 == 5 ? 0 : 1;
+    }
+
+    /* INTERNAL: PRICES */
+
+    function _logicalTick(MockUniswapV3Pool pool, int256 sign) internal view returns (int256) {
+        (, int24 tick, , , , , ) = pool.slot0();
+        return int256(tick) * sign;
+    }
+
+    /// @dev The power pool's logical tick at NF * S / scale ETH per token (no premium), from the spot ETH tick.
+    function _fairPowerTick() internal view returns (int256) {
+        (uint160 sqrtPriceX96, , , , , , ) = p.ethPool.slot0();
+        uint256 ratioX192 = uint256(sqrtPriceX96) * sqrtPriceX96;
+        // price of 1 ETH in USDC units per wei, scaled to USD WAD: ratio * 1e18 / 1e6 (or the inverse)
+        uint256 spotWad =
+            p.ethTickSign > 0
+                ? FPML.fullMulDiv(ratioX192, 1e30, 1 << 192)
+                : FPML.fullMulDiv(1 << 192, 1e30, ratioX192);
+        uint256 fair = FPML.fullMulDiv(controller.normalizationFactor(), spotWad, 1e4 * WAD);
+        if (fair == 0) fair = 1;
+        int24 tick = tickForPrice(address(powerToken), address(p.weth), fair, 18, 18);
+        return int256(tick) * p.powerTickSign;
+    }
+
+    function _setPowerTick(int256 logical) internal {
+        int256 fair = _fairPowerTick();
+        if (logical < fair - 6000) logical = fair - 6000;
+        if (logical > fair + 6000) logical = fair + 6000;
+        int256 tick = logical * p.powerTickSign;
+        if (tick < -887000) tick = -887000;
+        if (tick > 887000) tick = 887000;
+        p.powerPool.setTick(int24(tick));
+    }
+
+    /* INTERNAL: GHOST BOOKKEEPING */
+
+    function _recordDeposit(address actor, uint256 id, uint256 amount) internal {
+        ghostCollateral[id] += amount;
+        ghostDeposited[actor] += amount;
+        ghostEthIn += amount;
+    }
+
+    function _recordRedemption(address actor, uint256 paid) internal {
+        ghostRedeemed[actor] += paid;
+        redemptionsPaid += paid;
+        ghostEthOut += paid;
+    }
+
+    receive() external payable {}
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+
+import {Controller} from "../../../contracts/core/Controller.sol";
+import {PowerToken} from "../../../contracts/core/PowerToken.sol";
+import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
+import {Test} from "../utils/Test.sol";
+import {EvergammaHandlerBase} from "./EvergammaHandler.sol";
+
+/// @notice The concrete handler (defined here so that the runner knows its artifact).
+contract EvergammaHandler is EvergammaHandlerBase {}
+
+/// @notice The selectors of one target contract, as the invariant runner expects them from `targetSelectors()`.
+struct FuzzSelector {
+    address addr;
+    bytes4[] selectors;
+}
+
+/// @title InvariantBase
+/// @notice The invariants of the running protocol (INV-1 to INV-7 of docs/spec.md) over a handler-driven market.
+///         INV-3 and INV-6 are checked by the handler after every action (a violation reverts the handler call,
+///         which fails the run under `failOnRevert`); the functions below restate them from the ghost state.
+abstract contract InvariantBase is Test {
+    /// @notice Carries the outcome of a state-free liquidation probe out of the reverted frame.
+    error ProbeOutcome(bool success, bytes revertData, uint256 debtRepaid, uint256 collateralPaid);
+
+    EvergammaHandler internal handler;
+    Controller internal controller;
+    PowerToken internal powerToken;
+    address[] internal actors;
+    address internal constant PROBE = address(uint160(uint256(keccak256("evergamma.probe"))));
+
+    function setUp() public virtual {
+        handler = new EvergammaHandler();
+        controller = handler.controller();
+        powerToken = handler.powerToken();
+        actors = handler.actorList();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    function targetSelectors() public view returns (FuzzSelector[] memory targets) {
+        targets = new FuzzSelector[](1);
+        targets[0] = FuzzSelector(address(handler), selectors());
+    }
+
+    /// @notice The handler actions this suite draws from.
+    function selectors() internal view virtual returns (bytes4[] memory s);
+
+    function runningSelectors() internal pure returns (bytes4[] memory s) {
+        s = new bytes4[](20);
+        s[0] = EvergammaHandlerBase.openVault.selector;
+        s[1] = EvergammaHandlerBase.deposit.selector;
+        s[2] = EvergammaHandlerBase.withdraw.selector;
+        s[3] = EvergammaHandlerBase.mint.selector;
+        s[4] = EvergammaHandlerBase.mint.selector; // twice as likely: the main way vaults and tokens appear
+        s[5] = EvergammaHandlerBase.burn.selector;
+        s[6] = EvergammaHandlerBase.setOperator.selector;
+        s[7] = EvergammaHandlerBase.transferVault.selector;
+        s[8] = EvergammaHandlerBase.transferTokens.selector;
+        s[9] = EvergammaHandlerBase.liquidate.selector;
+        s[10] = EvergammaHandlerBase.applyFunding.selector;
+        s[11] = EvergammaHandlerBase.moveEthPrice.selector;
+        s[12] = EvergammaHandlerBase.movePowerPrice.selector;
+        s[13] = EvergammaHandlerBase.syncPowerPrice.selector;
+        s[14] = EvergammaHandlerBase.warp.selector;
+        s[15] = EvergammaHandlerBase.setFee.selector;
+        s[16] = EvergammaHandlerBase.collectFees.selector;
+        s[17] = EvergammaHandlerBase.pause.selector;
+        s[18] = EvergammaHandlerBase.unpause.selector;
+        s[19] = EvergammaHandlerBase.shock.selector;
+    }
+
+    /* SHARED CHECKS */
+
+    function sumCollateralAndDebt() internal view returns (uint256 collateral, uint256 debt) {
+        uint256 count = controller.vaultCount();
+        for (uint256 id = 1; id <= count; id++) {
+            (, , uint256 c, uint256 d) = controller.getVault(id);
+            collateral += c;
+            debt += d;
+        }
+    }
+
+    /// @dev INV-1: the Controller holds at least the vaults' collateral plus the fees it owes. The handler's ETH
+    ///      ledger (everything sent in minus everything paid out) must also equal the balance exactly.
+    function checkSolvency() internal view {
+        (uint256 collateral, ) = sumCollateralAndDebt();
+        uint256 balance = address(controller).balance;
+        assertGe(balance, collateral + controller.accruedFees(), "INV-1: balance < collateral + fees");
+        assertEq(balance, handler.ghostEthIn() - handler.ghostEthOut(), "INV-1: ETH ledger != balance");
+    }
+
+    /// @dev INV-2: the power-token supply equals the sum of vault debts, and every token is held by an actor.
+    function checkSupply() internal view {
+        (, uint256 debt) = sumCollateralAndDebt();
+        uint256 supply = powerToken.totalSupply();
+        assertEq(supply, debt, "INV-2: supply != sum of debts");
+        uint256 held;
+        for (uint256 i = 0; i < actors.length; i++) held += powerToken.balanceOf(actors[i]);
+        assertEq(held, supply, "INV-2: tokens outside the actors");
+    }
+
+    /// @dev INV-5: every vault's collateral and debt equal the handler's ghost, which changes a vault only through
+    ///      an action the model authorised (owner/operator withdraw, mint, burn; anyone's deposit; liquidation).
+    function checkGhostVaults() internal view {
+        uint256 count = controller.vaultCount();
+        for (uint256 id = 1; id <= count; id++) {
+            (, , uint256 c, uint256 d) = controller.getVault(id);
+            assertEq(c, handler.ghostCollateral(id), "INV-5: collateral changed outside the model");
+            assertEq(d, handler.ghostDebt(id), "INV-5: debt changed outside the model");
+        }
+    }
+
+    /// @dev INV-7: the hermit (never receives tokens, vaults or operator rights, never liquidates) cannot take out
+    ///      more ETH than it put in, and its ETH ledger is exact.
+    function checkHermit() internal view {
+        address h = handler.hermit();
+        uint256 deposited = handler.ghostDeposited(h);
+        uint256 out =
+            handler.ghostWithdrawn(h) + handler.ghostRedeemed(h) + handler.ghostLiquidationProceeds(h);
+        assertLe(out, deposited, "INV-7: hermit took out more than it deposited");
+        uint256 held;
+        uint256 count = controller.vaultCount();
+        for (uint256 id = 1; id <= count; id++) {
+            (address owner, , uint256 c, ) = controller.getVault(id);
+            if (owner == h) held += c;
+        }
+        assertEq(
+            deposited,
+            handler.ghostWithdrawn(h) + handler.hermitCollateralTaken() + held,
+            "INV-7: hermit ledger"
+        );
+    }
+
+    /// @dev INV-6 restated: the handler saw every change of NF (its record equals the Controller's) and NF > 0.
+    function checkFunding() internal view {
+        uint256 factor = controller.normalizationFactor();
+        assertGt(factor, 0, "INV-6: NF is zero");
+        assertEq(factor, handler.lastNormalizationFactor(), "INV-6: NF changed outside the handler's view");
+        assertEq(controller.lastFundingUpdate(), handler.lastFundingUpdate(), "INV-6: update stamp");
+    }
+
+    /// @dev INV-4: every unsafe vault can be liquidated by a holder of enough tokens offering type(uint256).max.
+    ///      Probed without changing state: the probe runs in a call that always reverts with its outcome.
+    function checkUnsafeVaultsLiquidatable() internal {
+        if (controller.isPaused() || controller.isShutDown()) return; // liquidations stop while paused (by design)
+        uint256 count = controller.vaultCount();
+        uint256 perToken = controller.debtValuePerToken();
+        for (uint256 id = 1; id <= count; id++) {
+            (, , uint256 c, uint256 d) = controller.getVault(id);
+            bool safe =
+                d == 0 || (c >= 0.5e18 && VaultMath.meetsRatio(c, VaultMath.debtValue(d, perToken), 1.5e18));
+            assertEq(safe ? 1 : 0, controller.isVaultSafe(id) ? 1 : 0, "INV-4: isVaultSafe disagrees");
+            if (safe) continue;
+            try this.probeLiquidation(id) {
+                revert("probe returned");
+            } catch (bytes memory outcome) {
+                if (bytes4(outcome) != ProbeOutcome.selector) {
+                    assembly {
+                        revert(add(outcome, 0x20), mload(outcome))
+                    }
+                }
+                (bool success, bytes memory err, uint256 repaid, ) = abi.decode(
+                    _tail(outcome),
+                    (bool, bytes, uint256, uint256)
+                );
+                if (!success) {
+                    assembly {
+                        revert(add(err, 0x20), mload(err))
+                    }
+                }
+                assertGt(repaid, 0, "INV-4: liquidation repaid nothing");
+            }
+        }
+    }
+
+    /// @notice Gathers every token in one probe account, liquidates `id` with an unlimited offer, checks the
+    ///         result and reverts with it (so nothing persists).
+    function probeLiquidation(uint256 id) external {
+        require(msg.sender == address(this), "probe: self only");
+        for (uint256 i = 0; i < actors.length; i++) {
+            uint256 balance = powerToken.balanceOf(actors[i]);
+            if (balance == 0) continue;
+            vm.prank(actors[i]);
+            powerToken.transfer(PROBE, balance);
+        }
+        (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+        vm.prank(PROBE);
+        try controller.liquidate(id, type(uint256).max) returns (uint256 repaid, uint256 paid) {
+            (, , uint256 c, uint256 d) = controller.getVault(id);
+            assertEq(c, collateral - paid, "INV-4: collateral after liquidation");
+            assertEq(d, debt - repaid, "INV-4: debt after liquidation");
+            assertTrue(d == 0 || c == 0 || c >= 0.5e18, "INV-4: liquidation left dust");
+            revert ProbeOutcome(true, "", repaid, paid);
+        } catch (bytes memory err) {
+            revert ProbeOutcome(false, err, 0, 0);
+        }
+    }
+
+    function _tail(bytes memory data) private pure returns (bytes memory tail) {
+        tail = new bytes(data.length - 4);
+        for (uint256 i = 0; i < tail.length; i++) tail[i] = data[i + 4];
+    }
+
+    /// @dev Keeps FPML referenced for derived suites' tolerance helpers.
+    function _mulDiv(uint256 a, uint256 b, uint256 c) internal pure returns (uint256) {
+        return FPML.fullMulDiv(a, b, c);
+    }
+}
+
+/// @title EvergammaInvariants
+/// @notice The running protocol: users, keepers, owner, prices and time, no shutdown.
+contract EvergammaInvariants is InvariantBase {
+    function selectors() internal pure override returns (bytes4[] memory) {
+        return runningSelectors();
+    }
+
+    function invariant_INV1_balanceCoversCollateralAndFees() external view {
+        checkSolvency();
+    }
+
+    function invariant_INV2_supplyEqualsDebts() external view {
+        checkSupply();
+    }
+
+    function invariant_INV4_unsafeVaultsAreLiquidatable() external {
+        checkUnsafeVaultsLiquidatable();
+    }
+
+    function invariant_INV5_vaultsChangeOnlyThroughAuthorisedActions() external view {
+        checkGhostVaults();
+    }
+
+    function invariant_INV6_fundingSeenAndPositive() external view {
+        checkFunding();
+    }
+
+    function invariant_INV7_hermitCannotProfit() external view {
+        checkHermit();
+    }
+}
