@@ -843,9 +843,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     function _settlementValuePerToken(bool roundUp) private view returns (uint256) {
         uint256 normalizationFactor_ = settlement.normalizationFactor;
         uint256 ethPriceWad = settlement.ethPriceWad;
-        if (roundUp)
-            return PowerPerpMath.debtValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
-        return PowerPerpMath.claimValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
+        return PowerPerpMath.valuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE, roundUp);
     }
 
     /// @dev Charges the mint fee, amount * market price * feeBps (rounded up), against the vault's collateral.

@@ -63,12 +63,7 @@ library PowerPerpMath {
         uint256 power,
         uint256 indexScale
     ) internal pure returns (uint256) {
-        return
-            FPML.fullMulDivUp(
-                normalizationFactor,
-                ethPowerWad(ethPriceWad, power - 1, true),
-                indexScale * WAD
-            );
+        return valuePerTokenWad(normalizationFactor, ethPriceWad, power, indexScale, true);
     }
 
     /// @notice The ETH value of one token's claim, NF * S^(n-1) / scale, rounded down (payouts favour the protocol).
@@ -78,11 +73,21 @@ library PowerPerpMath {
         uint256 power,
         uint256 indexScale
     ) internal pure returns (uint256) {
+        return valuePerTokenWad(normalizationFactor, ethPriceWad, power, indexScale, false);
+    }
+
+    /// @notice NF * S^(n-1) / scale in WAD, rounded up or down.
+    function valuePerTokenWad(
+        uint256 normalizationFactor,
+        uint256 ethPriceWad,
+        uint256 power,
+        uint256 indexScale,
+        bool roundUp
+    ) internal pure returns (uint256) {
+        uint256 ethPower = ethPowerWad(ethPriceWad, power - 1, roundUp);
         return
-            FPML.fullMulDiv(
-                normalizationFactor,
-                ethPowerWad(ethPriceWad, power - 1, false),
-                indexScale * WAD
-            );
+            roundUp
+                ? FPML.fullMulDivUp(normalizationFactor, ethPower, indexScale * WAD)
+                : FPML.fullMulDiv(normalizationFactor, ethPower, indexScale * WAD);
     }
 }

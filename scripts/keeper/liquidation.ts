@@ -30,6 +30,11 @@ export interface LiquidationSummary {
   dryRun: number;
 }
 
+/** A summary with every count at zero. */
+export function emptyLiquidationSummary(): LiquidationSummary {
+  return { candidates: 0, sent: 0, confirmed: 0, reverted: 0, skipped: 0, failed: 0, pending: 0, dryRun: 0 };
+}
+
 type Simulation =
   { ok: true; debtRepaid: bigint; collateralPaid: bigint; gas: bigint } | { ok: false; reason: string };
 
@@ -118,16 +123,7 @@ export async function liquidateVaults(
   attempted: Set<bigint>,
 ): Promise<LiquidationSummary> {
   const { logger, options } = keeper;
-  const summary: LiquidationSummary = {
-    candidates: 0,
-    sent: 0,
-    confirmed: 0,
-    reverted: 0,
-    skipped: 0,
-    failed: 0,
-    pending: 0,
-    dryRun: 0,
-  };
+  const summary = emptyLiquidationSummary();
   const queue: bigint[] = [];
   for (const id of candidates) {
     if (attempted.has(id) || queue.length >= options.maxLiquidationsPerTick) continue;

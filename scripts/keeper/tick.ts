@@ -9,7 +9,7 @@ import { controllerAbi, erc20Abi } from "./abi.js";
 import type { Keeper, TickSnapshot } from "./context.js";
 import { applyFundingIfDue, type FundingStatus } from "./funding.js";
 import { scanHealth } from "./health.js";
-import { liquidateVaults, type LiquidationSummary } from "./liquidation.js";
+import { emptyLiquidationSummary, liquidateVaults, type LiquidationSummary } from "./liquidation.js";
 
 /** What one tick saw and did. */
 export interface TickReport {
@@ -90,16 +90,7 @@ export async function runTick(keeper: Keeper): Promise<TickReport> {
     scanned: 0,
     withDebt: 0,
     liquidatable: [],
-    liquidations: {
-      candidates: 0,
-      sent: 0,
-      confirmed: 0,
-      reverted: 0,
-      skipped: 0,
-      failed: 0,
-      pending: 0,
-      dryRun: 0,
-    },
+    liquidations: emptyLiquidationSummary(),
     healthPages: 0,
     scanMs: 0,
     durationMs: 0,
