@@ -79,6 +79,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     mapping(address actor => uint256) public ghostRedeemed;
     /// @dev ETH that left the hermit's vaults other than by its own withdrawals: fees and liquidations.
     uint256 public hermitCollateralTaken;
+    /// @dev INV-7 after shutdown: the hermit's vaults' settlement shortfall plus the settlement value of the tokens
+    ///      it holds beyond its debt (see `_recordHermitAllowance`).
+    uint256 public hermitSettlementAllowance;
     uint256 public ghostEthIn;
     uint256 public ghostEthOut;
     uint256 public ghostFeesCollected;
@@ -944,14 +947,49 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @dev INV-8a, once settlement completes (before any redemption can run): everything the Controller owes
     ///      at the settlement price, short equity plus long claims plus fees, fits in its balance.
     function _checkSettlementSolvency() internal {
+        if (!controller.isShutDown() || controller.settledVaults() != controller.vaultCount()) {
+            revert Violated("HANDLER", "settlement checked before completion", controller.settledVaults(), 0);
+        }
         settlementChecked = true;
-        uint256 owed = controller.accruedFees();
-        uint256 count = controller.vaultCount();
-        for (uint256 id = 1; id <= count; id++) owed += _shortPayout(id);
-        owed += _longPayout(powerToken.totalSupply());
+        _recordHermitAllowance();
+        uint256 owed = owedAtSettlement();
         uint256 balance = address(controller).balance;
         if (owed > balance)
             revert Violated("INV-8", "claims at settlement exceed the balance", owed, balance);
+    }
+
+    /// @dev INV-7 after shutdown: what the hermit may receive beyond its deposits, by design. Its vaults' settlement
+    ///      shortfall is borne by all longs pro rata (the hermit's own tokens are paid nearly in full), and tokens it
+    ///      still holds beyond its debt (its vault was liquidated with others' tokens) are redeemed at the settlement
+    ///      price. Both are computed when settlement completes, before any redemption.
+    function _recordHermitAllowance() internal {
+        address h = hermit();
+        uint256 count = controller.vaultCount();
+        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
+            controller.normalizationFactor(),
+            controller.settlementEthPrice(),
+            2,
+            1e4
+        );
+        uint256 debt;
+        for (uint256 id = 1; id <= count; id++) {
+            if (_ownerOrZero(id) != h) continue;
+            (, , uint256 c, uint256 d) = controller.getVault(id);
+            debt += d;
+            uint256 value = VaultMath.debtValue(d, perToken);
+            if (value > c) hermitSettlementAllowance += value - c;
+        }
+        uint256 tokens = powerToken.balanceOf(h);
+        if (tokens > debt) hermitSettlementAllowance += FPML.fullMulDivUp(tokens - debt, perToken, WAD);
+    }
+
+    /// @notice What the Controller still owes at the settlement price: the equity of every unredeemed vault, the
+    ///         remaining tokens' claims and the uncollected fees (valid once settlement is complete).
+    function owedAtSettlement() public view returns (uint256 owed) {
+        owed = controller.accruedFees();
+        uint256 count = controller.vaultCount();
+        for (uint256 id = 1; id <= count; id++) owed += _shortPayout(id);
+        owed += _longPayout(powerToken.totalSupply());
     }
 
     /// @dev After every action: funding rules, and the post-shutdown payout bound.
