@@ -65,6 +65,18 @@ abstract contract EvergammaFixture is Test {
         uint256 powerPriceWad,
         uint16 cardinality,
         uint256 warmup
+    ) internal returns (Protocol memory) {
+        return deployProtocol(params, ethPriceWad, powerPriceWad, cardinality, cardinality, warmup);
+    }
+
+    /// @notice As above, with a different observation capacity for each pool.
+    function deployProtocol(
+        MarketParams memory params,
+        uint256 ethPriceWad,
+        uint256 powerPriceWad,
+        uint16 ethCardinality,
+        uint16 powerCardinality,
+        uint256 warmup
     ) internal returns (Protocol memory p) {
         p.weth = new WETH9();
         p.usdc = new TestUSDC();
@@ -80,8 +92,8 @@ abstract contract EvergammaFixture is Test {
         p.powerPool.initializeAtTick(
             tickForPrice(address(p.powerToken), address(p.weth), powerPriceWad, 18, 18)
         );
-        p.ethPool.increaseObservationCardinalityNext(cardinality);
-        p.powerPool.increaseObservationCardinalityNext(cardinality);
+        p.ethPool.increaseObservationCardinalityNext(ethCardinality);
+        p.powerPool.increaseObservationCardinalityNext(powerCardinality);
         p.controller = new Controller(
             MarketContracts({
                 powerToken: address(p.powerToken),

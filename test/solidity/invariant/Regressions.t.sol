@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+
+import {MarketParams} from "../../../contracts/interfaces/IController.sol";
+import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
+import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
+import {EvergammaHandlerBase} from "./EvergammaHandler.sol";
+import {EvergammaFixture, Protocol} from "./EvergammaFixture.sol";
+
+/// @notice The handler the replays drive (defined here so that the runner knows its artifact).
+contract RegressionHandler is EvergammaHandlerBase {}
+
+/// @title Regressions
+/// @notice Every sequence the invariant fuzzer found, kept as a named test (R-*), and the bugs found while building
+///         the campaign, kept as failing tests until fixed (B-*). Each test says what it expects and why; see
+///         docs/spec.md for the invariant IDs.
+/// @dev Replays (`replay_*`) drive the same handler the invariant suites use, in one transaction, and check the
+///      handler's model on every step; the `test_R*` tests restate each finding without the handler.
+contract Regressions is EvergammaFixture {
+    Protocol internal p;
+    address internal constant ALICE = address(0xA11CE);
+    address internal constant BOB = address(0xB0B);
+    address internal constant KEEPER = address(0xBEEF);
+
+    function setUp() external {
+        p = deployDefaultProtocol();
+        vm.deal(ALICE, 1_000 ether);
+        vm.deal(BOB, 1_000 ether);
+        vm.deal(KEEPER, 100_000 ether);
+    }
+
+    /* HELPERS */
+
+    /// @dev Moves the ETH pool's spot price by `ticks` (positive: ETH up) and lets `wait` seconds pass.
+    function moveEth(int256 ticks, uint256 wait) internal {
+        (, int24 tick, , , , , ) = p.ethPool.slot0();
+        p.ethPool.setTick(int24(int256(tick) + ticks * p.ethTickSign));
+        warpBy(wait);
+    }
+
+    /// @dev Puts the power pool at `premiumWad` times the index value of one token (NF * S / scale), at the
+    ///      current spot ETH price, and lets `wait` seconds pass.
+    function setPremium(uint256 premiumWad, uint256 ethPriceWad, uint256 wait) internal {
+        uint256 q = FPML.mulWad(
+            PowerPerpMath.claimValuePerTokenWad(p.controller.normalizationFactor(), ethPriceWad, 2, 1e4),
+            premiumWad
+        );
+        p.powerPool.setTick(tickForPrice(address(p.powerToken), address(p.weth), q, 18, 18));
+        warpBy(wait);
+    }
+
+    function warpBy(uint256 seconds_) internal {
+        if (seconds_ == 0) return;
+        vm.warp(vm.getBlockTimestamp() + seconds_);
+        vm.roll(vm.getBlockNumber() + 1);
+    }
+
+    /// @dev The keeper's big, safe vault: tokens to liquidate with.
+    function fundKeeper(uint256 tokens) internal {
+        vm.prank(KEEPER);
+        p.controller.mint{value: 50_000 ether}(0, tokens);
+    }
+
+    function replay(bytes[] memory calls) internal returns (RegressionHandler handler) {
+        handler = new RegressionHandler();
+        for (uint256 i = 0; i < calls.length; i++) {
+            (bool ok, bytes memory err) = address(handler).call(calls[i]);
+            if (!ok) {
+                assembly {
+                    revert(add(err, 0x20), mload(err))
+                }
+            }
+        }
+    }
+
+    /* R-1: bad debt recorded once (found against the Controller before commit 1eb9def) */
+
+    /// @notice The fuzzer's sequence: the whale vault is liquidated into bad debt (collateral 0, 2321 wei of debt
+    ///         left), then liquidated again for half of that debt with no collateral paid. The old Controller added
+    ///         the remaining debt to `totalBadDebt` a second time (2321 + 1160); it must be recorded once.
+    function test_R1_replay_badDebtRecordedOnce() external {
+        bytes[] memory c = new bytes[](9);
+        c[0] = hex"136439dd0000000000000000000000000000000000000000000000062f89248a56a33de0";
+        c[1] =
+            hex"911cdec800000000000000000000000000000000000000000000000000000000000006c700000000000000000000000000000000000000000000000000000000000065bb0000000000000000000000000000000000000000000000000000000000000911";
+        c[2] = hex"fabc1cbc000000000000000000000000000000000000000000000000000000000000009a";
+        c[3] =
+            hex"6582ccd3fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0000000000000000000000000000000000000d1e94b913ecb4b325958998a1a50000000000000000000000000007cbeb4e09f7dbbd926fd28f751be163b1302900000000000000000000000000000000000000000000000000000000000001df";
+        c[4] = hex"bd17cbb700000000000c9afe8db1378a2977fad22dd57a070a1cc3403d979553067cbe7f";
+        c[5] = hex"9e3fce41000000000000000000000000000000000000039bde41ea5d041121301a73719c";
+        c[6] = hex"9e3fce41000000000000000000000000000000000000000000000000000000000000179b";
+        c[7] =
+            hex"20dc208800000000000154d793c067bd66467d823f7e66bc09078d810a338feadaa129d80000000000000000000000000002cc9053a55f31e63a80bdbbe15780bed158920000000000000000000000000000000000000000000000000000000000000002";
+        c[8] =
+            hex"20dc208800000000000000000000000000000000000000000000000000061ab7a229c070000bf32020987494641444654142bca0d45c90362e69824f9f22f1ffdd56e32300000000000000000000000018e150d6fe7bd7c450f76aa844cb364cb36b94b9";
+        RegressionHandler handler = replay(c);
+        assertEq(
+            handler.protocol().controller.totalBadDebt(),
+            handler.ghostBadDebt(),
+            "R-1: bad debt recorded once"
+        );
+    }
+
+    /// @notice R-1 without the handler: liquidate an insolvent vault for part of its debt against all of its
+    ///         collateral (bad debt B recorded), then repay part of B in a second liquidation: still B.
+    function test_R1_badDebtRecordedOnce() external {
+        fundKeeper(10_000e18);
+        vm.prank(ALICE);
+        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18); // CR 10 / (20 * 0.3) = 1.67
+        moveEth(6000, 0); // ETH x1.82: CR 0.92, insolvent
+        setPremium(1e18, p.controller.ethPrice(), 420); // the power token follows ETH (at index)
+        setPremium(1e18, p.controller.ethPrice(), 420);
+        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        uint256 payPerToken = FPML.mulWad(p.controller.powerTokenPrice(), 1.1e18);
+        uint256 offer = FPML.divUp(collateral * WAD, payPerToken); // just enough to take all collateral
+        vm.prank(KEEPER);
+        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, offer);
+        assertEq(paid, collateral, "took all collateral");
+        uint256 badDebt = debt - repaid;
+        assertEq(p.controller.totalBadDebt(), badDebt, "bad debt recorded");
+        vm.prank(KEEPER);
+        p.controller.liquidate(id, badDebt / 2);
+        assertEq(
+            p.controller.totalBadDebt(),
+            badDebt,
+            "R-1: recorded once, not again on the second liquidation"
+        );
+    }
+
+    /* R-2: a self-hedged short at shutdown (the first INV-7 statement was too strong) */
+
+    /// @notice The fuzzer's sequence: the hermit mints at the maximum from 0.5 ETH and keeps its tokens, ETH
+    ///         rallies 60% (its vault becomes insolvent), the owner shuts down. At redemption the hermit receives
+    ///         0.529 ETH for its 0.5 ETH: its short pays nothing, its long is paid pro rata, so all longs (mostly
+    ///         the whale) carry the hermit's own shortfall. By design (README: longs bear the shortfall pro rata),
+    ///         so INV-7 allows the hermit its own shortfall after shutdown, and this replay checks that bound.
+    function test_R2_replay_selfHedgedShortAtShutdown() external {
+        bytes[] memory c = new bytes[](3);
+        c[0] =
+            hex"6582ccd300000000000000000000000000000000000001de8351c31b58338c99fb446bbc00000000000000000000000000000002e308e40b8d8409c14088741328b24f4e000000000000000000000000000000000000004297d2cd8f54a31d7253f63c08fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc";
+        c[1] = hex"9e3fce4100000000000000000000000000000000000000000000000101ab06702c9332be";
+        c[2] = hex"fc0e74d1";
+        RegressionHandler handler = replay(c);
+        handler.closeOut(uint256(keccak256("R-2")));
+        address h = handler.hermit();
+        uint256 out = handler.ghostRedeemed(h) + handler.ghostWithdrawn(h);
+        uint256 deposited = handler.ghostDeposited(h);
+        assertGt(out, deposited, "R-2: the hermit gains from its own insolvency (documented)");
+        assertLe(
+            out,
+            deposited + handler.hermitSettlementAllowance(),
+            "R-2: by no more than its own shortfall"
+        );
+    }
+
+    /* B-1: partial liquidation turns a vault that is solvent at index into bad debt */
+
+    /// @notice BUG B-1. A vault is "insolvent" for `LiquidationMath` when its collateral does not cover its whole
+    ///         debt at the power token's market TWAP plus the 10% bonus, debt * q * 1.1, and then a liquidator may
+    ///         repay any part of the debt that is worth all of the collateral at that price and take all of it,
+    ///         leaving the rest as bad debt. With the mark at 1.4 x index (the funding cap) this holds for every
+    ///         unsafe vault with CR < 1.54 at index, i.e. for vaults that fully cover their debt.
+    ///         Sequence: ETH 3000, power token at 1.4 x its index value; Alice mints at exactly 150% from 10 ETH;
+    ///         ETH +3.5% (CR 1.45 at index, still 45% over its debt); after one TWAP period a keeper liquidates
+    ///         offering only ceil(collateral / (1.1 q)) tokens.
+    ///         Expected: no bad debt from a vault whose collateral covers its debt value at index (Squeeth forces a
+    ///         full liquidation here, "C21 Need full liquidation"). Actual: the keeper takes all 10 ETH for 94% of
+    ///         the debt and 6% of Alice's debt stays unbacked (`BadDebtRecorded`), borne by longs at settlement.
+    function test_B1_partialLiquidationLeavesBadDebtFromSolventVault() external {
+        fundKeeper(20_000e18);
+        setPremium(1.4e18, p.controller.ethPrice(), 420);
+        uint256 maxTokens = VaultMath.maxDebt(10 ether, p.controller.debtValuePerToken(), 1.5e18);
+        vm.prank(ALICE);
+        uint256 id = p.controller.mint{value: 10 ether}(0, maxTokens);
+        moveEth(350, 0); // +3.5%
+        setPremium(1.4e18, (3000e18 * 10350) / 10000, 420); // keep the mark at 1.4 x index
+        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        uint256 debtValueAtIndex = VaultMath.debtValue(debt, p.controller.debtValuePerToken());
+        assertTrue(!p.controller.isVaultSafe(id), "unsafe");
+        assertGt(
+            collateral,
+            (debtValueAtIndex * 14) / 10,
+            "setup: the vault covers 140% of its debt at index"
+        );
+
+        uint256 offer = FPML.divUp(collateral * WAD, FPML.mulWad(p.controller.powerTokenPrice(), 1.1e18));
+        vm.prank(KEEPER);
+        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, offer);
+        // Expected: a vault that covers its debt at index never becomes bad debt.
+        assertEq(p.controller.totalBadDebt(), 0, "B-1: bad debt created from a solvent vault");
+        assertTrue(repaid == debt || paid < collateral, "B-1: all collateral taken for part of the debt");
+    }
+
+    /* B-2: the weakest pool's history caps the common TWAP window */
+
+    /// @notice BUG B-2. `_readPrices` falls back to a window capped at the shorter pool history whenever either
+    ///         pool cannot serve the full TWAP period, and the constructor accepts any pool whose cardinalityNext is
+    ///         at least 2. A pool keeps its last `cardinality` observations, one per block with a swap, so anyone
+    ///         who swaps dust in the (illiquid, protocol-created) power pool in two consecutive blocks shrinks the
+    ///         window of *both* TWAPs, the ETH index included, to one block.
+    ///         Sequence: ETH pool with 1024 slots, power pool with 2; in one block the attacker moves ETH +100%
+    ///         (a flash swap on the ETH pool) and swaps dust in the power pool; in the next block (12 s later) it
+    ///         swaps dust in the power pool again. Expected (420 s TWAP): the index moves by ~12/420 of the move
+    ///         (ETH TWAP ~ 3060). Actual: the window is 12 s and the index reads the manipulated price (6000).
+    function test_B2_powerPoolHistoryShrinksEthTwapWindow() external {
+        // A market whose power pool keeps 2 observations (the ETH pool keeps 1024).
+        MarketParams memory params = defaultMarketParams();
+        Protocol memory q = deployProtocol(params, 3000e18, fairPowerPriceWad(3000e18, WAD), 1024, 2, 420);
+        assertApproxEqRel(q.controller.ethPrice(), 3000e18, 1e15, "start");
+
+        (, int24 ethTick, , , , , ) = q.ethPool.slot0();
+        (, int24 powerTick, , , , , ) = q.powerPool.slot0();
+        q.ethPool.setTick(int24(int256(ethTick) + 6932 * q.ethTickSign)); // ETH x2
+        q.powerPool.setTick(powerTick + 1); // dust swap
+        warpBy(12);
+        q.powerPool.setTick(powerTick); // dust swap back, next block
+        uint256 twap = q.controller.ethPrice();
+        // A 420 s TWAP moves by 2^(12/420) - 1 = 2% after 12 s.
+        assertLe(twap, 3100e18, "B-2: the ETH TWAP window collapsed to one block");
+    }
+
+    receive() external payable {}
+
+    function onERC721Received(address, address, uint256, bytes calldata) external pure returns (bytes4) {
+        return this.onERC721Received.selector;
+    }
+}
