@@ -81,15 +81,10 @@ library EverlastingMath {
     uint256 private constant HALF_Q192 = 0x800000000000000000000000000000000000000000000000;
     /// @dev floor(log2 v) for 1 <= v < 256 is byte(v >> 3, HIGH) + byte(v, LOW): HIGH[i] = 3 + floor(log2 i) for
     ///      i >= 1 (HIGH[0] = 0), LOW[v] = floor(log2 v) for v < 8 and 0 above (BYTE yields 0 past index 31).
-    ///      The EVEN_ tables give the same rounded down to an even number.
     uint256 private constant BIT_LENGTH_HIGH_TABLE =
         0x0003040405050505060606060606060607070707070707070707070707070707;
     uint256 private constant BIT_LENGTH_LOW_TABLE =
         0x0000010102020202000000000000000000000000000000000000000000000000;
-    uint256 private constant EVEN_BIT_LENGTH_HIGH_TABLE =
-        0x0002040404040404060606060606060606060606060606060606060606060606;
-    uint256 private constant EVEN_BIT_LENGTH_LOW_TABLE =
-        0x0000000002020202000000000000000000000000000000000000000000000000;
     /// @dev Start of the square root: sqrt(y) ~ (4 + 2y) / (3 + 2 sqrt2) on [1, 4], as 2^32 * 4 / (3 + 2 sqrt2)
     ///      and 2^16 * 2 / (3 + 2 sqrt2) (y enters with 16 fraction bits).
     uint256 private constant SQRT_START_INTERCEPT_Q32 = 2947599552;
@@ -137,7 +132,7 @@ library EverlastingMath {
         uint256 volatility,
         uint256 fundingPeriod
     ) internal pure returns (uint256 value) {
-        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
+        (uint256 timeValueX64, , , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
         value = timeValueX64 >> 64;
     }
 
@@ -153,10 +148,7 @@ library EverlastingMath {
         uint256 volatility,
         uint256 fundingPeriod
     ) internal pure returns (uint256 price) {
-        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
-        assembly ("memory-safe") {
-            price := add(shr(64, timeValueX64), mul(gt(spot, strike), sub(spot, strike)))
-        }
+        price = _addIntrinsic(timeValue(spot, strike, volatility, fundingPeriod), spot, strike);
     }
 
     /// @notice Put price max(K - S, 0) + W, rounded down.
@@ -171,10 +163,7 @@ library EverlastingMath {
         uint256 volatility,
         uint256 fundingPeriod
     ) internal pure returns (uint256 price) {
-        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
-        assembly ("memory-safe") {
-            price := add(shr(64, timeValueX64), mul(lt(spot, strike), sub(strike, spot)))
-        }
+        price = _addIntrinsic(timeValue(spot, strike, volatility, fundingPeriod), strike, spot);
     }
 
     /// @notice Call delta dC/dS: (u + 1) W / (2 S) below the strike, 1 - (u - 1) W / (2 S) at or above it.
@@ -189,7 +178,7 @@ library EverlastingMath {
         uint256 volatility,
         uint256 fundingPeriod
     ) internal pure returns (int256 delta) {
-        (uint256 timeValueX64, uint256 uQ64, ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
+        (uint256 timeValueX64, uint256 uQ64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
         // W / S at 2^128 scale: at most about 2^128 because W <= min(S, K).
         uint256 ratioQ128 = FPML.fullMulDiv(timeValueX64, Q64, spot);
         if (spot < strike) {
@@ -228,8 +217,7 @@ library EverlastingMath {
         uint256 volatility,
         uint256 fundingPeriod
     ) internal pure returns (uint256 value) {
-        (uint256 timeValueX64, , ) = _timeValueX64(spot, strike, volatility, fundingPeriod);
-        uint256 dQ100 = D_NUMERATOR_Q100 / (volatility * volatility * fundingPeriod);
+        (uint256 timeValueX64, , , uint256 dQ100) = _timeValueX64(spot, strike, volatility, fundingPeriod);
         uint256 ratioQ128 = FPML.fullMulDiv(timeValueX64, Q64, spot);
         // (W / S) d / S at scale 2^(128 + 100 - 64) / 1e18; then * 1e36 / 4 / 2^164.
         uint256 scaled = FPML.fullMulDiv(ratioQ128, dQ100, spot << 64);
@@ -248,13 +236,12 @@ library EverlastingMath {
         uint256 volatility,
         uint256 fundingPeriod
     ) internal pure returns (uint256 value) {
-        (uint256 timeValueX64, uint256 uQ64, uint256 lnQ96) = _timeValueX64(
+        (uint256 timeValueX64, uint256 uQ64, uint256 lnQ96, uint256 dQ100) = _timeValueX64(
             spot,
             strike,
             volatility,
             fundingPeriod
         );
-        uint256 dQ100 = D_NUMERATOR_Q100 / (volatility * volatility * fundingPeriod);
         // 1 - 1/u^2 = d / (1 + d), at 2^128 scale.
         uint256 slopeQ128 = FPML.fullMulDiv(dQ100, 1 << 128, dQ100 + Q100);
         // 1 + u |l| / 2 at 2^161 scale (u at 2^64, |l| at 2^96).
@@ -285,15 +272,9 @@ library EverlastingMath {
         _checkPrice(spot, true);
         _checkPrice(strike, false);
         _checkFundingPeriod(fundingPeriod);
-        uint256 intrinsic;
-        uint256 upperBound;
-        if (isCall) {
-            intrinsic = spot > strike ? spot - strike : 0;
-            upperBound = spot;
-        } else {
-            intrinsic = strike > spot ? strike - spot : 0;
-            upperBound = strike;
-        }
+        // A call is bounded by the spot, a put by the strike; the intrinsic value is the excess over the other.
+        (uint256 upperBound, uint256 other) = isCall ? (spot, strike) : (strike, spot);
+        uint256 intrinsic = _addIntrinsic(0, upperBound, other);
         if (optionPrice <= intrinsic || optionPrice >= upperBound) {
             revert IPricer.OptionPriceOutOfBounds(optionPrice, intrinsic, upperBound);
         }
@@ -407,10 +388,9 @@ library EverlastingMath {
     // ---------------------------------------------------------------------------------------------------
 
     /// @notice The time value with 64 extra fractional bits, and the intermediates the Greeks reuse.
-    /// @dev One assembly block, so that no internal call or checked arithmetic sits on the hot path (calling
-    ///      `_lnRatioQ96` from here costs about 80 gas more). The ln and exp steps are the algorithms of
-    ///      `_lnRatioQ96` and `_expQ96`, inlined with the same constants. Reverts with the interface's errors
-    ///      outside the domain.
+    /// @dev The domain check, then the kernels `_sqrtOnePlusQ64`, `_lnRatioQ96` and `_expQ96` (the ones the
+    ///      implied volatility and the power perpetual use too) with the glue between them in assembly, so that
+    ///      no checked arithmetic sits on the hot path. Reverts with the interface's errors outside the domain.
     /// @param spot The spot price S, 18 decimals.
     /// @param strike The strike K, 18 decimals.
     /// @param volatility The annualised volatility sigma, 18 decimals.
@@ -418,14 +398,14 @@ library EverlastingMath {
     /// @return timeValueX64 W * 1e18 * 2^64, floored; 0 when W < 2^-64 wei.
     /// @return uQ64 u * 2^64.
     /// @return lnQ96 |ln(S / K)| * 2^96.
+    /// @return dQ100 d = u^2 - 1 = 8 / (sigma^2 T) * 2^100, floored.
     function _timeValueX64(
         uint256 spot,
         uint256 strike,
         uint256 volatility,
         uint256 fundingPeriod
-    ) private pure returns (uint256 timeValueX64, uint256 uQ64, uint256 lnQ96) {
+    ) private pure returns (uint256 timeValueX64, uint256 uQ64, uint256 lnQ96, uint256 dQ100) {
         bool outOfDomain;
-        uint256 dQ100;
         assembly ("memory-safe") {
             // Zero wraps around to 2^256 - 1, so one comparison per input covers both ends of its range.
             outOfDomain := or(
@@ -441,161 +421,79 @@ library EverlastingMath {
             outOfDomain := or(outOfDomain, shr(D_LIMIT_SHIFT, dQ100))
         }
         if (outOfDomain) _revertOptionInputs(spot, strike, volatility, fundingPeriod);
-        // Written as scoped lets and nested expressions rather than reassignments: legacy code generation
-        // spends a SWAP and a POP on every reassignment; via-IR compiles either form alike.
+        uQ64 = _sqrtOnePlusQ64(dQ100);
+        uint256 larger;
+        uint256 smaller;
         assembly ("memory-safe") {
-            // ---- u = sqrt(1 + d) at 2^64 scale ----
-            // Newton's method on x = (1 + d) 2^128 in [2^128, 2^208]. Even exponent e = 2 floor(log4 x): binary
-            // search down to 8 bits, then two byte-table lookups. With x = 2^e y, y in [1, 4), the minimax linear
-            // start sqrt(y) ~ (4 + 2y) / (3 + 2 sqrt2) (relative error 2.9%, y with 16 fraction bits) leaves a
-            // relative error below 1e-28 after four iterations, before the 2^-64 quantization.
-            {
-                let x := shl(28, add(dQ100, Q100))
-                let z
-                {
-                    let e1 := or(128, shl(6, lt(0xffffffffffffffff, shr(128, x))))
-                    let e2 := or(e1, shl(5, lt(0xffffffff, shr(e1, x))))
-                    let e3 := or(e2, shl(4, lt(0xffff, shr(e2, x))))
-                    let e4 := or(e3, shl(3, lt(0xff, shr(e3, x))))
-                    let head := shr(e4, x)
-                    let e := add(
-                        e4,
-                        add(
-                            byte(shr(3, head), EVEN_BIT_LENGTH_HIGH_TABLE),
-                            byte(head, EVEN_BIT_LENGTH_LOW_TABLE)
-                        )
-                    )
-                    z := shr(
-                        32,
-                        shl(
-                            shr(1, e),
-                            add(SQRT_START_INTERCEPT_Q32, mul(SQRT_START_SLOPE_Q16, shr(sub(e, 16), x)))
-                        )
-                    )
-                }
-                let z1 := shr(1, add(z, div(x, z)))
-                let z2 := shr(1, add(z1, div(x, z1)))
-                let z3 := shr(1, add(z2, div(x, z2)))
-                uQ64 := shr(1, add(z3, div(x, z3)))
+            larger := xor(strike, mul(xor(spot, strike), gt(spot, strike)))
+            smaller := xor(xor(spot, strike), larger)
+        }
+        lnQ96 = _lnRatioQ96(larger, smaller);
+        // W = K e^(-b) / u, b = |l| (u - 1) / 2 above the strike, |l| (u + 1) / 2 below.
+        uint256 exponentQ96;
+        assembly ("memory-safe") {
+            exponentQ96 := shr(65, mul(lnQ96, sub(add(uQ64, Q64), shl(65, gt(spot, strike)))))
+        }
+        if (exponentQ96 < MAX_EXPONENT_Q96) {
+            // e^(-b) = e^r 2^(-k), k >= 0.
+            int256 negativeExponentQ96;
+            unchecked {
+                negativeExponentQ96 = -int256(exponentQ96);
             }
-            // ---- |l| = ln(max(S, K) / min(S, K)) at 2^96 scale (see `_lnRatioQ96`) ----
-            {
-                let larger := xor(strike, mul(xor(spot, strike), gt(spot, strike)))
-                let q := div(shl(128, larger), xor(xor(spot, strike), larger))
-                let n
-                {
-                    let n1 := or(128, shl(6, lt(0xffffffffffffffff, shr(128, q))))
-                    let n2 := or(n1, shl(5, lt(0xffffffff, shr(n1, q))))
-                    let n3 := or(n2, shl(4, lt(0xffff, shr(n2, q))))
-                    let n4 := or(n3, shl(3, lt(0xff, shr(n3, q))))
-                    let head := shr(n4, q)
-                    n := add(
-                        n4,
-                        add(byte(shr(3, head), BIT_LENGTH_HIGH_TABLE), byte(head, BIT_LENGTH_LOW_TABLE))
-                    )
-                }
-                let y := shr(sub(n, 96), q)
-                let big := gt(y, SQRT2_Q96)
-                let c := shl(big, Q96)
-                let z := sdiv(shl(96, sub(y, c)), add(y, c))
-                let w := shr(96, mul(z, z))
-                // 2 z (C0 + w (C1 + w (C2 + ... + w C8))) by Horner's rule.
-                let p := add(
-                    LN_C4_Q96,
-                    shr(
-                        96,
-                        mul(
-                            w,
-                            add(
-                                LN_C5_Q96,
-                                shr(
-                                    96,
-                                    mul(
-                                        w,
-                                        add(
-                                            LN_C6_Q96,
-                                            shr(96, mul(w, add(LN_C7_Q96, shr(96, mul(w, LN_C8_Q96)))))
-                                        )
-                                    )
-                                )
-                            )
-                        )
-                    )
-                )
-                p := add(
-                    LN_C0_Q96,
-                    shr(
-                        96,
-                        mul(
-                            w,
-                            add(
-                                LN_C1_Q96,
-                                shr(
-                                    96,
-                                    mul(
-                                        w,
-                                        add(LN_C2_Q96, shr(96, mul(w, add(LN_C3_Q96, shr(96, mul(w, p))))))
-                                    )
-                                )
-                            )
-                        )
-                    )
-                )
-                lnQ96 := add(mul(add(sub(n, 128), big), LN2_Q96), sar(95, mul(z, p)))
-            }
-            // ---- W = K e^(-b) / u, b = |l| (u - 1) / 2 above the strike, |l| (u + 1) / 2 below ----
-            let b := shr(65, mul(lnQ96, sub(add(uQ64, Q64), shl(65, gt(spot, strike)))))
-            if lt(b, MAX_EXPONENT_Q96) {
-                // e^(-b) = 2^-k e^r with k = round(b / ln2) and r = k ln2 - b in [-ln2/2, ln2/2] (see `_expQ96`).
-                let k := shr(192, add(mul(b, INV_LN2_Q96), HALF_Q192))
-                let r := sub(mul(k, LN2_Q96), b)
-                let s := shr(96, mul(r, r))
-                let even := add(
-                    Q96,
-                    shr(
-                        96,
-                        mul(
-                            s,
-                            add(PADE_E1_Q96, shr(96, mul(s, add(PADE_E2_Q96, shr(96, mul(s, PADE_E3_Q96))))))
-                        )
-                    )
-                )
-                let odd := sar(
-                    96,
-                    mul(r, add(PADE_O0_Q96, shr(96, mul(s, add(PADE_O1_Q96, shr(96, mul(s, PADE_O2_Q96)))))))
-                )
+            (uint256 mantissaQ96, int256 exponent2) = _expQ96(negativeExponentQ96);
+            assembly ("memory-safe") {
                 // W * 1e18 * 2^64 = K e^r 2^(32 - k) / (u 2^64) * 2^64; K e^r < 2^217, so K e^r 2^32 fits.
-                timeValueX64 := div(
-                    shr(k, shl(32, mul(strike, div(shl(96, add(even, odd)), sub(even, odd))))),
-                    uQ64
-                )
+                timeValueX64 := div(shr(sub(0, exponent2), shl(32, mul(strike, mantissaQ96))), uQ64)
             }
         }
     }
 
+    /// @notice u = sqrt(1 + d) at 2^64 scale, for d < 2^80 at 2^100 scale.
+    /// @dev Newton's method on x = (1 + d) 2^128 in [2^128, 2^208]. With x = 2^(128 + e) y, e even and y in
+    ///      [1, 4), the minimax linear start sqrt(y) ~ (4 + 2y) / (3 + 2 sqrt2) (relative error 2.9%, y with 16
+    ///      fraction bits) leaves a relative error below 1e-28 after four iterations, before the 2^-64
+    ///      quantization.
+    /// @param dQ100 d * 2^100.
+    /// @return uQ64 sqrt(1 + d) * 2^64.
+    function _sqrtOnePlusQ64(uint256 dQ100) private pure returns (uint256 uQ64) {
+        uint256 onePlusD;
+        assembly ("memory-safe") {
+            onePlusD := add(dQ100, Q100)
+        }
+        // e = 2 floor(log4(1 + d)): floor(log2(1 + d)) rounded down to even.
+        uint256 e = _log2(onePlusD >> 100) & ~uint256(1);
+        assembly ("memory-safe") {
+            let x := shl(28, onePlusD)
+            // 2^(64 + e / 2) sqrt(y) ~ 2^(32 + e / 2) (4 + 2y) 2^32 / (3 + 2 sqrt2), y = x / 2^(128 + e).
+            let z := shl(
+                add(32, shr(1, e)),
+                add(SQRT_START_INTERCEPT_Q32, mul(SQRT_START_SLOPE_Q16, shr(add(112, e), x)))
+            )
+            let z1 := shr(1, add(z, div(x, z)))
+            let z2 := shr(1, add(z1, div(x, z1)))
+            let z3 := shr(1, add(z2, div(x, z2)))
+            uQ64 := shr(1, add(z3, div(x, z3)))
+        }
+    }
+
     /// @notice ln(numerator / denominator) at 2^96 scale, for numerator >= denominator, both in [1, 2^128).
-    /// @dev q = numerator * 2^128 / denominator = 2^n y with y in [1/sqrt2, sqrt2); ln y = 2 atanh(z),
-    ///      z = (y - 1) / (y + 1), |z| <= 3 - 2 sqrt2, with atanh(z) / z approximated by a degree-8 polynomial
-    ///      in w = z^2 (Chebyshev interpolation on [0, (3 - 2 sqrt2)^2] at 9 nodes, coefficients LN_C*_Q96).
-    ///      Absolute error below 3e-21, plus the 2^-128 relative rounding of q.
+    /// @dev q = numerator * 2^128 / denominator = 2^(128 + n) y with n from `_log2` and y in [1/sqrt2, sqrt2);
+    ///      ln y = 2 atanh(z), z = (y - 1) / (y + 1), |z| <= 3 - 2 sqrt2, with atanh(z) / z approximated by a
+    ///      degree-8 polynomial in w = z^2 (Chebyshev interpolation on [0, (3 - 2 sqrt2)^2] at 9 nodes,
+    ///      coefficients LN_C*_Q96). Absolute error below 3e-21, plus the 2^-128 relative rounding of q.
     /// @param numerator The larger operand.
     /// @param denominator The smaller operand.
     /// @return result ln(numerator / denominator) * 2^96 (non-negative).
     function _lnRatioQ96(uint256 numerator, uint256 denominator) private pure returns (uint256 result) {
+        uint256 q;
         assembly ("memory-safe") {
-            let q := div(shl(128, numerator), denominator)
-            // floor(log2 q) in [128, 256): binary search down to 8 bits, then two byte-table lookups.
-            let n
-            {
-                let n1 := or(128, shl(6, lt(0xffffffffffffffff, shr(128, q))))
-                let n2 := or(n1, shl(5, lt(0xffffffff, shr(n1, q))))
-                let n3 := or(n2, shl(4, lt(0xffff, shr(n2, q))))
-                let n4 := or(n3, shl(3, lt(0xff, shr(n3, q))))
-                let head := shr(n4, q)
-                n := add(n4, add(byte(shr(3, head), BIT_LENGTH_HIGH_TABLE), byte(head, BIT_LENGTH_LOW_TABLE)))
-            }
+            q := div(shl(128, numerator), denominator)
+        }
+        // q = 2^(128 + n) y with y in [1, 2); q >= 2^128 as numerator >= denominator.
+        uint256 n = _log2(q >> 128);
+        assembly ("memory-safe") {
             // y in [1, 2) at 2^96 scale; compare with sqrt2 to centre the argument on 1.
-            let y := shr(sub(n, 96), q)
+            let y := shr(add(32, n), q)
             let big := gt(y, SQRT2_Q96)
             let c := shl(big, Q96)
             let z := sdiv(shl(96, sub(y, c)), add(y, c))
@@ -639,7 +537,24 @@ library EverlastingMath {
                     )
                 )
             )
-            result := add(mul(add(sub(n, 128), big), LN2_Q96), sar(95, mul(z, p)))
+            result := add(mul(add(n, big), LN2_Q96), sar(95, mul(z, p)))
+        }
+    }
+
+    /// @notice floor(log2 x) for 1 <= x < 2^128 (0 for x = 0).
+    /// @dev Binary search down to 8 bits, then two byte-table lookups (BIT_LENGTH_HIGH_TABLE, _LOW_TABLE).
+    /// @param x The operand, below 2^128.
+    /// @return n floor(log2 x), in [0, 128).
+    function _log2(uint256 x) private pure returns (uint256 n) {
+        assembly ("memory-safe") {
+            // Scoped lets rather than reassignments: legacy code generation spends a SWAP and a POP on every
+            // reassignment; via-IR compiles either form alike.
+            let n1 := shl(6, lt(0xffffffffffffffff, x))
+            let n2 := or(n1, shl(5, lt(0xffffffff, shr(n1, x))))
+            let n3 := or(n2, shl(4, lt(0xffff, shr(n2, x))))
+            let n4 := or(n3, shl(3, lt(0xff, shr(n3, x))))
+            let head := shr(n4, x)
+            n := add(n4, add(byte(shr(3, head), BIT_LENGTH_HIGH_TABLE), byte(head, BIT_LENGTH_LOW_TABLE)))
         }
     }
 
@@ -698,62 +613,30 @@ library EverlastingMath {
             uint256 start = _lnRatioQ96(targetQ96, halfLnQ96);
             if (start < xQ96) xQ96 = start;
             // x only decreases from x0 <= 72 (at 2^96 scale), and c e^x <= c e^(x0) <= L < 2^104 at 2^96 scale,
-            // so no product or sum below overflows. e^x as in `_expQ96` (x >= 0, so k >= 0).
-            assembly ("memory-safe") {
-                for {
-                    let i := 0
-                } lt(i, MAX_NEWTON_ITERATIONS) {
-                    i := add(i, 1)
-                } {
-                    let k := shr(192, add(mul(xQ96, INV_LN2_Q96), HALF_Q192))
-                    let r := sub(xQ96, mul(k, LN2_Q96))
-                    let s := shr(96, mul(r, r))
-                    let even := add(
-                        Q96,
-                        shr(
-                            96,
-                            mul(
-                                s,
-                                add(
-                                    PADE_E1_Q96,
-                                    shr(96, mul(s, add(PADE_E2_Q96, shr(96, mul(s, PADE_E3_Q96)))))
-                                )
-                            )
+            // so no product or sum below overflows.
+            unchecked {
+                for (uint256 i; i < MAX_NEWTON_ITERATIONS; ++i) {
+                    (uint256 growthMantissaQ96, int256 growthExponent2) = _expQ96(int256(xQ96));
+                    bool converged;
+                    assembly ("memory-safe") {
+                        // c e^x, with e^x = mantissa 2^k (k >= 0 as x >= 0).
+                        let growth := shr(96, mul(halfLnQ96, shl(growthExponent2, growthMantissaQ96)))
+                        let sum := add(xQ96, growth)
+                        // Stop once h(x) = x + c e^x - L <= 0 or the Newton step h / h' vanishes.
+                        let step := mul(
+                            gt(sum, targetQ96),
+                            div(shl(96, sub(sum, targetQ96)), add(Q96, growth))
                         )
-                    )
-                    let odd := sar(
-                        96,
-                        mul(
-                            r,
-                            add(PADE_O0_Q96, shr(96, mul(s, add(PADE_O1_Q96, shr(96, mul(s, PADE_O2_Q96))))))
-                        )
-                    )
-                    let growth := shr(
-                        96,
-                        mul(halfLnQ96, shl(k, div(shl(96, add(even, odd)), sub(even, odd))))
-                    )
-                    let sum := add(xQ96, growth)
-                    if iszero(gt(sum, targetQ96)) {
-                        break
+                        converged := iszero(step)
+                        xQ96 := mul(gt(xQ96, step), sub(xQ96, step))
                     }
-                    let step := div(shl(96, sub(sum, targetQ96)), add(Q96, growth))
-                    if iszero(step) {
-                        break
-                    }
-                    xQ96 := mul(gt(xQ96, step), sub(xQ96, step))
+                    if (converged) break;
                 }
             }
         }
-        uQ96 = _expPositiveQ96(xQ96);
-    }
-
-    /// @notice e^x at 2^96 scale for 0 <= x < 2^103 (x at 2^96 scale) with e^x < 2^160.
-    /// @param xQ96 x * 2^96.
-    /// @return e^x * 2^96.
-    function _expPositiveQ96(uint256 xQ96) private pure returns (uint256) {
         (uint256 mantissaQ96, int256 exponent2) = _expQ96(int256(xQ96));
         // x >= 0 gives exponent2 >= 0.
-        return mantissaQ96 << uint256(exponent2);
+        uQ96 = mantissaQ96 << uint256(exponent2);
     }
 
     /// @notice sigma = sqrt(8 / (T (u^2 - 1))) in 18 decimals from u at 2^96 scale, rounded down.
@@ -766,6 +649,18 @@ library EverlastingMath {
         uint256 varianceNumerator = FPML.fullMulDiv(EIGHT_YEAR_SECONDS_WAD_SQUARED, Q96, uQ96 - Q96);
         volatility = FPML.sqrt(FPML.fullMulDiv(varianceNumerator, Q96, (uQ96 + Q96) * fundingPeriod));
         if (volatility == 0 || volatility > MAX_VOLATILITY_WAD) revert IPricer.ImpliedVolatilityOutOfRange();
+    }
+
+    /// @notice value + max(a - b, 0): a time value plus the intrinsic value of the option exchanging b for a.
+    /// @dev Unchecked: value <= min(S, K) on the domain, so the sum is at most max(S, K).
+    /// @param value The time value (0 for the intrinsic value alone).
+    /// @param a What the holder receives on exercise (S for a call, K for a put).
+    /// @param b What the holder pays on exercise (K for a call, S for a put).
+    /// @return price value + max(a - b, 0).
+    function _addIntrinsic(uint256 value, uint256 a, uint256 b) private pure returns (uint256 price) {
+        assembly ("memory-safe") {
+            price := add(value, mul(gt(a, b), sub(a, b)))
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------

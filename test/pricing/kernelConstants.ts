@@ -105,12 +105,6 @@ describe("EverlastingMath constants", function () {
     const low = byteTable((v) => (v >= 1 && v < 8 ? log2(v) : 0));
     expect(constant("BIT_LENGTH_HIGH_TABLE")).to.equal(high);
     expect(constant("BIT_LENGTH_LOW_TABLE")).to.equal(low);
-    expect(constant("EVEN_BIT_LENGTH_HIGH_TABLE")).to.equal(
-      byteTable((i) => (i === 0 ? 0 : (3 + log2(i)) & ~1)),
-    );
-    expect(constant("EVEN_BIT_LENGTH_LOW_TABLE")).to.equal(
-      byteTable((v) => (v >= 1 && v < 8 ? log2(v) & ~1 : 0)),
-    );
     // floor(log2 v) = HIGH[v >> 3] + LOW[v] for every v in [1, 256) (BYTE is 0 past index 31).
     const at = (table: bigint, i: number): number =>
       i < 32 ? Number((table >> BigInt(8 * (31 - i))) & 0xffn) : 0;

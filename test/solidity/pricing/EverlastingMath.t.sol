@@ -33,16 +33,41 @@ contract EverlastingMathTest is Test {
         return bound(seed & type(uint128).max, low, high);
     }
 
+    /// @dev The inputs of one price.
+    struct Inputs {
+        uint256 spot;
+        uint256 strike;
+        uint256 volatility;
+        uint256 period;
+    }
+
+    /// @dev A point of the accuracy domain, each input spread over its orders of magnitude.
     function domain(
         uint256 spotSeed,
         uint256 strikeSeed,
         uint256 volatilitySeed,
         uint256 periodSeed
-    ) internal pure returns (uint256 spot, uint256 strike, uint256 volatility, uint256 period) {
-        spot = boundLog(spotSeed, MIN_PRICE, MAX_PRICE);
-        strike = boundLog(strikeSeed, MIN_PRICE, MAX_PRICE);
-        volatility = boundLog(volatilitySeed, MIN_VOLATILITY, MAX_VOLATILITY);
-        period = boundLog(periodSeed, MIN_PERIOD, MAX_PERIOD);
+    ) internal pure returns (Inputs memory) {
+        return
+            Inputs({
+                spot: boundLog(spotSeed, MIN_PRICE, MAX_PRICE),
+                strike: boundLog(strikeSeed, MIN_PRICE, MAX_PRICE),
+                volatility: boundLog(volatilitySeed, MIN_VOLATILITY, MAX_VOLATILITY),
+                period: boundLog(periodSeed, MIN_PERIOD, MAX_PERIOD)
+            });
+    }
+
+    function callPrice(Inputs memory p) internal pure returns (uint256) {
+        return EverlastingMath.callPrice(p.spot, p.strike, p.volatility, p.period);
+    }
+
+    function putPrice(Inputs memory p) internal pure returns (uint256) {
+        return EverlastingMath.putPrice(p.spot, p.strike, p.volatility, p.period);
+    }
+
+    /// @dev The two values in increasing order.
+    function sorted(uint256 a, uint256 b) internal pure returns (uint256, uint256) {
+        return a > b ? (b, a) : (a, b);
     }
 
     /// @dev Noise allowed between two separately rounded evaluations.
@@ -60,13 +85,7 @@ contract EverlastingMathTest is Test {
         uint256 volatilitySeed,
         uint256 periodSeed
     ) external pure {
-        (uint256 spot, uint256 strike, uint256 volatility, uint256 period) = domain(
-            spotSeed,
-            strikeSeed,
-            volatilitySeed,
-            periodSeed
-        );
-        checkBoundsAndParity(spot, strike, volatility, period);
+        checkBoundsAndParity(domain(spotSeed, strikeSeed, volatilitySeed, periodSeed));
     }
 
     /// @dev The same over the whole accepted domain: spot and strike 1 wei to 1e36, any volatility and period
@@ -82,34 +101,29 @@ contract EverlastingMathTest is Test {
         uint256 period = boundLog(periodSeed, 1, EverlastingMath.MAX_FUNDING_PERIOD_SECONDS);
         uint256 minVolatility = FPML.sqrt(MIN_VARIANCE_WAD2_SECONDS / period) + 1;
         uint256 volatility = boundLog(volatilitySeed, minVolatility, EverlastingMath.MAX_VOLATILITY_WAD);
-        checkBoundsAndParity(spot, strike, volatility, period);
+        checkBoundsAndParity(Inputs(spot, strike, volatility, period));
     }
 
-    function checkBoundsAndParity(
-        uint256 spot,
-        uint256 strike,
-        uint256 volatility,
-        uint256 period
-    ) internal pure {
-        uint256 call = EverlastingMath.callPrice(spot, strike, volatility, period);
-        uint256 put = EverlastingMath.putPrice(spot, strike, volatility, period);
-        uint256 value = EverlastingMath.timeValue(spot, strike, volatility, period);
-        uint256 callIntrinsic = spot > strike ? spot - strike : 0;
-        uint256 putIntrinsic = strike > spot ? strike - spot : 0;
+    function checkBoundsAndParity(Inputs memory p) internal pure {
+        uint256 call = callPrice(p);
+        uint256 put = putPrice(p);
+        uint256 value = EverlastingMath.timeValue(p.spot, p.strike, p.volatility, p.period);
+        uint256 callIntrinsic = p.spot > p.strike ? p.spot - p.strike : 0;
+        uint256 putIntrinsic = p.strike > p.spot ? p.strike - p.spot : 0;
         assertGe(call, callIntrinsic, "call below intrinsic");
         assertGe(put, putIntrinsic, "put below intrinsic");
-        assertLe(call, spot, "call above spot");
-        assertLe(put, strike, "put above strike");
+        assertLe(call, p.spot, "call above spot");
+        assertLe(put, p.strike, "put above strike");
         assertEq(call - callIntrinsic, value, "call time value");
         assertEq(put - putIntrinsic, value, "put time value");
-        assertEq(int256(call) - int256(put), int256(spot) - int256(strike), "put-call parity");
+        assertEq(int256(call) - int256(put), int256(p.spot) - int256(p.strike), "put-call parity");
         // Greeks: deltas in range and one apart, gamma and vega non-negative (unsigned by type).
-        int256 callDelta = EverlastingMath.callDelta(spot, strike, volatility, period);
-        int256 putDelta = EverlastingMath.putDelta(spot, strike, volatility, period);
+        int256 callDelta = EverlastingMath.callDelta(p.spot, p.strike, p.volatility, p.period);
+        int256 putDelta = EverlastingMath.putDelta(p.spot, p.strike, p.volatility, p.period);
         assertTrue(callDelta >= 0 && callDelta <= int256(WAD), "call delta outside [0, 1]");
         assertEq(callDelta - putDelta, int256(WAD), "delta parity");
-        EverlastingMath.gamma(spot, strike, volatility, period);
-        EverlastingMath.vega(spot, strike, volatility, period);
+        EverlastingMath.gamma(p.spot, p.strike, p.volatility, p.period);
+        EverlastingMath.vega(p.spot, p.strike, p.volatility, p.period);
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -123,20 +137,10 @@ contract EverlastingMathTest is Test {
         uint256 volatilitySeed,
         uint256 periodSeed
     ) external pure {
-        (uint256 low, uint256 strike, uint256 volatility, uint256 period) = domain(
-            spotSeed,
-            strikeSeed,
-            volatilitySeed,
-            periodSeed
-        );
-        uint256 high = boundLog(otherSpotSeed, MIN_PRICE, MAX_PRICE);
-        if (low > high) (low, high) = (high, low);
-        uint256 callLow = EverlastingMath.callPrice(low, strike, volatility, period);
-        uint256 callHigh = EverlastingMath.callPrice(high, strike, volatility, period);
-        assertLe(callLow, callHigh + noise(callHigh, strike), "call decreases in spot");
-        uint256 putLow = EverlastingMath.putPrice(low, strike, volatility, period);
-        uint256 putHigh = EverlastingMath.putPrice(high, strike, volatility, period);
-        assertLe(putHigh, putLow + noise(putLow, strike), "put increases in spot");
+        Inputs memory low = domain(spotSeed, strikeSeed, volatilitySeed, periodSeed);
+        Inputs memory high = domain(otherSpotSeed, strikeSeed, volatilitySeed, periodSeed);
+        (low.spot, high.spot) = sorted(low.spot, high.spot);
+        checkMonotone(low, high, "spot", false);
     }
 
     /// @dev Adjacent spots one wei apart: the call moves by delta (in [0, 1]) wei, up to the noise.
@@ -146,16 +150,11 @@ contract EverlastingMathTest is Test {
         uint256 volatilitySeed,
         uint256 periodSeed
     ) external pure {
-        (uint256 spot, uint256 strike, uint256 volatility, uint256 period) = domain(
-            spotSeed,
-            strikeSeed,
-            volatilitySeed,
-            periodSeed
-        );
-        uint256 callNow = EverlastingMath.callPrice(spot, strike, volatility, period);
-        uint256 callNext = EverlastingMath.callPrice(spot + 1, strike, volatility, period);
-        assertLe(callNow, callNext + noise(callNext, strike), "call decreases by more than the noise");
-        assertLe(callNext, callNow + 1 + noise(callNow, strike), "call rises by more than one wei");
+        Inputs memory p = domain(spotSeed, strikeSeed, volatilitySeed, periodSeed);
+        uint256 callNow = callPrice(p);
+        uint256 callNext = EverlastingMath.callPrice(p.spot + 1, p.strike, p.volatility, p.period);
+        assertLe(callNow, callNext + noise(callNext, p.strike), "call decreases by more than the noise");
+        assertLe(callNext, callNow + 1 + noise(callNow, p.strike), "call rises by more than one wei");
     }
 
     function testMonotoneInVolatility(
@@ -165,20 +164,10 @@ contract EverlastingMathTest is Test {
         uint256 otherVolatilitySeed,
         uint256 periodSeed
     ) external pure {
-        (uint256 spot, uint256 strike, uint256 low, uint256 period) = domain(
-            spotSeed,
-            strikeSeed,
-            volatilitySeed,
-            periodSeed
-        );
-        uint256 high = boundLog(otherVolatilitySeed, MIN_VOLATILITY, MAX_VOLATILITY);
-        if (low > high) (low, high) = (high, low);
-        uint256 callLow = EverlastingMath.callPrice(spot, strike, low, period);
-        uint256 callHigh = EverlastingMath.callPrice(spot, strike, high, period);
-        assertLe(callLow, callHigh + noise(callHigh, strike), "call decreases in volatility");
-        uint256 putLow = EverlastingMath.putPrice(spot, strike, low, period);
-        uint256 putHigh = EverlastingMath.putPrice(spot, strike, high, period);
-        assertLe(putLow, putHigh + noise(putHigh, strike), "put decreases in volatility");
+        Inputs memory low = domain(spotSeed, strikeSeed, volatilitySeed, periodSeed);
+        Inputs memory high = domain(spotSeed, strikeSeed, otherVolatilitySeed, periodSeed);
+        (low.volatility, high.volatility) = sorted(low.volatility, high.volatility);
+        checkMonotone(low, high, "volatility", true);
     }
 
     function testMonotoneInFundingPeriod(
@@ -188,20 +177,30 @@ contract EverlastingMathTest is Test {
         uint256 periodSeed,
         uint256 otherPeriodSeed
     ) external pure {
-        (uint256 spot, uint256 strike, uint256 volatility, uint256 low) = domain(
-            spotSeed,
-            strikeSeed,
-            volatilitySeed,
-            periodSeed
-        );
-        uint256 high = boundLog(otherPeriodSeed, MIN_PERIOD, MAX_PERIOD);
-        if (low > high) (low, high) = (high, low);
-        uint256 callLow = EverlastingMath.callPrice(spot, strike, volatility, low);
-        uint256 callHigh = EverlastingMath.callPrice(spot, strike, volatility, high);
-        assertLe(callLow, callHigh + noise(callHigh, strike), "call decreases in funding period");
-        uint256 putLow = EverlastingMath.putPrice(spot, strike, volatility, low);
-        uint256 putHigh = EverlastingMath.putPrice(spot, strike, volatility, high);
-        assertLe(putLow, putHigh + noise(putHigh, strike), "put decreases in funding period");
+        Inputs memory low = domain(spotSeed, strikeSeed, volatilitySeed, periodSeed);
+        Inputs memory high = domain(spotSeed, strikeSeed, volatilitySeed, otherPeriodSeed);
+        (low.period, high.period) = sorted(low.period, high.period);
+        checkMonotone(low, high, "funding period", true);
+    }
+
+    /// @dev From `low` to `high`, two points that differ in one input only, the call must not decrease; the
+    ///      put must not decrease either when `putRises`, and must not increase otherwise (up to the noise).
+    function checkMonotone(
+        Inputs memory low,
+        Inputs memory high,
+        string memory input,
+        bool putRises
+    ) internal pure {
+        uint256 callLow = callPrice(low);
+        uint256 callHigh = callPrice(high);
+        assertLe(callLow, callHigh + noise(callHigh, low.strike), string.concat("call decreases in ", input));
+        uint256 putLow = putPrice(low);
+        uint256 putHigh = putPrice(high);
+        if (putRises) {
+            assertLe(putLow, putHigh + noise(putHigh, low.strike), string.concat("put decreases in ", input));
+        } else {
+            assertLe(putHigh, putLow + noise(putLow, low.strike), string.concat("put increases in ", input));
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -214,12 +213,8 @@ contract EverlastingMathTest is Test {
         uint256 periodSeed,
         uint256 offsetSeed
     ) external pure {
-        (, uint256 strike, uint256 volatility, uint256 period) = domain(
-            0,
-            strikeSeed,
-            volatilitySeed,
-            periodSeed
-        );
+        Inputs memory p = domain(0, strikeSeed, volatilitySeed, periodSeed);
+        (uint256 strike, uint256 volatility, uint256 period) = (p.strike, p.volatility, p.period);
         uint256 offset = bound(offsetSeed, 1, 1e9);
         uint256 atStrike = EverlastingMath.callPrice(strike, strike, volatility, period);
         uint256 tolerance = noise(atStrike, strike);
@@ -283,35 +278,27 @@ contract EverlastingMathTest is Test {
         uint256 periodSeed,
         bool isCall
     ) external pure {
-        (uint256 spot, uint256 strike, uint256 volatility, uint256 period) = domain(
-            spotSeed,
-            strikeSeed,
-            volatilitySeed,
-            periodSeed
-        );
-        uint256 price =
-            isCall
-                ? EverlastingMath.callPrice(spot, strike, volatility, period)
-                : EverlastingMath.putPrice(spot, strike, volatility, period);
+        Inputs memory p = domain(spotSeed, strikeSeed, volatilitySeed, periodSeed);
+        uint256 price = isCall ? callPrice(p) : putPrice(p);
         uint256 intrinsic =
-            isCall ? (spot > strike ? spot - strike : 0) : (strike > spot ? strike - spot : 0);
-        uint256 upper = isCall ? spot : strike;
+            isCall
+                ? (p.spot > p.strike ? p.spot - p.strike : 0)
+                : (p.strike > p.spot ? p.strike - p.spot : 0);
+        uint256 upper = isCall ? p.spot : p.strike;
         // The time value must be representable (at least a few wei) for the inversion to be defined.
         if (price <= intrinsic + 2 || price >= upper) return;
-        uint256 implied = EverlastingMath.impliedVolatility(price, spot, strike, period, isCall);
-        uint256 repriced =
-            isCall
-                ? EverlastingMath.callPrice(spot, strike, implied, period)
-                : EverlastingMath.putPrice(spot, strike, implied, period);
+        uint256 implied = EverlastingMath.impliedVolatility(price, p.spot, p.strike, p.period, isCall);
+        Inputs memory atImplied = Inputs(p.spot, p.strike, implied, p.period);
+        uint256 repriced = isCall ? callPrice(atImplied) : putPrice(atImplied);
         // One wei of volatility moves the price by vega / 1e18.
-        uint256 vegaAtImplied = EverlastingMath.vega(spot, strike, implied, period);
+        uint256 vegaAtImplied = EverlastingMath.vega(p.spot, p.strike, implied, p.period);
         assertApproxEqAbs(repriced, price, 3 + vegaAtImplied / WAD + price / 1e15, "repriced");
         // In volatility terms the price's own error (the accuracy bound) is amplified by 1 / vega.
-        uint256 vegaAtTrue = EverlastingMath.vega(spot, strike, volatility, period);
+        uint256 vegaAtTrue = EverlastingMath.vega(p.spot, p.strike, p.volatility, p.period);
         if (vegaAtTrue == 0) return;
-        uint256 priceError = 3 + price / 1e16 + strike / 1e18;
-        uint256 relative = 1e6 + FPML.fullMulDiv(priceError, WAD * WAD, vegaAtTrue * volatility);
-        assertApproxEqRel(implied, volatility, relative, "implied volatility");
+        uint256 priceError = 3 + price / 1e16 + p.strike / 1e18;
+        uint256 relative = 1e6 + FPML.fullMulDiv(priceError, WAD * WAD, vegaAtTrue * p.volatility);
+        assertApproxEqRel(implied, p.volatility, relative, "implied volatility");
     }
 
     function testPowerPerpRoundTrip(

@@ -30,21 +30,10 @@ contract EverlastingOptionPricerTest is Test {
         uint256 strike = bound(strikeSeed, 1e15, 1e24);
         uint256 volatility = bound(volatilitySeed, 0.01e18, 10e18);
         uint256 period = bound(periodSeed, 60, 3650 days);
-        assertEq(
-            pricer.callPrice(spot, strike, volatility, period),
-            EverlastingMath.callPrice(spot, strike, volatility, period),
-            "call"
-        );
-        assertEq(
-            pricer.putPrice(spot, strike, volatility, period),
-            EverlastingMath.putPrice(spot, strike, volatility, period),
-            "put"
-        );
-        assertEq(
-            pricer.timeValue(spot, strike, volatility, period),
-            EverlastingMath.timeValue(spot, strike, volatility, period),
-            "W"
-        );
+        uint256[4] memory args = [spot, strike, volatility, period];
+        assertForwards(pricer.callPrice, EverlastingMath.callPrice, args, "call");
+        assertForwards(pricer.putPrice, EverlastingMath.putPrice, args, "put");
+        assertForwards(pricer.timeValue, EverlastingMath.timeValue, args, "W");
         assertEq(
             pricer.callDelta(spot, strike, volatility, period),
             EverlastingMath.callDelta(spot, strike, volatility, period),
@@ -55,28 +44,31 @@ contract EverlastingOptionPricerTest is Test {
             EverlastingMath.putDelta(spot, strike, volatility, period),
             "put delta"
         );
-        assertEq(
-            pricer.gamma(spot, strike, volatility, period),
-            EverlastingMath.gamma(spot, strike, volatility, period),
-            "gamma"
-        );
-        assertEq(
-            pricer.vega(spot, strike, volatility, period),
-            EverlastingMath.vega(spot, strike, volatility, period),
-            "vega"
-        );
+        assertForwards(pricer.gamma, EverlastingMath.gamma, args, "gamma");
+        assertForwards(pricer.vega, EverlastingMath.vega, args, "vega");
         // e^(sigma^2 T) must fit: at most 300% over 30 days here.
         uint256 perpVolatility = (volatility % 3e18) + 1;
         uint256 perpPeriod = (period % 30 days) + 1;
-        assertEq(
-            pricer.powerPerpFairPrice(spot, 2e18, perpVolatility, perpPeriod),
-            EverlastingMath.powerPerpFairPrice(spot, 2e18, perpVolatility, perpPeriod),
-            "power perp"
-        );
+        uint256[4] memory perpArgs = [spot, 2e18, perpVolatility, perpPeriod];
+        assertForwards(pricer.powerPerpFairPrice, EverlastingMath.powerPerpFairPrice, perpArgs, "power perp");
         assertEq(
             pricer.fundingRate(spot, strike, period),
             EverlastingMath.fundingRate(spot, strike, period),
             "funding"
+        );
+    }
+
+    /// @dev The pricer's function and the library's agree on the same four arguments.
+    function assertForwards(
+        function(uint256, uint256, uint256, uint256) external view returns (uint256) fromPricer,
+        function(uint256, uint256, uint256, uint256) pure returns (uint256) fromLibrary,
+        uint256[4] memory args,
+        string memory name
+    ) internal view {
+        assertEq(
+            fromPricer(args[0], args[1], args[2], args[3]),
+            fromLibrary(args[0], args[1], args[2], args[3]),
+            name
         );
     }
 
