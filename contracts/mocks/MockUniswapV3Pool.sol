@@ -239,22 +239,22 @@ contract MockUniswapV3Pool {
         uint16 index,
         uint16 cardinality
     ) private view returns (Observation memory beforeOrAt, Observation memory atOrAfter) {
-        uint256 l = (uint256(index) + 1) % cardinality; // oldest observation
-        uint256 r = l + cardinality - 1; // newest observation
+        uint256 lo = (uint256(index) + 1) % cardinality; // oldest observation
+        uint256 hi = lo + cardinality - 1; // newest observation
         uint256 i;
         while (true) {
-            i = (l + r) / 2;
+            i = (lo + hi) / 2;
             beforeOrAt = observations[i % cardinality];
             // Landed on an uninitialised slot: keep searching higher (more recently).
             if (!beforeOrAt.initialized) {
-                l = i + 1;
+                lo = i + 1;
                 continue;
             }
             atOrAfter = observations[(i + 1) % cardinality];
             bool targetAtOrAfter = _lte(time, beforeOrAt.blockTimestamp, target);
             if (targetAtOrAfter && _lte(time, target, atOrAfter.blockTimestamp)) break;
-            if (!targetAtOrAfter) r = i - 1;
-            else l = i + 1;
+            if (!targetAtOrAfter) hi = i - 1;
+            else lo = i + 1;
         }
     }
 
