@@ -12,7 +12,7 @@ import {IController, MarketContracts, MarketParams} from "../interfaces/IControl
 import {IPowerToken} from "../interfaces/IPowerToken.sol";
 import {IVaultNFT} from "../interfaces/IVaultNFT.sol";
 import {FundingMath, MarkClamp} from "../libraries/FundingMath.sol";
-import {LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
+import {LiquidationInput, LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
 import {PowerPerpMath} from "../libraries/PowerPerpMath.sol";
 import {UniswapTwap} from "../libraries/UniswapTwap.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
@@ -257,9 +257,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         if (_isSafe(collateral, debt, ratio)) revert VaultSafe(vaultId, ratio);
 
         LiquidationResult memory result = LiquidationMath.compute(
-            collateral,
-            debt,
-            maxDebtAmount,
+            LiquidationInput(collateral, debt, maxDebtAmount, ratio < WAD),
             _marketPowerPrice(),
             LIQUIDATION_BONUS_WAD,
             MIN_COLLATERAL_WEI
@@ -516,9 +514,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         if (_isSafe(collateral, debt, ratio)) return (false, 0, 0);
         (, uint256 powerPriceWad) = _readPrices();
         LiquidationResult memory result = LiquidationMath.compute(
-            collateral,
-            debt,
-            type(uint256).max,
+            LiquidationInput(collateral, debt, type(uint256).max, ratio < WAD),
             powerPriceWad,
             LIQUIDATION_BONUS_WAD,
             MIN_COLLATERAL_WEI
@@ -791,32 +787,29 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
             );
     }
 
-    /// @dev The ETH/USD and power/ETH TWAPs over one common window: the TWAP period, capped to the shorter pool
-    ///      history. Reverts with `OracleHistoryUnavailable` when a pool has no history before this block.
+    /// @dev The ETH/USD and power/ETH TWAPs over one window: the TWAP period, capped to the ETH pool's history.
+    ///      The power pool's history never shortens the ETH window (which prices every vault): a young or
+    ///      low-cardinality power pool only shortens its own TWAP, which moves funding alone (clamped). Reverts
+    ///      with `OracleHistoryUnavailable` when a pool has no history before this block.
     function _readPrices() private view returns (uint256 ethPriceWad, uint256 powerPriceWad) {
         uint32 window = TWAP_PERIOD_SECONDS;
-        (bool ethOk, int24 ethTick) = UniswapTwap.tryMeanTick(ETH_QUOTE_POOL, window);
-        (bool powerOk, int24 powerTick) = ethOk
-            ? UniswapTwap.tryMeanTick(POWER_POOL, window)
-            : (false, int24(0));
-        if (!powerOk) {
-            window = _cappedWindow(window);
+        (bool ok, int24 ethTick) = UniswapTwap.tryMeanTick(ETH_QUOTE_POOL, window);
+        if (!ok) {
+            window = _cappedWindow(ETH_QUOTE_POOL, window);
             ethTick = UniswapTwap.meanTick(ETH_QUOTE_POOL, window);
-            powerTick = UniswapTwap.meanTick(POWER_POOL, window);
         }
+        int24 powerTick;
+        (ok, powerTick) = UniswapTwap.tryMeanTick(POWER_POOL, window);
+        if (!ok) powerTick = UniswapTwap.meanTick(POWER_POOL, _cappedWindow(POWER_POOL, window));
         ethPriceWad = UniswapTwap.quoteAtTick(ethTick, ETH_PRICE_BASE_AMOUNT, WETH, QUOTE_TOKEN);
         powerPriceWad = UniswapTwap.quoteAtTick(powerTick, WAD, address(POWER_TOKEN), WETH);
     }
 
-    function _cappedWindow(uint32 window) private view returns (uint32) {
-        uint32 ethHistory = UniswapTwap.historySeconds(ETH_QUOTE_POOL);
-        uint32 powerHistory = UniswapTwap.historySeconds(POWER_POOL);
-        if (ethHistory < window) window = ethHistory;
-        if (powerHistory < window) window = powerHistory;
-        if (window == 0) {
-            revert UniswapTwap.OracleHistoryUnavailable(ethHistory == 0 ? ETH_QUOTE_POOL : POWER_POOL);
-        }
-        return window;
+    /// @dev `window` capped to the pool's history; reverts when the pool has none.
+    function _cappedWindow(address pool, uint32 window) private view returns (uint32) {
+        uint32 history = UniswapTwap.historySeconds(pool);
+        if (history == 0) revert UniswapTwap.OracleHistoryUnavailable(pool);
+        return history < window ? history : window;
     }
 
     /* INTERNAL: STATE CHECKS */

@@ -3,6 +3,19 @@ pragma solidity 0.8.30;
 
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 
+/// @notice A vault to liquidate and the liquidator's offer.
+/// @param collateral The vault's collateral in wei.
+/// @param debt The vault's debt in power-token units (non-zero).
+/// @param maxDebtAmount The most the liquidator offers to repay.
+/// @param insolventAtIndex Whether the collateral is below the debt's value at index (collateral ratio < 100%):
+///        only then may a liquidation leave debt with no collateral (bad debt).
+struct LiquidationInput {
+    uint256 collateral;
+    uint256 debt;
+    uint256 maxDebtAmount;
+    bool insolventAtIndex;
+}
+
 /// @notice The outcome of a liquidation.
 /// @param debtRepaid Power tokens the liquidator burns.
 /// @param collateralPaid ETH (wei) the liquidator receives.
@@ -20,35 +33,37 @@ struct LiquidationResult {
 /// @notice How much debt a liquidation repays and how much collateral it pays out.
 /// @dev The liquidator receives the repaid debt's value at the power token's market price plus a bonus, capped at
 ///      the vault's collateral. Close factor 50%; the whole debt may be repaid when half would leave dust or when
-///      the collateral cannot cover the whole debt plus bonus. Payouts round down (in the protocol's favour).
+///      the collateral cannot cover the whole debt plus bonus. A liquidation never leaves dust (0 < collateral <
+///      floor with debt), and leaves debt with no collateral only from a vault insolvent at index: a vault that
+///      covers its debt at index but not at a market price above index plus bonus must be liquidated whole (as in
+///      Squeeth), so that no liquidator can turn a solvent vault into bad debt. Payouts round down.
 library LiquidationMath {
     uint256 internal constant WAD = 1e18;
 
-    /// @param collateral The vault's collateral in wei.
-    /// @param debt The vault's debt in power-token units (non-zero).
-    /// @param maxDebtAmount The most the liquidator offers to repay.
+    /// @param input The vault and the offer.
     /// @param powerPriceWad The power token's market price in ETH (WAD).
     /// @param bonusWad The liquidation bonus (0.1e18 = 10%).
     /// @param minCollateral The dust floor in wei.
     function compute(
-        uint256 collateral,
-        uint256 debt,
-        uint256 maxDebtAmount,
+        LiquidationInput memory input,
         uint256 powerPriceWad,
         uint256 bonusWad,
         uint256 minCollateral
     ) internal pure returns (LiquidationResult memory result) {
+        (uint256 collateral, uint256 debt) = (input.collateral, input.debt);
         uint256 payPerTokenWad = FPML.mulWad(powerPriceWad, WAD + bonusWad);
         // Insolvent at market (collateral <= whole debt plus bonus): the whole debt is open to liquidation.
         bool coversWholeDebt = FPML.fullMulDiv(debt, payPerTokenWad, WAD) < collateral;
         uint256 closeLimit = coversWholeDebt ? (debt + 1) / 2 : debt; // half, rounded up so 1 wei is liquidatable
-        result = _settle(collateral, debt, _min(maxDebtAmount, closeLimit), payPerTokenWad);
-        if (_isDust(collateral, debt, result, minCollateral)) {
+        result = _settle(collateral, debt, _min(input.maxDebtAmount, closeLimit), payPerTokenWad);
+        if (_leavesDust(input, result, minCollateral)) {
             // Half would leave dust: the liquidation must take the whole debt.
-            result = _settle(collateral, debt, _min(maxDebtAmount, debt), payPerTokenWad);
-            if (_isDust(collateral, debt, result, minCollateral)) {
+            result = _settle(collateral, debt, _min(input.maxDebtAmount, debt), payPerTokenWad);
+            if (_leavesDust(input, result, minCollateral)) {
                 result.leavesDust = true;
-                result.debtRequired = _min(debt, FPML.fullMulDivUp(collateral, WAD, payPerTokenWad));
+                // From this offer on the liquidation takes all collateral; below insolvency it must take all debt.
+                uint256 takesAllCollateral = FPML.fullMulDivUp(collateral, WAD, payPerTokenWad);
+                result.debtRequired = input.insolventAtIndex ? _min(debt, takesAllCollateral) : debt;
             }
         }
     }
@@ -65,15 +80,16 @@ library LiquidationMath {
         return LiquidationResult(repay, pay, false, 0);
     }
 
-    /// @dev Debt left with 0 < collateral < floor. Debt left with no collateral is bad debt, not dust.
-    function _isDust(
-        uint256 collateral,
-        uint256 debt,
+    /// @dev Debt left with 0 < collateral < floor, or debt left with no collateral from a vault solvent at index.
+    function _leavesDust(
+        LiquidationInput memory input,
         LiquidationResult memory r,
         uint256 minCollateral
     ) private pure returns (bool) {
-        uint256 collateralLeft = collateral - r.collateralPaid;
-        return r.debtRepaid < debt && collateralLeft != 0 && collateralLeft < minCollateral;
+        if (r.debtRepaid == input.debt) return false;
+        uint256 collateralLeft = input.collateral - r.collateralPaid;
+        if (collateralLeft == 0) return !input.insolventAtIndex;
+        return collateralLeft < minCollateral;
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

@@ -10,7 +10,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 import {IController, MarketParams} from "../interfaces/IController.sol";
 import {IKeeperHelper, VaultHealth} from "../interfaces/IKeeperHelper.sol";
-import {LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
+import {LiquidationInput, LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 
 /// @title KeeperHelper
@@ -269,9 +269,12 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
             if (!_isLiquidatable(market, collateral, debt)) continue;
             if (powerPriceWad == 0) powerPriceWad = CONTROLLER.powerTokenPrice();
             LiquidationResult memory result = LiquidationMath.compute(
-                collateral,
-                debt,
-                debt < balance ? debt : balance,
+                LiquidationInput(
+                    collateral,
+                    debt,
+                    debt < balance ? debt : balance,
+                    _isInsolvent(market, collateral, debt)
+                ),
                 powerPriceWad,
                 LIQUIDATION_BONUS_WAD,
                 MIN_COLLATERAL_WEI
@@ -337,6 +340,15 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         if (collateral < MIN_COLLATERAL_WEI) return true;
         uint256 debtValueWei = VaultMath.debtValue(debt, market.debtValuePerTokenWad);
         return VaultMath.collateralRatioWad(collateral, debtValueWei) < MIN_COLLATERAL_RATIO_WAD;
+    }
+
+    /// @dev Whether the collateral is below the debt's value at index (the Controller's test for bad debt).
+    function _isInsolvent(
+        Market memory market,
+        uint256 collateral,
+        uint256 debt
+    ) private pure returns (bool) {
+        return collateral < VaultMath.debtValue(debt, market.debtValuePerTokenWad);
     }
 
     /// @dev Shortens a memory array in place to its first `length` entries.

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 
 import {MarketParams} from "../../../contracts/interfaces/IController.sol";
+import {IControllerErrors} from "../../../contracts/interfaces/IControllerErrors.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {EvergammaHandlerBase} from "./EvergammaHandler.sol";
@@ -157,7 +158,7 @@ contract Regressions is EvergammaFixture {
 
     /* B-1: partial liquidation turns a vault that is solvent at index into bad debt */
 
-    /// @notice BUG B-1. A vault is "insolvent" for `LiquidationMath` when its collateral does not cover its whole
+    /// @notice Regression B-1 (fixed). A vault is "insolvent" for `LiquidationMath` when its collateral does not cover its whole
     ///         debt at the power token's market TWAP plus the 10% bonus, debt * q * 1.1, and then a liquidator may
     ///         repay any part of the debt that is worth all of the collateral at that price and take all of it,
     ///         leaving the rest as bad debt. With the mark at 1.4 x index (the funding cap) this holds for every
@@ -186,16 +187,19 @@ contract Regressions is EvergammaFixture {
         );
 
         uint256 offer = FPML.divUp(collateral * WAD, FPML.mulWad(p.controller.powerTokenPrice(), 1.1e18));
+        // Fixed: a vault that covers its debt at index must be liquidated whole.
         vm.prank(KEEPER);
-        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, offer);
-        // Expected: a vault that covers its debt at index never becomes bad debt.
+        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationLeavesDust.selector, id, debt));
+        p.controller.liquidate(id, offer);
+        vm.prank(KEEPER);
+        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, debt);
         assertEq(p.controller.totalBadDebt(), 0, "B-1: bad debt created from a solvent vault");
-        assertTrue(repaid == debt || paid < collateral, "B-1: all collateral taken for part of the debt");
+        assertTrue(repaid == debt && paid == collateral, "B-1: the whole debt for all of the collateral");
     }
 
     /* B-2: the weakest pool's history caps the common TWAP window */
 
-    /// @notice BUG B-2. `_readPrices` falls back to a window capped at the shorter pool history whenever either
+    /// @notice Regression B-2 (fixed). `_readPrices` falls back to a window capped at the shorter pool history whenever either
     ///         pool cannot serve the full TWAP period, and the constructor accepts any pool whose cardinalityNext is
     ///         at least 2. A pool keeps its last `cardinality` observations, one per block with a swap, so anyone
     ///         who swaps dust in the (illiquid, protocol-created) power pool in two consecutive blocks shrinks the

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {LiquidationMath, LiquidationResult} from "../../../contracts/libraries/LiquidationMath.sol";
+import {
+    LiquidationInput,
+    LiquidationMath,
+    LiquidationResult
+} from "../../../contracts/libraries/LiquidationMath.sol";
 import {Test} from "../utils/Test.sol";
 
 /// @notice Properties of the liquidation amounts: bounded payouts, the close factor, no dust, and that a
@@ -10,6 +14,19 @@ contract LiquidationMathTest is Test {
     uint256 private constant WAD = 1e18;
     uint256 private constant BONUS = 0.1e18;
     uint256 private constant MIN_COLLATERAL = 0.5e18;
+
+    /// @dev A vault insolvent at index whenever it is insolvent at the market price (the permissive case), so
+    ///      the pure amounts are tested; the index rule has its own tests below.
+    function liquidate(
+        uint256 collateral,
+        uint256 debt,
+        uint256 maxDebt,
+        uint256 price,
+        uint256 floor
+    ) private pure returns (LiquidationResult memory) {
+        return
+            LiquidationMath.compute(LiquidationInput(collateral, debt, maxDebt, true), price, BONUS, floor);
+    }
 
     function boundVault(
         uint256 collateralSeed,
@@ -28,14 +45,7 @@ contract LiquidationMathTest is Test {
         uint256 maxDebt
     ) external pure {
         (uint256 collateral, uint256 debt, uint256 price) = boundVault(collateralSeed, debtSeed, priceSeed);
-        LiquidationResult memory r = LiquidationMath.compute(
-            collateral,
-            debt,
-            maxDebt,
-            price,
-            BONUS,
-            MIN_COLLATERAL
-        );
+        LiquidationResult memory r = liquidate(collateral, debt, maxDebt, price, MIN_COLLATERAL);
         assertLe(r.collateralPaid, collateral, "paid more than the vault holds");
         assertLe(r.debtRepaid, debt, "repaid more than the debt");
         assertLe(r.debtRepaid, maxDebt, "repaid more than offered");
@@ -54,14 +64,7 @@ contract LiquidationMathTest is Test {
         uint256 priceSeed
     ) external pure {
         (uint256 collateral, uint256 debt, uint256 price) = boundVault(collateralSeed, debtSeed, priceSeed);
-        LiquidationResult memory r = LiquidationMath.compute(
-            collateral,
-            debt,
-            type(uint256).max,
-            price,
-            BONUS,
-            MIN_COLLATERAL
-        );
+        LiquidationResult memory r = liquidate(collateral, debt, type(uint256).max, price, MIN_COLLATERAL);
         assertTrue(!r.leavesDust, "an unlimited offer left dust");
         assertGt(r.debtRepaid, 0, "nothing repaid");
         uint256 collateralLeft = collateral - r.collateralPaid;
@@ -72,14 +75,7 @@ contract LiquidationMathTest is Test {
     /// @dev Half the debt (rounded up) unless the whole debt is needed to avoid dust or insolvency.
     function testCloseFactor(uint256 collateralSeed, uint256 debtSeed, uint256 priceSeed) external pure {
         (uint256 collateral, uint256 debt, uint256 price) = boundVault(collateralSeed, debtSeed, priceSeed);
-        LiquidationResult memory r = LiquidationMath.compute(
-            collateral,
-            debt,
-            type(uint256).max,
-            price,
-            BONUS,
-            MIN_COLLATERAL
-        );
+        LiquidationResult memory r = liquidate(collateral, debt, type(uint256).max, price, MIN_COLLATERAL);
         uint256 payPerToken = (price * (WAD + BONUS)) / WAD;
         bool coversWholeDebt = (debt * payPerToken) / WAD < collateral;
         if (!coversWholeDebt) {
@@ -100,22 +96,8 @@ contract LiquidationMathTest is Test {
     ) external pure {
         (uint256 collateral, uint256 debt, uint256 price) = boundVault(collateralSeed, debtSeed, priceSeed);
         (uint256 low, uint256 high) = offerA < offerB ? (offerA, offerB) : (offerB, offerA);
-        LiquidationResult memory a = LiquidationMath.compute(
-            collateral,
-            debt,
-            low,
-            price,
-            BONUS,
-            MIN_COLLATERAL
-        );
-        LiquidationResult memory b = LiquidationMath.compute(
-            collateral,
-            debt,
-            high,
-            price,
-            BONUS,
-            MIN_COLLATERAL
-        );
+        LiquidationResult memory a = liquidate(collateral, debt, low, price, MIN_COLLATERAL);
+        LiquidationResult memory b = liquidate(collateral, debt, high, price, MIN_COLLATERAL);
         vm.assume(!a.leavesDust && !b.leavesDust);
         assertLe(a.debtRepaid, b.debtRepaid, "a larger offer repaid less");
         assertLe(a.collateralPaid, b.collateralPaid, "a larger offer was paid less");
@@ -123,34 +105,71 @@ contract LiquidationMathTest is Test {
 
     function testDustBoundary() external pure {
         // 1 ETH of collateral, 2 tokens at 0.2 ETH: half (1 token) pays 0.22 ETH and leaves 0.78 ETH: partial.
-        LiquidationResult memory partialResult = LiquidationMath.compute(
-            1e18,
-            2e18,
-            1e18,
-            0.2e18,
-            BONUS,
-            0.5e18
-        );
+        LiquidationResult memory partialResult = liquidate(1e18, 2e18, 1e18, 0.2e18, 0.5e18);
         assertEq(partialResult.debtRepaid, 1e18, "half the debt");
         assertEq(partialResult.collateralPaid, 0.22e18, "value + 10%");
         // With a 0.78 ETH + 1 wei floor the same half would leave dust: the whole debt is required.
-        LiquidationResult memory blocked = LiquidationMath.compute(
-            1e18,
-            2e18,
-            1e18,
-            0.2e18,
-            BONUS,
-            0.78e18 + 1
-        );
+        LiquidationResult memory blocked = liquidate(1e18, 2e18, 1e18, 0.2e18, 0.78e18 + 1);
         assertTrue(blocked.leavesDust, "offer too small to avoid dust");
-        LiquidationResult memory full = LiquidationMath.compute(1e18, 2e18, 2e18, 0.2e18, BONUS, 0.78e18 + 1);
+        LiquidationResult memory full = liquidate(1e18, 2e18, 2e18, 0.2e18, 0.78e18 + 1);
         assertEq(full.debtRepaid, 2e18, "whole debt");
         assertEq(full.collateralPaid, 0.44e18, "whole debt value + 10%");
         // Exactly at the floor the half liquidation is allowed.
-        LiquidationResult memory atFloor = LiquidationMath.compute(1e18, 2e18, 1e18, 0.2e18, BONUS, 0.78e18);
+        LiquidationResult memory atFloor = liquidate(1e18, 2e18, 1e18, 0.2e18, 0.78e18);
         assertTrue(
             !atFloor.leavesDust && atFloor.debtRepaid == 1e18,
             "leaving exactly the floor is not dust"
+        );
+    }
+
+    /// @dev A vault that covers its debt at index never ends with debt and no collateral, whatever the offer.
+    function testSolventVaultNeverBecomesBadDebt(
+        uint256 collateralSeed,
+        uint256 debtSeed,
+        uint256 priceSeed,
+        uint256 maxDebt
+    ) external pure {
+        (uint256 collateral, uint256 debt, uint256 price) = boundVault(collateralSeed, debtSeed, priceSeed);
+        LiquidationResult memory r = LiquidationMath.compute(
+            LiquidationInput(collateral, debt, maxDebt, false),
+            price,
+            BONUS,
+            MIN_COLLATERAL
+        );
+        if (r.leavesDust) {
+            assertEq(r.debtRequired, debt, "a solvent vault must be liquidated whole");
+            return;
+        }
+        bool badDebt = r.debtRepaid < debt && r.collateralPaid == collateral;
+        assertTrue(!badDebt, "bad debt from a vault solvent at index");
+    }
+
+    /// @dev Mark at 1.4 x index: a vault at 145% of its index debt cannot cover debt * mark * 1.1 (154%); an offer
+    ///      worth all of its collateral but less than the debt is refused, the whole debt is required.
+    function testSolventVaultAboveMarkRequiresWholeDebt() external pure {
+        uint256 debt = 10e18;
+        uint256 indexValue = 0.3e18;
+        uint256 collateral = (debt * indexValue * 145) / 100 / 1e18; // 4.35 ETH
+        uint256 price = (indexValue * 14) / 10; // 0.42 ETH per token
+        uint256 offer = (collateral * 1e18) / ((price * 11) / 10) + 1; // takes all collateral, 94% of the debt
+        LiquidationInput memory solvent = LiquidationInput(collateral, debt, offer, false);
+        LiquidationResult memory refused = LiquidationMath.compute(solvent, price, BONUS, MIN_COLLATERAL);
+        assertTrue(refused.leavesDust && refused.debtRequired == debt, "partial offer refused");
+        solvent.maxDebtAmount = debt;
+        LiquidationResult memory whole = LiquidationMath.compute(solvent, price, BONUS, MIN_COLLATERAL);
+        assertEq(whole.debtRepaid, debt, "whole debt");
+        assertEq(whole.collateralPaid, collateral, "all collateral");
+        // The same vault below 100% at index may be partly liquidated into bad debt.
+        LiquidationInput memory insolvent = LiquidationInput(collateral, debt, offer, true);
+        LiquidationResult memory partialResult = LiquidationMath.compute(
+            insolvent,
+            price,
+            BONUS,
+            MIN_COLLATERAL
+        );
+        assertTrue(
+            !partialResult.leavesDust && partialResult.collateralPaid == collateral,
+            "bad debt allowed"
         );
     }
 }
