@@ -8,7 +8,11 @@ import {Controller} from "../../../contracts/core/Controller.sol";
 import {PowerToken} from "../../../contracts/core/PowerToken.sol";
 import {VaultNFT} from "../../../contracts/core/VaultNFT.sol";
 import {IControllerErrors} from "../../../contracts/interfaces/IControllerErrors.sol";
-import {LiquidationMath, LiquidationResult} from "../../../contracts/libraries/LiquidationMath.sol";
+import {
+    LiquidationInput,
+    LiquidationMath,
+    LiquidationResult
+} from "../../../contracts/libraries/LiquidationMath.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
@@ -441,9 +445,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             expected = IControllerErrors.VaultSafe.selector;
         if (expected == 0) {
             r = LiquidationMath.compute(
-                collateral,
-                debt,
-                maxDebt,
+                LiquidationInput(collateral, debt, maxDebt, controller.collateralRatio(id) < 1e18),
                 controller.powerTokenPrice(),
                 BONUS,
                 MIN_COLLATERAL
