@@ -38,6 +38,15 @@ interface Reading {
   maxMintable: bigint;
 }
 
+/** A market whose pools keep 2 observations each (the constructor's minimum), funded for swaps. */
+async function twoSlotMarket(): Promise<ProtocolFixture> {
+  const deployment = await deployEvergamma(connection, { cardinality: 2 });
+  const [, alice, bob, carol, keeper] = await ethers.getSigners();
+  const d: ProtocolFixture = { ...deployment, alice, bob, carol, keeper };
+  await fundSwaps(d);
+  return d;
+}
+
 async function read(d: ProtocolFixture, vaultId: bigint): Promise<Reading> {
   const c = d.controller;
   return {
@@ -246,27 +255,28 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     );
   });
 
-  it("BUG B-2 on real pools: a power pool keeping 2 observations lets two dust swaps shrink the ETH TWAP window to one block", async function () {
-    // Expected: a +100% ETH move is worth ~12/420 of itself in the index 12 s later (ETH TWAP ≈ 3060).
-    // Actual: after dust swaps in the power pool in two consecutive blocks, the Controller caps the common
-    // window at the power pool's 12 s of history and reads ETH at ≈ 6000. See Regressions.t.sol B-2.
-    const d = await deployEvergamma(connection, { cardinality: 2 });
-    const fixture = {
-      ...d,
-      alice: d.deployer,
-      bob: d.deployer,
-      carol: d.deployer,
-      keeper: d.deployer,
-    } as ProtocolFixture;
-    await fundSwaps(fixture);
+  it("B-2 (fixed) on real pools: dust swaps in a 2-slot power pool no longer shrink the ETH TWAP window", async function () {
+    // Before the fix the Controller capped the common window at the power pool's 12 s of history and read ETH
+    // at ≈ 6000 twelve seconds after a +100% move. See Regressions.t.sol B-2.
+    const d = await twoSlotMarket();
     await advance(TWAP);
     const q = Number(await d.controller.powerTokenPrice()) / 1e18;
     const t = (await ethers.provider.getBlock("latest"))!.timestamp;
-    await inOneBlock(
-      async () => [await sendEthSwap(fixture, 6000), await sendPowerSwap(fixture, q * 1.0005)],
-      t + 12,
-    );
-    await inOneBlock(async () => [await sendPowerSwap(fixture, q)], t + 24);
+    await inOneBlock(async () => [await sendEthSwap(d, 6000), await sendPowerSwap(d, q * 1.0005)], t + 12);
+    await inOneBlock(async () => [await sendPowerSwap(d, q)], t + 24);
+    const twap = Number(await d.controller.ethPrice()) / 1e18;
+    expect(twap, "ETH TWAP 12 s after a +100% move").to.be.lessThan(3100);
+  });
+
+  it("BUG B-3 on real pools: an ETH pool keeping 2 observations collapses its own window after a dust swap", async function () {
+    // Expected: ETH TWAP ≈ 3060 twelve seconds after a +100% move (420 s window). Actual: ≈ 6000, because the
+    // constructor accepts cardinalityNext 2 and the ETH window is capped at the pool's own 12 s of history once
+    // a dust swap in the next block overwrites the older observation. See Regressions.t.sol B-3.
+    const d = await twoSlotMarket();
+    await advance(TWAP);
+    const t = (await ethers.provider.getBlock("latest"))!.timestamp;
+    await inOneBlock(async () => [await sendEthSwap(d, 6000)], t + 12);
+    await inOneBlock(async () => [await sendEthSwap(d, 6001)], t + 24);
     const twap = Number(await d.controller.ethPrice()) / 1e18;
     expect(twap, "ETH TWAP 12 s after a +100% move").to.be.lessThan(3100);
   });

@@ -437,6 +437,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 maxDebt = _liquidationOffer(debt, balance, maxDebtSeed);
 
         LiquidationResult memory r;
+        // Independent of the Controller's views: the collateral is below the debt's value at index.
+        bool insolventAtIndex =
+            debt != 0 && collateral < VaultMath.debtValue(debt, controller.debtValuePerToken());
         bytes4 expected = _statusError();
         if (expected == 0 && (id == 0 || id > controller.vaultCount())) {
             expected = IControllerErrors.VaultNotFound.selector;
@@ -445,7 +448,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             expected = IControllerErrors.VaultSafe.selector;
         if (expected == 0) {
             r = LiquidationMath.compute(
-                LiquidationInput(collateral, debt, maxDebt, controller.collateralRatio(id) < 1e18),
+                LiquidationInput(collateral, debt, maxDebt, insolventAtIndex),
                 controller.powerTokenPrice(),
                 BONUS,
                 MIN_COLLATERAL
@@ -466,6 +469,10 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             uint256 debtLeft = debt - repaid;
             if (debtLeft != 0 && collateralLeft != 0 && collateralLeft < MIN_COLLATERAL) {
                 revert Violated("INV-4", "liquidation left a dust vault", collateralLeft, debtLeft);
+            }
+            // INV-10: bad debt only from a vault insolvent at index.
+            if (debtLeft != 0 && collateralLeft == 0 && !insolventAtIndex) {
+                revert Violated("INV-10", "bad debt from a vault solvent at index", collateral, debtLeft);
             }
             // Recorded once, by the liquidation that takes the last collateral.
             if (debtLeft != 0 && collateralLeft == 0 && paid != 0) ghostBadDebt += debtLeft;

@@ -225,6 +225,59 @@ contract Regressions is EvergammaFixture {
         assertLe(twap, 3100e18, "B-2: the ETH TWAP window collapsed to one block");
     }
 
+    /* B-3, B-4: a pool the constructor accepts may keep 2 observations */
+
+    /// @notice BUG B-3 (residual of B-2). The constructor accepts any pool whose cardinalityNext is at least 2, and
+    ///         `_readPrices` still caps each pool's window at that pool's own history. An ETH pool that keeps 2
+    ///         observations forgets everything older than its second-to-last swap, so an attacker who moves ETH
+    ///         +100% in one block and swaps dust in the next (12 s later) leaves a 12 s history: the ETH window
+    ///         collapses to the manipulated block.
+    ///         Expected (420 s TWAP): ETH TWAP ~ 3060 twelve seconds after the move. Actual: 6000.
+    ///         Fix: require a capacity that covers the TWAP period at the chain's block time (at least
+    ///         twapPeriod / 12 s = 35 on L1, more on fast L2s), or stop capping once the pools are warm.
+    function test_B3_twoSlotEthPoolCollapsesItsOwnWindow() external {
+        Protocol memory q = deployProtocol(
+            defaultMarketParams(),
+            3000e18,
+            fairPowerPriceWad(3000e18, WAD),
+            2,
+            1024,
+            420
+        );
+        assertApproxEqRel(q.controller.ethPrice(), 3000e18, 1e15, "start");
+        (, int24 ethTick, , , , , ) = q.ethPool.slot0();
+        q.ethPool.setTick(int24(int256(ethTick) + 6932 * q.ethTickSign)); // ETH x2 (writes the pre-swap tick)
+        warpBy(12);
+        q.ethPool.setTick(int24(int256(ethTick) + 6933 * q.ethTickSign)); // dust swap in the next block
+        assertLe(q.controller.ethPrice(), 3100e18, "B-3: the ETH TWAP window collapsed to one block");
+    }
+
+    /// @notice BUG B-4 (residual of B-2). The same with a power pool that keeps 2 observations: the power TWAP, which
+    ///         prices liquidation payouts (q * 1.1 per token repaid) and funding, collapses to one block. A keeper
+    ///         who pushes the power price +100% in one block and swaps dust in the next is paid twice the
+    ///         collateral per token repaid.
+    ///         Expected: 12 s after the push the power TWAP has moved by 2^(12/420) - 1 = 2%. Actual: +100%.
+    function test_B4_twoSlotPowerPoolCollapsesLiquidationPrice() external {
+        Protocol memory q = deployProtocol(
+            defaultMarketParams(),
+            3000e18,
+            fairPowerPriceWad(3000e18, WAD),
+            1024,
+            2,
+            420
+        );
+        uint256 before = q.controller.powerTokenPrice();
+        (, int24 powerTick, , , , , ) = q.powerPool.slot0();
+        q.powerPool.setTick(int24(int256(powerTick) + 6932 * q.powerTickSign)); // power token x2
+        warpBy(12);
+        q.powerPool.setTick(int24(int256(powerTick) + 6933 * q.powerTickSign)); // dust swap in the next block
+        assertLe(
+            q.controller.powerTokenPrice(),
+            (before * 103) / 100,
+            "B-4: the power TWAP collapsed to one block"
+        );
+    }
+
     receive() external payable {}
 
     function onERC721Received(address, address, uint256, bytes calldata) external pure returns (bytes4) {
