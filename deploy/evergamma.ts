@@ -84,7 +84,10 @@ export interface DeployOptions {
   ethPoolLiquidityEth?: bigint;
   /** Power tokens minted by the deployer's seed vault: half go into the pool, half stay for price moves. */
   seedPowerTokens?: bigint;
-  /** Observation cardinality of both pools. Default 128. */
+  /**
+   * Observation cardinality of both pools. Default and minimum: the TWAP period in seconds + 1 (the Controller
+   * refuses pools that cannot hold a full TWAP window at one observation per second).
+   */
   cardinality?: number;
   /** Power token name and symbol. Default "Evergamma Squared ETH" / "eSQTH". */
   tokenName?: string;
@@ -171,7 +174,7 @@ export async function deployEvergamma(
   const deployer = options.deployer ?? (await ethers.getSigners())[0];
   const market = { ...DEFAULT_MARKET_PARAMETERS, ...options.market };
   const ethPriceUsd = options.ethPriceUsd ?? 3000;
-  const cardinality = options.cardinality ?? 128;
+  const cardinality = options.cardinality ?? market.twapPeriodSeconds + 1;
 
   const weth = (await ethers.deployContract("WETH9", [], deployer)) as unknown as WETH9;
   const usdc = (await ethers.deployContract("TestUSDC", [], deployer)) as unknown as TestUSDC;

@@ -30,7 +30,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     uint256 private constant WAD = 1e18;
     uint256 private constant MAX_POWER = 4;
     uint256 private constant MARK_RATIO_CAP_MAX_WAD = 10e18;
-    uint32 private constant MAX_TWAP_PERIOD_SECONDS = 7 days;
+    uint32 private constant MAX_TWAP_PERIOD_SECONDS = 1 hours;
     uint256 private constant MAX_LIQUIDATION_BONUS_WAD = 0.5e18;
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_FEE_BPS = 100;
@@ -118,7 +118,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     /// @param params The market parameters (see `MarketParams`).
     constructor(MarketContracts memory contracts, MarketParams memory params) Ownable(msg.sender) {
         _validateParams(params);
-        _validateContracts(contracts);
+        _validateContracts(contracts, params.twapPeriodSeconds);
         POWER_TOKEN = IPowerToken(contracts.powerToken);
         VAULT_NFT = IVaultNFT(contracts.vaultNFT);
         WETH = contracts.weth;
@@ -895,7 +895,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
             revert InvalidMarketParameter("liquidationBonusWad");
     }
 
-    function _validateContracts(MarketContracts memory contracts) private view {
+    function _validateContracts(MarketContracts memory contracts, uint32 twapPeriodSeconds) private view {
         if (IPowerToken(contracts.powerToken).controller() != address(this))
             revert InvalidMarketAddress("powerToken");
         if (IVaultNFT(contracts.vaultNFT).controller() != address(this))
@@ -906,9 +906,8 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         if (!_poolHolds(contracts.powerPool, contracts.powerToken, contracts.weth)) {
             revert InvalidMarketAddress("powerPool");
         }
-        // A pool that can keep only one observation would turn every TWAP into the last spot price.
-        _requireObservationCapacity(contracts.ethQuotePool);
-        _requireObservationCapacity(contracts.powerPool);
+        _requireObservationCapacity(contracts.ethQuotePool, twapPeriodSeconds);
+        _requireObservationCapacity(contracts.powerPool, twapPeriodSeconds);
     }
 
     function _poolHolds(address pool, address tokenA, address tokenB) private view returns (bool) {
@@ -916,9 +915,14 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         return IUniswapV3Pool(pool).token0() == token0 && IUniswapV3Pool(pool).token1() == token1;
     }
 
-    function _requireObservationCapacity(address pool) private view {
+    /// @dev Each pool must keep at least twapPeriod + 1 observations. A pool writes at most one observation per
+    ///      block and block timestamps are at least one second apart, so its history then always spans a full
+    ///      TWAP period once it is that old: no sequence of swaps can shrink a window to a few blocks (a pool that
+    ///      keeps 2 observations forgets everything before its second-to-last swap).
+    function _requireObservationCapacity(address pool, uint32 twapPeriodSeconds) private view {
         (, , , , uint16 cardinalityNext, , ) = IUniswapV3Pool(pool).slot0();
-        if (cardinalityNext < 2) revert UniswapTwap.OracleCardinalityTooLow(pool, cardinalityNext);
+        if (cardinalityNext <= twapPeriodSeconds)
+            revert UniswapTwap.OracleCardinalityTooLow(pool, cardinalityNext);
     }
 
     function _toUint88(uint256 value) private pure returns (uint88) {

@@ -38,11 +38,9 @@ interface Reading {
   maxMintable: bigint;
 }
 
-/** A market whose pools keep 2 observations each (the constructor's minimum), funded for swaps. */
-async function twoSlotMarket(): Promise<ProtocolFixture> {
-  const deployment = await deployEvergamma(connection, { cardinality: 2 });
-  const [, alice, bob, carol, keeper] = await ethers.getSigners();
-  const d: ProtocolFixture = { ...deployment, alice, bob, carol, keeper };
+/** The default market (pools keep twapPeriod + 1 observations, the Controller's minimum), funded for swaps. */
+async function minimumCapacityMarket(): Promise<ProtocolFixture> {
+  const d = await loadProtocol();
   await fundSwaps(d);
   return d;
 }
@@ -255,28 +253,33 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     );
   });
 
-  it("B-2 (fixed) on real pools: dust swaps in a 2-slot power pool no longer shrink the ETH TWAP window", async function () {
-    // Before the fix the Controller capped the common window at the power pool's 12 s of history and read ETH
-    // at ≈ 6000 twelve seconds after a +100% move. See Regressions.t.sol B-2.
-    const d = await twoSlotMarket();
-    await advance(TWAP);
-    const q = Number(await d.controller.powerTokenPrice()) / 1e18;
-    const t = (await ethers.provider.getBlock("latest"))!.timestamp;
-    await inOneBlock(async () => [await sendEthSwap(d, 6000), await sendPowerSwap(d, q * 1.0005)], t + 12);
-    await inOneBlock(async () => [await sendPowerSwap(d, q)], t + 24);
-    const twap = Number(await d.controller.ethPrice()) / 1e18;
-    expect(twap, "ETH TWAP 12 s after a +100% move").to.be.lessThan(3100);
+  it("B-2/B-3 (fixed): the Controller refuses pools that cannot hold a full TWAP window", async function () {
+    // A pool that keeps 2 observations forgets everything before its second-to-last swap: two swaps in
+    // consecutive blocks once collapsed the window to 12 s. The constructor now requires twapPeriod + 1 slots.
+    for (const cardinality of [2, TWAP]) {
+      const failure = await deployEvergamma(connection, { cardinality }).then(
+        () => "deployed",
+        (error: unknown) => String(error),
+      );
+      expect(failure, `cardinality ${cardinality}`).to.match(/OracleCardinalityTooLow/);
+    }
   });
 
-  it("BUG B-3 on real pools: an ETH pool keeping 2 observations collapses its own window after a dust swap", async function () {
-    // Expected: ETH TWAP ≈ 3060 twelve seconds after a +100% move (420 s window). Actual: ≈ 6000, because the
-    // constructor accepts cardinalityNext 2 and the ETH window is capped at the pool's own 12 s of history once
-    // a dust swap in the next block overwrites the older observation. See Regressions.t.sol B-3.
-    const d = await twoSlotMarket();
+  it("B-2/B-3 (fixed): with the minimum capacity, swaps in consecutive blocks cannot shrink either window", async function () {
+    const d = await minimumCapacityMarket();
     await advance(TWAP);
-    const t = (await ethers.provider.getBlock("latest"))!.timestamp;
-    await inOneBlock(async () => [await sendEthSwap(d, 6000)], t + 12);
-    await inOneBlock(async () => [await sendEthSwap(d, 6001)], t + 24);
+    const q = Number(await d.controller.powerTokenPrice()) / 1e18;
+    let t = (await ethers.provider.getBlock("latest"))!.timestamp;
+    // Dust swaps in both pools in many consecutive blocks, then a +100% ETH move 12 s before the read.
+    for (let i = 0; i < 20; i++) {
+      t += 1;
+      await inOneBlock(
+        async () => [await sendEthSwap(d, 3000 + (i % 2)), await sendPowerSwap(d, q * (1 + (i % 2) * 1e-4))],
+        t,
+      );
+    }
+    await inOneBlock(async () => [await sendEthSwap(d, 6000)], t + 1);
+    await inOneBlock(async () => [await sendEthSwap(d, 6001), await sendPowerSwap(d, q)], t + 13);
     const twap = Number(await d.controller.ethPrice()) / 1e18;
     expect(twap, "ETH TWAP 12 s after a +100% move").to.be.lessThan(3100);
   });

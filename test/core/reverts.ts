@@ -330,7 +330,7 @@ describe("Controller reverts", function () {
         ["minCollateralRatioWad", WAD],
         ["minCollateralRatioWad", 0n],
         ["twapPeriodSeconds", 0],
-        ["twapPeriodSeconds", 7 * 86400 + 1],
+        ["twapPeriodSeconds", 3601],
         ["fundingPeriodSeconds", 0],
         ["markRatioFloorWad", 0n],
         ["markRatioFloorWad", WAD + 1n],
@@ -348,7 +348,7 @@ describe("Controller reverts", function () {
         ["power", 1],
         ["power", 4],
         ["minCollateralRatioWad", WAD + 1n],
-        ["twapPeriodSeconds", 7 * 86400],
+        ["twapPeriodSeconds", 3600],
         ["markRatioFloorWad", WAD],
         ["markRatioCapWad", WAD],
         ["markRatioCapWad", 10n * WAD],
@@ -396,7 +396,13 @@ describe("Controller reverts", function () {
       await expect(deployController(d, { ...good, powerPool: poolAddress }, params))
         .to.be.revertedWithCustomError(d.controller, "OracleCardinalityTooLow")
         .withArgs(poolAddress, 1);
-      await getPoolContract(poolAddress, carol).increaseObservationCardinalityNext(8);
+      // It must hold a full TWAP window at one observation per second: twapPeriod + 1 slots.
+      const freshPool = getPoolContract(poolAddress, carol);
+      await freshPool.increaseObservationCardinalityNext(d.market.twapPeriodSeconds);
+      await expect(deployController(d, { ...good, powerPool: poolAddress }, params))
+        .to.be.revertedWithCustomError(d.controller, "OracleCardinalityTooLow")
+        .withArgs(poolAddress, d.market.twapPeriodSeconds);
+      await freshPool.increaseObservationCardinalityNext(BigInt(d.market.twapPeriodSeconds) + 1n);
 
       expect(await keeper.getNonce(), "failed deployments sent no transaction").to.equal(nonce + 2);
       const market = await deployController(d, { ...good, powerPool: poolAddress }, params);
@@ -460,7 +466,10 @@ describe("Controller reverts", function () {
               gasLimit: 6_000_000n,
             },
           ),
-        await getPoolContract(poolAddress, keeper).increaseObservationCardinalityNext(8, GAS),
+        await getPoolContract(poolAddress, keeper).increaseObservationCardinalityNext(
+          BigInt(d.market.twapPeriodSeconds) + 1n,
+          { gasLimit: 15_000_000n },
+        ),
         await deployTx("Controller", [
           { ...contracts, powerToken: tokenAddress, vaultNFT: nftAddress, powerPool: poolAddress },
           params,

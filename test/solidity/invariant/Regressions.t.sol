@@ -209,9 +209,9 @@ contract Regressions is EvergammaFixture {
     ///         swaps dust in the power pool again. Expected (420 s TWAP): the index moves by ~12/420 of the move
     ///         (ETH TWAP ~ 3060). Actual: the window is 12 s and the index reads the manipulated price (6000).
     function test_B2_powerPoolHistoryShrinksEthTwapWindow() external {
-        // A market whose power pool keeps 2 observations (the ETH pool keeps 1024).
+        // A market whose power pool keeps the minimum twapPeriod + 1 observations (the ETH pool keeps 1024).
         MarketParams memory params = defaultMarketParams();
-        Protocol memory q = deployProtocol(params, 3000e18, fairPowerPriceWad(3000e18, WAD), 1024, 2, 420);
+        Protocol memory q = deployProtocol(params, 3000e18, fairPowerPriceWad(3000e18, WAD), 1024, 421, 420);
         assertApproxEqRel(q.controller.ethPrice(), 3000e18, 1e15, "start");
 
         (, int24 ethTick, , , , , ) = q.ethPool.slot0();
@@ -225,9 +225,11 @@ contract Regressions is EvergammaFixture {
         assertLe(twap, 3100e18, "B-2: the ETH TWAP window collapsed to one block");
     }
 
-    /* B-3, B-4: a pool the constructor accepts may keep 2 observations */
+    /* B-3, B-4: pools that keep few observations (now refused below twapPeriod + 1) */
 
-    /// @notice BUG B-3 (residual of B-2). The constructor accepts any pool whose cardinalityNext is at least 2, and
+    /// @notice Regression B-3 (fixed: the Controller now requires twapPeriod + 1 observation slots per pool, so the
+    ///         attack below runs against the minimum capacity; the TypeScript suite checks that 2 slots are refused).
+    ///         Originally: The constructor accepts any pool whose cardinalityNext is at least 2, and
     ///         `_readPrices` still caps each pool's window at that pool's own history. An ETH pool that keeps 2
     ///         observations forgets everything older than its second-to-last swap, so an attacker who moves ETH
     ///         +100% in one block and swaps dust in the next (12 s later) leaves a 12 s history: the ETH window
@@ -240,7 +242,7 @@ contract Regressions is EvergammaFixture {
             defaultMarketParams(),
             3000e18,
             fairPowerPriceWad(3000e18, WAD),
-            2,
+            421,
             1024,
             420
         );
@@ -252,7 +254,7 @@ contract Regressions is EvergammaFixture {
         assertLe(q.controller.ethPrice(), 3100e18, "B-3: the ETH TWAP window collapsed to one block");
     }
 
-    /// @notice BUG B-4 (residual of B-2). The same with a power pool that keeps 2 observations: the power TWAP, which
+    /// @notice Regression B-4 (fixed like B-3). Originally: The same with a power pool that keeps 2 observations: the power TWAP, which
     ///         prices liquidation payouts (q * 1.1 per token repaid) and funding, collapses to one block. A keeper
     ///         who pushes the power price +100% in one block and swaps dust in the next is paid twice the
     ///         collateral per token repaid.
@@ -263,7 +265,7 @@ contract Regressions is EvergammaFixture {
             3000e18,
             fairPowerPriceWad(3000e18, WAD),
             1024,
-            2,
+            421,
             420
         );
         uint256 before = q.controller.powerTokenPrice();
