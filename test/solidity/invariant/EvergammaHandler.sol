@@ -16,6 +16,7 @@ import {
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
+import {TickMath} from "@uniswap/v4-core/src/libraries/TickMath.sol";
 import {EvergammaFixture, Protocol} from "./EvergammaFixture.sol";
 
 /// @title EvergammaHandlerBase
@@ -90,6 +91,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     uint256 public ghostEthOut;
     uint256 public ghostFeesCollected;
     uint256 public ghostBadDebt;
+    /// @dev Campaign reach: liquidations that left bad debt, settlements with a shortfall (pro-rata longs).
+    uint256 public badDebtLiquidations;
+    uint256 public settlementsWithShortfall;
 
     uint256 public lastNormalizationFactor;
     uint256 public lastFundingUpdate;
@@ -475,7 +479,10 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
                 revert Violated("INV-10", "bad debt from a vault solvent at index", collateral, debtLeft);
             }
             // Recorded once, by the liquidation that takes the last collateral.
-            if (debtLeft != 0 && collateralLeft == 0 && paid != 0) ghostBadDebt += debtLeft;
+            if (debtLeft != 0 && collateralLeft == 0 && paid != 0) {
+                ghostBadDebt += debtLeft;
+                badDebtLiquidations++;
+            }
             _eq("LIQ", "bad debt recorded", controller.totalBadDebt(), ghostBadDebt);
             ghostCollateral[id] = collateralLeft;
             ghostDebt[id] = debtLeft;
@@ -534,6 +541,22 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
         vm.roll(vm.getBlockNumber() + 1);
         _success("shock");
+        _after(0);
+    }
+
+    /// @notice A crash for shorts: ETH up 60% to 150% (vaults minted near 150% become insolvent at index), then one
+    ///         to three TWAP periods pass. Reaches bad debt, partial liquidations of insolvent vaults and settlement
+    ///         shortfalls.
+    function crash(uint256 seed) external {
+        _count("crash");
+        int256 logical = _logicalTick(p.ethPool, p.ethTickSign) + int256(bound(seed, 4700, 9200));
+        if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
+        p.ethPool.setTick(int24(logical * p.ethTickSign));
+        // The power token follows ETH (a premium between -10% and +20%), as a market would.
+        _setPowerTick(_fairPowerTick(logical) + int256(bound(seed / 9301, 0, 3000)) - 1000);
+        vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
+        vm.roll(vm.getBlockNumber() + 1);
+        _success("crash");
         _after(0);
     }
 
@@ -960,6 +983,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             revert Violated("HANDLER", "settlement checked before completion", controller.settledVaults(), 0);
         }
         settlementChecked = true;
+        if (controller.settlementShortfall() != 0) settlementsWithShortfall++;
         _recordHermitAllowance();
         uint256 owed = owedAtSettlement();
         uint256 balance = address(controller).balance;
@@ -1156,7 +1180,12 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     /// @dev The power pool's logical tick at NF * S / scale ETH per token (no premium), from the spot ETH tick.
     function _fairPowerTick() internal view returns (int256) {
-        (uint160 sqrtPriceX96, , , , , , ) = p.ethPool.slot0();
+        return _fairPowerTick(_logicalTick(p.ethPool, p.ethTickSign));
+    }
+
+    /// @dev The same for the ETH pool at logical tick `ethLogicalTick`.
+    function _fairPowerTick(int256 ethLogicalTick) internal view returns (int256) {
+        uint160 sqrtPriceX96 = TickMath.getSqrtPriceAtTick(int24(ethLogicalTick * p.ethTickSign));
         uint256 ratioX192 = uint256(sqrtPriceX96) * sqrtPriceX96;
         // price of 1 ETH in USDC units per wei, scaled to USD WAD: ratio * 1e18 / 1e6 (or the inverse)
         uint256 spotWad =

@@ -55,7 +55,7 @@ abstract contract InvariantBase is Test {
     function selectors() internal view virtual returns (bytes4[] memory s);
 
     function runningSelectors() internal pure returns (bytes4[] memory s) {
-        s = new bytes4[](20);
+        s = new bytes4[](21);
         s[0] = EvergammaHandlerBase.openVault.selector;
         s[1] = EvergammaHandlerBase.deposit.selector;
         s[2] = EvergammaHandlerBase.withdraw.selector;
@@ -76,6 +76,7 @@ abstract contract InvariantBase is Test {
         s[17] = EvergammaHandlerBase.pause.selector;
         s[18] = EvergammaHandlerBase.unpause.selector;
         s[19] = EvergammaHandlerBase.shock.selector;
+        s[20] = EvergammaHandlerBase.crash.selector;
     }
 
     /* SHARED CHECKS */
