@@ -44,6 +44,7 @@ export async function sendSwapToPrice(
   baseDecimals: number,
   quoteDecimals: number,
   target: number,
+  direction?: "up" | "down",
 ): Promise<ContractTransactionResponse> {
   const [b, q] = [await base.getAddress(), await quote.getAddress()];
   const [token0] = sortTokens(b, q);
@@ -52,8 +53,9 @@ export async function sendSwapToPrice(
     ? priceToSqrtPriceX96(target.toPrecision(15), baseDecimals, quoteDecimals)
     : priceToSqrtPriceX96((1 / target).toPrecision(15), quoteDecimals, baseDecimals);
   const { sqrtPriceX96 } = await pool.slot0();
-  // The base price rises when quote goes in (base leaves the pool).
-  const priceUp = limit > sqrtPriceX96 === baseIs0;
+  // The base price rises when quote goes in (base leaves the pool). Inside a block of several swaps slot0 is
+  // read before the earlier ones run, so a swap back must name its direction.
+  const priceUp = direction === undefined ? limit > sqrtPriceX96 === baseIs0 : direction === "up";
   const [tokenIn, tokenOut] = priceUp ? [q, b] : [b, q];
   const tokenInContract = new ethers.Contract(
     tokenIn,
@@ -77,8 +79,12 @@ export async function sendSwapToPrice(
 }
 
 /** Sends the ETH/USDC swap to `usdPerEth`. */
-export function sendEthSwap(d: ProtocolFixture, usdPerEth: number): Promise<ContractTransactionResponse> {
-  return sendSwapToPrice(d, d.ethUsdcPool, d.weth, d.usdc, 18, 6, usdPerEth);
+export function sendEthSwap(
+  d: ProtocolFixture,
+  usdPerEth: number,
+  direction?: "up" | "down",
+): Promise<ContractTransactionResponse> {
+  return sendSwapToPrice(d, d.ethUsdcPool, d.weth, d.usdc, 18, 6, usdPerEth, direction);
 }
 
 /** Sends the power/WETH swap to `ethPerToken`. */

@@ -146,7 +146,14 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     const { d, vaultId } = await market();
     const before = await read(d, vaultId);
     const tick0 = (await d.ethUsdcPool.slot0()).tick;
-    await inOneBlock(async () => [await sendEthSwap(d, 9000), await sendEthSwap(d, 3000)]);
+    const receipts = await inOneBlock(async () => [
+      await sendEthSwap(d, 9000, "up"),
+      await sendEthSwap(d, 3000, "down"),
+    ]);
+    expect(
+      receipts.map((r) => r.status),
+      "both swaps of the sandwich",
+    ).to.deep.equal([1, 1]);
     const tick1 = (await d.ethUsdcPool.slot0()).tick;
     await advance(TWAP);
     const after = await read(d, vaultId);
