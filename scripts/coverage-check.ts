@@ -7,8 +7,9 @@
  * Usage:
  *   npx hardhat test --coverage && node --import tsx scripts/coverage-check.ts [--threshold 95] [--lcov path]
  *
- * Hardhat's EDR coverage reports lines (LF/LH) and functions (FNF/FNH); statements and branches are not
- * instrumented, so lines are the gated figure and functions are reported alongside.
+ * LCOV carries lines (DA, LF/LH) and functions (FN/FNDA, FNF/FNH). Hardhat 3.18's EDR coverage writes line
+ * records only (no function, statement or branch data), so lines are the gated figure; functions are shown when
+ * a report has them.
  *
  * @module
  */
@@ -90,7 +91,7 @@ export function isProductionContract(file: string): boolean {
 }
 
 function percent(hit: number, found: number): string {
-  return found === 0 ? "   -  " : `${((100 * hit) / found).toFixed(1).padStart(5)}%`;
+  return found === 0 ? "    - " : `${((100 * hit) / found).toFixed(1).padStart(5)}%`;
 }
 
 /** The table and the aggregate line coverage of the production contracts. */
@@ -146,14 +147,15 @@ function main(): number {
   }
   console.log(table);
   const lines = (100 * lineRatio).toFixed(2);
-  const functions = (100 * functionRatio).toFixed(2);
+  const functionsReported = records.some((r) => isProductionContract(r.file) && r.functionsFound > 0);
+  const functions = functionsReported ? `${(100 * functionRatio).toFixed(2)}%` : "not in the report";
   if (100 * lineRatio < threshold) {
     console.error(
-      `coverage-check: FAILED: line coverage of contracts/ (without mocks) is ${lines}%, below ${threshold}% (functions ${functions}%)`,
+      `coverage-check: FAILED: line coverage of contracts/ (without mocks) is ${lines}%, below ${threshold}% (functions: ${functions})`,
     );
     return 1;
   }
-  console.log(`coverage-check: OK: line coverage ${lines}% >= ${threshold}% (functions ${functions}%)`);
+  console.log(`coverage-check: OK: line coverage ${lines}% >= ${threshold}% (functions: ${functions})`);
   return 0;
 }
 
