@@ -114,6 +114,59 @@ contract MockPoolTest is EvergammaFixture {
         oracle.getTimeWeightedAverageTick(address(single), 420);
     }
 
+    function testNoHistoryInTheFirstBlock() external {
+        MockUniswapV3Pool fresh = new MockUniswapV3Pool(TOKEN_A, TOKEN_B, 1e18);
+        fresh.initializeAtTick(0);
+        fresh.increaseObservationCardinalityNext(8);
+        Oracle oracle = new Oracle();
+        vm.expectRevert(
+            abi.encodeWithSelector(UniswapTwap.OracleHistoryUnavailable.selector, address(fresh))
+        );
+        oracle.getTimeWeightedAverageTick(address(fresh), 420);
+        // A market deployed without warm-up cannot price anything in its first block either.
+        Protocol memory p = deployProtocol(
+            defaultMarketParams(),
+            3000e18,
+            fairPowerPriceWad(3000e18, WAD),
+            1024,
+            0
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(UniswapTwap.OracleHistoryUnavailable.selector, address(p.ethPool))
+        );
+        p.controller.ethPrice();
+        vm.warp(vm.getBlockTimestamp() + 1);
+        assertApproxEqRel(p.controller.ethPrice(), 3000e18, 1e14, "one second of history is enough");
+    }
+
+    /// @dev quoteAtTick squares the sqrt price in X192 form below 2^128 and in X128 form above: both forms agree
+    ///      across the boundary (one tick apart is a factor 1.0001) in both directions.
+    function testQuoteAtTickAcrossTheX128Boundary() external pure {
+        // sqrtPrice(443636) < 2^128 <= sqrtPrice(443637)
+        int24 below = 443636;
+        int24 above = 443637;
+        address base = address(0xA);
+        address quote = address(0xB);
+        uint256 lowQuote = UniswapTwap.quoteAtTick(below, 1e18, base, quote);
+        uint256 highQuote = UniswapTwap.quoteAtTick(above, 1e18, base, quote);
+        assertApproxEqRel(
+            highQuote,
+            (lowQuote * 10001) / 10000,
+            1e12,
+            "token0 in token1 across the boundary"
+        );
+        uint256 lowInverse = UniswapTwap.quoteAtTick(below, 1e36, quote, base);
+        uint256 highInverse = UniswapTwap.quoteAtTick(above, 1e36, quote, base);
+        assertApproxEqRel(
+            lowInverse,
+            (highInverse * 10001) / 10000,
+            1e8,
+            "token1 in token0 across the boundary"
+        );
+        // At the top of the range the price still fits.
+        assertGt(UniswapTwap.quoteAtTick(887272, 1, base, quote), 0, "max tick");
+    }
+
     function testOnlyTheDeployerMovesThePrice() external {
         vm.prank(address(0xBAD));
         vm.expectRevert(abi.encodeWithSelector(MockUniswapV3Pool.NotPoolController.selector, address(0xBAD)));
