@@ -40,6 +40,23 @@ contract FundingMathTest is Test {
         powerPrice = FPML.mulWad(PowerPerpMath.debtValuePerTokenWad(nf, ethPrice, 2, INDEX_SCALE), premium);
     }
 
+    /// @dev Limit found by the fuzzer (mark = index - 1e-18, NF = 1e15): at a near-zero premium z0 carries the
+    ///      rounding of q (here 13 significant digits) and the flow amplifies it by e^(t/T), so over 12.7 funding
+    ///      periods the two paths agree to ~4e-10, not 1e-12. With a premium away from zero (or 18-digit prices)
+    ///      the 1e-12 bound holds; the fuzz test below excludes |mark / index - 1| < 1e-6 and NF below 1e17.
+    function testPathIndependenceNearZeroPremiumLimit() external pure {
+        uint256 nf = 1e15 + 4810;
+        uint256 ethPrice = 100e18 + 6427;
+        uint256 powerPrice = FPML.mulWad(
+            PowerPerpMath.debtValuePerTokenWad(nf, ethPrice, 2, INDEX_SCALE),
+            WAD - 1
+        );
+        uint256 once = step(nf, powerPrice, ethPrice, 37 * 6 days);
+        uint256 stepped = nf;
+        for (uint256 i; i < 37; ++i) stepped = step(stepped, powerPrice, ethPrice, 6 days);
+        assertApproxEqRel(stepped, once, 1e9, "near-zero premium over 12.7 periods: within 1e-9");
+    }
+
     function testPathIndependence(
         uint256 nfSeed,
         uint256 ethSeed,
@@ -47,10 +64,15 @@ contract FundingMathTest is Test {
         uint256 dtSeed,
         uint256 kSeed
     ) external pure {
-        uint256 nf = bound(nfSeed, 1e15, 1e21);
+        uint256 nf = bound(nfSeed, 1e17, 1e21);
         (uint256 ethPrice, uint256 powerPrice) = boundPrices(nf, ethSeed, premiumSeed);
+        uint256 ratio = PowerPerpMath.markIndexRatioWad(powerPrice, ethPrice, nf, 2, INDEX_SCALE);
+        vm.assume(ratio > WAD + 1e12 || ratio < WAD - 1e12);
         uint256 k = bound(kSeed, 2, 40);
-        uint256 stepSeconds = bound(dtSeed, 1, 30 days);
+        // Up to 240 days in all (13.7 funding periods). Near a zero premium the flow z(t) = z0 e^(t/T) amplifies
+        // the one-wei rounding of z0 by e^(t/T): beyond ~14 periods that alone exceeds 1e-12 (a fuzzer found
+        // 0.45% after 63 periods at mark = index - 1e-18), a limit of the exact solution, not of the code.
+        uint256 stepSeconds = bound(dtSeed, 1, 240 days / k);
         uint256 once = step(nf, powerPrice, ethPrice, stepSeconds * k);
         uint256 stepped = nf;
         for (uint256 i; i < k; ++i) stepped = step(stepped, powerPrice, ethPrice, stepSeconds);
@@ -96,7 +118,12 @@ contract FundingMathTest is Test {
             nf,
             uint256(FPML.powWad(int256(base), int256((dt * WAD) / FUNDING_PERIOD)))
         );
-        assertApproxEqRel(next, expected, 1e4, "clamped update differs from (index/mark)^(dt/T)");
+        assertApproxEqAbs(
+            next,
+            expected,
+            expected / 1e14 + 1,
+            "clamped update differs from (index/mark)^(dt/T)"
+        );
     }
 
     /// @dev Over one block the exact flow and Squeeth's one-step formula agree to first order.
