@@ -23,7 +23,7 @@ import {
   debtValueWei,
   expectClose,
   expectRel,
-  fundEthSwaps,
+  fundSwaps,
   inOneBlock,
   indexWad,
   markIndexRatioWad,
@@ -33,7 +33,7 @@ import {
   openVault,
   pinNextBlock,
   poolPrices,
-  sendEthPriceSwap,
+  sendEthSwap,
   toDec,
 } from "../utils/coreHelpers.js";
 
@@ -247,7 +247,7 @@ describe("Prices and vault health from the pools", function () {
   it("a +100% ETH/USDC swap leaves index and vault health unchanged in its block; they follow over the window", async function () {
     const d = await loadProtocol();
     const { alice, controller } = d;
-    await fundEthSwaps(d);
+    await fundSwaps(d);
     // 10 ETH against 20 tokens: about 167% at ETH = 3000, about 83% at 6000.
     const id = await openVault(d, alice, parseEther("10"), parseEther("20"));
     const [index0, s0] = [await controller.index(), await controller.ethPrice()];
@@ -255,7 +255,7 @@ describe("Prices and vault health from the pools", function () {
 
     // The swap and a further mint (allowed only at the old price) in one block.
     const receipts = await inOneBlock(async () => [
-      await sendEthPriceSwap(d, 6000),
+      await sendEthSwap(d, 6000),
       await controller.connect(alice).mint(id, parseEther("1"), GAS),
     ]);
     expect(receipts.map((r) => [r.status, r.index])).to.deep.equal([

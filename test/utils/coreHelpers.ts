@@ -6,9 +6,20 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
 import { Decimal } from "decimal.js";
-import { MaxUint256, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import {
+  MaxUint256,
+  parseEther,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+} from "ethers";
 
-import { readTwapTick, sortTokens, tickToSqrtPriceX96, priceToSqrtPriceX96 } from "../../deploy/uniswap.js";
+import {
+  priceToSqrtPriceX96,
+  readTwapTick,
+  sortTokens,
+  tickToSqrtPriceX96,
+  type UniswapV3Pool,
+} from "../../deploy/uniswap.js";
 import { ethers, networkHelpers, type ProtocolFixture } from "../fixtures.js";
 
 /** 1e18: the fixed-point unit of prices, ratios and the normalization factor. */
@@ -260,6 +271,8 @@ export async function inOneBlock(
 
 /** A gas limit for transactions sent without estimation. */
 export const GAS = { gasLimit: 3_000_000n } as const;
+/** The gas limit of swaps sent into a block under construction (which cannot be estimated). */
+export const SWAP_GAS = { gasLimit: 5_000_000n } as const;
 
 // ---------------------------------------------------------------------------------------------------------
 // Vaults and state snapshots
@@ -340,26 +353,57 @@ export async function expectEthBacked(d: ProtocolFixture): Promise<void> {
 // Pool moves inside a block
 // ---------------------------------------------------------------------------------------------------------
 
+/** Gives `account` `eth` ETH (hardhat_setBalance). */
+export async function setBalance(account: string, eth: bigint): Promise<void> {
+  await ethers.provider.send("hardhat_setBalance", [account, "0x" + eth.toString(16)]);
+}
+
 /**
- * Sends (without waiting for it to be mined) one router swap that moves the ETH/USDC spot price to
- * `usdPerEth`. Fund the deployer first with {@link fundEthSwaps}; meant for blocks built with
- * {@link inOneBlock}.
+ * Funds the deployer (the pools' liquidity provider, who also holds half of the seed vault's power tokens) for
+ * swaps in both pools in both directions, and approves the router for USDC, WETH and the power token.
  */
-export async function sendEthPriceSwap(
+export async function fundSwaps(d: ProtocolFixture, wethAmount = parseEther("5000")): Promise<void> {
+  const deployer = await d.deployer.getAddress();
+  const router = await d.uniswap.router.getAddress();
+  await setBalance(deployer, wethAmount * 2n + parseEther("1000000"));
+  await (await d.usdc.connect(d.deployer).mint(deployer, 10n ** 18n)).wait();
+  await (await d.usdc.connect(d.deployer).approve(router, MaxUint256)).wait();
+  await (await d.weth.connect(d.deployer).deposit({ value: wethAmount })).wait();
+  await (await d.weth.connect(d.deployer).approve(router, MaxUint256)).wait();
+  await (await d.powerToken.connect(d.deployer).approve(router, MaxUint256)).wait();
+}
+
+/**
+ * Sends (without waiting) one router swap that moves `pool`'s spot price of `base` in `quote` (human units) to
+ * `target`: the swap stops at the price limit and takes only what it needs from a generous `amountIn`.
+ */
+export async function sendSwapToPrice(
   d: ProtocolFixture,
-  usdPerEth: number,
+  pool: UniswapV3Pool,
+  base: { getAddress(): Promise<string> },
+  quote: { getAddress(): Promise<string> },
+  baseDecimals: number,
+  quoteDecimals: number,
+  target: number,
+  direction?: "up" | "down",
 ): Promise<ContractTransactionResponse> {
-  const [weth, usdc] = [await d.weth.getAddress(), await d.usdc.getAddress()];
-  const [token0] = sortTokens(weth, usdc);
-  const wethIs0 = token0 === weth;
-  const limit = wethIs0
-    ? priceToSqrtPriceX96(usdPerEth, 18, 6)
-    : priceToSqrtPriceX96((1 / usdPerEth).toPrecision(17), 6, 18);
-  const { sqrtPriceX96 } = await d.ethUsdcPool.slot0();
-  // Price up = WETH leaves the pool = USDC in; the swap stops at the limit and takes only what it needs.
-  const usdcIn = limit > sqrtPriceX96 === wethIs0;
-  const [tokenIn, tokenOut] = usdcIn ? [usdc, weth] : [weth, usdc];
-  const amountIn = usdcIn ? 10n ** 13n : 5n * 10n ** 20n;
+  const [b, q] = [await base.getAddress(), await quote.getAddress()];
+  const [token0] = sortTokens(b, q);
+  const baseIs0 = token0 === b;
+  const limit = baseIs0
+    ? priceToSqrtPriceX96(target.toPrecision(15), baseDecimals, quoteDecimals)
+    : priceToSqrtPriceX96((1 / target).toPrecision(15), quoteDecimals, baseDecimals);
+  const { sqrtPriceX96 } = await pool.slot0();
+  // The base price rises when quote goes in (base leaves the pool). Inside a block of several swaps slot0 is
+  // read before the earlier ones run, so a swap back must name its direction.
+  const priceUp = direction === undefined ? limit > sqrtPriceX96 === baseIs0 : direction === "up";
+  const [tokenIn, tokenOut] = priceUp ? [q, b] : [b, q];
+  const tokenInContract = new ethers.Contract(
+    tokenIn,
+    ["function balanceOf(address) view returns (uint256)"],
+    ethers.provider,
+  );
+  const amountIn = (await tokenInContract.balanceOf(await d.deployer.getAddress())) as bigint;
   return d.uniswap.router.connect(d.deployer).exactInputSingle(
     {
       tokenIn,
@@ -371,16 +415,20 @@ export async function sendEthPriceSwap(
       amountOutMinimum: 0n,
       sqrtPriceLimitX96: limit,
     },
-    GAS,
+    SWAP_GAS,
   );
 }
 
-/** Gives the deployer the USDC and WETH {@link sendEthPriceSwap} spends and approves the router. */
-export async function fundEthSwaps(d: ProtocolFixture): Promise<void> {
-  const deployer = await d.deployer.getAddress();
-  const router = await d.uniswap.router.getAddress();
-  await (await d.usdc.connect(d.deployer).mint(deployer, 10n ** 13n)).wait();
-  await (await d.usdc.connect(d.deployer).approve(router, MaxUint256)).wait();
-  await (await d.weth.connect(d.deployer).deposit({ value: 5n * 10n ** 20n })).wait();
-  await (await d.weth.connect(d.deployer).approve(router, MaxUint256)).wait();
+/** Sends the ETH/USDC swap to `usdPerEth`. */
+export function sendEthSwap(
+  d: ProtocolFixture,
+  usdPerEth: number,
+  direction?: "up" | "down",
+): Promise<ContractTransactionResponse> {
+  return sendSwapToPrice(d, d.ethUsdcPool, d.weth, d.usdc, 18, 6, usdPerEth, direction);
+}
+
+/** Sends the power/WETH swap to `ethPerToken`. */
+export function sendPowerSwap(d: ProtocolFixture, ethPerToken: number): Promise<ContractTransactionResponse> {
+  return sendSwapToPrice(d, d.powerWethPool, d.powerToken, d.weth, 18, 18, ethPerToken);
 }
