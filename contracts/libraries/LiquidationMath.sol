@@ -55,10 +55,10 @@ library LiquidationMath {
         // Insolvent at market (collateral <= whole debt plus bonus): the whole debt is open to liquidation.
         bool coversWholeDebt = FPML.fullMulDiv(debt, payPerTokenWad, WAD) < collateral;
         uint256 closeLimit = coversWholeDebt ? (debt + 1) / 2 : debt; // half, rounded up so 1 wei is liquidatable
-        result = _settle(collateral, debt, _min(input.maxDebtAmount, closeLimit), payPerTokenWad);
+        result = _settle(collateral, _min(input.maxDebtAmount, closeLimit), payPerTokenWad);
         if (_leavesDust(input, result, minCollateral)) {
             // Half would leave dust: the liquidation must take the whole debt.
-            result = _settle(collateral, debt, _min(input.maxDebtAmount, debt), payPerTokenWad);
+            result = _settle(collateral, _min(input.maxDebtAmount, debt), payPerTokenWad);
             if (_leavesDust(input, result, minCollateral)) {
                 result.leavesDust = true;
                 // From this offer on the liquidation takes all collateral; below insolvency it must take all debt.
@@ -68,15 +68,14 @@ library LiquidationMath {
         }
     }
 
+    /// @dev `repay` is already capped at the debt by the caller.
     function _settle(
         uint256 collateral,
-        uint256 debt,
         uint256 repay,
         uint256 payPerTokenWad
     ) private pure returns (LiquidationResult memory) {
         uint256 pay = FPML.fullMulDiv(repay, payPerTokenWad, WAD);
         if (pay > collateral) pay = collateral;
-        if (repay > debt) repay = debt;
         return LiquidationResult(repay, pay, false, 0);
     }
 
