@@ -1,82 +1,108 @@
 /**
- * Coverage gate: reads the LCOV report that `npx hardhat test --coverage` writes (coverage/lcov.info), prints a
- * per-file table of line and function coverage for the production contracts (everything under contracts/ except
- * contracts/mocks/; test helpers are not production code) and exits with status 1 unless the aggregate line
- * coverage reaches the threshold (95% by default).
+ * Coverage gate over the production contracts (everything under contracts/ except contracts/mocks/ and test
+ * helpers). Run it after `hardhat test --coverage`; it prints a per-file table and exits with status 1 unless both
+ * the aggregate line coverage and the aggregate statement coverage reach the threshold (95% by default).
  *
  * Usage:
- *   npx hardhat test --coverage && node --import tsx scripts/coverage-check.ts [--threshold 95] [--lcov path]
+ *   npx hardhat test --coverage && node --import tsx scripts/coverage-check.ts [--threshold 95] [--coverage dir]
  *
- * LCOV carries lines (DA, LF/LH) and functions (FN/FNDA, FNF/FNH). Hardhat 3.18's EDR coverage writes line
- * records only (no function, statement or branch data), so lines are the gated figure; functions are shown when
- * a report has them.
+ * Lines come from the LCOV report (coverage/lcov.info, DA records). LCOV has no statement records, so statements
+ * are counted from the raw run data: Hardhat tags each statement through EDR's instrumenter, and the test runners
+ * save the tags they executed under coverage/data/<runner>/*.json. Instrumenting the same source with the same
+ * instrumenter gives the same tags, so a file's statements are its tags and its hit statements are the tags
+ * present in the data.
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+
+import { addStatementCoverageInstrumentation, latestSupportedSolidityVersion } from "@nomicfoundation/edr";
 
 /** Coverage of one source file. */
 export interface FileCoverage {
   file: string;
   linesFound: number;
   linesHit: number;
-  functionsFound: number;
-  functionsHit: number;
+  statementsFound: number;
+  statementsHit: number;
 }
 
-/** Parses LCOV text into one record per source file (several records of one file are merged). */
-export function parseLcov(text: string, root: string = process.cwd()): FileCoverage[] {
-  interface Accumulator {
-    lines: Map<number, number>;
-    functions: Map<string, number>;
-    summary: FileCoverage;
-  }
-  const byFile = new Map<string, Accumulator>();
-  let current: Accumulator | undefined;
+/** Line coverage of one source file, as an LCOV report states it. */
+export type LineCoverage = Pick<FileCoverage, "file" | "linesFound" | "linesHit">;
+
+/** Parses LCOV text into one line-coverage record per source file (several records of one file are merged). */
+export function parseLcov(text: string, root: string = process.cwd()): LineCoverage[] {
+  const byFile = new Map<string, Map<number, number>>();
+  let current: Map<number, number> | undefined;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line.startsWith("SF:")) {
       const path = line.slice(3);
       const file = (isAbsolute(path) ? relative(root, path) : path).split(sep).join("/");
-      current = byFile.get(file);
-      if (current === undefined) {
-        const summary = { file, linesFound: 0, linesHit: 0, functionsFound: 0, functionsHit: 0 };
-        current = { lines: new Map(), functions: new Map(), summary };
-        byFile.set(file, current);
-      }
-      continue;
-    }
-    if (current === undefined) continue;
-    const { lines, functions, summary } = current;
-    if (line.startsWith("DA:")) {
+      current = byFile.get(file) ?? new Map<number, number>();
+      byFile.set(file, current);
+    } else if (line.startsWith("DA:") && current !== undefined) {
       const [lineNo, hits] = line.slice(3).split(",").map(Number);
-      lines.set(lineNo, (lines.get(lineNo) ?? 0) + hits);
-    } else if (line.startsWith("FN:")) {
-      const name = line.slice(line.indexOf(",") + 1);
-      if (!functions.has(name)) functions.set(name, 0);
-    } else if (line.startsWith("FNDA:")) {
-      const comma = line.indexOf(",");
-      const name = line.slice(comma + 1);
-      functions.set(name, (functions.get(name) ?? 0) + Number(line.slice(5, comma)));
-    } else if (line.startsWith("LF:")) summary.linesFound += Number(line.slice(3));
-    else if (line.startsWith("LH:")) summary.linesHit += Number(line.slice(3));
-    else if (line.startsWith("FNF:")) summary.functionsFound += Number(line.slice(4));
-    else if (line.startsWith("FNH:")) summary.functionsHit += Number(line.slice(4));
-    else if (line === "end_of_record") current = undefined;
+      current.set(lineNo, (current.get(lineNo) ?? 0) + hits);
+    } else if (line === "end_of_record") current = undefined;
   }
-  // Prefer the per-line and per-function detail (exact when a file appears in several records); fall back on
-  // the summary counters when a report carries none.
-  return [...byFile.values()]
-    .map(({ lines, functions, summary }) => ({
-      file: summary.file,
-      linesFound: lines.size > 0 ? lines.size : summary.linesFound,
-      linesHit: lines.size > 0 ? [...lines.values()].filter((h) => h > 0).length : summary.linesHit,
-      functionsFound: functions.size > 0 ? functions.size : summary.functionsFound,
-      functionsHit:
-        functions.size > 0 ? [...functions.values()].filter((h) => h > 0).length : summary.functionsHit,
+  return [...byFile.entries()]
+    .map(([file, lines]) => ({
+      file,
+      linesFound: lines.size,
+      linesHit: [...lines.values()].filter((hits) => hits > 0).length,
     }))
     .sort((a, b) => a.file.localeCompare(b.file));
+}
+
+/** Every statement tag (hex) that any test runner recorded under `<coverageDir>/data`. */
+export function readExecutedTags(coverageDir: string): Set<string> {
+  const tags = new Set<string>();
+  const dataDir = join(coverageDir, "data");
+  if (!existsSync(dataDir)) return tags;
+  for (const runner of readdirSync(dataDir, { withFileTypes: true })) {
+    if (!runner.isDirectory()) continue;
+    for (const file of readdirSync(join(dataDir, runner.name))) {
+      if (!file.endsWith(".json")) continue;
+      const counts = JSON.parse(readFileSync(join(dataDir, runner.name, file), "utf8")) as Record<
+        string,
+        number
+      >;
+      for (const [tag, count] of Object.entries(counts)) if (count > 0) tags.add(tag);
+    }
+  }
+  return tags;
+}
+
+/** The compiler version the project builds with: the npm `solc` package's (see hardhat.config.ts). */
+function projectSolcVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require("solc/package.json") as { version: string }).version;
+}
+
+/**
+ * Statements of a project source and how many of them ran, by instrumenting it as Hardhat does (source name
+ * `project/<file>`, the compiler's version capped to the newest one EDR's parser knows).
+ */
+export function statementCoverage(
+  file: string,
+  content: string,
+  executedTags: ReadonlySet<string>,
+  solcVersion: string = projectSolcVersion(),
+): { statementsFound: number; statementsHit: number } {
+  const latest = latestSupportedSolidityVersion();
+  const version = compareVersions(solcVersion, latest) <= 0 ? solcVersion : latest;
+  const { metadata } = addStatementCoverageInstrumentation(content, `project/${file}`, version);
+  const tags = metadata.filter((m) => m.kind === "statement").map((m) => Buffer.from(m.tag).toString("hex"));
+  return { statementsFound: tags.length, statementsHit: tags.filter((tag) => executedTags.has(tag)).length };
+}
+
+function compareVersions(a: string, b: string): number {
+  const [pa, pb] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+  return 0;
 }
 
 /** Production contracts: under contracts/, not mocks, not test helpers. */
@@ -94,31 +120,28 @@ function percent(hit: number, found: number): string {
   return found === 0 ? "    - " : `${((100 * hit) / found).toFixed(1).padStart(5)}%`;
 }
 
-/** The table and the aggregate line coverage of the production contracts. */
+/** The table and the aggregate line and statement coverage of the production contracts among `records`. */
 export function summarize(records: FileCoverage[]): {
   table: string;
   lineRatio: number;
-  functionRatio: number;
+  statementRatio: number;
 } {
   const rows = records.filter((r) => isProductionContract(r.file));
   const width = Math.max(40, ...rows.map((r) => r.file.length));
-  const header = `${"file".padEnd(width)}  ${"lines".padStart(13)}  ${"".padStart(6)}  ${"functions".padStart(9)}  ${"".padStart(6)}`;
+  const cells = (name: string, lh: number, lf: number, sh: number, sf: number) =>
+    `${name.padEnd(width)}  ${`${lh}/${lf}`.padStart(11)}  ${percent(lh, lf)}  ${`${sh}/${sf}`.padStart(11)}  ${percent(sh, sf)}`;
+  const header = `${"file".padEnd(width)}  ${"lines".padStart(11)}  ${"".padStart(6)}  ${"statements".padStart(11)}  ${"".padStart(6)}`;
   const out = [header, "-".repeat(header.length)];
-  let [lf, lh, ff, fh] = [0, 0, 0, 0];
+  let [lf, lh, sf, sh] = [0, 0, 0, 0];
   for (const r of rows) {
-    out.push(
-      `${r.file.padEnd(width)}  ${`${r.linesHit}/${r.linesFound}`.padStart(13)}  ${percent(r.linesHit, r.linesFound)}  ${`${r.functionsHit}/${r.functionsFound}`.padStart(9)}  ${percent(r.functionsHit, r.functionsFound)}`,
-    );
+    out.push(cells(r.file, r.linesHit, r.linesFound, r.statementsHit, r.statementsFound));
     lf += r.linesFound;
     lh += r.linesHit;
-    ff += r.functionsFound;
-    fh += r.functionsHit;
+    sf += r.statementsFound;
+    sh += r.statementsHit;
   }
-  out.push("-".repeat(header.length));
-  out.push(
-    `${"total".padEnd(width)}  ${`${lh}/${lf}`.padStart(13)}  ${percent(lh, lf)}  ${`${fh}/${ff}`.padStart(9)}  ${percent(fh, ff)}`,
-  );
-  return { table: out.join("\n"), lineRatio: lf === 0 ? 0 : lh / lf, functionRatio: ff === 0 ? 0 : fh / ff };
+  out.push("-".repeat(header.length), cells("total", lh, lf, sh, sf));
+  return { table: out.join("\n"), lineRatio: lf === 0 ? 0 : lh / lf, statementRatio: sf === 0 ? 0 : sh / sf };
 }
 
 function argument(name: string, fallback: string): string {
@@ -128,7 +151,8 @@ function argument(name: string, fallback: string): string {
 
 function main(): number {
   const threshold = Number(argument("--threshold", "95"));
-  const lcovPath = resolve(argument("--lcov", "coverage/lcov.info"));
+  const coverageDir = resolve(argument("--coverage", "coverage"));
+  const lcovPath = join(coverageDir, "lcov.info");
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
     console.error(`coverage-check: invalid --threshold ${argument("--threshold", "")}`);
     return 1;
@@ -139,23 +163,24 @@ function main(): number {
     );
     return 1;
   }
-  const records = parseLcov(readFileSync(lcovPath, "utf8"));
-  const { table, lineRatio, functionRatio } = summarize(records);
-  if (!records.some((r) => isProductionContract(r.file))) {
+  const executedTags = readExecutedTags(coverageDir);
+  const records: FileCoverage[] = parseLcov(readFileSync(lcovPath, "utf8"))
+    .filter((r) => isProductionContract(r.file))
+    .map((r) => ({ ...r, ...statementCoverage(r.file, readFileSync(r.file, "utf8"), executedTags) }));
+  if (records.length === 0) {
     console.error("coverage-check: the report covers no file under contracts/ (outside contracts/mocks/)");
     return 1;
   }
+  const { table, lineRatio, statementRatio } = summarize(records);
   console.log(table);
-  const lines = (100 * lineRatio).toFixed(2);
-  const functionsReported = records.some((r) => isProductionContract(r.file) && r.functionsFound > 0);
-  const functions = functionsReported ? `${(100 * functionRatio).toFixed(2)}%` : "not in the report";
-  if (100 * lineRatio < threshold) {
+  const figures = `lines ${(100 * lineRatio).toFixed(2)}%, statements ${(100 * statementRatio).toFixed(2)}%`;
+  if (100 * lineRatio < threshold || 100 * statementRatio < threshold) {
     console.error(
-      `coverage-check: FAILED: line coverage of contracts/ (without mocks) is ${lines}%, below ${threshold}% (functions: ${functions})`,
+      `coverage-check: FAILED: contracts/ without mocks: ${figures}; the gate is ${threshold}% for both`,
     );
     return 1;
   }
-  console.log(`coverage-check: OK: line coverage ${lines}% >= ${threshold}% (functions: ${functions})`);
+  console.log(`coverage-check: OK: contracts/ without mocks: ${figures} (gate ${threshold}%)`);
   return 0;
 }
 

@@ -445,16 +445,18 @@ describe("Controller reverts", function () {
         ),
         UNISWAP_V3_POOL_INIT_CODE_HASH,
       );
-      const deployTx = async (name: string, args: unknown[]) => {
-        const c = await ethers.deployContract(name, args, { signer: keeper, gasLimit: 9_000_000n });
+      // Explicit gas limits, as nothing can be estimated against the pool before it exists. The Controller's
+      // leaves room for the instrumented (twice as large) bytecode of a coverage run, under the 2^24 cap.
+      const deployTx = async (name: string, args: unknown[], gasLimit: bigint) => {
+        const c = await ethers.deployContract(name, args, { signer: keeper, gasLimit });
         const tx = c.deploymentTransaction();
         if (tx === null) throw new Error("no deployment transaction");
         return tx;
       };
       // Token, NFT, pool, cardinality and Controller all in one block, as deployEvergamma orders them.
       const receipts = await inOneBlock(async () => [
-        await deployTx("PowerToken", ["Test Power", "TP", controllerAddress]),
-        await deployTx("VaultNFT", ["Test Vault", "TV", controllerAddress]),
+        await deployTx("PowerToken", ["Test Power", "TP", controllerAddress], 3_000_000n),
+        await deployTx("VaultNFT", ["Test Vault", "TV", controllerAddress], 3_000_000n),
         await uniswap.positionManager
           .connect(keeper)
           .createAndInitializePoolIfNecessary(
@@ -470,10 +472,11 @@ describe("Controller reverts", function () {
           BigInt(d.market.twapPeriodSeconds) + 1n,
           { gasLimit: 15_000_000n },
         ),
-        await deployTx("Controller", [
-          { ...contracts, powerToken: tokenAddress, vaultNFT: nftAddress, powerPool: poolAddress },
-          params,
-        ]),
+        await deployTx(
+          "Controller",
+          [{ ...contracts, powerToken: tokenAddress, vaultNFT: nftAddress, powerPool: poolAddress }, params],
+          16_000_000n,
+        ),
       ]);
       expect(receipts.map((r) => r.status)).to.deep.equal([1, 1, 1, 1, 1]);
       const market = (await ethers.getContractAt("Controller", controllerAddress)) as unknown as Controller;
