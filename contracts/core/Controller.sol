@@ -114,6 +114,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     uint256 public totalBadDebt;
     Settlement private settlement;
 
+    /// @notice Deploys a market: validates its parameters and contracts, and starts funding at NF = 1.
     /// @param contracts The tokens and pools of the market (the tokens must name this contract as controller).
     /// @param params The market parameters (see `MarketParams`).
     constructor(MarketContracts memory contracts, MarketParams memory params) Ownable(msg.sender) {

@@ -12,6 +12,7 @@ contract PowerToken is ERC20, IPowerToken {
     /// @inheritdoc IPowerToken
     address public immutable controller;
 
+    /// @notice Deploys the power token of one Controller.
     /// @param name_ The token name, for example "Evergamma Squared ETH".
     /// @param symbol_ The token symbol, for example "eSQTH".
     /// @param controller_ The Controller that alone mints and burns.

@@ -14,6 +14,7 @@ contract VaultNFT is ERC721, IVaultNFT {
     /// @inheritdoc IVaultNFT
     address public immutable controller;
 
+    /// @notice Deploys the vault collection of one Controller.
     /// @param name_ The collection name, for example "Evergamma Short Vault".
     /// @param symbol_ The collection symbol, for example "eSV".
     /// @param controller_ The Controller that alone mints.

@@ -49,11 +49,15 @@ library FundingMath {
     /// @notice Builds a clamp, precomputing the logarithms of its bounds.
     /// @param floorWad The lower bound of mark / index (0 < floor <= 1e18).
     /// @param capWad The upper bound of mark / index (cap >= 1e18).
+    /// @return The clamp.
     function markClamp(uint256 floorWad, uint256 capWad) internal pure returns (MarkClamp memory) {
         return MarkClamp(floorWad, capWad, FPML.lnWad(int256(floorWad)), FPML.lnWad(int256(capWad)));
     }
 
     /// @notice ln(clamp(mark / index)) in WAD: the instantaneous funding rate per funding period.
+    /// @param markIndexRatioWad mark / index (WAD).
+    /// @param clamp The mark / index clamp.
+    /// @return ln of the clamped ratio (WAD; negative below 1).
     function clampedLogRatioWad(
         uint256 markIndexRatioWad,
         MarkClamp memory clamp
@@ -69,6 +73,7 @@ library FundingMath {
     /// @param clamp The mark / index clamp.
     /// @param elapsedSeconds The interval (any uint32 value).
     /// @param fundingPeriodSeconds The funding period T (non-zero).
+    /// @return The exponent x (WAD): negative when longs pay (mark above index).
     function exponentWad(
         uint256 markIndexRatioWad,
         MarkClamp memory clamp,
@@ -96,6 +101,9 @@ library FundingMath {
     /// @dev For x < 0 the result is computed as NF / e^-x: e^-x is a large WAD number with full relative
     ///      precision, where e^x would keep only a few significant digits. Rounding NF down makes funding
     ///      deterministic; it moves at most 1 wei of NF per update between longs and shorts.
+    /// @param normalizationFactor The factor before the update (WAD).
+    /// @param xWad The exponent x (WAD).
+    /// @return result The factor after the update (WAD).
     function applyExponent(uint256 normalizationFactor, int256 xWad) internal pure returns (uint256 result) {
         if (xWad >= 0) {
             if (xWad > EXPONENT_CAP_WAD) xWad = EXPONENT_CAP_WAD;
@@ -114,6 +122,7 @@ library FundingMath {
     /// @param clamp The mark / index clamp.
     /// @param elapsedSeconds The interval.
     /// @param fundingPeriodSeconds The funding period T.
+    /// @return The factor at the end of the interval (WAD).
     function nextNormalizationFactor(
         uint256 normalizationFactor,
         uint256 markIndexRatioWad,
@@ -128,6 +137,10 @@ library FundingMath {
 
     /// @notice The funding rate per day, ln(clamped mark / index) * 1 day / T (WAD): the fraction of the
     ///         normalization factor longs pay per day, continuously compounded (negative: shorts pay).
+    /// @param markIndexRatioWad mark / index (WAD).
+    /// @param clamp The mark / index clamp.
+    /// @param fundingPeriodSeconds The funding period T.
+    /// @return The rate per day (WAD).
     function ratePerDayWad(
         uint256 markIndexRatioWad,
         MarkClamp memory clamp,
@@ -140,6 +153,9 @@ library FundingMath {
 
     /// @notice The volatility implied by mark / index for a power-n perpetual: the fair mark / index is
     ///         exp(n (n - 1) sigma^2 T / 2), so sigma = sqrt(2 ln(mark / index) / (n (n - 1) T_years)).
+    /// @param markIndexRatioWad mark / index (WAD).
+    /// @param power The power n of the perpetual.
+    /// @param fundingPeriodSeconds The funding period T.
     /// @return The annualised volatility (WAD); 0 when mark <= index or n < 2.
     function impliedVolatilityWad(
         uint256 markIndexRatioWad,

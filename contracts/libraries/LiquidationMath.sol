@@ -40,10 +40,13 @@ struct LiquidationResult {
 library LiquidationMath {
     uint256 internal constant WAD = 1e18;
 
+    /// @notice The repayment and payout of a liquidation offer against a vault, and whether it would leave dust.
     /// @param input The vault and the offer.
     /// @param powerPriceWad The power token's market price in ETH (WAD).
     /// @param bonusWad The liquidation bonus (0.1e18 = 10%).
     /// @param minCollateral The dust floor in wei.
+    /// @return result The debt repaid, the collateral paid, and when the offer is too small to avoid dust, the
+    ///         smallest offer that avoids it (`leavesDust`, `debtRequired`).
     function compute(
         LiquidationInput memory input,
         uint256 powerPriceWad,

@@ -11,6 +11,10 @@ library PowerPerpMath {
     uint256 internal constant WAD = 1e18;
 
     /// @notice S^k in WAD for a small integer k (0 to 3), rounded up or down.
+    /// @param ethPriceWad The ETH price S (WAD).
+    /// @param k The exponent.
+    /// @param roundUp Whether each product rounds up (else down).
+    /// @return result S^k (WAD).
     function ethPowerWad(
         uint256 ethPriceWad,
         uint256 k,
@@ -23,6 +27,10 @@ library PowerPerpMath {
     }
 
     /// @notice The index S^n / scale, rounded down.
+    /// @param ethPriceWad The ETH price S (WAD).
+    /// @param power The power n of the perpetual.
+    /// @param indexScale The divisor of S^n in the index.
+    /// @return The index (WAD).
     function indexWad(
         uint256 ethPriceWad,
         uint256 power,
@@ -32,6 +40,10 @@ library PowerPerpMath {
     }
 
     /// @notice The mark in index units, q * S / NF, rounded down.
+    /// @param powerPriceWad The power-token price q, in ETH (WAD).
+    /// @param ethPriceWad The ETH price S (WAD).
+    /// @param normalizationFactor The normalization factor NF (WAD).
+    /// @return The mark (WAD).
     function markWad(
         uint256 powerPriceWad,
         uint256 ethPriceWad,
@@ -41,6 +53,12 @@ library PowerPerpMath {
     }
 
     /// @notice mark / index = q * scale / (NF * S^(n-1)), rounded down.
+    /// @param powerPriceWad The power-token price q, in ETH (WAD).
+    /// @param ethPriceWad The ETH price S (WAD).
+    /// @param normalizationFactor The normalization factor NF (WAD).
+    /// @param power The power n of the perpetual.
+    /// @param indexScale The divisor of S^n in the index.
+    /// @return The ratio mark / index (WAD).
     function markIndexRatioWad(
         uint256 powerPriceWad,
         uint256 ethPriceWad,
@@ -57,6 +75,11 @@ library PowerPerpMath {
     }
 
     /// @notice The ETH value of one token's debt, NF * S^(n-1) / scale, rounded up (debt favours the protocol).
+    /// @param normalizationFactor The normalization factor NF (WAD).
+    /// @param ethPriceWad The ETH price S (WAD).
+    /// @param power The power n of the perpetual.
+    /// @param indexScale The divisor of S^n in the index.
+    /// @return The debt value of one token, in ETH (WAD).
     function debtValuePerTokenWad(
         uint256 normalizationFactor,
         uint256 ethPriceWad,
@@ -67,6 +90,11 @@ library PowerPerpMath {
     }
 
     /// @notice The ETH value of one token's claim, NF * S^(n-1) / scale, rounded down (payouts favour the protocol).
+    /// @param normalizationFactor The normalization factor NF (WAD).
+    /// @param ethPriceWad The ETH price S (WAD).
+    /// @param power The power n of the perpetual.
+    /// @param indexScale The divisor of S^n in the index.
+    /// @return The claim value of one token, in ETH (WAD).
     function claimValuePerTokenWad(
         uint256 normalizationFactor,
         uint256 ethPriceWad,
@@ -77,6 +105,12 @@ library PowerPerpMath {
     }
 
     /// @notice NF * S^(n-1) / scale in WAD, rounded up or down.
+    /// @param normalizationFactor The normalization factor NF (WAD).
+    /// @param ethPriceWad The ETH price S (WAD).
+    /// @param power The power n of the perpetual.
+    /// @param indexScale The divisor of S^n in the index.
+    /// @param roundUp Whether to round up (else down).
+    /// @return The value of one token, in ETH (WAD).
     function valuePerTokenWad(
         uint256 normalizationFactor,
         uint256 ethPriceWad,

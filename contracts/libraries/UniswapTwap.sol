@@ -33,6 +33,8 @@ library UniswapTwap {
     ///      which saves the decoding of both returned arrays on the funding path of every block.
     /// @param pool The pool.
     /// @param periodSeconds The window length (non-zero).
+    /// @return ok False when the pool cannot answer for the whole window.
+    /// @return tick The mean tick (0 when `ok` is false).
     function tryMeanTick(address pool, uint32 periodSeconds) internal view returns (bool ok, int24 tick) {
         int256 delta;
         assembly ("memory-safe") {
@@ -58,6 +60,7 @@ library UniswapTwap {
     /// @dev Reverts (inside the pool, with "OLD") when the pool's history is shorter than the period.
     /// @param pool The pool.
     /// @param periodSeconds The window length (non-zero).
+    /// @return The mean tick.
     function meanTick(address pool, uint32 periodSeconds) internal view returns (int24) {
         uint32[] memory secondsAgos = new uint32[](2);
         secondsAgos[0] = periodSeconds;
@@ -70,6 +73,7 @@ library UniswapTwap {
     ///      swap overwrites the history and a "TWAP" is the last spot price. A pool whose next cardinality is
     ///      at least 2 keeps its history from its first write on.
     /// @param pool The pool.
+    /// @return The age of the oldest observation, in seconds.
     function historySeconds(address pool) internal view returns (uint32) {
         (, , uint16 index, uint16 cardinality, uint16 cardinalityNext, , ) = IUniswapV3Pool(pool).slot0();
         if (cardinalityNext < 2) revert OracleCardinalityTooLow(pool, cardinalityNext);

@@ -11,17 +11,27 @@ library VaultMath {
     uint256 internal constant WAD = 1e18;
 
     /// @notice The ETH value of `debt` tokens at `debtValuePerTokenWad` ETH each, rounded up.
+    /// @param debt The debt, in power tokens.
+    /// @param debtValuePerTokenWad The ETH value of one token (WAD).
+    /// @return The debt's value, in wei.
     function debtValue(uint256 debt, uint256 debtValuePerTokenWad) internal pure returns (uint256) {
         return FPML.fullMulDivUp(debt, debtValuePerTokenWad, WAD);
     }
 
     /// @notice collateral / debtValue (WAD), rounded down; type(uint256).max without debt.
+    /// @param collateral The vault's collateral, in wei.
+    /// @param debtValueWei The ETH value of the vault's debt, in wei.
+    /// @return The collateral ratio (WAD).
     function collateralRatioWad(uint256 collateral, uint256 debtValueWei) internal pure returns (uint256) {
         if (debtValueWei == 0) return type(uint256).max;
         return FPML.fullMulDiv(collateral, WAD, debtValueWei);
     }
 
     /// @notice Whether collateral covers the debt value times the minimum ratio (exact, no division).
+    /// @param collateral The vault's collateral, in wei.
+    /// @param debtValueWei The ETH value of the vault's debt, in wei.
+    /// @param minCollateralRatioWad The minimum collateral ratio (WAD, 1.5e18 for 150%).
+    /// @return True when `collateral >= debtValueWei * minCollateralRatioWad / 1e18` (rounded up).
     function meetsRatio(
         uint256 collateral,
         uint256 debtValueWei,
@@ -33,6 +43,10 @@ library VaultMath {
     }
 
     /// @notice The largest debt (tokens) the collateral supports at the minimum ratio, rounded down.
+    /// @param collateral The vault's collateral, in wei.
+    /// @param debtValuePerTokenWad The ETH value of one token (WAD).
+    /// @param minCollateralRatioWad The minimum collateral ratio (WAD).
+    /// @return The largest debt, in power tokens.
     function maxDebt(
         uint256 collateral,
         uint256 debtValuePerTokenWad,
@@ -48,6 +62,13 @@ library VaultMath {
     ///         S = (collateral * scale / (NF * debt * ratio))^(1/(n-1)).
     /// @dev Returns 0 without debt or for n = 1 (the debt value does not depend on S). Rounded down: the true
     ///      boundary is at or above the returned price.
+    /// @param collateral The vault's collateral, in wei.
+    /// @param debt The vault's debt, in power tokens.
+    /// @param normalizationFactor The normalization factor (WAD).
+    /// @param minCollateralRatioWad The minimum collateral ratio (WAD).
+    /// @param power The power n of the perpetual (2, 3 or 4).
+    /// @param indexScale The divisor of S^n in the index (e.g. 1e4 for ETH²).
+    /// @return The ETH price (WAD) at the minimum ratio.
     function liquidationPriceWad(
         uint256 collateral,
         uint256 debt,

@@ -44,7 +44,9 @@ contract MockUniswapV3Pool {
     /// @notice Thrown for a tick outside TickMath's range ("T" in v3-core).
     error TickOutOfRange(int24 tick);
 
+    /// @notice The pair's lower-address token, as in v3-core.
     address public immutable token0;
+    /// @notice The pair's higher-address token, as in v3-core.
     address public immutable token1;
     /// @notice The in-range liquidity (constant).
     uint128 public immutable liquidity;
@@ -54,6 +56,7 @@ contract MockUniswapV3Pool {
     /// @notice The observation ring buffer, as in v3-core.
     Observation[65535] public observations;
 
+    /// @notice Deploys an uninitialised pool; the deployer becomes the pool's controller.
     /// @param tokenA One token of the pair (the pair is sorted as in the factory).
     /// @param tokenB The other token.
     /// @param liquidity_ The constant in-range liquidity (non-zero) used for seconds-per-liquidity.
@@ -139,6 +142,13 @@ contract MockUniswapV3Pool {
     /* THE ORACLE INTERFACE (v3-core) */
 
     /// @notice As `IUniswapV3PoolState.slot0`.
+    /// @return sqrtPriceX96 The current sqrt price (Q64.96).
+    /// @return tick The current tick.
+    /// @return observationIndex The index of the last written observation.
+    /// @return observationCardinality The number of observations currently stored.
+    /// @return observationCardinalityNext The number of observations the buffer will grow to.
+    /// @return feeProtocol The protocol fee (always 0).
+    /// @return unlocked Whether the pool is unlocked (always true).
     function slot0()
         external
         view
@@ -166,6 +176,10 @@ contract MockUniswapV3Pool {
 
     /// @notice As `IUniswapV3PoolDerivedState.observe`: the cumulatives `secondsAgos[i]` seconds ago.
     /// @dev Reverts with "OLD" when a requested time is before the oldest observation.
+    /// @param secondsAgos How many seconds ago each requested observation is (0 for now).
+    /// @return tickCumulatives The tick cumulative at each requested time.
+    /// @return secondsPerLiquidityCumulativeX128s The seconds-per-liquidity cumulative (Q128.128) at each
+    ///         requested time.
     function observe(
         uint32[] calldata secondsAgos
     )

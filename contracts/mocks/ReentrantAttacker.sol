@@ -35,24 +35,38 @@ contract ReentrantAttacker {
 
     error Unauthorized(address caller);
 
+    /// @notice The Controller the attacker uses and re-enters.
     IController public immutable controller;
+    /// @notice The power token (swept back to the deployer by `sweep`).
     IERC20 public immutable powerToken;
     address private immutable deployer;
 
+    /// @notice The callback in which the armed re-entry happens (`None` when disarmed).
     Hook public hook;
+    /// @notice The Controller function the armed re-entry calls.
     Call public call;
+    /// @notice The vault the re-entry acts on (and whose state is recorded during the callback; 0 for none).
     uint256 public targetVault;
+    /// @notice The amount the re-entry passes: power tokens for mint, burn and liquidate, wei for withdraw and
+    ///         deposit.
     uint256 public amount;
+    /// @notice Whether a failed re-entry's revert data is re-thrown (reverting the outer call) instead of swallowed.
     bool public bubble;
 
-    /// @notice How many times the hook fired, and whether the last re-entry succeeded.
+    /// @notice How many times the hook fired.
     uint256 public hookCalls;
+    /// @notice Whether the last re-entry succeeded.
     bool public reentrySucceeded;
+    /// @notice The revert data of the last failed re-entry (cleared by `arm`).
     bytes public reentryRevertData;
-    /// @notice The vault's collateral and debt as the Controller's views reported them inside the last callback.
+    /// @notice The vault's collateral as the Controller's views reported it inside the last callback.
     uint256 public seenCollateral;
+    /// @notice The vault's debt as the Controller's views reported it inside the last callback.
     uint256 public seenDebt;
 
+    /// @notice Deploys the attacker; only the deployer may arm it, drive it and sweep its funds.
+    /// @param controller_ The Controller to attack.
+    /// @param powerToken_ The Controller's power token.
     constructor(IController controller_, IERC20 powerToken_) {
         controller = controller_;
         powerToken = powerToken_;
@@ -65,6 +79,12 @@ contract ReentrantAttacker {
     }
 
     /// @notice Sets the next attack (fires once, then disarms itself).
+    /// @dev Also resets `reentrySucceeded` and `reentryRevertData`.
+    /// @param hook_ The callback in which to re-enter.
+    /// @param call_ The Controller function the re-entry calls.
+    /// @param vaultId The vault the re-entry acts on.
+    /// @param amount_ The amount the re-entry passes (power tokens, or wei for withdraw and deposit).
+    /// @param bubble_ Whether to re-throw the re-entry's revert data (true) or swallow it (false).
     function arm(
         Hook hook_,
         Call call_,
@@ -79,26 +99,47 @@ contract ReentrantAttacker {
 
     /* OUTER CALLS (the attacker acting as a normal user) */
 
+    /// @notice Opens a vault owned by this contract (the NFT's `_safeMint` calls `onERC721Received`).
+    /// @return The new vault id.
     function openVault() external onlyDeployer returns (uint256) {
         return controller.openVault();
     }
 
+    /// @notice Mints power tokens to this contract against a vault, forwarding the sent ETH as collateral.
+    /// @param vaultId The vault id, or 0 to open a new vault (which calls `onERC721Received`).
+    /// @param amount_ The amount of power tokens to mint.
+    /// @return The vault id used.
     function mint(uint256 vaultId, uint256 amount_) external payable onlyDeployer returns (uint256) {
         return controller.mint{value: msg.value}(vaultId, amount_);
     }
 
+    /// @notice Adds the sent ETH to a vault's collateral.
+    /// @param vaultId The vault id.
     function deposit(uint256 vaultId) external payable onlyDeployer {
         controller.deposit{value: msg.value}(vaultId);
     }
 
+    /// @notice Withdraws ETH collateral from a vault to this contract (the payout calls `receive`).
+    /// @param vaultId The vault id.
+    /// @param amount_ The amount in wei.
     function withdraw(uint256 vaultId, uint256 amount_) external onlyDeployer {
         controller.withdraw(vaultId, amount_);
     }
 
+    /// @notice Burns this contract's power tokens against a vault's debt, then withdraws ETH to this contract.
+    /// @param vaultId The vault id.
+    /// @param amount_ The amount of power tokens to burn.
+    /// @param withdrawAmount The amount of ETH to withdraw afterwards, in wei.
     function burn(uint256 vaultId, uint256 amount_, uint256 withdrawAmount) external onlyDeployer {
         controller.burn(vaultId, amount_, withdrawAmount);
     }
 
+    /// @notice Liquidates an unsafe vault with this contract's power tokens (the collateral paid out calls
+    ///         `receive`).
+    /// @param vaultId The vault id.
+    /// @param maxDebtAmount The most power tokens to repay.
+    /// @return Power tokens burned.
+    /// @return ETH paid to this contract, in wei.
     function liquidate(
         uint256 vaultId,
         uint256 maxDebtAmount
@@ -116,11 +157,15 @@ contract ReentrantAttacker {
 
     /* CALLBACKS */
 
+    /// @notice ERC-721 receiver hook: fires the armed re-entry if `hook` is `OnERC721Received`, then accepts the
+    ///         token.
+    /// @return The `onERC721Received` selector.
     function onERC721Received(address, address, uint256, bytes calldata) external returns (bytes4) {
         _fire(Hook.OnERC721Received);
         return this.onERC721Received.selector;
     }
 
+    /// @notice Accepts ETH; fires the armed re-entry if `hook` is `Receive`.
     receive() external payable {
         _fire(Hook.Receive);
     }
@@ -163,16 +208,26 @@ contract ReentrantAttacker {
 /// @notice A contract that implements no ERC-721 receiver hook: `_safeMint` of a vault NFT to it must revert the
 ///         whole `openVault` / `mint(0, ...)` call.
 contract NonReceiver {
+    /// @notice The Controller to call.
     IController public immutable controller;
 
+    /// @notice Deploys the non-receiver.
+    /// @param controller_ The Controller to call.
     constructor(IController controller_) {
         controller = controller_;
     }
 
+    /// @notice Opens a vault for this contract (expected to revert: it cannot receive the NFT).
+    /// @return The new vault id.
     function openVault() external returns (uint256) {
         return controller.openVault();
     }
 
+    /// @notice Mints power tokens to this contract, forwarding the sent ETH as collateral (expected to revert with
+    ///         `vaultId` 0: it cannot receive the new vault's NFT).
+    /// @param vaultId The vault id, or 0 to open a new vault.
+    /// @param amount The amount of power tokens to mint.
+    /// @return The vault id used.
     function mint(uint256 vaultId, uint256 amount) external payable returns (uint256) {
         return controller.mint{value: msg.value}(vaultId, amount);
     }

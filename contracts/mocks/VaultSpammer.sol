@@ -7,14 +7,21 @@ import {IController} from "../interfaces/IController.sol";
 /// @notice Test contract that opens many vaults in one transaction (the gas-griefing scenario: does any user
 ///         function get more expensive with the number of vaults in the system?).
 contract VaultSpammer {
+    /// @notice The Controller in which the vaults are opened.
     IController public immutable controller;
 
+    /// @notice Deploys the spammer.
+    /// @param controller_ The Controller in which to open vaults.
     constructor(IController controller_) {
         controller = controller_;
     }
 
     /// @notice Opens `count` vaults: the first `withDebt` with `collateralEach` wei of collateral and `debtEach`
     ///         tokens of debt (send withDebt * collateralEach), the others empty.
+    /// @param count The number of vaults to open.
+    /// @param withDebt How many of them (the first ones) get collateral and debt.
+    /// @param collateralEach The collateral of each vault with debt, in wei.
+    /// @param debtEach The power tokens minted against each vault with debt.
     function open(
         uint256 count,
         uint256 withDebt,
@@ -27,6 +34,8 @@ contract VaultSpammer {
         }
     }
 
+    /// @notice ERC-721 receiver hook: accepts the vault NFTs minted with `_safeMint`.
+    /// @return The `onERC721Received` selector.
     function onERC721Received(address, address, uint256, bytes calldata) external pure returns (bytes4) {
         return this.onERC721Received.selector;
     }

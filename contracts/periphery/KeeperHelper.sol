@@ -50,6 +50,7 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         uint256 debtValuePerTokenWad;
     }
 
+    /// @notice Deploys a keeper helper for one Controller.
     /// @param controller_ The Controller to keep.
     /// @param recipient_ The recipient of liquidation proceeds.
     /// @param fundingInterval_ How old the last funding update must be before an upkeep applies funding, in seconds.
