@@ -176,6 +176,47 @@ describe("KeeperHelper", function () {
     expect((await f.helper.checkUpkeep("0x"))[0]).to.equal(false);
   });
 
+  it("stops at its balance: checks list what the tokens cover, performUpkeep skips the rest", async function () {
+    const f = await load();
+    await (await f.controller.connect(f.carol).mint(0n, parseEther("2"), { value: parseEther("1") })).wait();
+    const secondRiskyId = await f.controller.vaultCount();
+    await makeRiskyUnsafe(f);
+    await fundHelper(f, "1"); // half of one risky vault's debt: exactly one liquidation
+
+    const [needed, data] = await f.helper.checkUpkeep("0x");
+    expect(needed).to.equal(true);
+    expect(decodePerform(data).vaultIds).to.deep.equal([f.riskyId]);
+
+    const tx = await f.helper.performUpkeep(encodePerform(false, [f.riskyId, secondRiskyId]));
+    await expect(tx)
+      .to.emit(f.helper, "VaultLiquidated")
+      .withArgs(f.riskyId, parseEther("1"), (paid: bigint) => paid > 0n);
+    await expect(tx).to.emit(f.helper, "LiquidationSkipped").withArgs(secondRiskyId, "0x");
+    expect(await f.powerToken.balanceOf(f.helper)).to.equal(0n);
+    const [, , collateral, debt] = await f.controller.getVault(secondRiskyId);
+    expect([collateral, debt], "the second vault is untouched").to.deep.equal([
+      parseEther("1"),
+      parseEther("2"),
+    ]);
+  });
+
+  it("reverts the whole upkeep when the recipient refuses the proceeds", async function () {
+    const f = await load();
+    const refuser = await ethers.deployContract("NonReceiver", [f.controller], f.deployer);
+    await (await f.helper.setRecipient(await refuser.getAddress())).wait();
+    await makeRiskyUnsafe(f);
+    await fundHelper(f, "5");
+    const [, data] = await f.helper.checkUpkeep("0x");
+    const [, , collateralBefore, debtBefore] = await f.controller.getVault(f.riskyId);
+
+    await expect(f.helper.performUpkeep(data))
+      .to.be.revertedWithCustomError(f.helper, "EthTransferFailed")
+      .withArgs(await refuser.getAddress(), (proceeds: bigint) => proceeds > 0n);
+    const [, , collateral, debt] = await f.controller.getVault(f.riskyId);
+    expect([collateral, debt], "nothing was liquidated").to.deep.equal([collateralBefore, debtBefore]);
+    expect(await f.powerToken.balanceOf(f.helper)).to.equal(parseEther("5"));
+  });
+
   it("re-checks untrusted perform data: safe, empty and unknown vaults are skipped, too many ids rejected", async function () {
     const f = await load();
     await makeRiskyUnsafe(f);
