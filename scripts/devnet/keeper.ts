@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
 import { exact } from "../../tasks/format.js";
+import { killChild } from "../lib/hardhatNode.js";
 
 /** Formats a wei / token-unit string field as a decimal amount, or returns it unchanged. */
 function amount(value: unknown): string {
@@ -88,15 +89,6 @@ export function keeperEntry(projectRoot: string): string | undefined {
 /** How long a stopping keeper may take to finish its current tick (RPC calls time out after 10 s). */
 const KEEPER_STOP_GRACE_MS = 20_000;
 
-async function killChild(child: ChildProcess, graceMs = KEEPER_STOP_GRACE_MS): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 /**
  * Starts the keeper. Throws when `scripts/keeper/main.ts` is missing.
  */
@@ -146,7 +138,9 @@ export function startKeeper(o: KeeperStartOptions): KeeperProcess {
     pid: child.pid,
     exited,
     stop: () => {
-      stopping ??= killChild(child).finally(() => process.removeListener("exit", killOnExit));
+      stopping ??= killChild(child, KEEPER_STOP_GRACE_MS).finally(() =>
+        process.removeListener("exit", killOnExit),
+      );
       return stopping;
     },
   };

@@ -84,8 +84,8 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Kills a child and waits for its exit (SIGTERM, then SIGKILL after `graceMs`). */
-async function killChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+/** Kills a child process and waits for its exit (SIGTERM, then SIGKILL after `graceMs`). */
+export async function killChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");
