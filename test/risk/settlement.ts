@@ -205,23 +205,34 @@ async function expectOrderIndependent(scenario: Scenario, s: Settlement, settled
   }
 }
 
+/**
+ * Shuts down in the next block and checks the transaction: funding is applied from the last update to that block,
+ * then the settlement price and factor are fixed at the block's ETH TWAP and expected factor.
+ */
+async function expectShutdownApplyingFunding(
+  d: ProtocolFixture,
+): Promise<{ nfBefore: bigint; normalizationFactor: bigint; at: number }> {
+  const { controller } = d;
+  const nfBefore = await controller.normalizationFactor();
+  const lastUpdate = await controller.lastFundingUpdate();
+  const at = await pinNextBlock();
+  const { ethPrice, normalizationFactor } = await readMarket(d);
+  const tx = controller.shutdown();
+  await expect(tx).to.emit(controller, "Shutdown").withArgs(ethPrice, normalizationFactor);
+  await expect(tx)
+    .to.emit(controller, "NormalizationFactorUpdated")
+    .withArgs(nfBefore, normalizationFactor, lastUpdate, BigInt(at));
+  expect(await controller.isShutDown()).to.equal(true);
+  expect(await controller.settlementEthPrice()).to.equal(ethPrice);
+  expect(await controller.normalizationFactor()).to.equal(normalizationFactor);
+  return { nfBefore, normalizationFactor, at };
+}
+
 describe("Risk: shutdown", function () {
   it("applies funding first and fixes the settlement price at the ETH TWAP (Shutdown event)", async function () {
     const d = await loadProtocol();
-    const { controller } = d;
     await networkHelpers.time.increase(3600);
-    const nfBefore = await controller.normalizationFactor();
-    const lastUpdate = await controller.lastFundingUpdate();
-    const at = await pinNextBlock();
-    const { ethPrice, normalizationFactor } = await readMarket(d);
-    const tx = controller.shutdown();
-    await expect(tx).to.emit(controller, "Shutdown").withArgs(ethPrice, normalizationFactor);
-    await expect(tx)
-      .to.emit(controller, "NormalizationFactorUpdated")
-      .withArgs(nfBefore, normalizationFactor, lastUpdate, BigInt(at));
-    expect(await controller.isShutDown()).to.equal(true);
-    expect(await controller.settlementEthPrice()).to.equal(ethPrice);
-    expect(await controller.normalizationFactor()).to.equal(normalizationFactor);
+    const { nfBefore, normalizationFactor } = await expectShutdownApplyingFunding(d);
     expect(normalizationFactor).to.be.lessThan(nfBefore);
   });
 
@@ -240,19 +251,10 @@ describe("Risk: shutdown", function () {
     const d = await loadProtocol();
     const { controller } = d;
     const start = await takeSnapshot();
-    const lastUpdate = await controller.lastFundingUpdate();
-    const nfBefore = await controller.normalizationFactor();
     await mined(controller.pause());
     await networkHelpers.time.increase(2 * 24 * 3600);
-    const at = await pinNextBlock();
-    const { ethPrice, normalizationFactor } = await readMarket(d);
-    const tx = controller.shutdown();
-    await expect(tx).to.emit(controller, "Shutdown").withArgs(ethPrice, normalizationFactor);
-    await expect(tx)
-      .to.emit(controller, "NormalizationFactorUpdated")
-      .withArgs(nfBefore, normalizationFactor, lastUpdate, BigInt(at));
+    const { nfBefore, normalizationFactor, at } = await expectShutdownApplyingFunding(d);
     expect(await controller.isPaused()).to.equal(false);
-    expect(await controller.isShutDown()).to.equal(true);
 
     // The same factor as with no pause at all: the paused interval is funded like any other.
     await start.restore();
