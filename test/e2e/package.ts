@@ -1,35 +1,41 @@
 /**
- * The npm package, end to end: `npm pack` the project, install the tarball into a temporary copy of
- * `examples/consumer` with `npm install --prefer-offline`, and run the example's tests there (Hardhat
- * compiles the package's contracts from node_modules and the test deploys them with `deployEvergamma`).
- *
- * To keep it fast and offline, the copy's toolchain (hardhat, ethers, mocha, solc, ...) is not installed but
- * found through a `node_modules` link to this project's in the copy's parent folder; only the tarball (and
- * whatever it declares as dependencies) is installed by npm; its peers (hardhat, ethers) are not
- * (`--legacy-peer-deps`), so that the one Hardhat of the parent link runs.
+ * The npm package, end to end, the way another project gets it: `npm pack` the project, copy the
+ * `examples/consumer` template into a temporary folder outside the repository, install the tarball there
+ * with npm (its dependencies and the template's toolchain from the registry, nothing from this repository's
+ * `node_modules`), then compile and test the example with the consumer's own Hardhat and type-check it with
+ * its own TypeScript (`scripts/lib/consumerProject.ts`, also behind `npm run pack:example`).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
 
-import { childEnv, HARDHAT_CLI, PROJECT_ROOT, run } from "./helpers.js";
+import {
+  consumerTool,
+  createConsumer,
+  installConsumer,
+  packPackage,
+  PROJECT_ROOT,
+} from "../../scripts/lib/consumerProject.js";
 
-/** The npm CLI that runs this test (`npm_execpath`), or `npm` from the PATH. */
-function npm(args: string[], cwd: string) {
-  const execPath = process.env.npm_execpath;
-  const [command, prefix] =
-    execPath !== undefined && /npm-cli\.js$/.test(execPath) ? [process.execPath, [execPath]] : ["npm", []];
-  return run(command, [...prefix, ...args], {
-    cwd,
-    env: childEnv({ npm_config_update_notifier: "false" }),
-    timeoutMs: 120_000,
-  });
+/** The packages the shipped Solidity sources import (`import ... "<package>/..."`). */
+function solidityImportPackages(root: string, files: string[]): Set<string> {
+  const packages = new Set<string>();
+  for (const file of files.filter((f) => f.endsWith(".sol"))) {
+    for (const [, target] of readFileSync(path.join(root, file), "utf8").matchAll(
+      /(?:import|from)\s+"([^"]+)"/g,
+    )) {
+      if (target.startsWith(".")) continue;
+      const parts = target.split("/");
+      packages.add(target.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]);
+    }
+  }
+  return packages;
 }
 
 describe("npm package (e2e)", function () {
-  this.timeout(180_000);
+  this.timeout(1_200_000);
 
   let work: string;
 
@@ -41,21 +47,8 @@ describe("npm package (e2e)", function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("packs a tarball that a Hardhat 3 project installs, compiles and tests against", async function () {
-    const timings: string[] = [];
-    const timed = async <T>(label: string, step: () => Promise<T>): Promise<T> => {
-      const start = Date.now();
-      const result = await step();
-      timings.push(`${label} ${((Date.now() - start) / 1000).toFixed(1)} s`);
-      return result;
-    };
-
-    const packed = await timed("npm pack", () =>
-      npm(["pack", "--json", "--pack-destination", work], PROJECT_ROOT),
-    );
-    expect(packed.code, packed.stderr).to.equal(0);
-    const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
-    const files = info.files.map((f) => f.path);
+  it("packs a tarball whose Solidity imports resolve from its own dependencies", async function () {
+    const { files } = await packPackage(work);
     expect(files).to.include.members([
       "package.json",
       "deploy/evergamma.ts",
@@ -66,54 +59,51 @@ describe("npm package (e2e)", function () {
       "types/ethers-contracts/index.ts",
     ]);
     expect(files.filter((f) => /^(test|scripts|tasks|artifacts|cache)\//.test(f))).to.deep.equal([]);
-    const tarball = path.join(work, info.filename);
+    const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = [...solidityImportPackages(PROJECT_ROOT, files)];
+    expect(imported).to.include.members(["@openzeppelin/contracts", "solady", "@uniswap/v4-core"]);
+    expect(imported.filter((name) => manifest.dependencies[name] === undefined)).to.deep.equal([]);
+  });
 
-    // The consumer, minus anything a previous local run left in it; its toolchain comes from the parent link.
-    const consumer = path.join(work, "consumer");
-    cpSync(path.join(PROJECT_ROOT, "examples", "consumer"), consumer, {
-      recursive: true,
-      filter: (source) =>
-        !/[\\/](node_modules|artifacts|cache|types)$|package-lock\.json$|\.tgz$/.test(source),
-    });
-    symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(work, "node_modules"), "dir");
-    const manifestPath = path.join(consumer, "package.json");
-    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, unknown>;
-    expect((manifest.dependencies as Record<string, string>).evergamma).to.match(/^file:.*\.tgz$/);
-    manifest.dependencies = { evergamma: `file:${tarball}` };
-    delete manifest.devDependencies;
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  it("installs from the tarball alone outside the repository, compiles and tests there", async function () {
+    const timings: string[] = [];
+    const timed = async <T>(label: string, step: () => Promise<T>): Promise<T> => {
+      const start = Date.now();
+      const result = await step();
+      timings.push(`${label} ${((Date.now() - start) / 1000).toFixed(1)} s`);
+      return result;
+    };
+    const { tarball } = await timed("npm pack", () => packPackage(work));
+    const consumer = createConsumer(work, tarball);
+    expect(path.relative(PROJECT_ROOT, realpathSync(consumer)).startsWith("..")).to.equal(true);
+    // The template names none of the package's dependencies: the package brings them.
+    const template = JSON.parse(readFileSync(path.join(consumer, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    for (const name of ["solady", "@uniswap/v4-core", "@openzeppelin/contracts", "@uniswap/v3-core"]) {
+      expect(template.devDependencies[name], name).to.equal(undefined);
+    }
 
-    const installed = await timed("npm install", () =>
-      npm(
-        ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps"],
-        consumer,
-      ),
-    );
-    expect(installed.code, installed.stdout + installed.stderr).to.equal(0);
+    const installed = await timed("npm install", () => installConsumer(consumer));
+    expect(installed.code, installed.output).to.equal(0);
+    const evergamma = path.join(consumer, "node_modules", "evergamma");
+    expect(lstatSync(evergamma).isSymbolicLink(), "evergamma must be extracted, not linked").to.equal(false);
+    for (const name of ["solady", "@uniswap/v4-core"]) {
+      expect(existsSync(path.join(consumer, "node_modules", name, "package.json")), name).to.equal(true);
+    }
 
-    const tested = await timed("hardhat test", () =>
-      run(process.execPath, [HARDHAT_CLI, "test", "mocha"], {
-        cwd: consumer,
-        env: childEnv(),
-        timeoutMs: 150_000,
-      }),
-    );
-    const output = tested.stdout + tested.stderr;
-    expect(tested.code, output).to.equal(0);
-    expect(output).to.match(/opens a vault and mints power tokens/);
-    expect(output).to.match(/3 passing/);
-    expect(output).to.not.match(/failing/);
+    const tested = await timed("hardhat test", () => consumerTool(consumer, "hardhat", ["test", "mocha"]));
+    expect(tested.code, tested.output).to.equal(0);
+    expect(tested.output).to.match(/opens a vault and mints power tokens/);
+    expect(tested.output).to.match(/3 passing/);
+    expect(tested.output).to.not.match(/failing/);
 
     // The shipped TypeScript (deploy/ and the typechain types it imports) type-checks in the consumer.
-    const tsc = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
-    const typed = await timed("tsc", () =>
-      run(process.execPath, [tsc, "--noEmit", "-p", "."], {
-        cwd: consumer,
-        env: childEnv(),
-        timeoutMs: 120_000,
-      }),
-    );
-    expect(typed.code, typed.stdout + typed.stderr).to.equal(0);
+    const typed = await timed("tsc", () => consumerTool(consumer, "tsc", ["--noEmit", "-p", "."]));
+    expect(typed.code, typed.output).to.equal(0);
     console.log(`      (${timings.join(", ")})`);
   });
 });
