@@ -16,8 +16,10 @@ export interface DevnetOptions {
   hostname: string;
   /** Where the deployment file is written (default `deployments/localhost.json`). */
   deploymentFile: string;
-  /** Seconds between two status lines (default 5). */
+  /** Seconds between two readings of the market (default 5); a line is printed when the status changes. */
   interval: number;
+  /** Seconds after which an unchanged status is printed again (default 60). */
+  heartbeat: number;
   /** Whether to start the keeper (default true; `--no-keeper`). */
   keeper: boolean;
   /** Drive the ETH price along a geometric Brownian motion with an arbitrage bot. */
@@ -42,13 +44,16 @@ export interface DevnetOptions {
 export const USAGE = `Usage: ./evergamma devnet [flags]   (or npm run devnet -- [flags])
 
 Starts a Hardhat node, deploys Evergamma with real Uniswap v3 pools, opens a demo vault, writes the
-deployment file, starts the keeper and prints a status line every few seconds. Ctrl-C stops everything.
+deployment file, starts the keeper and prints a status line whenever the market changes (and every minute
+when it does not). Ctrl-C or SIGTERM stops everything.
 
   --port N             JSON-RPC port on 127.0.0.1 (default 8545)
   --hostname HOST      interface to bind (default 127.0.0.1)
   --deployment FILE    deployment file to write (default deployments/localhost.json,
                        or $${DEPLOYMENTS_DIR_ENV}/localhost.json)
-  --interval SECONDS   seconds between status lines (default 5)
+  --interval SECONDS   seconds between two readings of the market (default 5); a status line is
+                       printed when something changed
+  --heartbeat SECONDS  print the status line again after this long without a change (default 60)
   --no-keeper          do not start the keeper
   --simulate           drive ETH along a seeded geometric Brownian motion, arbitrage the power pool
                        towards its fair price and advance chain time; ends with a summary and exits
@@ -115,21 +120,28 @@ export function parseDevnetArgs(argv: string[], projectRoot: string): DevnetOpti
     port: number("port", v.port, 8545, integer(1, 65535), "a port number (1 to 65535)"),
     hostname: v.hostname ?? "127.0.0.1",
     deploymentFile: v.deployment === undefined ? defaultFile : path.resolve(v.deployment),
-    interval: number("interval", v.interval, 5, positive, "a positive number of seconds"),
+    interval: number("interval", v.interval, 5, positive, "a number of seconds > 0"),
+    heartbeat: number("heartbeat", v.heartbeat, 60, positive, "a number of seconds > 0"),
     keeper: v["no-keeper"] !== true,
     simulate: v.simulate === true,
-    seed: number("seed", v.seed, 1, integer(0, 2 ** 32 - 1), "an integer from 0 to 2^32 - 1"),
-    steps: number("steps", v.steps, 48, integer(1, 100_000), "a whole number of steps (1 to 100000)"),
-    vol: number("vol", v.vol, 0.8, (n) => n > 0 && n <= 5, "a volatility in (0, 5]"),
-    dt: number("dt", v.dt, 3600, integer(1, 365 * 86_400), "a whole number of seconds (1 to a year)"),
+    seed: number("seed", v.seed, 1, integer(0, 2 ** 32 - 1), "an integer ≥ 0 (at most 2^32 - 1)"),
+    steps: number("steps", v.steps, 48, integer(1, 100_000), "a whole number of steps ≥ 1 (at most 100000)"),
+    vol: number("vol", v.vol, 0.8, (n) => n > 0 && n <= 5, "a volatility > 0 (at most 5)"),
+    dt: number("dt", v.dt, 3600, integer(1, 365 * 86_400), "a whole number of seconds ≥ 1 (at most a year)"),
     targetVol: number(
       "target-vol",
       v["target-vol"],
       0.8,
       (n) => n >= 0.05 && n <= 5,
-      "a volatility in [0.05, 5]",
+      "a volatility ≥ 0.05 (at most 5)",
     ),
-    stepDelayMs: number("step-delay", v["step-delay"], 200, integer(0, 60_000), "milliseconds (0 to 60000)"),
+    stepDelayMs: number(
+      "step-delay",
+      v["step-delay"],
+      200,
+      integer(0, 60_000),
+      "milliseconds ≥ 0 (at most 60000)",
+    ),
     keepRunning: v["keep-running"] === true,
     help: v.help === true,
   };
@@ -142,26 +154,54 @@ export function parseDevnetArgs(argv: string[], projectRoot: string): DevnetOpti
   return options;
 }
 
+const FLAGS = {
+  port: { type: "string" },
+  hostname: { type: "string" },
+  deployment: { type: "string" },
+  interval: { type: "string" },
+  heartbeat: { type: "string" },
+  "no-keeper": { type: "boolean" },
+  simulate: { type: "boolean" },
+  seed: { type: "string" },
+  steps: { type: "string" },
+  vol: { type: "string" },
+  dt: { type: "string" },
+  "target-vol": { type: "string" },
+  "step-delay": { type: "string" },
+  "keep-running": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The flags that take a value, as written on the command line (`--steps`). */
+const VALUE_FLAGS = new Set(
+  Object.entries(FLAGS)
+    .filter(([, flag]) => flag.type === "string")
+    .map(([name]) => `--${name}`),
+);
+
+/**
+ * Writes `--steps -1` as `--steps=-1`, so that a negative number reaches the flag's own check ("must be ≥ 1")
+ * instead of Node's "argument is ambiguous".
+ */
+function attachNegativeValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (VALUE_FLAGS.has(argv[i]) && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(argv[i]);
+    }
+  }
+  return joined;
+}
+
 function parse(argv: string[]) {
   return parseArgs({
-    args: argv,
+    args: attachNegativeValues(argv),
     allowPositionals: true,
     strict: true,
-    options: {
-      port: { type: "string" },
-      hostname: { type: "string" },
-      deployment: { type: "string" },
-      interval: { type: "string" },
-      "no-keeper": { type: "boolean" },
-      simulate: { type: "boolean" },
-      seed: { type: "string" },
-      steps: { type: "string" },
-      vol: { type: "string" },
-      dt: { type: "string" },
-      "target-vol": { type: "string" },
-      "step-delay": { type: "string" },
-      "keep-running": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: FLAGS,
   });
 }

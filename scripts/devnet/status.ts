@@ -86,3 +86,25 @@ export function formatStatus(s: MarketStatus): string {
 export function clock(): string {
   return new Date().toTimeString().slice(0, 8);
 }
+
+/**
+ * Which status lines the devnet prints: a reading whose line differs from the last one printed, and an
+ * unchanged reading once `heartbeatMs` have passed since the last line (a heartbeat). The normalization factor
+ * is left out of the comparison: it drifts with every second of chain time while nothing happens, and a
+ * funding update shows in the mark.
+ */
+export class StatusLog {
+  #lastLine: string | undefined;
+  #lastPrintedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly heartbeatMs: number) {}
+
+  /** Whether `status`, read at `nowMs`, is to be printed; when it is, it becomes the last line printed. */
+  shouldPrint(status: MarketStatus, nowMs: number): boolean {
+    const line = formatStatus({ ...status, normalizationFactor: 0n });
+    if (line === this.#lastLine && nowMs - this.#lastPrintedAt < this.heartbeatMs) return false;
+    this.#lastLine = line;
+    this.#lastPrintedAt = nowMs;
+    return true;
+  }
+}

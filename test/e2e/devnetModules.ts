@@ -10,6 +10,7 @@ import { parseEther } from "ethers";
 import { DevnetArgsError, parseDevnetArgs } from "../../scripts/devnet/args.js";
 import { formatKeeperLine } from "../../scripts/devnet/keeper.js";
 import { gbmPath, mulberry32, normals } from "../../scripts/devnet/simulate.js";
+import { StatusLog, type MarketStatus } from "../../scripts/devnet/status.js";
 import { parseAmount, TaskInputError } from "../../tasks/context.js";
 import { duration, exact, fixed, percent } from "../../tasks/format.js";
 
@@ -50,6 +51,14 @@ describe("devnet and task helpers", function () {
       [["--bogus"], /Unknown option '--bogus'/],
       [["extra"], /unexpected argument "extra"/],
       [["--keep-running"], /--keep-running only applies to --simulate/],
+      // A negative number is the flag's value, checked like any other (not Node's "argument is ambiguous").
+      [["--steps", "-1"], /^--steps must be a whole number of steps ≥ 1 \(at most 100000\), got "-1"$/],
+      [["--interval", "-1"], /^--interval must be a number of seconds > 0, got "-1"$/],
+      [["--heartbeat", "-0.5"], /^--heartbeat must be a number of seconds > 0, got "-0.5"$/],
+      [["--step-delay", "-5"], /^--step-delay must be milliseconds ≥ 0 \(at most 60000\), got "-5"$/],
+      [["--port", "-8545"], /^--port must be a port number/],
+      [["--seed", "-.5"], /^--seed must be an integer ≥ 0/],
+      [["--vol", "-1", "--simulate"], /^--vol must be a volatility > 0/],
     ];
     for (const [argv, message] of bad) {
       expect(() => parseDevnetArgs(argv, root), argv.join(" "))
@@ -57,6 +66,37 @@ describe("devnet and task helpers", function () {
         .with.property("message")
         .that.matches(message);
     }
+  });
+
+  it("prints a status line when the market changes, and an unchanged one only as a heartbeat", function () {
+    const base: MarketStatus = {
+      ethPrice: parseEther("3000"),
+      index: parseEther("900"),
+      mark: parseEther("928"),
+      normalizationFactor: parseEther("0.99999"),
+      fundingRatePerDay: parseEther("0.00176"),
+      impliedVolatility: parseEther("0.8"),
+      vaults: 3n,
+      unsafeVaults: 0,
+      liquidations: 0,
+    };
+    const log = new StatusLog(60_000);
+    expect(log.shouldPrint(base, 0)).to.equal(true); // the first reading
+    expect(log.shouldPrint(base, 5_000)).to.equal(false);
+    // NF drifts with chain time while nothing happens: not a change.
+    expect(log.shouldPrint({ ...base, normalizationFactor: parseEther("0.99998") }, 10_000)).to.equal(false);
+    expect(log.shouldPrint({ ...base, unsafeVaults: 1 }, 15_000)).to.equal(true);
+    expect(log.shouldPrint({ ...base, unsafeVaults: 1 }, 20_000)).to.equal(false);
+    expect(log.shouldPrint(base, 25_000)).to.equal(true); // back to the old reading: a change too
+    expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 30_000)).to.equal(true);
+    expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 89_999)).to.equal(false);
+    expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 90_000)).to.equal(true); // heartbeat
+    expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 95_000)).to.equal(false);
+    // Every 5 s for 16 minutes without a change: 1 line and a heartbeat a minute, not 192 lines.
+    const quiet = new StatusLog(60_000);
+    let printed = 0;
+    for (let t = 0; t < 16 * 60_000; t += 5_000) if (quiet.shouldPrint(base, t)) printed++;
+    expect(printed).to.equal(16);
   });
 
   it("draws the same price path for the same seed, with the volatility asked for", function () {
