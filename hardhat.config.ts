@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { defineConfig } from "hardhat/config";
 
+import { buildMessagesPlugin } from "./scripts/lib/buildMessages.js";
 import { evergammaTasks } from "./tasks/index.js";
 
 const require = createRequire(import.meta.url);
@@ -12,7 +13,7 @@ const SOLC_VERSION = "0.8.30";
 const solcPath = require.resolve("solc/soljson.js");
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin],
+  plugins: [hardhatToolboxMochaEthersPlugin, buildMessagesPlugin],
   tasks: evergammaTasks,
   solidity: {
     version: SOLC_VERSION,
