@@ -1,9 +1,10 @@
 /**
- * The devnet (`./evergamma devnet [flags]`, `npm run devnet -- [flags]`): starts a Hardhat node on
- * 127.0.0.1:8545, deploys Evergamma with real Uniswap v3 pools over JSON-RPC, opens a demo vault, writes
- * `deployments/localhost.json`, starts the keeper and prints a status line every few seconds. `--simulate`
- * drives the ETH price along a seeded random path with an arbitrage bot on the power pool (see
- * `docs/devnet.md`). Ctrl-C or SIGTERM stops the keeper and the node and exits.
+ * The devnet (`./evergamma devnet [flags]`, `npm run devnet -- [flags]`): builds the contracts (without the
+ * Solidity tests), starts a Hardhat node on 127.0.0.1:8545, deploys Evergamma with real Uniswap v3 pools over
+ * JSON-RPC, opens a demo vault, writes `deployments/localhost.json`, starts the keeper and prints a status line
+ * whenever the market changes (and a heartbeat every minute). `--simulate` drives the ETH price along a seeded
+ * random path with an arbitrage bot on the power pool (see `docs/devnet.md`). Ctrl-C or SIGTERM to this
+ * process stops the keeper and the node and exits; both commands run it as the started process itself (exec).
  *
  * @module
  */
@@ -11,16 +12,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { computeAddress, parseEther } from "ethers";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { deployEvergamma, deploymentAddresses, type EvergammaDeployment } from "../deploy/evergamma.js";
 import { exact, percent, usd } from "../tasks/format.js";
 import { DevnetArgsError, parseDevnetArgs, USAGE, type DevnetOptions } from "./devnet/args.js";
 import { keeperEntry, startKeeper, type KeeperProcess } from "./devnet/keeper.js";
-import { startDevnetNode } from "./devnet/node.js";
+import { PortInUseError, startDevnetNode } from "./devnet/node.js";
 import { formatSummary, runSimulation } from "./devnet/simulate.js";
-import { clock, formatStatus, StatusReader } from "./devnet/status.js";
+import { clock, formatStatus, StatusLog, StatusReader } from "./devnet/status.js";
 import type { HardhatNode } from "./lib/hardhatNode.js";
 import { DEV_KEEPER_PRIVATE_KEY, parsePrivateKey } from "./keeper/config.js";
 import { writeDeploymentFile, type HexAddress } from "./lib/deploymentFile.js";
@@ -108,6 +109,9 @@ async function stockKeeper(
 // ---------------------------------------------------------------------------------------------------------
 
 async function main(o: DevnetOptions): Promise<void> {
+  // The contracts only: the Solidity fuzz and invariant suites are not needed to deploy.
+  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
+  if (stopping) return;
   console.log(`Starting a Hardhat node on ${o.hostname}:${o.port}...`);
   node = await startDevnetNode(o.port, o.hostname);
   console.log(`  node ${node.url} (pid ${node.pid}); devnet pid ${process.pid}`);
@@ -159,7 +163,7 @@ async function main(o: DevnetOptions): Promise<void> {
       `(minted from the deployer's vault ${keeperAccount.vaultId})`,
   );
   console.log(
-    `Ready. Try: npx hardhat vault:status --id ${demoVaultId} --network localhost   (Ctrl-C to stop)`,
+    `Ready. Try: ./evergamma hardhat vault:status --id ${demoVaultId} --network localhost   (Ctrl-C to stop)`,
   );
 
   const status = new StatusReader(deployment.controller);
@@ -186,10 +190,12 @@ async function main(o: DevnetOptions): Promise<void> {
   }
 
   let failures = 0;
+  const log = new StatusLog(o.heartbeat * 1000);
   const tick = async () => {
     if (stopping) return;
     try {
-      console.log(`[${clock()}] ${formatStatus(await status.read())}`);
+      const reading = await status.read();
+      if (log.shouldPrint(reading, Date.now())) console.log(`[${clock()}] ${formatStatus(reading)}`);
       failures = 0;
     } catch (error) {
       if (stopping) return;
@@ -209,6 +215,14 @@ async function main(o: DevnetOptions): Promise<void> {
 
 main(options).catch(async (error: unknown) => {
   if (stopping) return;
-  console.error(`Devnet failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (error instanceof PortInUseError) {
+    console.error(`Error: ${error.message}`);
+  } else if (error instanceof Error && error.name === "HardhatError") {
+    console.error(`Devnet failed: ${error.message}`); // e.g. the build failed (the compiler's errors are above)
+  } else {
+    console.error(
+      `Devnet failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  }
   await shutdown(1);
 });

@@ -18,14 +18,19 @@ export function isPortFree(port: number, hostname: string): Promise<boolean> {
   });
 }
 
+/** The devnet's port is taken: the message is the whole story (no stack trace). */
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+}
+
 /**
  * Starts the node on `hostname:port`.
  *
- * @throws Error when the port is taken or the node does not come up.
+ * @throws PortInUseError when the port is taken; Error when the node does not come up.
  */
 export async function startDevnetNode(port: number, hostname: string): Promise<HardhatNode> {
   if (!(await isPortFree(port, hostname))) {
-    throw new Error(
+    throw new PortInUseError(
       `port ${port} on ${hostname} is already in use (another devnet or node?): stop it or pass --port`,
     );
   }

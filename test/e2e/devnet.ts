@@ -11,17 +11,7 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { parseDeployment, REQUIRED_CONTRACTS } from "../../scripts/lib/deploymentFile.js";
-import {
-  Background,
-  childEnv,
-  descendants,
-  freePort,
-  isAlive,
-  isPortFree,
-  rpc,
-  run,
-  sleep,
-} from "./helpers.js";
+import { allGone, Background, childEnv, descendants, freePort, isPortFree, rpc, run } from "./helpers.js";
 
 const DEVNET = path.join("scripts", "devnet.ts");
 
@@ -30,16 +20,6 @@ function devnet(args: string[], dir: string): Background {
   return new Background(process.execPath, ["--import", "tsx", DEVNET, ...args], {
     env: childEnv({ EVERGAMMA_DEPLOYMENTS_DIR: dir }),
   });
-}
-
-/** Waits until every pid in `pids` has exited. */
-async function allGone(pids: number[], timeoutMs = 10_000): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const alive = pids.filter(isAlive);
-    if (alive.length === 0 || Date.now() > deadline) return alive;
-    await sleep(100);
-  }
 }
 
 describe("devnet (e2e)", function () {
@@ -84,6 +64,15 @@ describe("devnet (e2e)", function () {
       /Demo vault 2 \(account #1 0x[0-9a-fA-F]{40}\): 10 ETH, 15 eSQTH, ratio [\d.]+%/,
     );
 
+    // The printed next step works as printed (through the front door, with its Node 22).
+    const [, hint] = await d.waitFor(/^Ready\. Try: (\.\/evergamma hardhat [^\n]*?) {3}\(Ctrl-C to stop\)$/m);
+    const tried = await run("bash", ["-c", hint], {
+      env: childEnv({ EVERGAMMA_DEPLOYMENTS_DIR: dir }),
+      timeoutMs: 120_000,
+    });
+    expect(tried.code, tried.stdout + tried.stderr).to.equal(0);
+    expect(tried.stdout).to.match(/vault 2/i);
+
     await d.waitFor(/^\[keeper\] started: account 0x[0-9a-fA-F]{40}, 100 power tokens$/m);
     const children = descendants(d.pid);
     expect(children.length, d.output).to.be.at.least(2); // the node and the keeper
@@ -117,6 +106,7 @@ describe("devnet (e2e)", function () {
     started.push(d);
     const exit = await d.exited;
     expect(exit.code, d.output).to.equal(0);
+    expect(d.output).to.match(/^Ready\. Try: \.\/evergamma hardhat vault:status --id 2 --network localhost/m);
     expect(d.output).to.match(/Simulation: 4 steps of 7200 s, ETH vol 0\.8, target implied vol 0\.8, seed 1/);
     expect(d.output.match(/^ {2}step [1-4]\/4 {2}spot \$/gm) ?? []).to.have.length(4);
     const nf =
@@ -156,6 +146,7 @@ describe("devnet (e2e)", function () {
       expect(exit.code).to.equal(1);
       expect(d.output).to.match(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
       expect(d.output).to.not.match(/node http:/); // no node was started
+      expect(d.output).to.not.match(/^\s+at /m); // the message alone, no stack trace
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

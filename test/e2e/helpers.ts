@@ -76,11 +76,17 @@ export class Background {
   output = "";
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  /** `detached`: the child leads a process group of its own, as under a supervisor (no terminal's group signal). */
+  constructor(
+    command: string,
+    args: string[],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+  ) {
     this.child = spawn(command, args, {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: options.env ?? childEnv(),
       stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached ?? false,
     });
     const collect = (chunk: Buffer) => (this.output += chunk.toString("utf8"));
     this.child.stdout?.on("data", collect);
@@ -176,6 +182,16 @@ export function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
   } catch {
     return false;
+  }
+}
+
+/** Waits until every pid in `pids` has exited; resolves with those still alive at the deadline. */
+export async function allGone(pids: number[], timeoutMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = pids.filter(isAlive);
+    if (alive.length === 0 || Date.now() > deadline) return alive;
+    await sleep(100);
   }
 }
 
