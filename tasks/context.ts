@@ -16,7 +16,7 @@ import { errorResult, successfulResult } from "hardhat/utils/result";
 
 import { readDeploymentFile, type Deployment } from "../scripts/lib/deploymentFile.js";
 import type { Controller, PowerToken, VaultNFT } from "../types/ethers-contracts/index.js";
-import { percent } from "./format.js";
+import { money, moneyAmount, percent, shortAddress } from "./format.js";
 
 /** Environment variable naming the folder of deployment files (default: `deployments/` in the project). */
 export const DEPLOYMENTS_DIR_ENV = "EVERGAMMA_DEPLOYMENTS_DIR";
@@ -50,6 +50,8 @@ export interface TaskContext {
   vaultNFT: VaultNFT;
   /** The `--from` account (default: the first account of the network). */
   signer: HardhatEthersSigner;
+  /** The `--from` account as messages name it: "account #0 (0xf39f…2266)". */
+  account: string;
   /** Power n, index scale and the other market parameters, read from the Controller. */
   market: Awaited<ReturnType<Controller["marketParams"]>>;
 }
@@ -104,6 +106,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, from = ""): Pr
     }
   }
   const signer = await resolveSigner(connection, from);
+  const accountIndex = (await ethers.getSigners()).findIndex((s) => s.address === signer.address);
   const controller = await ethers.getContractAt("Controller", contracts.Controller, signer);
   return {
     connection,
@@ -116,6 +119,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, from = ""): Pr
     powerToken: await ethers.getContractAt("PowerToken", contracts.PowerToken, signer),
     vaultNFT: await ethers.getContractAt("VaultNFT", contracts.VaultNFT, signer),
     signer,
+    account: `account #${accountIndex} (${shortAddress(signer.address)})`,
     market: await controller.marketParams(),
   };
 }
@@ -153,6 +157,7 @@ export async function resolveSigner(
 export function parseAmount(option: string, text: string, allowZero = false): bigint {
   const value = text.trim();
   if (value === "") throw new TaskInputError(`--${option} is required`);
+  rejectNegative(option, value, allowZero);
   if (!/^\d+(\.\d+)?$|^\.\d+$/.test(value)) {
     throw new TaskInputError(`--${option} must be a non-negative decimal number, got "${text}"`);
   }
@@ -163,10 +168,29 @@ export function parseAmount(option: string, text: string, allowZero = false): bi
   return amount;
 }
 
+/**
+ * Rejects a negative number ("-1", "-0.5") with the same message as the other range checks: `must be ≥ 0`,
+ * or `must be > 0` when zero is not accepted either.
+ */
+export function rejectNegative(option: string, text: string, allowZero: boolean): void {
+  if (/^-\s*(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) {
+    throw new TaskInputError(`--${option} must be ${allowZero ? "≥ 0" : "> 0"}, got "${text.trim()}"`);
+  }
+}
+
+/** Parses a whole number ≥ 0 (seconds, a block number) given as `--<option>`. */
+export function parseWholeNumber(option: string, text: string, what: string): bigint {
+  const value = text.trim();
+  rejectNegative(option, value, true);
+  if (!/^\d+$/.test(value)) throw new TaskInputError(`--${option} must be ${what}, got "${text}"`);
+  return BigInt(value);
+}
+
 /** Parses a vault id given as `--id` and checks that the vault exists. */
 export async function parseVaultId(ctx: TaskContext, text: string): Promise<bigint> {
   const value = text.trim();
   if (value === "") throw new TaskInputError("--id is required (a vault id, from 1)");
+  rejectNegative("id", value, false);
   if (!/^\d+$/.test(value) || BigInt(value) === 0n) {
     throw new TaskInputError(`--id must be a positive integer vault id, got "${text}"`);
   }
@@ -203,6 +227,10 @@ export function messageOf(error: unknown): string {
     }
   }
   const message = error instanceof Error ? error.message : String(error);
+  const funds = /max upfront cost is: (\d+) and the sender's balance is: (\d+)/.exec(message);
+  if (funds !== null) {
+    return `the account has ${money(BigInt(funds[2]), "ETH")}; this needs ${money(BigInt(funds[1]), "ETH")} (with gas)`;
+  }
   const custom = /reverted with custom error '([^']+)'/.exec(message);
   if (custom !== null) return custom[1].replaceAll('"', "");
   const reason = /reverted with reason string '([^']*)'/.exec(message);
@@ -246,18 +274,89 @@ function explainRevert(message: string): string {
   return hint === undefined ? message : `${message}: ${hint}`;
 }
 
-/** Sends a transaction and waits for it to be mined; a mined revert becomes a {@link TaskInputError}. */
-export async function send<R extends { hash: string; wait(): Promise<unknown> }>(
+/** What a mined transaction receipt tells the user. */
+interface MinedReceipt {
+  hash: string;
+  gasUsed: bigint;
+}
+
+/** The line every state-changing task prints per transaction: "tx deposit 0x… (gas used 52,345)". */
+export function transactionLine(what: string, receipt: MinedReceipt): string {
+  return `tx ${what} ${receipt.hash} (gas used ${receipt.gasUsed.toLocaleString("en-US")})`;
+}
+
+/**
+ * Sends a transaction, waits for it to be mined and prints its hash and gas used; a mined revert becomes a
+ * {@link TaskInputError}.
+ */
+export async function send<R extends { hash: string; wait(): Promise<MinedReceipt | null> }>(
   what: string,
   transaction: () => Promise<R>,
 ): Promise<string> {
+  let receipt: MinedReceipt | null;
   try {
-    const tx = await transaction();
-    await tx.wait();
-    return tx.hash;
+    receipt = await (await transaction()).wait();
   } catch (error) {
     throw new TaskInputError(`${what} failed: ${explainRevert(messageOf(error))}`);
   }
+  if (receipt === null) throw new TaskInputError(`${what} was not mined`);
+  console.log(transactionLine(what, receipt));
+  return receipt.hash;
+}
+
+/**
+ * Prints one {@link transactionLine} for each transaction the task's account sent in the blocks after
+ * `afterBlock` (for helpers that send several transactions themselves: wrapping, approvals, swaps).
+ */
+export async function printTransactionsSince(ctx: TaskContext, afterBlock: number): Promise<void> {
+  const provider = ctx.ethers.provider;
+  const latest = await provider.getBlockNumber();
+  for (let number = afterBlock + 1; number <= latest; number++) {
+    const block = await provider.getBlock(number, true);
+    for (const tx of block?.prefetchedTransactions ?? []) {
+      if (tx.from !== ctx.signer.address) continue;
+      const receipt = await provider.getTransactionReceipt(tx.hash);
+      const to = tx.to ?? "";
+      const name = Object.keys(ctx.contracts).find(
+        (key) => ctx.contracts[key].toLowerCase() === to.toLowerCase(),
+      );
+      if (receipt !== null) console.log(transactionLine(`to ${name ?? shortAddress(to)}`, receipt));
+    }
+  }
+}
+
+/** Gas units allowed per transaction when it cannot be estimated before an earlier one is mined. */
+export const UNESTIMATED_GAS_LIMIT = 300_000n;
+
+/**
+ * Checks that the task's account can pay `value` plus `gasLimit` gas at the current fee before anything is
+ * sent: "account #0 (0xf39f…2266) has 8,791.70 ETH; this needs 100,000 ETH (+ gas)".
+ */
+export async function requireEth(ctx: TaskContext, value: bigint, gasLimit = 0n): Promise<void> {
+  const provider = ctx.ethers.provider;
+  const balance = await provider.getBalance(ctx.signer.address);
+  const needs = `${ctx.account} has ${money(balance, "ETH")}; this needs ${money(value, "ETH")}`;
+  if (balance < value) throw new TaskInputError(`${needs} (+ gas)`);
+  const fees = await provider.getFeeData();
+  const gasCost = gasLimit * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
+  if (balance < value + gasCost) {
+    throw new TaskInputError(`${needs} + ${money(gasCost, "ETH")} for gas`);
+  }
+}
+
+/** Checks a token balance: "account #1 (0x7099…79c8) has 12.5 eSQTH; this needs 20 (hint)". */
+export function requireTokens(
+  ctx: TaskContext,
+  balance: bigint,
+  needed: bigint,
+  symbol: string,
+  hint = "",
+): void {
+  if (balance >= needed) return;
+  const suffix = hint === "" ? "" : ` (${hint})`;
+  throw new TaskInputError(
+    `${ctx.account} has ${money(balance, symbol)}; this needs ${moneyAmount(needed)}${suffix}`,
+  );
 }
 
 /**

@@ -75,3 +75,49 @@ export function duration(seconds: bigint): string {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
+
+/** Decimal places a money amount keeps exactly before {@link money} rounds it (cents of ETH or tokens). */
+const MONEY_EXACT_DECIMALS = 2;
+/** Significant digits {@link money} keeps for amounts below one whole unit that are not exact in cents. */
+const MONEY_SMALL_DIGITS = 4;
+
+/**
+ * A wei or token amount for people, with its unit: thousands separators, exact when it has at most two
+ * decimals ("100,000 ETH", "12.5 eSQTH"), otherwise truncated to two decimals ("8,791.70 ETH") or, below
+ * one, to four significant digits ("0.0001234 ETH"). Truncation never shows a balance as more than it is.
+ */
+export function money(value: bigint, unit: string): string {
+  return `${moneyAmount(value)} ${unit}`;
+}
+
+/** {@link money} without the unit ("this needs 20"). */
+export function moneyAmount(value: bigint): string {
+  if (value < 0n) return `-${moneyAmount(-value)}`;
+  const cents = 10n ** BigInt(18 - MONEY_EXACT_DECIMALS);
+  let text: string;
+  if (value % cents === 0n || value >= WAD) {
+    const [whole, fraction = ""] = formatUnits(value / cents, MONEY_EXACT_DECIMALS).split(".");
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    const padded = fraction.padEnd(MONEY_EXACT_DECIMALS, "0");
+    const trimmed = value % cents === 0n ? padded.replace(/0+$/, "") : padded;
+    text = trimmed === "" ? grouped : `${grouped}.${trimmed}`;
+  } else {
+    const fraction = formatUnits(value, 18).split(".")[1].padEnd(18, "0");
+    const first = fraction.search(/[1-9]/);
+    text = `0.${fraction.slice(0, first + MONEY_SMALL_DIGITS).replace(/0+$/, "")}`;
+  }
+  return text;
+}
+
+/** An address shortened for messages: "0xf39f…2266". */
+export function shortAddress(address: string): string {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+/**
+ * The implied volatility as shown everywhere (tasks and the devnet status line): a percentage, or
+ * "n/a (mark below index)" when mark ≤ index, where no volatility explains the price (the Controller reports 0).
+ */
+export function impliedVolatilityText(impliedVolatility: bigint, mark: bigint, index: bigint): string {
+  return mark <= index ? "n/a (mark below index)" : percent(impliedVolatility);
+}

@@ -4,7 +4,9 @@
  *
  * Amounts are decimal: ETH for collateral, whole power tokens (18 decimals) for debt. `--from` picks the
  * sending account: an index into the network's accounts or one of their addresses (default: the first).
- * Bad arguments print `Error: ...` on stderr, send nothing and exit with code 1.
+ * State-changing tasks do all they say or nothing (balances checked and the action simulated before the first
+ * transaction) and print each transaction's hash and gas used. Bad arguments print `Error: ...` on stderr,
+ * send nothing and exit with code 1.
  *
  * @module
  */
@@ -25,6 +27,13 @@ const id = {
   description: "Vault id (required)",
 } as const;
 const json = { name: "json", description: "Print machine-readable JSON (amounts in wei / WAD)" } as const;
+const csv = { name: "csv", description: "Print CSV rows with a header (amounts in wei / WAD)" } as const;
+const fromBlock = {
+  name: "fromBlock",
+  type: ArgumentType.STRING,
+  defaultValue: "0",
+  description: "First block to read events from",
+} as const;
 
 export const evergammaTasks: TaskDefinition[] = [
   task("vault:open", "Opens a vault, optionally depositing ETH collateral and minting power tokens")
@@ -102,6 +111,43 @@ export const evergammaTasks: TaskDefinition[] = [
     .setAction(() => import("./vault.js").then((m) => ({ default: m.burnVault })))
     .build(),
 
+  task("vault:operator", "Names an operator who may manage a vault (owner only), or removes it with --revoke")
+    .addOption(id)
+    .addOption({
+      name: "operator",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "Operator address or account index",
+    })
+    .addFlag({ name: "revoke", description: "Remove the vault's operator" })
+    .addOption(from)
+    .setAction(() => import("./vault.js").then((m) => ({ default: m.setOperator })))
+    .build(),
+
+  task("vault:transfer", "Transfers a vault (its NFT) to another owner; the operator is reset (owner only)")
+    .addOption(id)
+    .addOption({
+      name: "to",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "New owner: an address or account index",
+    })
+    .addOption(from)
+    .setAction(() => import("./vault.js").then((m) => ({ default: m.transferVault })))
+    .build(),
+
+  task(
+    "vault:history",
+    "Lists a vault's events in block order: opened, deposits, mints, burns, withdrawals, liquidations, " +
+      "operator changes, transfers",
+  )
+    .addOption(id)
+    .addOption(fromBlock)
+    .addFlag(json)
+    .addFlag(csv)
+    .setAction(() => import("./history.js").then((m) => ({ default: m.vaultHistory })))
+    .build(),
+
   task("vault:status", "Shows a vault: collateral, debt (normalized and nominal), ratio, liquidation price")
     .addOption(id)
     .addFlag(json)
@@ -137,8 +183,32 @@ export const evergammaTasks: TaskDefinition[] = [
     .setAction(() => import("./views.js").then((m) => ({ default: m.fundingStatus })))
     .build(),
 
-  task("price:set", "Devnet only: swaps the ETH/USDC pool to a new ETH price")
+  task(
+    "funding:history",
+    "Lists normalization-factor updates: time, old and new NF, elapsed time, implied funding rate per day",
+  )
+    .addOption(fromBlock)
+    .addFlag(json)
+    .addFlag(csv)
+    .setAction(() => import("./history.js").then((m) => ({ default: m.fundingHistory })))
+    .build(),
+
+  task(
+    "price:set",
+    "Devnet only: swaps the ETH/USDC pool to a new ETH price (with --arb the power pool follows to fair value)",
+  )
     .addOption({ name: "eth", type: ArgumentType.STRING, defaultValue: "", description: "ETH price in USD" })
+    .addFlag({
+      name: "arb",
+      description:
+        "Then trade the power pool to the pricer's fair price at --vol (as the devnet's arbitrage bot)",
+    })
+    .addOption({
+      name: "vol",
+      type: ArgumentType.STRING,
+      defaultValue: "0.8",
+      description: "Implied volatility --arb prices the power token at (0.8 = 80%)",
+    })
     .addOption({
       name: "advance",
       type: ArgumentType.STRING,

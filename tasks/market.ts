@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { MaxUint256 } from "ethers";
+import { MaxUint256, parseEther } from "ethers";
 
 import {
   advanceTime,
@@ -12,7 +12,9 @@ import {
   getPoolContract,
   movePoolPrice,
   readPoolPrice,
+  type UniswapV3,
 } from "../deploy/uniswap.js";
+import { ArbitrageBot, type ArbitrageMarket, type ArbitrageTrade } from "../scripts/devnet/arbitrage.js";
 import {
   action,
   DEV_CHAIN_IDS,
@@ -20,11 +22,18 @@ import {
   messageOf,
   parseAmount,
   parseVaultId,
+  parseWholeNumber,
   preflight,
+  printTransactionsSince,
+  rejectNegative,
+  requireEth,
+  requireTokens,
   send,
   TaskInputError,
+  UNESTIMATED_GAS_LIMIT,
+  type TaskContext,
 } from "./context.js";
-import { exact, percent, usd } from "./format.js";
+import { exact, fixed, percent, usd } from "./format.js";
 import { printVault } from "./views.js";
 
 interface LiquidateArgs {
@@ -47,13 +56,13 @@ export const liquidate = action<LiquidateArgs>(async (args, hre) => {
     throw new TaskInputError(`vault ${id} is safe (${shown}): it cannot be liquidated`);
   }
   const needed = preview.maxDebt < max ? preview.maxDebt : max;
-  const balance = await ctx.powerToken.balanceOf(ctx.signer.address);
-  if (balance < needed) {
-    throw new TaskInputError(
-      `${ctx.signer.address} holds ${exact(balance)} ${symbol}; liquidating vault ${id} needs ${exact(needed)} ` +
-        `${symbol} (mint some with vault:mint, or pass a smaller --max)`,
-    );
-  }
+  requireTokens(
+    ctx,
+    await ctx.powerToken.balanceOf(ctx.signer.address),
+    needed,
+    symbol,
+    `to liquidate vault ${id}: mint some with vault:mint, or pass a smaller --max`,
+  );
   await preflight(`liquidating vault ${id}`, () => c.liquidate.staticCall(id, max));
   const [debtRepaid, collateralPaid] = await c.liquidate.staticCall(id, max);
   await send("liquidate", () => c.liquidate(id, max));
@@ -66,23 +75,32 @@ export const liquidate = action<LiquidateArgs>(async (args, hre) => {
 interface PriceArgs {
   eth: string;
   advance: string;
+  arb: boolean;
+  vol: string;
   from: string;
 }
 
-/**
- * `price:set --eth USD [--advance SECONDS]`: swaps the ETH/USDC pool to the given spot price (USDC is minted,
- * WETH wrapped as needed), then optionally advances chain time so the TWAP catches up. Devnet chains only.
- */
-export const setPrice = action<PriceArgs>(async (args, hre) => {
+/** Parses `--eth`, `--advance` and `--vol` (all checked before anything is sent). */
+function parsePriceArgs(args: PriceArgs): { target: string; advance: number; volWad: bigint } {
   const target = args.eth.trim();
+  rejectNegative("eth", target, false);
   if (!/^\d+(\.\d+)?$/.test(target) || Number(target) <= 0) {
     throw new TaskInputError(`--eth must be a positive price in USD, e.g. 3500; got "${args.eth}"`);
   }
-  const advanceText = args.advance.trim();
-  if (!/^\d+$/.test(advanceText)) {
-    throw new TaskInputError(`--advance must be a whole number of seconds, got "${args.advance}"`);
-  }
-  const advance = Number(advanceText);
+  const advance = Number(parseWholeNumber("advance", args.advance, "a whole number of seconds"));
+  const volWad = parseAmount("vol", args.vol);
+  return { target, advance, volWad };
+}
+
+/**
+ * `price:set --eth USD [--arb [--vol σ]] [--advance SECONDS]`: swaps the ETH/USDC pool to the given spot price
+ * (USDC is minted, WETH wrapped as needed); with `--arb` the power pool is then traded to the pricer's fair
+ * price at implied volatility σ (the devnet's arbitrage bot, selling only tokens the account holds); then
+ * optionally advances chain time so the TWAPs catch up. Devnet chains only. All or nothing: the chain is
+ * snapshotted first and reverted if any step fails.
+ */
+export const setPrice = action<PriceArgs>(async (args, hre) => {
+  const { target, advance, volWad } = parsePriceArgs(args);
   const ctx = await loadContext(hre, args.from);
   if (!DEV_CHAIN_IDS.includes(ctx.chainId)) {
     throw new TaskInputError(
@@ -98,9 +116,11 @@ export const setPrice = action<PriceArgs>(async (args, hre) => {
     "SwapRouter",
     "NonfungiblePositionManager",
   ];
+  if (args.arb) names.push("PowerWethPool", "EverlastingOptionPricer");
   for (const name of names) {
     if (ctx.contracts[name] === undefined) throw new TaskInputError(`${ctx.deploymentPath} has no ${name}`);
   }
+  await requireEth(ctx, 0n, UNESTIMATED_GAS_LIMIT);
   const uniswap = attachUniswapV3(
     {
       factory: ctx.contracts.UniswapV3Factory,
@@ -110,7 +130,14 @@ export const setPrice = action<PriceArgs>(async (args, hre) => {
     ctx.signer,
   );
   const pool = getPoolContract(ctx.contracts.EthUsdcPool, ctx.signer);
+  const arbitrage = args.arb ? await arbitrageBot(ctx, uniswap, volWad) : undefined;
+  if (arbitrage !== undefined) await requireTokensToSell(ctx, arbitrage, parseEther(target));
+
+  const provider = ctx.ethers.provider;
+  const firstBlock = await provider.getBlockNumber();
+  const snapshot = (await provider.send("evm_snapshot", [])) as string;
   const before = await readPoolPrice(pool, ctx.contracts.WETH);
+  let trade: ArbitrageTrade | undefined;
   try {
     await movePoolPrice({
       uniswap,
@@ -120,14 +147,72 @@ export const setPrice = action<PriceArgs>(async (args, hre) => {
       quoteToken: ctx.contracts.USDC,
       targetPrice: target,
     });
+    trade = await arbitrage?.bot.trade(parseEther(target));
   } catch (error) {
-    throw new TaskInputError(`moving the ETH/USDC pool to ${target} failed: ${messageOf(error)}`);
+    await provider.send("evm_revert", [snapshot]);
+    throw new TaskInputError(
+      `moving the pools to ETH ${target} failed, nothing changed: ${messageOf(error)}`,
+    );
   }
+  await printTransactionsSince(ctx, firstBlock);
   const after = await readPoolPrice(pool, ctx.contracts.WETH);
   console.log(`ETH/USDC pool spot price: ${before.toFixed(2)} -> ${after.toFixed(2)} USDC per ETH`);
+  if (trade !== undefined) {
+    console.log(
+      `${arbitrage?.symbol}/WETH pool spot price: ${trade.before.toPrecision(6)} -> ${trade.after.toPrecision(6)} ` +
+        `ETH per token (fair at IV ${percent(volWad)}; fair mark ${fixed(trade.fairMark)})`,
+    );
+  }
   if (advance > 0) {
-    await advanceTime(ctx.ethers.provider, advance);
+    await advanceTime(provider, advance);
     console.log(`Advanced chain time by ${advance} s`);
   }
   console.log(`ETH price (TWAP) now ${usd(await ctx.controller.ethPrice())}`);
 });
+
+/** The devnet's arbitrage bot, built from the deployment file's addresses, trading from the task's account. */
+async function arbitrageBot(
+  ctx: TaskContext,
+  uniswap: UniswapV3,
+  targetVolWad: bigint,
+): Promise<{ bot: ArbitrageBot; symbol: string }> {
+  const { ethers, contracts, signer } = ctx;
+  const deployment: ArbitrageMarket = {
+    pricer: await ethers.getContractAt("EverlastingOptionPricer", contracts.EverlastingOptionPricer, signer),
+    controller: ctx.controller,
+    powerToken: ctx.powerToken,
+    powerWethPool: getPoolContract(contracts.PowerWethPool, signer),
+    uniswap,
+    weth: await ethers.getContractAt("WETH9", contracts.WETH, signer),
+    market: {
+      power: Number(ctx.market.power),
+      indexScale: ctx.market.indexScale,
+      fundingPeriodSeconds: Number(ctx.market.fundingPeriodSeconds),
+    },
+  };
+  // inventory 0: the bot never opens a vault of the user's; it sells only tokens the account holds.
+  const bot = new ArbitrageBot({ deployment, signer, targetVolWad, inventory: 0n });
+  return { bot, symbol: await ctx.powerToken.symbol() };
+}
+
+/**
+ * Pushing the power pool down sells power tokens: checks before anything is sent that the account holds some
+ * (the swap sells at most what the pool needs to reach the fair price).
+ */
+async function requireTokensToSell(
+  ctx: TaskContext,
+  arbitrage: { bot: ArbitrageBot; symbol: string },
+  spotWad: bigint,
+): Promise<void> {
+  const fair = await arbitrage.bot.fairPrice(spotWad, await ctx.controller.expectedNormalizationFactor());
+  const pool = getPoolContract(ctx.contracts.PowerWethPool, ctx.signer);
+  const current = parseEther((await readPoolPrice(pool, ctx.contracts.PowerToken)).toFixed(18));
+  if (fair.ethPerToken >= current) return;
+  const balance = await ctx.powerToken.balanceOf(ctx.signer.address);
+  if (balance === 0n) {
+    throw new TaskInputError(
+      `--arb must sell ${arbitrage.symbol} to lower the power pool to its fair price, but ${ctx.account} holds ` +
+        `none: mint some with vault:mint, or pass --from with an account that holds them`,
+    );
+  }
+}

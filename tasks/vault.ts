@@ -1,23 +1,47 @@
 /**
- * State-changing vault tasks: `vault:open`, `vault:deposit`, `vault:withdraw`, `vault:mint`, `vault:burn`.
+ * State-changing vault tasks: `vault:open`, `vault:deposit`, `vault:withdraw`, `vault:mint`, `vault:burn`,
+ * `vault:operator`, `vault:transfer`.
  *
- * Each one validates its arguments and the chain's state first, simulates the transaction with an
- * `eth_call` (a revert is reported with the Controller's decoded error and nothing is sent), then sends it
- * and prints the vault afterwards.
+ * Each one does all it says or nothing: it validates its arguments and the chain's state first (including the
+ * account's ETH and token balances), simulates the transaction with an `eth_call` (a revert is reported with
+ * the Controller's decoded error and nothing is sent), then sends it, prints its hash and gas used, and
+ * prints the vault afterwards.
  *
  * @module
  */
+import { ZeroAddress } from "ethers";
+
 import {
   action,
   loadContext,
+  parseAccount,
   parseAmount,
   parseVaultId,
   preflight,
+  requireEth,
+  requireTokens,
   send,
   TaskInputError,
+  type TaskContext,
 } from "./context.js";
-import { exact } from "./format.js";
+import { exact, money } from "./format.js";
 import { printVault } from "./views.js";
+
+/** A contract call that can be simulated and estimated before it is sent (an ethers method with its args). */
+interface Simulated {
+  staticCall(): Promise<unknown>;
+  estimateGas(): Promise<bigint>;
+}
+
+/**
+ * Before a transaction that pays `value`: the account holds `value` (an `eth_call` with more than the balance
+ * fails with the provider's wei message), the call does not revert, and the account also covers its gas.
+ */
+async function checkPayable(ctx: TaskContext, what: string, value: bigint, call: Simulated): Promise<void> {
+  await requireEth(ctx, value);
+  await preflight(what, () => call.staticCall());
+  await requireEth(ctx, value, await call.estimateGas());
+}
 
 interface OpenArgs {
   collateral: string;
@@ -34,14 +58,26 @@ export const openVault = action<OpenArgs>(async (args, hre) => {
   const symbol = await ctx.powerToken.symbol();
   let id: bigint;
   if (amount > 0n) {
-    await preflight(
+    // One transaction: mint with vault id 0 opens the vault, deposits msg.value and mints.
+    const value = { value: collateral };
+    await checkPayable(
+      ctx,
       `opening a vault with ${exact(collateral)} ETH and minting ${exact(amount)} ${symbol}`,
-      () => c.mint.staticCall(0n, amount, { value: collateral }),
+      collateral,
+      {
+        staticCall: () => c.mint.staticCall(0n, amount, value),
+        estimateGas: () => c.mint.estimateGas(0n, amount, value),
+      },
     );
-    id = await c.mint.staticCall(0n, amount, { value: collateral });
-    await send("mint", () => c.mint(0n, amount, { value: collateral }));
+    id = await c.mint.staticCall(0n, amount, value);
+    await send("mint", () => c.mint(0n, amount, value));
   } else {
+    // Two transactions (the Controller has no payable open): both are paid for before the first is sent.
+    await requireEth(ctx, collateral);
     await preflight("opening a vault", () => c.openVault.staticCall());
+    const openGas = await c.openVault.estimateGas();
+    // A deposit costs less gas than an open (which also mints the NFT): twice the open covers both.
+    await requireEth(ctx, collateral, collateral > 0n ? 2n * openGas : openGas);
     id = await c.openVault.staticCall();
     await send("openVault", () => c.openVault());
     if (collateral > 0n) await send("deposit", () => c.deposit(id, { value: collateral }));
@@ -71,7 +107,10 @@ export const depositVault = action<AmountArgs>(async (args, hre) => {
   const ctx = await loadContext(hre, args.from);
   const id = await parseVaultId(ctx, args.id);
   const c = ctx.controller;
-  await preflight(`depositing ${exact(amount)} ETH`, () => c.deposit.staticCall(id, { value: amount }));
+  await checkPayable(ctx, `depositing ${exact(amount)} ETH`, amount, {
+    staticCall: () => c.deposit.staticCall(id, { value: amount }),
+    estimateGas: () => c.deposit.estimateGas(id, { value: amount }),
+  });
   await send("deposit", () => c.deposit(id, { value: amount }));
   console.log(`Deposited ${exact(amount)} ETH into vault ${id}`);
   await printVault(ctx, id);
@@ -89,7 +128,7 @@ export const withdrawVault = action<AmountArgs>(async (args, hre) => {
   if (amount === 0n) throw new TaskInputError(`vault ${id} holds no collateral to withdraw`);
   if (amount > vault.collateral) {
     throw new TaskInputError(
-      `vault ${id} holds ${exact(vault.collateral)} ETH, cannot withdraw ${exact(amount)} ETH`,
+      `vault ${id} holds ${money(vault.collateral, "ETH")}; this needs ${money(amount, "ETH")}`,
     );
   }
   await preflight(`withdrawing ${exact(amount)} ETH`, () => c.withdraw.staticCall(id, amount));
@@ -110,9 +149,10 @@ export const mintVault = action<MintArgs>(async (args, hre) => {
   const id = await parseVaultId(ctx, args.id);
   const c = ctx.controller;
   const symbol = await ctx.powerToken.symbol();
-  await preflight(`minting ${exact(amount)} ${symbol}`, () =>
-    c.mint.staticCall(id, amount, { value: collateral }),
-  );
+  await checkPayable(ctx, `minting ${exact(amount)} ${symbol}`, collateral, {
+    staticCall: () => c.mint.staticCall(id, amount, { value: collateral }),
+    estimateGas: () => c.mint.estimateGas(id, amount, { value: collateral }),
+  });
   await send("mint", () => c.mint(id, amount, { value: collateral }));
   console.log(
     `Minted ${exact(amount)} ${symbol} from vault ${id} to ${ctx.signer.address}` +
@@ -144,17 +184,14 @@ export const burnVault = action<BurnArgs>(async (args, hre) => {
     );
   }
   if (amount > vault.debt) {
-    throw new TaskInputError(`vault ${id} owes ${exact(vault.debt)} ${symbol}, cannot burn ${exact(amount)}`);
-  }
-  const balance = await ctx.powerToken.balanceOf(ctx.signer.address);
-  if (amount > balance) {
     throw new TaskInputError(
-      `${ctx.signer.address} holds ${exact(balance)} ${symbol}, cannot burn ${exact(amount)} ${symbol}`,
+      `vault ${id} owes ${money(vault.debt, symbol)}, cannot burn ${money(amount, symbol)}`,
     );
   }
+  requireTokens(ctx, await ctx.powerToken.balanceOf(ctx.signer.address), amount, symbol);
   if (withdraw > vault.collateral) {
     throw new TaskInputError(
-      `vault ${id} holds ${exact(vault.collateral)} ETH, cannot withdraw ${exact(withdraw)} ETH`,
+      `vault ${id} holds ${money(vault.collateral, "ETH")}; this needs ${money(withdraw, "ETH")}`,
     );
   }
   await preflight(`burning ${exact(amount)} ${symbol}`, () => c.burn.staticCall(id, amount, withdraw));
@@ -163,5 +200,64 @@ export const burnVault = action<BurnArgs>(async (args, hre) => {
     `Burned ${exact(amount)} ${symbol} against vault ${id}` +
       (withdraw > 0n ? ` and withdrew ${exact(withdraw)} ETH` : ""),
   );
+  await printVault(ctx, id);
+});
+
+interface OperatorArgs {
+  id: string;
+  operator: string;
+  revoke: boolean;
+  from: string;
+}
+
+/** `vault:operator --id N (--operator ADDRESS|INDEX | --revoke)`: the owner names or removes the operator. */
+export const setOperator = action<OperatorArgs>(async (args, hre) => {
+  const given = args.operator.trim() !== "";
+  if (given === args.revoke) {
+    throw new TaskInputError("give either --operator ADDRESS (or account index) or --revoke");
+  }
+  const ctx = await loadContext(hre, args.from);
+  const id = await parseVaultId(ctx, args.id);
+  const operator = args.revoke ? ZeroAddress : await parseAccount(ctx, "operator", args.operator);
+  if (operator === ZeroAddress && given)
+    throw new TaskInputError("--operator: use --revoke to remove the operator");
+  const c = ctx.controller;
+  const what = args.revoke
+    ? `removing the operator of vault ${id}`
+    : `making ${operator} operator of vault ${id}`;
+  await preflight(what, () => c.setOperator.staticCall(id, operator));
+  await requireEth(ctx, 0n, await c.setOperator.estimateGas(id, operator));
+  await send("setOperator", () => c.setOperator(id, operator));
+  console.log(args.revoke ? `Vault ${id} has no operator now` : `${operator} is now operator of vault ${id}`);
+  await printVault(ctx, id);
+});
+
+interface TransferArgs {
+  id: string;
+  to: string;
+  from: string;
+}
+
+/** `vault:transfer --id N --to ADDRESS|INDEX`: moves the vault NFT (and with it the vault; the operator is reset). */
+export const transferVault = action<TransferArgs>(async (args, hre) => {
+  const ctx = await loadContext(hre, args.from);
+  const id = await parseVaultId(ctx, args.id);
+  if (args.to.trim() === "") throw new TaskInputError("--to is required (an address or account index)");
+  const to = await parseAccount(ctx, "to", args.to);
+  if (to === ZeroAddress)
+    throw new TaskInputError("--to cannot be the zero address (that would burn the vault)");
+  const owner = (await ctx.controller.getVault(id)).owner;
+  if (owner !== ctx.signer.address) {
+    throw new TaskInputError(`vault ${id} belongs to ${owner}, not ${ctx.account} (use --from)`);
+  }
+  if (to === owner) throw new TaskInputError(`vault ${id} already belongs to ${to}`);
+  const nft = ctx.vaultNFT;
+  const from = ctx.signer.address;
+  await preflight(`transferring vault ${id} to ${to}`, () =>
+    nft["safeTransferFrom(address,address,uint256)"].staticCall(from, to, id),
+  );
+  await requireEth(ctx, 0n, await nft["safeTransferFrom(address,address,uint256)"].estimateGas(from, to, id));
+  await send("safeTransferFrom", () => nft["safeTransferFrom(address,address,uint256)"](from, to, id));
+  console.log(`Transferred vault ${id} from ${from} to ${to}`);
   await printVault(ctx, id);
 });

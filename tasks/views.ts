@@ -11,7 +11,18 @@
 import { MaxUint256, ZeroAddress } from "ethers";
 
 import { action, loadContext, parseAccount, parseVaultId, type TaskContext } from "./context.js";
-import { duration, exact, fixed, percent, significant, toJson, usd, wadMul, WAD } from "./format.js";
+import {
+  duration,
+  exact,
+  fixed,
+  impliedVolatilityText,
+  percent,
+  significant,
+  toJson,
+  usd,
+  wadMul,
+  WAD,
+} from "./format.js";
 
 /** Everything `vault:status` shows, in raw units (wei, token units, WAD). */
 export interface VaultReport {
@@ -242,7 +253,7 @@ export const fundingStatus = action<FundingArgs>(async (args, hre) => {
       `  mark                     ${fixed(f.mark, 4)} (${premium >= 0n ? "+" : ""}${percent(premium, 4)} vs index)`,
       `  normalization factor     ${significant(f.normalizationFactor, 12)} (now ${significant(f.expectedNormalizationFactor, 12)})`,
       `  funding per day          ${percent(f.fundingRatePerDay, 4)} ${f.fundingRatePerDay >= 0n ? "(longs pay shorts)" : "(shorts pay longs)"}`,
-      `  implied volatility       ${percent(f.impliedVolatility)}`,
+      `  implied volatility       ${impliedVolatilityText(f.impliedVolatility, f.mark, f.index)}`,
       `  last update              ${duration(f.now - f.lastFundingUpdate)} ago (at ${f.lastFundingUpdate})`,
     ].join("\n"),
   );

@@ -12,7 +12,7 @@
  */
 import { formatEther, parseEther, type Signer } from "ethers";
 
-import type { EvergammaDeployment } from "../../deploy/evergamma.js";
+import type { EvergammaDeployment, MarketParameters } from "../../deploy/evergamma.js";
 import { movePoolPrice, readPoolPrice } from "../../deploy/uniswap.js";
 
 const WAD = 10n ** 18n;
@@ -28,17 +28,26 @@ export interface ArbitrageTrade {
   fairMark: bigint;
 }
 
+/** What the bot trades with: the pricer, the Controller, the power pool and its tokens, the market's shape. */
+export type ArbitrageMarket = Pick<
+  EvergammaDeployment,
+  "pricer" | "controller" | "powerToken" | "powerWethPool" | "uniswap" | "weth"
+> & { market: Pick<MarketParameters, "power" | "indexScale" | "fundingPeriodSeconds"> };
+
 /** Options of {@link ArbitrageBot}. */
 export interface ArbitrageBotOptions {
   /** The protocol, with its pricing contract (`deployment.pricer`). */
-  deployment: EvergammaDeployment;
+  deployment: ArbitrageMarket;
   /** The bot's account: it opens its own vault to mint the tokens it sells. */
   signer: Signer;
   /** Target implied volatility, WAD (0.8e18 = 80%). */
   targetVolWad: bigint;
   /** Collateral of the bot's vault, wei. Default 2000 ETH. */
   collateral?: bigint;
-  /** Power tokens kept on hand to sell; topped up by minting when the balance falls below half. Default 200. */
+  /**
+   * Power tokens kept on hand to sell; topped up by minting when the balance falls below half. Default 200;
+   * 0 never mints (the signer sells only tokens it already holds).
+   */
   inventory?: bigint;
 }
 

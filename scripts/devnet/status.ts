@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fixed, percent, significant, usd } from "../../tasks/format.js";
+import { fixed, impliedVolatilityText, percent, significant, usd } from "../../tasks/format.js";
 import type { Controller } from "../../types/ethers-contracts/index.js";
 
 /** One reading of the market. */
@@ -75,7 +75,7 @@ export function formatStatus(s: MarketStatus): string {
     `mark ${fixed(s.mark)}`,
     `NF ${significant(s.normalizationFactor, 8)}`,
     `funding/day ${percent(s.fundingRatePerDay, 4)}`,
-    `IV ${percent(s.impliedVolatility)}`,
+    `IV ${impliedVolatilityText(s.impliedVolatility, s.mark, s.index)}`,
     `vaults ${s.vaults}`,
     `unsafe ${s.unsafeVaults}`,
     `liquidations ${s.liquidations}`,

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { parseEther } from "ethers";
+import { parseEther, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -75,6 +75,19 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
   const json = async (args: string[]): Promise<Record<string, unknown>> =>
     JSON.parse(await ok([...args, "--json"])) as Record<string, unknown>;
   const wei = (value: unknown): bigint => BigInt(value as string);
+  /** Each transaction line names a mined transaction of the task's and its real gas used. */
+  const expectTransactionLines = async (out: string, labels: string[]): Promise<void> => {
+    const lines = [...out.matchAll(/^tx (.+) (0x[0-9a-f]{64}) \(gas used ([\d,]+)\)$/gm)];
+    expect(
+      lines.map((m) => m[1]),
+      out,
+    ).to.deep.equal(labels);
+    for (const [, , hash, gas] of lines) {
+      const receipt = await d.connection.ethers.provider.getTransactionReceipt(hash);
+      expect(receipt?.status, hash).to.equal(1);
+      expect(receipt?.gasUsed, hash).to.equal(BigInt(gas.replaceAll(",", "")));
+    }
+  };
 
   before(async function () {
     node = await startHardhatNode();
@@ -121,6 +134,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     expect(match, out).to.not.equal(null);
     aliceVault = BigInt((match as RegExpExecArray)[1]);
     expect((match as RegExpExecArray)[2]).to.equal(alice.address);
+    await expectTransactionLines(out, ["mint"]);
 
     const vault = await d.controller.getVault(aliceVault);
     expect(vault.owner).to.equal(alice.address);
@@ -162,9 +176,9 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
       const v = await d.controller.getVault(aliceVault);
       return [v.collateral, v.debt, await d.powerToken.balanceOf(alice.address)];
     };
-    expect(await ok(["vault:deposit", "--id", id, "--amount", "2", "--from", "3"])).to.include(
-      `Deposited 2 ETH into vault ${id}`,
-    );
+    const deposited = await ok(["vault:deposit", "--id", id, "--amount", "2", "--from", "3"]);
+    expect(deposited).to.include(`Deposited 2 ETH into vault ${id}`);
+    await expectTransactionLines(deposited, ["deposit"]);
     expect(await state()).to.deep.equal([parseEther("12"), parseEther("15"), parseEther("15")]);
     expect(await ok(["vault:withdraw", "--id", id, "--amount", "1", "--from", "1"])).to.include(
       `Withdrew 1 ETH from vault ${id}`,
@@ -174,9 +188,9 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
       `Minted 1 eSQTH from vault ${id}`,
     );
     expect(await state()).to.deep.equal([parseEther("11"), parseEther("16"), parseEther("16")]);
-    expect(
-      await ok(["vault:burn", "--id", id, "--amount", "6", "--withdraw", "0.5", "--from", "1"]),
-    ).to.include(`Burned 6 eSQTH against vault ${id} and withdrew 0.5 ETH`);
+    const burned = await ok(["vault:burn", "--id", id, "--amount", "6", "--withdraw", "0.5", "--from", "1"]);
+    expect(burned).to.include(`Burned 6 eSQTH against vault ${id} and withdrew 0.5 ETH`);
+    await expectTransactionLines(burned, ["burn"]);
     expect(await state()).to.deep.equal([parseEther("10.5"), parseEther("10"), parseEther("10")]);
   });
 
@@ -193,6 +207,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
   it("price:set swaps the ETH/USDC pool to the price, and --advance lets the index follow", async function () {
     const out = await ok(["price:set", "--eth", "3300", "--advance", "420"]);
     expect(out).to.match(/ETH\/USDC pool spot price: \d+\.\d\d -> 3300\.00 USDC per ETH/);
+    expect(out).to.match(/^tx to SwapRouter 0x[0-9a-f]{64} \(gas used [\d,]+\)$/m);
     const price = Number(await d.controller.ethPrice()) / 1e18;
     expect(Math.abs(price / 3300 - 1)).to.be.lessThan(1e-3);
   });
@@ -227,8 +242,160 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     expect(repaid > 0n).to.equal(true);
   });
 
+  it("vault:open never half-acts: without the ETH it opens nothing and uses no nonce", async function () {
+    const signers = await d.connection.ethers.getSigners();
+    const poor = signers[5];
+    const provider = d.connection.ethers.provider;
+    const [count, nonce, balance] = await Promise.all([
+      d.controller.vaultCount(),
+      provider.getTransactionCount(poor.address),
+      provider.getBalance(poor.address),
+    ]);
+    expect(balance < parseEther("100000")).to.equal(true);
+    for (const args of [
+      ["vault:open", "--collateral", "100000", "--from", "5"],
+      ["vault:open", "--collateral", "100000", "--mint", "1", "--from", "5"],
+      ["vault:mint", "--id", String(aliceVault), "--amount", "1", "--collateral", "100000", "--from", "5"],
+      ["vault:deposit", "--id", String(aliceVault), "--amount", "100000", "--from", "5"],
+    ]) {
+      const r = await task(args);
+      expect(r.code, r.stdout + r.stderr).to.equal(1);
+      expect(r.stderr).to.match(
+        /^Error: account #5 \(0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\) has [\d,]+(\.\d\d)? ETH; this needs 100,000 ETH \(\+ gas\)$/m,
+      );
+      expect(r.stderr).to.not.match(/\d{19,}/);
+    }
+    expect(await d.controller.vaultCount()).to.equal(count);
+    expect(await provider.getTransactionCount(poor.address)).to.equal(nonce);
+    expect(await provider.getBalance(poor.address)).to.equal(balance);
+  });
+
+  it("vault:operator, vault:transfer and vault:history", async function () {
+    const signers = await d.connection.ethers.getSigners();
+    const [owner, operator, buyer] = [signers[6], signers[7], signers[8]];
+    const opened = await ok(["vault:open", "--collateral", "2", "--mint", "1", "--from", "6"]);
+    const id = (/Opened vault (\d+)/.exec(opened) as RegExpExecArray)[1];
+
+    const named = await ok(["vault:operator", "--id", id, "--operator", "7", "--from", "6"]);
+    expect(named).to.include(`${operator.address} is now operator of vault ${id}`);
+    await expectTransactionLines(named, ["setOperator"]);
+    expect((await d.controller.getVault(id)).operator).to.equal(operator.address);
+    // The operator may now act for the owner.
+    await ok(["vault:withdraw", "--id", id, "--amount", "0.1", "--from", "7"]);
+    const revoked = await ok(["vault:operator", "--id", id, "--revoke", "--from", "6"]);
+    expect(revoked).to.include(`Vault ${id} has no operator now`);
+    expect((await d.controller.getVault(id)).operator).to.equal(ZeroAddress);
+    await ok(["vault:operator", "--id", id, "--operator", operator.address, "--from", "6"]);
+
+    const transferBlock = (await d.connection.ethers.provider.getBlockNumber()) + 1;
+    const moved = await ok(["vault:transfer", "--id", id, "--to", buyer.address, "--from", "6"]);
+    expect(moved).to.include(`Transferred vault ${id} from ${owner.address} to ${buyer.address}`);
+    await expectTransactionLines(moved, ["safeTransferFrom"]);
+    const after = await d.controller.getVault(id);
+    expect([after.owner, after.operator]).to.deep.equal([buyer.address, ZeroAddress]);
+
+    const events = (await json(["vault:history", "--id", id])) as unknown as {
+      event: string;
+      account: string;
+      amount: string | null;
+      block: number;
+    }[];
+    expect(events.map((e) => e.event)).to.deep.equal([
+      "VaultOpened",
+      "Deposited",
+      "Minted",
+      "OperatorSet",
+      "Withdrawn",
+      "OperatorSet",
+      "OperatorSet",
+      "VaultTransferred",
+      "OperatorSet",
+    ]);
+    expect(events.map((e) => e.account)).to.deep.equal([
+      owner.address,
+      owner.address,
+      owner.address,
+      operator.address,
+      operator.address,
+      ZeroAddress,
+      operator.address,
+      buyer.address,
+      ZeroAddress,
+    ]);
+    expect(events[1].amount).to.equal(parseEther("2").toString());
+    expect(events[4].amount).to.equal(parseEther("0.1").toString());
+    const blocks = events.map((e) => e.block);
+    expect(blocks).to.deep.equal([...blocks].sort((a, b) => a - b));
+
+    const csv = (await ok(["vault:history", "--id", id, "--csv"])).trim().split("\n");
+    expect(csv[0]).to.equal("block,timestamp,transactionHash,event,account,amount,collateral");
+    expect(csv).to.have.length(events.length + 1);
+    expect(csv[2]).to.match(
+      new RegExp(`^\\d+,\\d+,0x[0-9a-f]{64},Deposited,${owner.address},2000000000000000000,$`),
+    );
+
+    const recent = await json(["vault:history", "--id", id, "--from-block", String(transferBlock)]);
+    expect((recent as unknown as { event: string }[]).map((e) => e.event)).to.deep.equal([
+      "VaultTransferred",
+      "OperatorSet",
+    ]);
+    const text = await ok(["vault:history", "--id", id]);
+    expect(text).to.include(`Vault ${id}: 9 events since block 0`);
+    expect(text).to.match(/Deposited\s+deposit of 2 ETH by 0x/);
+    expect(text).to.include(`transferred to ${buyer.address}`);
+    expect(text).to.include("operator removed");
+  });
+
+  it("funding:history lists every NF update, chained, with the rate it implies", async function () {
+    await (await d.controller.applyFunding()).wait();
+    const updates = (await json(["funding:history"])) as unknown as {
+      oldFactor: string;
+      newFactor: string;
+      elapsedSeconds: string;
+      timestamp: string;
+      ratePerDay: number | null;
+    }[];
+    expect(updates.length).to.be.greaterThan(3);
+    for (const [i, u] of updates.entries()) {
+      if (i > 0) expect(u.oldFactor).to.equal(updates[i - 1].newFactor);
+      const ratio = Number(BigInt(u.newFactor) - BigInt(u.oldFactor)) / Number(u.oldFactor);
+      if (u.elapsedSeconds !== "0") {
+        const expected = (-Math.log1p(ratio) * 86400) / Number(u.elapsedSeconds);
+        expect(Math.abs((u.ratePerDay as number) - expected)).to.be.lessThan(1e-9);
+      }
+    }
+    expect(BigInt(updates[updates.length - 1].newFactor)).to.equal(await d.controller.normalizationFactor());
+    const csv = (await ok(["funding:history", "--csv"])).trim().split("\n");
+    expect(csv[0]).to.equal("block,timestamp,transactionHash,oldFactor,newFactor,elapsedSeconds,ratePerDay");
+    expect(csv).to.have.length(updates.length + 1);
+    const text = await ok(["funding:history"]);
+    expect(text).to.include(`${updates.length} funding updates since block 0`);
+    expect(text).to.match(
+      /^\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+0\.9\d+\s+0\.9\d+\s+[\dsmhd ]+\s+-?\d+\.\d{4}%$/m,
+    );
+  });
+
+  it("price:set moves only ETH (IV n/a), and --arb trades the power pool back to fair value", async function () {
+    await ok(["price:set", "--eth", "4600", "--advance", "420"]);
+    const [index, mark] = await Promise.all([d.controller.index(), d.controller.mark()]);
+    expect(Number(mark) / Number(index)).to.be.lessThan(0.9);
+    const status = await ok(["funding:status"]);
+    expect(status).to.include("implied volatility       n/a (mark below index)");
+
+    const out = await ok(["price:set", "--eth", "4600", "--arb", "--advance", "420"]);
+    expect(out).to.match(/eSQTH\/WETH pool spot price: [\d.]+ -> [\d.]+ ETH per token \(fair at IV 80\.00%/);
+    expect(out).to.match(/^tx to SwapRouter 0x[0-9a-f]{64} \(gas used [\d,]+\)$/m);
+    const [index2, mark2] = await Promise.all([d.controller.index(), d.controller.mark()]);
+    const n = Number(d.market.power);
+    const fairRatio = Math.exp((n * (n - 1) * 0.8 ** 2 * d.market.fundingPeriodSeconds) / (365 * 86400) / 2);
+    expect(Math.abs(Number(mark2) / Number(index2) / fairRatio - 1)).to.be.lessThan(0.01);
+    const iv = /implied volatility\s+([\d.]+)%/.exec(await ok(["funding:status"]));
+    expect(Math.abs(Number((iv as RegExpExecArray)[1]) - 80)).to.be.lessThan(4);
+  });
+
   describe("bad arguments", function () {
     it("exit non-zero with a clear message and send nothing", async function () {
+      this.timeout(600_000);
       const id = String(aliceVault);
       const cases: [string[], RegExp][] = [
         [
@@ -254,11 +421,43 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
         [["vault:withdraw", "--id", id, "--amount", "1", "--from", "3"], /NotVaultOwnerOrOperator/],
         [
           ["vault:withdraw", "--id", id, "--amount", "100", "--from", "1"],
-          /holds 10\.5 ETH, cannot withdraw 100 ETH/,
+          /vault \d+ holds 10\.5 ETH; this needs 100 ETH/,
         ],
         [["vault:mint", "--id", id, "--amount", "1000", "--from", "1"], /would revert: VaultUnsafe/],
         [["vault:burn", "--id", id, "--amount", "11", "--from", "1"], /owes 10 eSQTH, cannot burn 11/],
-        [["vault:burn", "--id", id, "--amount", "1", "--from", "4"], /holds 0 eSQTH, cannot burn 1 eSQTH/],
+        [
+          ["vault:burn", "--id", id, "--amount", "1", "--from", "4"],
+          /account #4 \(0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\) has 0 eSQTH; this needs 1$/m,
+        ],
+        [["vault:deposit", "--id", id, "--amount", "-1"], /--amount must be > 0, got "-1"/],
+        [["vault:open", "--collateral", "-2"], /--collateral must be ≥ 0, got "-2"/],
+        [["vault:status", "--id", "-1"], /--id must be > 0, got "-1"/],
+        [["price:set", "--eth", "3000", "--advance", "-1"], /--advance must be ≥ 0, got "-1"/],
+        [["price:set", "--eth", "-3"], /--eth must be > 0, got "-3"/],
+        [["price:set", "--eth", "3000", "--arb", "--vol", "-1"], /--vol must be > 0, got "-1"/],
+        [["liquidate", "--id", id, "--max", "-1"], /--max must be > 0, got "-1"/],
+        [["vault:operator", "--id", id, "--from", "1"], /give either --operator .* or --revoke/],
+        [["vault:operator", "--id", id, "--operator", "2", "--revoke", "--from", "1"], /give either/],
+        [["vault:operator", "--id", id, "--operator", "2", "--from", "3"], /NotVaultOwner/],
+        [
+          ["vault:operator", "--id", id, "--operator", "0xabc", "--from", "1"],
+          /--operator must be an address/,
+        ],
+        [["vault:transfer", "--id", id, "--from", "1"], /--to is required/],
+        [
+          ["vault:transfer", "--id", id, "--to", ZeroAddress, "--from", "1"],
+          /--to cannot be the zero address/,
+        ],
+        [
+          ["vault:transfer", "--id", id, "--to", "2", "--from", "3"],
+          /vault \d+ belongs to 0x.*not account #3/,
+        ],
+        [["vault:transfer", "--id", id, "--to", "1", "--from", "1"], /already belongs to/],
+        [["vault:history", "--id", id, "--json", "--csv"], /give --json or --csv, not both/],
+        [["vault:history", "--id", "999"], /vault 999 does not exist/],
+        [["funding:history", "--from-block", "-5"], /--from-block must be ≥ 0, got "-5"/],
+        [["funding:history", "--from-block", "abc"], /--from-block must be a block number/],
+        [["funding:history", "--from-block", "99999999"], /--from-block 99999999 is past the latest block/],
         [["vault:status", "--id", "abc"], /--id must be a positive integer vault id/],
         [["vault:list", "--owner", "0x123"], /--owner must be an address or an account index/],
         [["liquidate", "--id", id, "--from", "1"], /vault \d+ is safe .*cannot be liquidated/],
