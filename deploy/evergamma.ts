@@ -163,8 +163,9 @@ export function fairPowerPriceEth(
  * Deploys the whole protocol on the connection's chain and seeds both pools.
  *
  * Order matters: the tokens name the Controller as their minter, so its address is predicted from the
- * deployer's nonce; the power pool must exist (with observation capacity) before the Controller checks it
- * in its constructor; its liquidity comes from a vault, so it is added after the Controller is live.
+ * deployer's nonce; the ETH pool must hold a full TWAP window and the power pool must exist (with observation
+ * capacity) before the Controller checks them in its constructor; the power pool's liquidity comes from a
+ * vault, so it is added after the Controller is live.
  */
 export async function deployEvergamma(
   connection: EvergammaConnection,
@@ -189,6 +190,9 @@ export async function deployEvergamma(
     amountA: ethPoolLiquidityEth,
     cardinality,
   });
+  // The Controller requires the ETH pool to hold a full TWAP window at deployment (its liquidity mint grew the
+  // ring buffer); the power pool is created with the market and only needs the capacity.
+  await advanceChainTime(ethers.provider, market.twapPeriodSeconds);
 
   const nonce = await deployer.getNonce();
   const from = await deployer.getAddress();

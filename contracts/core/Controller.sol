@@ -37,6 +37,9 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     uint256 private constant MAX_PAUSES = 4;
     uint256 private constant PAUSE_WINDOW_SECONDS = 182 days;
     uint256 private constant UNPAUSE_DELAY_SECONDS = 1 days;
+    /// @dev After every unpause liquidations stay closed this long while every vault action is open (M-1): owners
+    ///      can restore vaults that became unsafe while paused, and the 420 s TWAPs refresh.
+    uint256 private constant LIQUIDATION_GRACE_SECONDS = 1 hours;
     uint8 private constant STATUS_PAUSED = 1;
     uint8 private constant STATUS_SHUT_DOWN = 2;
     /// @dev Transient slot caching the power token's TWAP of the current block, keccak256("evergamma.powerPrice").
@@ -78,12 +81,13 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         uint8 status;
     }
 
-    /// @dev Fee and pause bookkeeping, one slot.
+    /// @dev Fee and pause bookkeeping, one slot. `liquidationsOpenAt`: the end of the last unpause's grace.
     struct AdminState {
         address feeRecipient;
         uint16 feeBps;
         uint8 pausesLeft;
         uint32 pausedAt;
+        uint32 liquidationsOpenAt;
     }
 
     /// @dev Fixed at shutdown, then filled in by `settleVaults`.
@@ -225,7 +229,8 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IController
     function setOperator(uint256 vaultId, address operator) external nonReentrant {
-        _applyFunding();
+        // Revoking works in every state (paused, shut down: I-1); granting needs a running market.
+        if (operator != address(0)) _applyFunding();
         address owner = _ownerOf(vaultId);
         if (msg.sender != owner) revert NotVaultOwner(vaultId, msg.sender);
         operators[vaultId] = operator;
@@ -250,6 +255,8 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         uint256 maxDebtAmount
     ) external nonReentrant returns (uint256 debtRepaid, uint256 collateralPaid) {
         (uint256 normalizationFactor_, uint256 ethPriceWad) = _applyFunding();
+        uint256 openAt = admin.liquidationsOpenAt;
+        if (block.timestamp < openAt) revert LiquidationGracePeriod(openAt);
         if (vaultId == 0 || vaultId > vaultCount) revert VaultNotFound(vaultId);
         Vault storage vault = vaults[vaultId];
         uint256 collateral = vault.collateral;
@@ -286,7 +293,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IController
     function setFee(uint256 feeBps_, address recipient) external onlyOwner {
-        _requireActive();
+        // Works in every state, so that fees always reach a recipient the owner can change (L-3).
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
         if (recipient == address(0)) revert MissingFeeRecipient();
         admin.feeBps = uint16(feeBps_);
@@ -296,7 +303,6 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IController
     function collectFees() external nonReentrant returns (uint256 amount) {
-        if (fundingState.status == STATUS_PAUSED) revert ProtocolPaused();
         amount = accruedFees;
         if (amount == 0) revert NoFeesToCollect();
         address recipient = admin.feeRecipient;
@@ -309,7 +315,8 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IController
     function pause() external onlyOwner {
-        _requireActive();
+        // Checkpoint: funding runs up to the pause, then NF stays frozen until unpause (M-2).
+        _applyFunding();
         if (admin.pausesLeft == 0) revert NoPausesLeft();
         uint256 deadline = DEPLOYED_AT + PAUSE_WINDOW_SECONDS;
         if (block.timestamp > deadline) revert PauseWindowClosed(deadline);
@@ -322,20 +329,30 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IController
     function unpause() external {
-        uint8 status = fundingState.status;
-        if (status == STATUS_SHUT_DOWN) revert ProtocolShutDown();
-        if (status != STATUS_PAUSED) revert ProtocolNotPaused();
+        FundingState memory state = fundingState;
+        if (state.status == STATUS_SHUT_DOWN) revert ProtocolShutDown();
+        if (state.status != STATUS_PAUSED) revert ProtocolNotPaused();
         uint256 allowedAt = uint256(admin.pausedAt) + UNPAUSE_DELAY_SECONDS;
         if (msg.sender != owner() && block.timestamp < allowedAt) revert UnpauseTooEarly(allowedAt);
-        fundingState.status = 0;
-        emit Unpaused(msg.sender);
+        // Funding restarts now with NF as frozen at the pause: no price seen while paused can steer the paused
+        // interval (M-2). The zero price drops the block cache, so the next call reads fresh prices.
+        fundingState = FundingState({
+            normalizationFactor: state.normalizationFactor,
+            lastUpdate: uint32(block.timestamp),
+            ethPriceWad: 0,
+            status: 0
+        });
+        uint256 openAt = block.timestamp + LIQUIDATION_GRACE_SECONDS;
+        admin.liquidationsOpenAt = uint32(openAt);
+        emit Unpaused(msg.sender, openAt);
     }
 
     /// @inheritdoc IController
     function shutdown() external onlyOwner nonReentrant {
         FundingState memory state = fundingState;
         if (state.status == STATUS_SHUT_DOWN) revert ProtocolShutDown();
-        // Funding runs up to shutdown, including any paused interval (Squeeth froze a stale factor instead).
+        // Funding runs up to shutdown (Squeeth froze a stale factor instead); a paused interval is not charged:
+        // NF stays as frozen at the pause, and the settlement price is read fresh (M-2).
         (uint256 normalizationFactor_, uint256 ethPriceWad) = _updateFunding(state);
         fundingState.status = STATUS_SHUT_DOWN;
         settlement.normalizationFactor = uint128(normalizationFactor_);
@@ -507,7 +524,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     function previewLiquidation(
         uint256 vaultId
     ) external view returns (bool liquidatable, uint256 maxDebt, uint256 collateralPaid) {
-        if (fundingState.status != 0) return (false, 0, 0);
+        if (fundingState.status != 0 || block.timestamp < admin.liquidationsOpenAt) return (false, 0, 0);
         Vault storage vault = vaults[vaultId];
         (uint256 collateral, uint256 debt) = (vault.collateral, vault.debt);
         (uint256 normalizationFactor_, uint256 ethPriceWad) = _previewFunding();
@@ -546,6 +563,11 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IController
     function pausesLeft() external view returns (uint256) {
         return admin.pausesLeft;
+    }
+
+    /// @inheritdoc IController
+    function liquidationsOpenAt() external view returns (uint256) {
+        return admin.liquidationsOpenAt;
     }
 
     /// @inheritdoc IController
@@ -742,6 +764,8 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         uint256 ethPriceWad,
         uint256 powerPriceWad
     ) private view returns (uint256) {
+        // Frozen while paused and after shutdown: no funding accrues until unpause restarts it (M-2).
+        if (state.status != 0) return state.normalizationFactor;
         uint256 ratio = PowerPerpMath.markIndexRatioWad(
             powerPriceWad,
             ethPriceWad,
@@ -814,12 +838,6 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /* INTERNAL: STATE CHECKS */
-
-    function _requireActive() private view {
-        uint8 status = fundingState.status;
-        if (status == STATUS_PAUSED) revert ProtocolPaused();
-        if (status != 0) revert ProtocolShutDown();
-    }
 
     function _requireShutDown() private view {
         uint8 status = fundingState.status;
@@ -909,6 +927,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         }
         _requireObservationCapacity(contracts.ethQuotePool, twapPeriodSeconds);
         _requireObservationCapacity(contracts.powerPool, twapPeriodSeconds);
+        _requireWindowCovered(contracts.ethQuotePool, twapPeriodSeconds);
     }
 
     function _poolHolds(address pool, address tokenA, address tokenB) private view returns (bool) {
@@ -924,6 +943,18 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         (, , , , uint16 cardinalityNext, , ) = IUniswapV3Pool(pool).slot0();
         if (cardinalityNext <= twapPeriodSeconds)
             revert UniswapTwap.OracleCardinalityTooLow(pool, cardinalityNext);
+    }
+
+    /// @dev The ETH pool prices every vault, so it must hold a full window already (L-4): twapPeriod + 1
+    ///      observations written (a raised cardinalityNext only grows the ring on later writes, so an old 2-slot
+    ///      pool would average a few blocks) and history at least twapPeriod old. The power pool is created with the
+    ///      market and only needs the capacity: its TWAP moves funding alone, inside the clamp.
+    function _requireWindowCovered(address pool, uint32 twapPeriodSeconds) private view {
+        (, , , uint16 cardinality, , , ) = IUniswapV3Pool(pool).slot0();
+        uint32 history = UniswapTwap.historySeconds(pool);
+        if (cardinality <= twapPeriodSeconds || history < twapPeriodSeconds) {
+            revert OracleWindowNotCovered(pool, cardinality, history, twapPeriodSeconds);
+        }
     }
 
     function _toUint88(uint256 value) private pure returns (uint88) {

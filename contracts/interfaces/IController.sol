@@ -84,7 +84,9 @@ interface IController is IControllerErrors, IControllerEvents {
     /// @return normalizationFactor The updated factor (WAD).
     function applyFunding() external returns (uint256 normalizationFactor);
 
-    /// @notice Sets the vault's operator, who may withdraw, mint and burn for the owner. Owner only.
+    /// @notice Sets the vault's operator, who may withdraw, mint and burn for the owner. Owner only. Revoking
+    ///         (`operator` zero) works in every state, paused and shut down included; granting only while the
+    ///         protocol runs.
     /// @param vaultId The vault id.
     /// @param operator The new operator, or zero to remove it.
     function setOperator(uint256 vaultId, address operator) external;
@@ -113,7 +115,8 @@ interface IController is IControllerErrors, IControllerEvents {
     /// @notice The timestamp of the last funding update.
     function lastFundingUpdate() external view returns (uint256);
 
-    /// @notice The normalization factor if funding were applied now (WAD).
+    /// @notice The normalization factor if funding were applied now (WAD); the stored one while paused or shut
+    ///         down (no funding accrues then).
     function expectedNormalizationFactor() external view returns (uint256);
 
     /// @notice The ETH/USD TWAP S used by the market (WAD, USD per ETH).
@@ -172,7 +175,8 @@ interface IController is IControllerErrors, IControllerEvents {
     /// @notice Liquidates an unsafe vault: burns up to `maxDebtAmount` of the caller's power tokens (no approval
     ///         needed) against its debt and pays the caller collateral worth the repaid debt at the power token's
     ///         market TWAP plus the liquidation bonus.
-    /// @dev At most half the debt per call, or all of it when half would leave a dust vault or when the
+    /// @dev Reverts `LiquidationGracePeriod` for one hour after every unpause (while every vault action is open).
+    ///      At most half the debt per call, or all of it when half would leave a dust vault or when the
     ///      collateral cannot cover the whole debt plus bonus (the liquidator then receives all collateral). The
     ///      payout never exceeds the vault's collateral and a liquidation never leaves dust. Debt left with no
     ///      collateral is recorded as bad debt.
@@ -185,7 +189,8 @@ interface IController is IControllerErrors, IControllerEvents {
         uint256 maxDebtAmount
     ) external returns (uint256 debtRepaid, uint256 collateralPaid);
 
-    /// @notice What `liquidate(vaultId, type(uint256).max)` would do now, for keepers.
+    /// @notice What `liquidate(vaultId, type(uint256).max)` would do now, for keepers: not liquidatable while
+    ///         paused, shut down or in the grace period after an unpause.
     /// @param vaultId The vault id.
     /// @return liquidatable Whether the vault can be liquidated.
     /// @return maxDebt The debt such a call would repay.
@@ -200,12 +205,13 @@ interface IController is IControllerErrors, IControllerEvents {
     /* FEES */
 
     /// @notice Sets the mint fee, in basis points of the minted value at the power token's market TWAP (at most
-    ///         1%), and the address fees are paid to. Owner only.
+    ///         1%), and the address fees are paid to. Owner only; works in every state (paused, shut down), so
+    ///         accrued fees can always be redirected from a recipient that refuses ETH.
     /// @param feeBps The fee in basis points.
     /// @param recipient The fee recipient (non-zero).
     function setFee(uint256 feeBps, address recipient) external;
 
-    /// @notice Sends the accrued mint fees to the fee recipient. Anyone may call.
+    /// @notice Sends the accrued mint fees to the fee recipient. Anyone may call, in every state.
     /// @return amount The amount sent, in wei.
     function collectFees() external returns (uint256 amount);
 
@@ -220,15 +226,18 @@ interface IController is IControllerErrors, IControllerEvents {
 
     /* PAUSE AND SHUTDOWN */
 
-    /// @notice Pauses everything but unpause, shutdown and views. Owner only, at most 4 times, only within 182
-    ///         days of deployment. Funding for the paused interval is applied once, by the first call after.
+    /// @notice Pauses every vault action, liquidation and funding update (operator revocation, fees, NFT and token
+    ///         transfers, unpause, shutdown and views still work). Owner only, at most 4 times, only within 182
+    ///         days of deployment. Applies funding up to now first; the normalization factor then stays frozen
+    ///         until unpause: the paused interval is never charged.
     function pause() external;
 
-    /// @notice Unpauses: the owner at any time, anyone once the pause is one day old.
+    /// @notice Unpauses: the owner at any time, anyone once the pause is one day old. Funding restarts from now
+    ///         (with the factor frozen at the pause), and liquidations stay closed for a one-hour grace period.
     function unpause() external;
 
-    /// @notice Shuts the protocol down, irreversibly: applies funding up to now, fixes the settlement price at
-    ///         the ETH/USD TWAP and opens settlement. Owner only; allowed while paused.
+    /// @notice Shuts the protocol down, irreversibly: applies funding up to now (none for a paused interval),
+    ///         fixes the settlement price at the ETH/USD TWAP and opens settlement. Owner only; allowed while paused.
     function shutdown() external;
 
     /// @notice Settles up to `maxVaults` more vaults after shutdown, accumulating the shortfall of insolvent
@@ -258,6 +267,9 @@ interface IController is IControllerErrors, IControllerEvents {
 
     /// @notice Pauses the owner has left.
     function pausesLeft() external view returns (uint256);
+
+    /// @notice When liquidations open again after the last unpause's grace period (0 before any unpause).
+    function liquidationsOpenAt() external view returns (uint256);
 
     /// @notice The settlement ETH/USD price (WAD), zero before shutdown.
     function settlementEthPrice() external view returns (uint256);

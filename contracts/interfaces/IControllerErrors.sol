@@ -114,6 +114,23 @@ interface IControllerErrors {
     /// @param allowedAt The first timestamp at which anyone may unpause.
     error UnpauseTooEarly(uint256 allowedAt);
 
+    /// @notice Thrown by `liquidate` during the grace period after an unpause, while owners can still restore
+    ///         vaults that became unsafe during the pause.
+    /// @param liquidationsOpenAt The first timestamp at which liquidations are open again.
+    error LiquidationGracePeriod(uint256 liquidationsOpenAt);
+
+    /// @notice Thrown by the constructor when the ETH/USD pool does not hold a full TWAP window yet.
+    /// @param pool The pool.
+    /// @param observationCardinality The observations the pool holds now (needs more than the TWAP period).
+    /// @param historySeconds The age of its oldest observation (needs at least the TWAP period).
+    /// @param twapPeriodSeconds The TWAP period.
+    error OracleWindowNotCovered(
+        address pool,
+        uint16 observationCardinality,
+        uint32 historySeconds,
+        uint32 twapPeriodSeconds
+    );
+
     /// @notice Thrown by redemptions until every vault has been settled (see `settleVaults`).
     /// @param settledVaults Vaults settled so far.
     /// @param vaultCount Vaults to settle.

@@ -88,7 +88,8 @@ interface IControllerEvents {
 
     /// @notice Emitted when the protocol is unpaused.
     /// @param by The owner, or anyone once the pause is a day old.
-    event Unpaused(address indexed by);
+    /// @param liquidationsOpenAt The end of the grace period: liquidations reopen at this timestamp.
+    event Unpaused(address indexed by, uint256 liquidationsOpenAt);
 
     /// @notice Emitted when the owner shuts the protocol down (irreversible).
     /// @param ethPriceWad The settlement ETH/USD price (the TWAP at shutdown).

@@ -5,9 +5,9 @@ pragma solidity 0.8.30;
 /// @param vaultId The vault id.
 /// @param collateral The vault's ETH collateral, in wei.
 /// @param debt The vault's debt, in power-token units.
-/// @param liquidatable Whether `IController.liquidate` would accept the vault now: the protocol is active and the
-///        vault has debt and is below the dust floor or the minimum collateral ratio (the Controller's own rule,
-///        with funding as if applied now).
+/// @param liquidatable Whether `IController.liquidate` would accept the vault now: the protocol is active and past
+///        the grace period after an unpause, and the vault has debt and is below the dust floor or the minimum
+///        collateral ratio (the Controller's own rule, with funding as if applied now).
 struct VaultHealth {
     uint256 vaultId;
     uint256 collateral;

@@ -24,9 +24,21 @@ struct MarkClamp {
 ///         constant, so this library applies the exact solution of that equation instead of one Euler step:
 ///             inside the clamp   z(tau) = z0 * e^tau                    (until |z| reaches the bound)
 ///             at the clamp       z(tau) = z_c + bound * (tau - tau_c)   (constant, clamped rate)
-///         and NF_new = NF * exp(-(z(tau) - z0)). The result is path-independent: one update over dt and k
-///         updates over dt / k agree up to rounding, and each update moves ln(NF) by at most |ln(bound)| * tau.
-///         When the mark sits at a clamp it equals Squeeth's NF * (index / clamped mark)^(dt / T) exactly.
+///         and NF_new = NF * exp(-(z(tau) - z0)). Exact integration is path-independent: one update over dt and
+///         k updates over dt / k agree up to rounding.
+///
+///         Long gaps (I-2). The exact solution assumes the pool's price stays fixed in ETH while NF moves, which
+///         holds over a block but not over weeks: in a live market arbitrage holds the premium, not the price, and
+///         z0 * e^tau would charge (e^tau - 1) / tau times the premium's funding (at mark / index = 1.01: -38.6%
+///         of NF after 70 days instead of -3.9%). So one update integrates exactly over at most
+///         EXACT_GAP_MAX_SECONDS = 1 day (tau_b = 1 day / T); beyond it the rate reached there continues:
+///             x(tau) = -(z(tau) - z0)                                       for tau <= tau_b
+///             x(tau) = -(z(tau_b) - z0) - clamp(z(tau_b)) * (tau - tau_b)   for tau >  tau_b
+///         and NF_new = NF * e^x. x is continuous in the gap (the two branches agree at tau_b), monotone (the
+///         linear rate has the sign of z0), and |x| <= |ln(bound)| * tau (|clamp(z)| <= |ln(bound)|), so each
+///         update stays within the clamp bounds. Updates at most 1 day apart compose exactly (path-independent);
+///         an update after a longer gap charges the rate of the day after the last update, never more. At a clamp
+///         it equals Squeeth's NF * (index / clamped mark)^(dt / T) exactly.
 /// @dev Never reverts for any elapsed time: the result is clamped into [1, NORMALIZATION_FACTOR_MAX]. Squeeth's
 ///      original linearised form reverted after about 4 days without updates (TOB-OPYN-PP-005).
 library FundingMath {
@@ -45,6 +57,9 @@ library FundingMath {
     int256 private constant EXPONENT_FLOOR_WAD = -135e18;
     /// @dev For tau above this, z0 * e^tau passes any clamp bound even for |z0| = 1e-18 (e^84 > 1e36).
     uint256 private constant TAU_ALWAYS_CLAMPED_WAD = 84e18;
+    /// @notice The longest gap one update integrates exactly, in seconds; beyond it the rate reached at this
+    ///         bound continues linearly (see the library header, I-2).
+    uint256 internal constant EXACT_GAP_MAX_SECONDS = 1 days;
 
     /// @notice Builds a clamp, precomputing the logarithms of its bounds.
     /// @param floorWad The lower bound of mark / index (0 < floor <= 1e18).
@@ -68,7 +83,8 @@ library FundingMath {
     }
 
     /// @notice The exponent x (WAD) of one funding update, NF_new = NF * e^x, for a premium that starts at
-    ///         mark / index = `markIndexRatioWad` and evolves for `elapsedSeconds` with the pool prices fixed.
+    ///         mark / index = `markIndexRatioWad`: exact with the pool prices fixed for up to
+    ///         EXACT_GAP_MAX_SECONDS, then linear at the rate reached there.
     /// @param markIndexRatioWad mark / index at the start of the interval, with the stored NF.
     /// @param clamp The mark / index clamp.
     /// @param elapsedSeconds The interval (any uint32 value).
@@ -80,21 +96,39 @@ library FundingMath {
         uint256 elapsedSeconds,
         uint256 fundingPeriodSeconds
     ) internal pure returns (int256) {
-        int256 tau = int256((elapsedSeconds * WAD) / fundingPeriodSeconds);
         int256 z0 = clampedLogRatioWad(markIndexRatioWad, clamp);
         if (z0 == 0) return 0;
         int256 bound = z0 > 0 ? clamp.logCapWad : clamp.logFloorWad;
+        uint256 exactSeconds =
+            elapsedSeconds < EXACT_GAP_MAX_SECONDS ? elapsedSeconds : EXACT_GAP_MAX_SECONDS;
+        (int256 deltaZ, int256 rateAtBound) = _exactFlow(
+            z0,
+            bound,
+            int256((exactSeconds * WAD) / fundingPeriodSeconds)
+        );
+        // Beyond the exact window: the rate clamp(z(tau_b)) continues (zero extra time for gaps within it).
+        int256 linearTau = int256(((elapsedSeconds - exactSeconds) * WAD) / fundingPeriodSeconds);
+        return -(deltaZ + (rateAtBound * linearTau) / int256(WAD));
+    }
+
+    /// @dev The exact flow dz/dtau = clamp(z) from z0 (inside the clamp or at its `bound`) over `tau`: the premium's
+    ///      change z(tau) - z0 and the funding rate clamp(z(tau)) it ends at (WAD).
+    function _exactFlow(
+        int256 z0,
+        int256 bound,
+        int256 tau
+    ) private pure returns (int256 deltaZ, int256 rateAtEnd) {
         // Already at the clamp: the premium drifts at the clamped rate.
-        if (z0 == bound) return -((bound * tau) / int256(WAD));
+        if (z0 == bound) return ((bound * tau) / int256(WAD), bound);
         // Inside the clamp: z(tau) = z0 e^tau while that stays inside.
         if (uint256(tau) < TAU_ALWAYS_CLAMPED_WAD) {
-            int256 growth = FPML.expWad(tau) - int256(WAD); // e^tau - 1
-            int256 deltaZ = (z0 * growth) / int256(WAD);
-            if (z0 > 0 ? z0 + deltaZ < bound : z0 + deltaZ > bound) return -deltaZ;
+            deltaZ = (z0 * (FPML.expWad(tau) - int256(WAD))) / int256(WAD); // z0 (e^tau - 1)
+            int256 z = z0 + deltaZ;
+            if (z0 > 0 ? z < bound : z > bound) return (deltaZ, z);
         }
         // Reaches the clamp at tau_c = ln(bound / z0), then drifts at the clamped rate.
         int256 tauToClamp = FPML.lnWad((bound * int256(WAD)) / z0);
-        return -((bound - z0) + (bound * (tau - tauToClamp)) / int256(WAD));
+        return ((bound - z0) + (bound * (tau - tauToClamp)) / int256(WAD), bound);
     }
 
     /// @notice NF * e^x, rounded down, clamped into [NORMALIZATION_FACTOR_MIN, NORMALIZATION_FACTOR_MAX].
@@ -116,7 +150,8 @@ library FundingMath {
         if (result < NORMALIZATION_FACTOR_MIN) return NORMALIZATION_FACTOR_MIN;
     }
 
-    /// @notice The normalization factor after `elapsedSeconds` of funding with the pool prices fixed.
+    /// @notice The normalization factor after `elapsedSeconds` of funding: exact with the pool prices fixed for up
+    ///         to EXACT_GAP_MAX_SECONDS, linear at the rate reached there beyond.
     /// @param normalizationFactor The factor at the start of the interval (WAD).
     /// @param markIndexRatioWad mark / index at the start of the interval, computed with that factor.
     /// @param clamp The mark / index clamp.

@@ -44,9 +44,11 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IKeeperHelper
     uint256 public fundingInterval;
 
-    /// @dev What a page scan needs to know once: whether the protocol is active and one token's debt value.
+    /// @dev What a page scan needs to know once: whether the protocol is active, whether liquidations are open
+    ///      (active and past the grace period after an unpause) and one token's debt value.
     struct Market {
         bool active;
+        bool liquidationsOpen;
         uint256 debtValuePerTokenWad;
     }
 
@@ -314,6 +316,7 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
     function _market() private view returns (Market memory market) {
         market.active = _isActive();
         if (market.active) market.debtValuePerTokenWad = CONTROLLER.debtValuePerToken();
+        market.liquidationsOpen = market.active && block.timestamp >= CONTROLLER.liquidationsOpenAt();
     }
 
     /// @dev Neither paused nor shut down (otherwise the Controller rejects funding and liquidations).
@@ -331,13 +334,14 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         (, , collateral, debt) = CONTROLLER.getVault(vaultId);
     }
 
-    /// @dev The Controller's `liquidate` rule: active, with debt, and below the dust floor or the minimum ratio.
+    /// @dev The Controller's `liquidate` rule: liquidations open (active, past the grace period after an unpause),
+    ///      with debt, and below the dust floor or the minimum ratio.
     function _isLiquidatable(
         Market memory market,
         uint256 collateral,
         uint256 debt
     ) private view returns (bool) {
-        if (!market.active || debt == 0) return false;
+        if (!market.liquidationsOpen || debt == 0) return false;
         if (collateral < MIN_COLLATERAL_WEI) return true;
         uint256 debtValueWei = VaultMath.debtValue(debt, market.debtValuePerTokenWad);
         return VaultMath.collateralRatioWad(collateral, debtValueWei) < MIN_COLLATERAL_RATIO_WAD;

@@ -221,7 +221,8 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     await (await controller.applyFunding()).wait();
     const attacked = lnRatio(await controller.normalizationFactor(), nf0);
     const tau = week / d.market.fundingPeriodSeconds;
-    // Honest: the ~3% premium of 80% vol, z0 (e^tau - 1) with z0 = 0.0307; attacked: the cap for the whole week.
+    // Honest: the ~3% premium of 80% vol (z0 = 0.0307) charged exactly for a day, then at the rate reached there
+    // (I-2); attacked: the cap for the whole week.
     expect(honest).to.be.within(-0.02, -0.01);
     expectNear(attacked, -Math.log(1.4) * tau, 1e-4, "a week of funding at the cap");
   });

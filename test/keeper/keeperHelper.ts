@@ -305,6 +305,27 @@ describe("KeeperHelper", function () {
     );
   });
 
+  it("M-1 skips vaults during the grace period after an unpause, and lists them once it is over", async function () {
+    const f = await load();
+    await makeRiskyUnsafe(f);
+    await fundHelper(f, "5");
+    await (await f.controller.connect(f.deployer).pause()).wait();
+    await (await f.controller.connect(f.deployer).unpause()).wait();
+    const opensAt = await f.controller.liquidationsOpenAt();
+    expect(await f.controller.isVaultSafe(f.riskyId)).to.equal(false);
+    expect((await f.helper.getLiquidatableVaults(1n, 100n))[0]).to.deep.equal([]);
+    expect((await f.helper.getVaultHealth(f.riskyId, 1n))[0].liquidatable).to.equal(false);
+    expect((await f.helper.checkUpkeep("0x"))[0]).to.equal(false);
+    // Listed anyway, the liquidation is skipped (the Controller reverts LiquidationGracePeriod): nothing to do.
+    await expect(f.helper.performUpkeep(encodePerform(false, [f.riskyId]))).to.be.revertedWithCustomError(
+      f.helper,
+      "UpkeepNotNeeded",
+    );
+    await networkHelpers.time.increaseTo(opensAt);
+    expect((await f.helper.getLiquidatableVaults(1n, 100n))[0]).to.deep.equal([f.riskyId]);
+    expect((await f.helper.checkUpkeep("0x"))[0]).to.equal(true);
+  });
+
   it("guards its entry points and lets only the owner configure it and withdraw tokens", async function () {
     const f = await load();
     const helperAddress = await f.helper.getAddress();

@@ -4,11 +4,12 @@
  * run from the same prepared market (an unsafe vault to liquidate, accrued fees, tokens to redeem).
  *
  * The expected values follow the documented semantics: while paused, every non-view function except
- * `unpause`, `shutdown`, ownership functions and the vault-NFT hook reverts `ProtocolPaused`
- * (IControllerErrors.ProtocolPaused); after shutdown, vault and admin functions revert `ProtocolShutDown`.
+ * `unpause`, `shutdown`, the fee functions (L-3), operator revocation (I-1), ownership functions and the vault-NFT
+ * hook reverts `ProtocolPaused` (IControllerErrors.ProtocolPaused); after shutdown, vault functions, granting an
+ * operator, pause and unpause revert `ProtocolShutDown`.
  */
 import { expect } from "chai";
-import { MaxUint256, parseEther, type ContractTransactionResponse } from "ethers";
+import { MaxUint256, parseEther, ZeroAddress, type ContractTransactionResponse } from "ethers";
 
 import { loadProtocol, type ProtocolFixture } from "../fixtures.js";
 import {
@@ -53,6 +54,11 @@ function marketRow(fn: string, call: Row["call"]): Row {
   return { fn, call, expected: { normal: "ok", paused: PAUSED, "shutdown (settling)": SHUT, settled: SHUT } };
 }
 
+/** Functions that work in every state. */
+function everyState(fn: string, call: Row["call"]): Row {
+  return { fn, call, expected: { normal: "ok", paused: "ok", "shutdown (settling)": "ok", settled: "ok" } };
+}
+
 const ROWS: Row[] = [
   marketRow("openVault", ({ d }) => d.controller.connect(d.alice).openVault()),
   marketRow("deposit", ({ d, safe }) =>
@@ -62,14 +68,13 @@ const ROWS: Row[] = [
   marketRow("mint", ({ d, safe }) => d.controller.connect(d.alice).mint(safe, parseEther("0.1"))),
   marketRow("burn", ({ d, safe }) => d.controller.connect(d.alice).burn(safe, parseEther("0.1"), 0n)),
   marketRow("applyFunding", ({ d }) => d.controller.connect(d.carol).applyFunding()),
-  marketRow("setOperator", ({ d, safe }) => d.controller.connect(d.alice).setOperator(safe, d.carol)),
+  marketRow("setOperator (grant)", ({ d, safe }) => d.controller.connect(d.alice).setOperator(safe, d.carol)),
+  everyState("setOperator (revoke)", ({ d, safe }) =>
+    d.controller.connect(d.alice).setOperator(safe, ZeroAddress),
+  ),
   marketRow("liquidate", ({ d, unsafe }) => d.controller.connect(d.keeper).liquidate(unsafe, MaxUint256)),
-  marketRow("setFee", ({ d }) => d.controller.setFee(20n, d.keeper)),
-  {
-    fn: "collectFees",
-    call: ({ d }) => d.controller.connect(d.carol).collectFees(),
-    expected: { normal: "ok", paused: PAUSED, "shutdown (settling)": "ok", settled: "ok" },
-  },
+  everyState("setFee", ({ d }) => d.controller.setFee(20n, d.carol)),
+  everyState("collectFees", ({ d }) => d.controller.connect(d.carol).collectFees()),
   marketRow("pause", ({ d }) => d.controller.pause()),
   {
     fn: "unpause",
@@ -102,16 +107,10 @@ const ROWS: Row[] = [
     expected: { normal: NOT_SHUT, paused: PAUSED, "shutdown (settling)": INCOMPLETE, settled: "ok" },
   },
   // Not Controller entry points, but they must keep working in every state.
-  {
-    fn: "onVaultTransfer (vault NFT transfer)",
-    call: async ({ d, safe }) => d.vaultNFT.connect(d.alice).transferFrom(d.alice, d.carol, safe),
-    expected: { normal: "ok", paused: "ok", "shutdown (settling)": "ok", settled: "ok" },
-  },
-  {
-    fn: "transferOwnership",
-    call: ({ d }) => d.controller.transferOwnership(d.carol),
-    expected: { normal: "ok", paused: "ok", "shutdown (settling)": "ok", settled: "ok" },
-  },
+  everyState("onVaultTransfer (vault NFT transfer)", ({ d, safe }) =>
+    d.vaultNFT.connect(d.alice).transferFrom(d.alice, d.carol, safe),
+  ),
+  everyState("transferOwnership", ({ d }) => d.controller.transferOwnership(d.carol)),
 ];
 
 describe("Risk: behaviour table (function × protocol state)", function () {

@@ -1,5 +1,5 @@
 /**
- * Shutdown and global settlement: funding applied up to shutdown (also from a pause), the settlement price fixed
+ * Shutdown and global settlement: funding applied up to shutdown (none for a paused interval), the settlement price fixed
  * at the ETH TWAP, paged `settleVaults`, `SettlementIncomplete` before the last page, and redemptions that pay
  * exactly their value in every order when every vault is solvent, and pro rata without ever paying out more than
  * the Controller holds when one is not.
@@ -17,7 +17,6 @@ import {
   mulDivUp,
   openVault,
   payPerToken,
-  PENDING,
   pinNextBlock,
   readMarket,
   settlementValuePerToken,
@@ -247,20 +246,20 @@ describe("Risk: shutdown", function () {
     await expect(controller.pause()).to.be.revertedWithCustomError(controller, "ProtocolShutDown");
   });
 
-  it("works while paused and applies funding over the paused interval too", async function () {
+  it("M-2: works while paused, charges no funding for the paused interval and settles at the fresh ETH TWAP", async function () {
     const d = await loadProtocol();
     const { controller } = d;
-    const start = await takeSnapshot();
-    await mined(controller.pause());
-    await networkHelpers.time.increase(2 * 24 * 3600);
-    const { nfBefore, normalizationFactor, at } = await expectShutdownApplyingFunding(d);
+    await networkHelpers.time.increase(3600);
+    await mined(controller.pause()); // applies the hour's funding, then freezes NF
+    const frozen = await controller.normalizationFactor();
+    // A week passes; ETH and the power token move (the power pool at 2x its fair price for the last window).
+    await networkHelpers.time.increase(7 * 24 * 3600);
+    await movePrices(d, 3600, 2);
+    const { nfBefore, normalizationFactor } = await expectShutdownApplyingFunding(d);
     expect(await controller.isPaused()).to.equal(false);
-
-    // The same factor as with no pause at all: the paused interval is funded like any other.
-    await start.restore();
-    await networkHelpers.time.setNextBlockTimestamp(at);
-    expect(await controller.expectedNormalizationFactor(PENDING)).to.equal(normalizationFactor);
-    expect(normalizationFactor).to.be.lessThan(nfBefore);
+    expect([nfBefore, normalizationFactor]).to.deep.equal([frozen, frozen]);
+    const settledAt = Number(await controller.settlementEthPrice()) / 1e18;
+    expect(Math.abs(settledAt - 3600)).to.be.lessThan(1);
   });
 });
 

@@ -161,37 +161,38 @@ export interface FundingParams {
   markRatioCapWad: bigint;
 }
 
+/** The longest gap one funding update integrates exactly (FundingMath.EXACT_GAP_MAX_SECONDS): one day. */
+export const EXACT_GAP_MAX_SECONDS = 86_400;
+
 /**
- * NF after `elapsed` seconds with the pool prices fixed, starting at mark / index = `ratioWad` (computed with
- * `nf`). With z = ln(mark / index) and τ = t / T: dz/dτ = clamp(z), so z = z0·e^τ inside the clamp and
- * z grows linearly at the clamp; NF_new = NF · e^−(z(τ) − z0).
+ * NF after `elapsed` seconds of funding, starting at mark / index = `ratioWad` (computed with `nf`). With
+ * z = ln(mark / index) and τ = t / T: dz/dτ = clamp(z) with the pool prices fixed, so z = z0·e^τ inside the
+ * clamp and z grows linearly at the clamp. That exact flow runs for at most τ_b = 1 day / T; beyond it the rate
+ * clamp(z(τ_b)) continues (I-2): NF_new = NF · e^−((z(τ_b) − z0) + clamp(z(τ_b))·(τ − τ_b)).
  */
 export function solveFunding(nf: bigint, ratioWad: bigint, elapsed: number, p: FundingParams): Dec {
   const lnFloor = Dec.ln(toDec(p.markRatioFloorWad));
   const lnCap = Dec.ln(toDec(p.markRatioCapWad));
-  const ratio = toDec(ratioWad);
-  const tau = new Dec(elapsed).div(p.fundingPeriodSeconds);
-  let z0 = Dec.ln(ratio);
+  let z0 = Dec.ln(toDec(ratioWad));
   if (z0.lt(lnFloor)) z0 = lnFloor;
   if (z0.gt(lnCap)) z0 = lnCap;
-  let x: Dec;
-  if (z0.isZero()) x = new Dec(0);
+  if (z0.isZero()) return new Dec(nf.toString());
+  const bound = z0.gt(0) ? lnCap : lnFloor;
+  const exactSeconds = Math.min(elapsed, EXACT_GAP_MAX_SECONDS);
+  const tau = new Dec(exactSeconds).div(p.fundingPeriodSeconds);
+  let deltaZ: Dec;
+  let rate: Dec;
+  if (z0.eq(bound)) [deltaZ, rate] = [bound.mul(tau), bound];
   else {
-    const bound = z0.gt(0) ? lnCap : lnFloor;
-    if (z0.eq(bound)) x = bound.mul(tau).neg();
+    const z = z0.mul(Dec.exp(tau));
+    if (z.abs().lt(bound.abs())) [deltaZ, rate] = [z.sub(z0), z];
     else {
-      const z = z0.mul(Dec.exp(tau));
-      if (z.abs().lt(bound.abs())) x = z.sub(z0).neg();
-      else {
-        const tauToClamp = Dec.ln(bound.div(z0));
-        x = bound
-          .sub(z0)
-          .add(bound.mul(tau.sub(tauToClamp)))
-          .neg();
-      }
+      const tauToClamp = Dec.ln(bound.div(z0));
+      [deltaZ, rate] = [bound.sub(z0).add(bound.mul(tau.sub(tauToClamp))), bound];
     }
   }
-  return new Dec(nf.toString()).mul(Dec.exp(x));
+  const linearTau = new Dec(elapsed - exactSeconds).div(p.fundingPeriodSeconds);
+  return new Dec(nf.toString()).mul(Dec.exp(deltaZ.add(rate.mul(linearTau)).neg()));
 }
 
 /** NF · (1 / clampRatio)^(dt / T): funding with the mark pinned at a clamp. */

@@ -94,6 +94,7 @@ abstract contract EvergammaFixture is Test {
         );
         p.ethPool.increaseObservationCardinalityNext(ethCardinality);
         p.powerPool.increaseObservationCardinalityNext(powerCardinality);
+        warmPool(p.ethPool, params.twapPeriodSeconds);
         p.controller = new Controller(
             MarketContracts({
                 powerToken: address(p.powerToken),
@@ -110,6 +111,22 @@ abstract contract EvergammaFixture is Test {
             vm.warp(vm.getBlockTimestamp() + warmup);
             vm.roll(vm.getBlockNumber() + 1);
         }
+    }
+
+    /// @notice Makes a freshly initialised pool hold a full window, as the Controller requires of the ETH pool
+    ///         (L-4): a write in the next block grows its ring buffer to `cardinalityNext` (a tick there and back,
+    ///         one second at +1 tick), then `periodSeconds` pass in all.
+    function warmPool(MockUniswapV3Pool pool, uint32 periodSeconds) internal {
+        (, int24 tick, , , , , ) = pool.slot0();
+        uint256 start = vm.getBlockTimestamp();
+        vm.warp(start + 1);
+        vm.roll(vm.getBlockNumber() + 1);
+        pool.setTick(tick + 1);
+        vm.warp(start + 2);
+        vm.roll(vm.getBlockNumber() + 1);
+        pool.setTick(tick);
+        vm.warp(start + (periodSeconds > 2 ? periodSeconds : 2));
+        vm.roll(vm.getBlockNumber() + 1);
     }
 
     /// @notice The default market at ETH = 3000, power token at its fair price for 80% vol, 1024 observation

@@ -70,6 +70,10 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     PowerToken public immutable powerToken;
     VaultNFT public immutable vaultNFT;
     address public immutable feeRecipient = address(uint160(uint256(keccak256("evergamma.feeRecipient"))));
+    /// @dev The owner moves the fees between two recipients, in every state (L-3).
+    address public immutable otherFeeRecipient = address(
+        uint160(uint256(keccak256("evergamma.otherFeeRecipient")))
+    );
     address[] internal actors;
     int256 internal ethTickStart;
     uint256 public immutable deployedAt;
@@ -101,6 +105,10 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     uint256 public fundingUpdates;
 
     uint256 internal pausedAt;
+    /// @dev NF as checkpointed by the last pause: it stays frozen while paused and through a shutdown from a pause.
+    uint256 internal frozenFactor;
+    /// @dev The end of the last unpause's grace period: liquidations revert before it (M-1).
+    uint256 public liquidationsOpenAt;
 
     bool public shutDown;
     uint256 public balanceAtShutdown;
@@ -365,7 +373,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         address caller = callerSeed % 3 == 0 ? _actor(callerSeed / 3) : owner;
         if (caller == address(0)) caller = _actor(callerSeed);
         address operator = operatorSeed % 4 == 0 ? address(0) : _nonHermit(operatorSeed / 4);
-        bytes4 expected = _statusError();
+        // Revoking works in every state (I-1); granting only while the protocol runs.
+        bytes4 expected = operator == address(0) ? bytes4(0) : _statusError();
         if (expected == 0 && owner == address(0)) expected = IControllerErrors.VaultNotFound.selector;
         if (expected == 0 && caller != owner) expected = IControllerErrors.NotVaultOwner.selector;
         vm.prank(caller);
@@ -445,6 +454,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         bool insolventAtIndex =
             debt != 0 && collateral < VaultMath.debtValue(debt, controller.debtValuePerToken());
         bytes4 expected = _statusError();
+        if (expected == 0 && vm.getBlockTimestamp() < liquidationsOpenAt) {
+            expected = IControllerErrors.LiquidationGracePeriod.selector; // M-1: the grace after an unpause
+        }
         if (expected == 0 && (id == 0 || id > controller.vaultCount())) {
             expected = IControllerErrors.VaultNotFound.selector;
         }
@@ -599,14 +611,16 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     /* OWNER ACTIONS */
 
+    /// @notice Sets the fee and moves it between two recipients: allowed in every state (L-3).
     function setFee(uint256 bpsSeed) external {
         _count("setFee");
         uint256 bps = bound(bpsSeed, 0, 120);
-        bytes4 expected = _activeError();
-        if (expected == 0 && bps > 100) expected = IControllerErrors.FeeTooHigh.selector;
-        try controller.setFee(bps, feeRecipient) {
+        address recipient = (bpsSeed >> 128) % 2 == 0 ? feeRecipient : otherFeeRecipient;
+        bytes4 expected = bps > 100 ? IControllerErrors.FeeTooHigh.selector : bytes4(0);
+        try controller.setFee(bps, recipient) {
             _expect("setFee", expected, true, "");
             _eq("FEE", "fee stored", controller.feeBps(), bps);
+            _eq("FEE", "recipient stored", uint160(controller.feeRecipient()), uint160(recipient));
             _success("setFee");
         } catch (bytes memory err) {
             _expect("setFee", expected, false, err);
@@ -617,15 +631,15 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     function collectFees(uint256 callerSeed) public {
         _count("collectFees");
         uint256 accrued = controller.accruedFees();
-        bytes4 expected;
-        if (controller.isPaused()) expected = IControllerErrors.ProtocolPaused.selector;
-        else if (accrued == 0) expected = IControllerErrors.NoFeesToCollect.selector;
-        uint256 before = feeRecipient.balance;
+        // In every state, paused and shut down included (L-3).
+        bytes4 expected = accrued == 0 ? IControllerErrors.NoFeesToCollect.selector : bytes4(0);
+        address recipient = controller.feeRecipient();
+        uint256 before = recipient.balance;
         vm.prank(_actor(callerSeed));
         try controller.collectFees() returns (uint256 amount) {
             _expect("collectFees", expected, true, "");
             _eq("FEE", "fees collected", amount, accrued);
-            _eq("FEE", "fees received", feeRecipient.balance - before, accrued);
+            _eq("FEE", "fees received", recipient.balance - before, accrued);
             ghostEthOut += amount;
             ghostFeesCollected += amount;
             if (shutDown) feesCollectedAfterShutdown += amount;
@@ -645,9 +659,14 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (expected == 0 && vm.getBlockTimestamp() > deployedAt + 182 days) {
             expected = IControllerErrors.PauseWindowClosed.selector;
         }
+        uint256 preview = controller.expectedNormalizationFactor();
         try controller.pause() {
             _expect("pause", expected, true, "");
             pausedAt = vm.getBlockTimestamp();
+            // M-2: the pause applies funding first (a checkpoint), then NF stays frozen.
+            _eq("PAUSE", "funding applied at the pause", controller.normalizationFactor(), preview);
+            _eq("PAUSE", "checkpoint stamped now", controller.lastFundingUpdate(), pausedAt);
+            frozenFactor = preview;
             _success("pause");
         } catch (bytes memory err) {
             _expect("pause", expected, false, err);
@@ -667,6 +686,17 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         vm.prank(caller);
         try controller.unpause() {
             _expect("unpause", expected, true, "");
+            // M-2: funding restarts now from the frozen NF; M-1: liquidations stay closed for an hour.
+            _eq("UNPAUSE", "NF frozen across the pause", controller.normalizationFactor(), frozenFactor);
+            _eq("UNPAUSE", "funding restarts now", controller.lastFundingUpdate(), vm.getBlockTimestamp());
+            _eq(
+                "UNPAUSE",
+                "nothing accrued at the restart",
+                controller.expectedNormalizationFactor(),
+                frozenFactor
+            );
+            liquidationsOpenAt = vm.getBlockTimestamp() + 1 hours;
+            _eq("UNPAUSE", "grace period", controller.liquidationsOpenAt(), liquidationsOpenAt);
             _success("unpause");
         } catch (bytes memory err) {
             _expect("unpause", expected, false, err);
@@ -682,8 +712,17 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 balance = address(controller).balance;
         uint256 fees = controller.accruedFees();
         uint256 supply = powerToken.totalSupply();
+        bool wasPaused = controller.isPaused();
         try controller.shutdown() {
             _expect("shutdown", expected, true, "");
+            // M-2: a shutdown from a pause charges no funding for the paused interval.
+            if (wasPaused)
+                _eq(
+                    "SHUTDOWN",
+                    "NF frozen through the pause",
+                    controller.normalizationFactor(),
+                    frozenFactor
+                );
             shutDown = true;
             balanceAtShutdown = balance;
             feesAtShutdown = fees;
@@ -943,7 +982,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     }
 
     /// @dev INV-6: NF > 0; it changes only in a block in which it did not change yet, stamped with that block's
-    ///      time; each change is within the clamp's bounds for the elapsed time.
+    ///      time; each change is within the clamp's bounds for the elapsed time; it is frozen while paused.
     function _checkFunding() internal {
         uint256 factor = controller.normalizationFactor();
         uint256 updatedAt = controller.lastFundingUpdate();
@@ -951,6 +990,17 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (factor == 0) revert Violated("INV-6", "normalization factor is zero", 0, 0);
         if (updatedAt > nowTs) revert Violated("INV-6", "update in the future", updatedAt, nowTs);
         if (updatedAt < lastFundingUpdate) revert Violated("INV-6", "update time went back", updatedAt, 0);
+        // M-2: while paused NF is frozen at the pause's checkpoint, and so is every preview of it.
+        if (controller.isPaused()) {
+            _eq("INV-6", "NF frozen while paused", factor, frozenFactor);
+            _eq("INV-6", "no update while paused", updatedAt, pausedAt);
+            _eq(
+                "INV-6",
+                "preview frozen while paused",
+                controller.expectedNormalizationFactor(),
+                frozenFactor
+            );
+        }
         uint256 previous = lastNormalizationFactor;
         if (factor != previous) {
             if (updatedAt != nowTs)

@@ -156,7 +156,9 @@ abstract contract InvariantBase is Test {
     /// @dev INV-4: every unsafe vault can be liquidated by a holder of enough tokens offering type(uint256).max.
     ///      Probed without changing state: the probe runs in a call that always reverts with its outcome.
     function checkUnsafeVaultsLiquidatable() internal {
-        if (controller.isPaused() || controller.isShutDown()) return; // liquidations stop while paused (by design)
+        // Liquidations stop while paused and for the grace period after an unpause (by design, M-1).
+        if (controller.isPaused() || controller.isShutDown()) return;
+        if (block.timestamp < controller.liquidationsOpenAt()) return;
         uint256 count = controller.vaultCount();
         uint256 perToken = controller.debtValuePerToken();
         for (uint256 id = 1; id <= count; id++) {
