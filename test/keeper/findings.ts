@@ -287,7 +287,6 @@ describe("keeper findings (child processes and a hardhat node)", function () {
       const ok = await runKeeper([
         "--once",
         "--dry-run",
-        "--json",
         "--deployment",
         devnet.deploymentPath,
         "--rpc",
@@ -345,7 +344,7 @@ describe("keeper findings (child processes and a hardhat node)", function () {
   it("keeper: SIGTERM stops the keeper with exit code 0 within a second, even mid-tick", async function () {
     await advance(devnet, 3700);
     await rpc(devnet.url, "evm_setAutomine", [false]);
-    const keeper = spawnKeeper(["--deployment", devnet.deploymentPath, "--rpc", devnet.url, "--json"]);
+    const keeper = spawnKeeper(["--deployment", devnet.deploymentPath, "--rpc", devnet.url]);
     await keeper.waitForLog((e) => e.event === "start");
     // The funding transaction waits in the mempool: the tick is waiting for its receipt (up to 120 s).
     for (let i = 0; i < 100 && (await pendingTransactions()).length === 0; i++) {
