@@ -56,6 +56,17 @@ interface IKeeperHelperErrors {
     /// @param debtRepaid Power tokens the liquidation burned.
     /// @param collateralPaid ETH it paid, in wei.
     error UnprofitableLiquidation(uint256 vaultId, uint256 debtRepaid, uint256 collateralPaid);
+
+    /// @notice Thrown by `liquidateWithLimits` when it is mined after its deadline.
+    /// @param deadline The caller's deadline (a block timestamp, in seconds).
+    /// @param timestamp The block timestamp it was mined at.
+    error LiquidationDeadlinePassed(uint256 deadline, uint256 timestamp);
+
+    /// @notice Thrown by `liquidateWithLimits` when the liquidation pays less ETH than the caller's minimum.
+    /// @param vaultId The vault id.
+    /// @param collateralPaid ETH the liquidation would have paid, in wei.
+    /// @param minCollateralOut The caller's minimum, in wei.
+    error InsufficientCollateralOut(uint256 vaultId, uint256 collateralPaid, uint256 minCollateralOut);
 }
 
 /// @title IKeeperHelperEvents
@@ -95,6 +106,19 @@ interface IKeeperHelperEvents {
     /// @param to The recipient.
     /// @param amount The amount.
     event TokensWithdrawn(address indexed token, address indexed to, uint256 amount);
+
+    /// @notice Emitted when `liquidateWithLimits` liquidates a vault for its caller (the Controller's `Liquidated`
+    ///         event names the helper as the liquidator).
+    /// @param vaultId The vault id.
+    /// @param liquidator The caller, who paid the tokens and received the ETH.
+    /// @param debtRepaid Power tokens burned (taken from the caller).
+    /// @param collateralPaid ETH sent to the caller, in wei.
+    event LiquidatedWithLimits(
+        uint256 indexed vaultId,
+        address indexed liquidator,
+        uint256 debtRepaid,
+        uint256 collateralPaid
+    );
 }
 
 /// @title IKeeperHelper
@@ -167,6 +191,30 @@ interface IKeeperHelper is IKeeperHelperErrors, IKeeperHelperEvents {
         uint256 startId,
         uint256 count
     ) external view returns (bool canExec, bytes memory execPayload);
+
+    /* GUARDED LIQUIDATION FOR OFF-CHAIN KEEPERS */
+
+    /// @notice Liquidates `vaultId` with the caller's power tokens within limits that hold however late the
+    ///         transaction is mined: it takes at most `maxDebtAmount` tokens from the caller (`transferFrom`; approve
+    ///         the helper once), calls the Controller's `liquidate`, and reverts (changing nothing) when the ETH
+    ///         received is below `minCollateralOut` or the block is past `deadline`. The ETH received and the
+    ///         unused tokens go back to the caller.
+    /// @dev Reverts `LiquidationDeadlinePassed(deadline, block.timestamp)`,
+    ///      `InsufficientCollateralOut(vaultId, collateralPaid, minCollateralOut)`, any Controller error
+    ///      (`VaultSafe`, `LiquidationLeavesDust`, ...), or `EthTransferFailed` when the caller refuses ETH. The
+    ///      helper's own power tokens (the upkeep's) are never spent: the Controller burns at most `maxDebtAmount`.
+    /// @param vaultId The vault id.
+    /// @param maxDebtAmount The most power tokens to repay (taken from the caller; the rest is returned).
+    /// @param minCollateralOut The least ETH the liquidation must pay, in wei.
+    /// @param deadline The last block timestamp at which the liquidation may happen, in seconds.
+    /// @return debtRepaid Power tokens burned.
+    /// @return collateralPaid ETH sent to the caller, in wei.
+    function liquidateWithLimits(
+        uint256 vaultId,
+        uint256 maxDebtAmount,
+        uint256 minCollateralOut,
+        uint256 deadline
+    ) external returns (uint256 debtRepaid, uint256 collateralPaid);
 
     /* INTERNAL ENTRY POINT */
 

@@ -177,6 +177,30 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         return _gelato(startId, count);
     }
 
+    /* GUARDED LIQUIDATION FOR OFF-CHAIN KEEPERS */
+
+    /// @inheritdoc IKeeperHelper
+    function liquidateWithLimits(
+        uint256 vaultId,
+        uint256 maxDebtAmount,
+        uint256 minCollateralOut,
+        uint256 deadline
+    ) external nonReentrant returns (uint256 debtRepaid, uint256 collateralPaid) {
+        if (block.timestamp > deadline) revert LiquidationDeadlinePassed(deadline, block.timestamp);
+        POWER_TOKEN.safeTransferFrom(msg.sender, address(this), maxDebtAmount);
+        (debtRepaid, collateralPaid) = CONTROLLER.liquidate(vaultId, maxDebtAmount);
+        if (collateralPaid < minCollateralOut) {
+            revert InsufficientCollateralOut(vaultId, collateralPaid, minCollateralOut);
+        }
+        emit LiquidatedWithLimits(vaultId, msg.sender, debtRepaid, collateralPaid);
+        uint256 unusedTokens = maxDebtAmount - debtRepaid;
+        if (unusedTokens != 0) POWER_TOKEN.safeTransfer(msg.sender, unusedTokens);
+        if (collateralPaid != 0) {
+            (bool success, ) = msg.sender.call{value: collateralPaid}("");
+            if (!success) revert EthTransferFailed(msg.sender, collateralPaid);
+        }
+    }
+
     /* INTERNAL ENTRY POINT */
 
     /// @inheritdoc IKeeperHelper

@@ -44,12 +44,22 @@ export const vaultOpenedEvent = parseAbiItem(
 );
 
 /** The ERC-20 reads the keeper makes on the power token. */
-export const erc20Abi = parseAbi(["function balanceOf(address account) view returns (uint256)"]);
+export const erc20Abi = parseAbi([
+  "function balanceOf(address account) view returns (uint256)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function approve(address spender, uint256 amount) returns (bool)",
+]);
 
-/** The KeeperHelper views the keeper uses (see contracts/interfaces/IKeeperHelper.sol). */
+/** The KeeperHelper functions, events and errors the keeper uses (see contracts/interfaces/IKeeperHelper.sol). */
 export const keeperHelperAbi = parseAbi([
   "constructor(address controller_, address recipient_, uint256 fundingInterval_, address owner_)",
   "function getLiquidatableVaults(uint256 startId, uint256 count) view returns (uint256[] vaultIds, uint256 withDebt)",
   "function MAX_PAGE_SIZE() view returns (uint256)",
+  "function liquidateWithLimits(uint256 vaultId, uint256 maxDebtAmount, uint256 minCollateralOut, uint256 deadline) returns (uint256 debtRepaid, uint256 collateralPaid)",
+  "event LiquidatedWithLimits(uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid)",
   "error PageTooLarge(uint256 count, uint256 maxCount)",
+  "error LiquidationDeadlinePassed(uint256 deadline, uint256 timestamp)",
+  "error InsufficientCollateralOut(uint256 vaultId, uint256 collateralPaid, uint256 minCollateralOut)",
+  "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
+  ...CONTROLLER_ERRORS,
 ]);

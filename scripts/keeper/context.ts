@@ -28,7 +28,17 @@ export interface Keeper {
   health: HealthReader;
   discovery: VaultDiscovery;
   logger: Logger;
+  /**
+   * How liquidations are sent: through the deployed KeeperHelper's `liquidateWithLimits` (minimum ETH out and
+   * deadline enforced on chain), or straight to the Controller when no helper is deployed.
+   */
+  liquidationRoute: LiquidationRoute;
+  /** Aborted when the keeper is asked to stop: receipt waits end early. */
+  signal?: AbortSignal;
 }
+
+/** Where liquidations go. */
+export type LiquidationRoute = { kind: "helper"; helper: Address } | { kind: "controller" };
 
 /** What a tick reads at its pinned block. */
 export interface TickSnapshot {
@@ -41,6 +51,8 @@ export interface TickSnapshot {
   vaultCount: bigint;
   /** The keeper's power-token balance. */
   powerBalance: bigint;
+  /** What the keeper allows the KeeperHelper to take (0 without a helper route). */
+  helperAllowance: bigint;
   /** The keeper's ETH balance, in wei. */
   ethBalance: bigint;
   /** The power token's market TWAP (ETH per token, WAD), or undefined when the pools cannot tell. */

@@ -1,7 +1,8 @@
 /**
  * Funding: when the Controller's last funding update is at least `--funding-interval` old at the pinned block,
  * the keeper calls `applyFunding()` (after re-reading the last update at the latest block, so that a second
- * keeper that was faster is not repeated, and after simulating it).
+ * keeper that was faster is not repeated, and after simulating it). While an `applyFunding()` of the keeper is
+ * pending, nothing new is sent (the transaction sender replaces it when it stays pending too long).
  *
  * @module
  */
@@ -10,6 +11,9 @@ import { encodeFunctionData, parseEventLogs } from "viem";
 import { controllerAbi } from "./abi.js";
 import type { Keeper, TickSnapshot } from "./context.js";
 import { describeError } from "./rpc.js";
+
+/** The transaction sender's action key of funding updates. */
+export const FUNDING_ACTION = "funding";
 
 /** What the funding step did. */
 export type FundingStatus = "not-due" | "applied" | "reverted" | "dry-run" | "skipped" | "failed" | "pending";
@@ -29,6 +33,12 @@ export async function applyFundingIfDue(keeper: Keeper, snapshot: TickSnapshot):
   const { client, controller, logger, sender, options } = keeper;
   const ageSeconds = snapshot.timestamp - snapshot.lastFundingUpdate;
   const base = { block: snapshot.blockNumber, lastUpdate: snapshot.lastFundingUpdate, ageSeconds };
+  const inFlight = sender.pending(FUNDING_ACTION);
+  if (inFlight !== undefined) {
+    const tx = inFlight.hashes[inFlight.hashes.length - 1];
+    logger.log("funding", { ...base, status: "pending", tx, nonce: inFlight.nonce, reason: "already sent" });
+    return "pending";
+  }
 
   const latest = await client.readContract({
     address: controller,
@@ -58,6 +68,7 @@ export async function applyFundingIfDue(keeper: Keeper, snapshot: TickSnapshot):
   let hash;
   try {
     hash = await sender.send(
+      FUNDING_ACTION,
       {
         to: controller,
         data: encodeFunctionData({ abi: controllerAbi, functionName: "applyFunding" }),
@@ -69,11 +80,12 @@ export async function applyFundingIfDue(keeper: Keeper, snapshot: TickSnapshot):
     logger.log("funding", { ...base, status: "failed", reason: describeError(error) }, "warn");
     return "failed";
   }
-  const receipt = (await sender.waitForReceipts([hash], options.receiptTimeoutMs)).get(hash);
+  const receipt = (await sender.waitForReceipts([hash], options.receiptTimeoutMs, keeper.signal)).get(hash);
   if (receipt === undefined) {
     logger.log("funding", { ...base, status: "pending", tx: hash }, "warn");
     return "pending";
   }
+  sender.settle(FUNDING_ACTION);
   if (receipt.status !== "success") {
     logger.log("funding", { ...base, status: "reverted", tx: hash, gasUsed: receipt.gasUsed }, "warn");
     return "reverted";

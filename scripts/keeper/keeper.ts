@@ -9,14 +9,15 @@ import { privateKeyToAccount } from "viem/accounts";
 import { DeploymentFileError, readDeploymentFile, type Deployment } from "../lib/deploymentFile.js";
 import { erc20Abi } from "./abi.js";
 import { checkRpcUrl, type KeeperOptions, resolvePrivateKey } from "./config.js";
-import type { Keeper } from "./context.js";
+import type { Keeper, LiquidationRoute } from "./context.js";
 import { VaultDiscovery } from "./discovery.js";
 import { ExitCode, KeeperError, oneLine } from "./errors.js";
 import { deployedHealthReader, deploylessHealthReader, type HealthReader } from "./health.js";
 import { createLogger, type Logger } from "./logging.js";
+import { redactUrl } from "./redact.js";
 import { createKeeperClient, describeError, isConnectionError, type KeeperClient } from "./rpc.js";
 import { runTick, type TickReport } from "./tick.js";
-import { TransactionSender } from "./transactions.js";
+import { TransactionSender, abortableDelay } from "./transactions.js";
 
 /** Gas one keeper transaction may need at most (a liquidation uses ~100-150k); the minimum balance is this many. */
 const MIN_GAS_BALANCE_UNITS = 300_000n;
@@ -45,13 +46,17 @@ async function requireCode(client: KeeperClient, name: string, address: Address,
  *
  * @param options The keeper options.
  * @param logger Where action lines go (default: stdout).
- * @throws KeeperError with the exit code for: a missing or malformed deployment file or no Controller code (3),
- *   an unreachable RPC endpoint (4), a missing key off the development chain (2), a key without funds (5).
+ * @throws KeeperError with the exit code for: a missing or malformed deployment file (its `rpcUrl` included) or
+ *   no Controller code (3), an unreachable RPC endpoint (4), a bad `--rpc` or a missing key off the development
+ *   chain (2), a key without funds (5). Messages show RPC URLs redacted to their origin.
  */
 export async function createKeeper(options: KeeperOptions, logger: Logger = createLogger()): Promise<Keeper> {
   const deployment = loadDeployment(options.deploymentPath);
+  if (options.rpcUrl !== undefined) checkRpcUrl(options.rpcUrl, "--rpc", ExitCode.Usage);
+  else
+    checkRpcUrl(deployment.rpcUrl, `deployment file ${options.deploymentPath}: rpcUrl`, ExitCode.Deployment);
   const rpcUrl = options.rpcUrl ?? deployment.rpcUrl;
-  checkRpcUrl(rpcUrl);
+  const shownUrl = redactUrl(rpcUrl);
   const client = createKeeperClient({
     url: rpcUrl,
     chainId: deployment.chainId,
@@ -63,12 +68,12 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
   try {
     chainId = await client.getChainId();
   } catch (error) {
-    throw new KeeperError(ExitCode.Rpc, `cannot reach the RPC endpoint ${rpcUrl}: ${oneLine(error)}`);
+    throw new KeeperError(ExitCode.Rpc, `cannot reach the RPC endpoint ${shownUrl}: ${oneLine(error)}`);
   }
   if (chainId !== deployment.chainId) {
     throw new KeeperError(
       ExitCode.Deployment,
-      `${options.deploymentPath} is for chain ${deployment.chainId} but ${rpcUrl} serves chain ${chainId}`,
+      `${options.deploymentPath} is for chain ${deployment.chainId} but ${shownUrl} serves chain ${chainId}`,
     );
   }
   const account = privateKeyToAccount(resolvePrivateKey(options.privateKey, chainId));
@@ -77,14 +82,17 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
   const powerToken = getAddress(deployment.contracts.PowerToken);
 
   try {
-    await requireCode(client, "Controller", controller, rpcUrl);
+    await requireCode(client, "Controller", controller, shownUrl);
     let health: HealthReader;
+    let liquidationRoute: LiquidationRoute;
     const helperAddress = deployment.contracts.KeeperHelper;
     if (helperAddress !== undefined) {
-      await requireCode(client, "KeeperHelper", getAddress(helperAddress), rpcUrl);
+      await requireCode(client, "KeeperHelper", getAddress(helperAddress), shownUrl);
       health = deployedHealthReader(client, getAddress(helperAddress));
+      liquidationRoute = { kind: "helper", helper: getAddress(helperAddress) };
     } else {
       health = deploylessHealthReader(client, controller);
+      liquidationRoute = { kind: "controller" };
     }
 
     const block = await client.getBlock({ blockTag: "latest" });
@@ -119,10 +127,11 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
       health,
       discovery: new VaultDiscovery(controller, options.fromBlock, options.logBlockRange),
       logger,
+      liquidationRoute,
     };
     logger.log("start", {
       chainId,
-      rpcUrl,
+      rpcUrl: shownUrl,
       account: account.address,
       controller,
       healthReader: health.mode,
@@ -133,7 +142,14 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
       once: options.once,
       fundingIntervalSeconds: options.fundingIntervalSeconds,
       minProfitFactor: options.minProfitFactor,
+      liquidationRoute: liquidationRoute.kind,
+      maxSlippageBps: options.maxSlippageBps,
     });
+    if (liquidationRoute.kind === "controller") {
+      const message =
+        "no KeeperHelper in the deployment file: liquidations go straight to the Controller, without a minimum ETH out or a deadline";
+      logger.log("warning", { message }, "warn");
+    }
     if (powerBalance === 0n) {
       logger.log(
         "warning",
@@ -145,7 +161,7 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
   } catch (error) {
     if (error instanceof KeeperError) throw error;
     if (isConnectionError(error)) {
-      throw new KeeperError(ExitCode.Rpc, `cannot reach the RPC endpoint ${rpcUrl}: ${oneLine(error)}`);
+      throw new KeeperError(ExitCode.Rpc, `cannot reach the RPC endpoint ${shownUrl}: ${oneLine(error)}`);
     }
     throw error;
   }
@@ -159,17 +175,15 @@ export interface LoopOptions {
   onTick?: (report: TickReport) => void;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
+/**
+ * The wait after `failures` consecutive failed ticks: `intervalMs × 2^(failures−1)`, never more than `capMs`.
+ */
+export function backoffDelayMs(intervalMs: number, failures: number, capMs: number): number {
+  if (failures <= 0) return Math.min(intervalMs, capMs);
+  // 2^31 ms is past any accepted duration: a larger exponent cannot lower the result below the cap.
+  const exponent = Math.min(failures - 1, 31);
+  return Math.min(intervalMs * 2 ** exponent, capMs);
+}
 
 /**
  * Runs ticks every `pollIntervalMs` until the signal aborts. A failed tick (the node unreachable, say) is logged as
@@ -178,8 +192,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  */
 export async function runLoop(keeper: Keeper, loop: LoopOptions = {}): Promise<void> {
   const { options, logger } = keeper;
+  keeper.signal = loop.signal;
   let failures = 0;
-  while (loop.signal?.aborted !== true) {
+  const stopped = () => loop.signal?.aborted === true;
+  while (!stopped()) {
     let delay = options.pollIntervalMs;
     try {
       const report = await runTick(keeper);
@@ -188,7 +204,7 @@ export async function runLoop(keeper: Keeper, loop: LoopOptions = {}): Promise<v
       loop.onTick?.(report);
     } catch (error) {
       failures++;
-      delay = Math.min(options.pollIntervalMs * 2 ** (failures - 1), options.maxBackoffMs);
+      delay = backoffDelayMs(options.pollIntervalMs, failures, options.maxBackoffMs);
       logger.log(
         "tick-error",
         {
@@ -200,7 +216,8 @@ export async function runLoop(keeper: Keeper, loop: LoopOptions = {}): Promise<v
         "error",
       );
     }
-    await sleep(delay, loop.signal);
+    if (stopped()) break;
+    await abortableDelay(delay, loop.signal);
   }
   logger.log("stop", {});
 }

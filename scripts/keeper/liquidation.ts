@@ -1,22 +1,30 @@
 /**
- * Liquidations. Capital: the keeper account repays debt with power tokens it already holds (the Controller
- * burns them from the caller). For each liquidatable vault it offers `min(remaining balance, what the
- * Controller's close factor allows)`: it simulates `liquidate(vaultId, amount)` at the latest block (which gives
- * the exact debt repaid and ETH paid) and estimates its gas, and sends it only if the bonus (ETH received minus the
- * repaid tokens' value at the power token's market TWAP) is at least `--min-profit-factor` times the gas cost.
+ * Liquidations. Capital: the keeper account repays debt with power tokens it already holds. For each liquidatable
+ * vault it simulates `liquidate(vaultId, remaining balance)` on the Controller at the latest block (which gives the
+ * exact debt repaid and ETH paid, the Controller's close factor applied) and estimates its gas, and sends it only
+ * if the bonus (ETH received minus the repaid tokens' value at the power token's market TWAP) is at least
+ * `--min-profit-factor` times the gas cost.
+ *
+ * What a liquidation may cost is bounded even when it waits in the mempool: it offers only the simulated
+ * repayment (never the whole balance), and, through the deployed KeeperHelper's `liquidateWithLimits`, it reverts
+ * unless it pays at least the simulated ETH less `--max-slippage` and is mined within `--deadline` of the pinned
+ * block. The keeper approves the helper once (an unlimited `approve`, sent before its first liquidation). Without
+ * a deployed helper it calls the Controller directly (the repayment is bounded; the ETH out and the time are not).
  *
  * Transactions go out in nonce order without waiting for each other, then the keeper waits for all receipts.
- * A vault is attempted at most once per tick. A vault another keeper liquidated first fails its simulation (the
- * vault is safe by now) or reverts on chain; both are logged, never thrown.
+ * A vault is attempted at most once per tick, and not at all while an earlier liquidation of it is pending. A
+ * vault another keeper liquidated first fails its simulation (the vault is safe by now) or reverts on chain; both
+ * are logged, never thrown.
  *
  * @module
  */
-import { encodeFunctionData, parseEventLogs, type Hex } from "viem";
+import { encodeFunctionData, maxUint256, parseEventLogs, type Hex } from "viem";
 
-import { controllerAbi } from "./abi.js";
+import { controllerAbi, erc20Abi, keeperHelperAbi } from "./abi.js";
 import type { Keeper, TickSnapshot } from "./context.js";
 import type { LogFields } from "./logging.js";
 import { describeError, isConnectionError, isNonceError, isRevertError } from "./rpc.js";
+import type { TransactionRequest } from "./transactions.js";
 
 /** Counts of what the liquidation step did, by status. */
 export interface LiquidationSummary {
@@ -47,13 +55,31 @@ interface SendFailure {
 /** A liquidation the keeper decided to send. */
 interface Plan {
   vaultId: bigint;
+  /** Power tokens offered: the simulated repayment. */
   amount: bigint;
   debtRepaid: bigint;
   collateralPaid: bigint;
+  /** The least ETH the helper route accepts (the simulated payout less `--max-slippage`). */
+  minCollateralOut: bigint;
+  /** The last block timestamp the helper route accepts. */
+  deadline: bigint;
   gas: bigint;
   bonusWei: bigint;
   gasCostWei: bigint;
 }
+
+/** The transaction sender's action key of a vault's liquidation. */
+export const liquidationAction = (vaultId: bigint) => `liquidation:${vaultId}`;
+/** The transaction sender's action key of the keeper's approval of the KeeperHelper. */
+export const APPROVAL_ACTION = "approval";
+/**
+ * Gas the KeeperHelper route adds to a Controller liquidation (the token pull and refund, the ETH forwarding, the
+ * guard and the event; measured ~21k for a liquidation without a token refund: a margin).
+ */
+export const HELPER_ROUTE_EXTRA_GAS = 60_000n;
+/** Gas of the one-time approval of the KeeperHelper. */
+const APPROVAL_GAS = 60_000n;
+const BPS = 10_000n;
 
 const WAD = 10n ** 18n;
 /** Simulations in flight at once. */
@@ -124,28 +150,50 @@ export async function liquidateVaults(
 ): Promise<LiquidationSummary> {
   const { logger, options } = keeper;
   const summary = emptyLiquidationSummary();
+  const base = (vaultId: bigint): LogFields => ({ vaultId, block: snapshot.blockNumber });
   const queue: bigint[] = [];
   for (const id of candidates) {
     if (attempted.has(id) || queue.length >= options.maxLiquidationsPerTick) continue;
     attempted.add(id);
+    const inFlight = keeper.sender.pending(liquidationAction(id));
+    if (inFlight !== undefined) {
+      summary.pending++;
+      const tx = inFlight.hashes[inFlight.hashes.length - 1];
+      logger.log("liquidation", {
+        ...base(id),
+        status: "pending",
+        tx,
+        nonce: inFlight.nonce,
+        reason: "already sent",
+      });
+      continue;
+    }
     queue.push(id);
   }
   summary.candidates = queue.length;
-  const base = (vaultId: bigint): LogFields => ({ vaultId, block: snapshot.blockNumber });
   const skip = (vaultId: bigint, reason: string, extra: LogFields = {}) => {
     summary.skipped++;
     logger.log("liquidation", { ...base(vaultId), status: "skipped", reason, ...extra });
   };
   if (queue.length === 0) return summary;
   const powerPriceWad = snapshot.powerPriceWad;
-  if (snapshot.powerBalance === 0n || powerPriceWad === undefined) {
-    const reason = powerPriceWad === undefined ? "no power-token price" : "keeper holds no power tokens";
+  // Tokens the keeper's pending liquidations may still spend are not offered again.
+  const pendingTokens = keeper.sender.pendingTokens();
+  let budget = snapshot.powerBalance > pendingTokens ? snapshot.powerBalance - pendingTokens : 0n;
+  if (budget === 0n || powerPriceWad === undefined) {
+    const reason =
+      powerPriceWad === undefined
+        ? "no power-token price"
+        : snapshot.powerBalance === 0n
+          ? "keeper holds no power tokens"
+          : "power tokens held by pending liquidations";
     for (const id of queue) skip(id, reason);
     return summary;
   }
 
-  // Plan: simulate every candidate with the whole balance, then share the balance out in id order.
-  let budget = snapshot.powerBalance;
+  // Plan: simulate every candidate with the whole budget, then share the budget out in id order.
+  const routeGas = keeper.liquidationRoute.kind === "helper" ? HELPER_ROUTE_EXTRA_GAS : 0n;
+  const deadline = liquidationDeadline(snapshot.timestamp, Date.now(), options.liquidationDeadlineMs);
   const first = await mapConcurrent(queue, SIMULATION_CONCURRENCY, (id) => simulate(keeper, id, budget));
   const plans: Plan[] = [];
   for (const [index, vaultId] of queue.entries()) {
@@ -161,7 +209,8 @@ export async function liquidateVaults(
       continue;
     }
     const bonusWei = liquidationBonus(simulation.debtRepaid, simulation.collateralPaid, powerPriceWad);
-    const gasCostWei = simulation.gas * snapshot.fees.expectedGasPrice;
+    const gas = simulation.gas + routeGas;
+    const gasCostWei = gas * snapshot.fees.expectedGasPrice;
     const numbers = {
       debtRepaid: simulation.debtRepaid,
       collateralPaid: simulation.collateralPaid,
@@ -172,8 +221,15 @@ export async function liquidateVaults(
       skip(vaultId, "unprofitable", numbers);
       continue;
     }
-    // Offer the whole remaining balance: the Controller takes what the simulation took (its close factor).
-    plans.push({ vaultId, amount: budget, gas: simulation.gas, ...numbers });
+    // Offer only what the simulation repaid (the Controller's close factor), never the whole balance.
+    plans.push({
+      vaultId,
+      amount: simulation.debtRepaid,
+      minCollateralOut: minimumOut(simulation.collateralPaid, options.maxSlippageBps),
+      deadline,
+      gas,
+      ...numbers,
+    });
     budget -= simulation.debtRepaid;
   }
 
@@ -185,7 +241,8 @@ export async function liquidateVaults(
     return summary;
   }
 
-  // Send: in nonce order, without waiting for receipts in between.
+  // Send: in nonce order (the approval first, when the helper needs one), without waiting in between.
+  if (plans.length !== 0) await approveHelperIfNeeded(keeper, snapshot, plans);
   const sent: { plan: Plan; hash: Hex }[] = [];
   for (const plan of plans) {
     const hash = await sendPlan(keeper, snapshot, plan);
@@ -206,6 +263,7 @@ export async function liquidateVaults(
   const receipts = await keeper.sender.waitForReceipts(
     sent.map((s) => s.hash),
     options.receiptTimeoutMs,
+    keeper.signal,
   );
   for (const { plan, hash } of sent) {
     const receipt = receipts.get(hash);
@@ -214,6 +272,7 @@ export async function liquidateVaults(
       logger.log("liquidation", { ...base(plan.vaultId), status: "pending", tx: hash }, "warn");
       continue;
     }
+    keeper.sender.settle(liquidationAction(plan.vaultId));
     if (receipt.status !== "success") {
       summary.reverted++;
       logger.log(
@@ -246,9 +305,46 @@ export async function liquidateVaults(
   return summary;
 }
 
+/**
+ * The last block timestamp a liquidation may be mined at: `--deadline` after the later of the pinned block's
+ * timestamp and the keeper's clock (on an idle development chain the latest block may be minutes old).
+ */
+export function liquidationDeadline(blockTimestamp: bigint, nowMs: number, deadlineMs: number): bigint {
+  const clock = BigInt(Math.floor(nowMs / 1000));
+  const start = blockTimestamp > clock ? blockTimestamp : clock;
+  return start + BigInt(Math.ceil(deadlineMs / 1000));
+}
+
+/** The least ETH a liquidation may pay: the simulated payout less `slippageBps` (rounded up). */
+export function minimumOut(collateralPaid: bigint, slippageBps: number): bigint {
+  return (collateralPaid * (BPS - BigInt(slippageBps)) + BPS - 1n) / BPS;
+}
+
+/** Sends the one-time unlimited approval of the KeeperHelper when the plans need more than it may take. */
+async function approveHelperIfNeeded(keeper: Keeper, snapshot: TickSnapshot, plans: Plan[]): Promise<void> {
+  const route = keeper.liquidationRoute;
+  if (route.kind !== "helper" || keeper.sender.pending(APPROVAL_ACTION) !== undefined) return;
+  const needed = plans.reduce((sum, plan) => sum + plan.amount, 0n) + keeper.sender.pendingTokens();
+  if (snapshot.helperAllowance >= needed) return;
+  const request: TransactionRequest = {
+    to: keeper.powerToken,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [route.helper, maxUint256] }),
+    gas: APPROVAL_GAS,
+  };
+  try {
+    const tx = await keeper.sender.send(APPROVAL_ACTION, request, snapshot.fees);
+    keeper.logger.log("approval", { status: "sent", tx, spender: route.helper });
+  } catch (error) {
+    if (isConnectionError(error)) throw error;
+    keeper.logger.log("approval", { status: "failed", reason: describeError(error) }, "warn");
+  }
+}
+
 function planFields(plan: Plan): LogFields {
   return {
     amount: plan.amount,
+    minCollateralOut: plan.minCollateralOut,
+    deadline: plan.deadline,
     debtRepaid: plan.debtRepaid,
     collateralPaid: plan.collateralPaid,
     bonusWei: plan.bonusWei,
@@ -263,17 +359,32 @@ function planFields(plan: Plan): LogFields {
  * @returns The transaction hash, or why nothing was sent.
  */
 async function sendPlan(keeper: Keeper, snapshot: TickSnapshot, plan: Plan): Promise<Hex | SendFailure> {
-  const request = {
-    to: keeper.controller,
-    data: encodeFunctionData({
-      abi: controllerAbi,
-      functionName: "liquidate",
-      args: [plan.vaultId, plan.amount],
-    }),
-    gas: (plan.gas * 12n) / 10n + 20_000n,
-  };
+  const route = keeper.liquidationRoute;
+  const gas = (plan.gas * 12n) / 10n + 20_000n;
+  const request: TransactionRequest =
+    route.kind === "helper"
+      ? {
+          to: route.helper,
+          data: encodeFunctionData({
+            abi: keeperHelperAbi,
+            functionName: "liquidateWithLimits",
+            args: [plan.vaultId, plan.amount, plan.minCollateralOut, plan.deadline],
+          }),
+          gas,
+        }
+      : {
+          to: keeper.controller,
+          data: encodeFunctionData({
+            abi: controllerAbi,
+            functionName: "liquidate",
+            args: [plan.vaultId, plan.amount],
+          }),
+          gas,
+        };
+  const action = liquidationAction(plan.vaultId);
+  const details = { tokens: plan.amount, expiresAt: route.kind === "helper" ? plan.deadline : undefined };
   try {
-    return await keeper.sender.send(request, snapshot.fees);
+    return await keeper.sender.send(action, request, snapshot.fees, details);
   } catch (error) {
     if (isConnectionError(error)) throw error;
     if (!isNonceError(error)) return sendFailure(error);
@@ -281,7 +392,7 @@ async function sendPlan(keeper: Keeper, snapshot: TickSnapshot, plan: Plan): Pro
   const again = await simulate(keeper, plan.vaultId, plan.amount);
   if (!again.ok) return { status: "skipped", reason: again.reason };
   try {
-    return await keeper.sender.send(request, snapshot.fees);
+    return await keeper.sender.send(action, request, snapshot.fees, details);
   } catch (error) {
     if (isConnectionError(error)) throw error;
     return sendFailure(error);

@@ -19,7 +19,7 @@ import {
   type Transport,
 } from "viem";
 
-import { controllerAbi } from "./abi.js";
+import { controllerAbi, keeperHelperAbi } from "./abi.js";
 import { oneLine } from "./errors.js";
 
 /** The public client type the keeper uses. */
@@ -116,11 +116,13 @@ export function describeError(error: unknown): string {
     }
     const data = revertData(error);
     if (data !== undefined) {
-      try {
-        const decoded = decodeErrorResult({ abi: controllerAbi, data });
-        return `${decoded.errorName}(${formatArgs(decoded.args)})`;
-      } catch {
-        // Not one of ours: fall through to the node's words.
+      for (const abi of [controllerAbi, keeperHelperAbi]) {
+        try {
+          const decoded = decodeErrorResult({ abi, data });
+          return `${decoded.errorName}(${formatArgs(decoded.args)})`;
+        } catch {
+          // Not in this ABI: try the next, then fall through to the node's words.
+        }
       }
     }
     if (error.details !== undefined && error.details !== "") return error.details.split("\n")[0].trim();

@@ -6,7 +6,8 @@
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { AbiCoder, parseEther, ZeroAddress } from "ethers";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
+import { AbiCoder, MaxUint256, parseEther, ZeroAddress } from "ethers";
 
 import { advanceTime, fairPowerPriceEth, setEthPrice, setPowerPrice } from "../../deploy/evergamma.js";
 import type { KeeperHelper } from "../../types/ethers-contracts/index.js";
@@ -371,5 +372,88 @@ describe("KeeperHelper", function () {
       f.helper,
       "InvalidFundingInterval",
     );
+  });
+  describe("liquidateWithLimits (the keeper's guarded route)", function () {
+    /** The stranger as an off-chain keeper: 5 tokens from the deployer, the helper approved once. */
+    async function keeperReady(f: HelperFixture) {
+      await (await f.powerToken.connect(f.deployer).transfer(f.stranger, parseEther("5"))).wait();
+      await (await f.powerToken.connect(f.stranger).approve(f.helper, MaxUint256)).wait();
+      await makeRiskyUnsafe(f);
+      const [debtRepaid, collateralPaid] = await f.controller
+        .connect(f.stranger)
+        .liquidate.staticCall(f.riskyId, parseEther("5"));
+      const now = BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0);
+      return { debtRepaid, collateralPaid, deadline: now + 60n };
+    }
+
+    /** Everything a failed attempt must leave unchanged. */
+    async function state(f: HelperFixture) {
+      const [, , collateral, debt] = await f.controller.getVault(f.riskyId);
+      return {
+        collateral,
+        debt,
+        keeperTokens: await f.powerToken.balanceOf(f.stranger),
+        helperTokens: await f.powerToken.balanceOf(f.helper),
+        helperEth: await ethers.provider.getBalance(f.helper),
+        allowance: await f.powerToken.allowance(f.stranger, f.helper),
+      };
+    }
+
+    it("keeper: I-4 takes at most maxDebtAmount, returns the unused tokens and sends the ETH to the caller", async function () {
+      const f = await load();
+      await fundHelper(f, "3"); // the upkeep's own tokens must not be touched
+      const { debtRepaid, collateralPaid, deadline } = await keeperReady(f);
+      const before = await state(f);
+      const offered = parseEther("5");
+      expect(debtRepaid < offered).to.equal(true);
+      const tx = f.helper
+        .connect(f.stranger)
+        .liquidateWithLimits(f.riskyId, offered, collateralPaid, deadline);
+      await expect(tx)
+        .to.emit(f.helper, "LiquidatedWithLimits")
+        .withArgs(f.riskyId, f.stranger.address, debtRepaid, collateralPaid);
+      await expect(tx).to.changeEtherBalances(ethers, [f.stranger, f.helper], [collateralPaid, 0n], {
+        includeFee: false,
+      });
+      const after = await state(f);
+      expect(before.keeperTokens - after.keeperTokens).to.equal(debtRepaid);
+      expect(after.helperTokens).to.equal(before.helperTokens);
+      expect(after.helperEth).to.equal(0n);
+      expect(before.debt - after.debt).to.equal(debtRepaid);
+      expect(before.collateral - after.collateral).to.equal(collateralPaid);
+    });
+
+    it("keeper: I-4 reverts with the numbers below minCollateralOut or after the deadline, changing nothing", async function () {
+      const f = await load();
+      const { debtRepaid, collateralPaid, deadline } = await keeperReady(f);
+      const before = await state(f);
+      await expect(
+        f.helper
+          .connect(f.stranger)
+          .liquidateWithLimits(f.riskyId, debtRepaid, collateralPaid + 1n, deadline),
+      )
+        .to.be.revertedWithCustomError(f.helper, "InsufficientCollateralOut")
+        .withArgs(f.riskyId, collateralPaid, collateralPaid + 1n);
+      await networkHelpers.time.setNextBlockTimestamp(deadline + 1n);
+      await expect(f.helper.connect(f.stranger).liquidateWithLimits(f.riskyId, debtRepaid, 0n, deadline))
+        .to.be.revertedWithCustomError(f.helper, "LiquidationDeadlinePassed")
+        .withArgs(deadline, deadline + 1n);
+      expect(await state(f)).to.deep.equal(before);
+      // The same liquidation with a later deadline goes through.
+      const later = deadline + 100n;
+      await expect(f.helper.connect(f.stranger).liquidateWithLimits(f.riskyId, debtRepaid, 0n, later))
+        .to.emit(f.helper, "LiquidatedWithLimits")
+        .withArgs(f.riskyId, f.stranger.address, debtRepaid, anyValue);
+    });
+
+    it("keeper: I-4 takes tokens only with the caller's approval", async function () {
+      const f = await load();
+      await makeRiskyUnsafe(f);
+      await (await f.powerToken.connect(f.deployer).transfer(f.stranger, parseEther("5"))).wait();
+      const far = 2n ** 40n;
+      await expect(
+        f.helper.connect(f.stranger).liquidateWithLimits(f.riskyId, parseEther("1"), 0n, far),
+      ).to.be.revertedWithCustomError(f.powerToken, "ERC20InsufficientAllowance");
+    });
   });
 });

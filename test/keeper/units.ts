@@ -15,6 +15,8 @@ import { controllerAbi, erc20Abi, keeperHelperAbi } from "../../scripts/keeper/a
 import {
   DEFAULT_OPTIONS,
   DEV_KEEPER_PRIVATE_KEY,
+  MAX_DURATION_MS,
+  SECP256K1_ORDER,
   parseCommandLine,
   parseDurationMs,
   resolvePrivateKey,
@@ -23,7 +25,9 @@ import {
 import { ExitCode, KeeperError } from "../../scripts/keeper/errors.js";
 import { toPages } from "../../scripts/keeper/health.js";
 import { isProfitable, liquidationBonus } from "../../scripts/keeper/liquidation.js";
-import { formatLogLine } from "../../scripts/keeper/logging.js";
+import { backoffDelayMs } from "../../scripts/keeper/keeper.js";
+import { formatEth, formatLogLine, formatPrettyLine, logFormat } from "../../scripts/keeper/logging.js";
+import { redactText, redactUrl } from "../../scripts/keeper/redact.js";
 import {
   DeploymentFileError,
   REQUIRED_CONTRACTS,
@@ -97,6 +101,13 @@ describe("keeper units", function () {
           "1m",
           "--receipt-timeout",
           "90",
+          "--replace-after",
+          "45s",
+          "--max-slippage",
+          "2.5",
+          "--deadline",
+          "24s",
+          "--pretty",
         ],
         { KEEPER_PRIVATE_KEY: DEV_KEEPER_PRIVATE_KEY.slice(2) },
       );
@@ -116,8 +127,13 @@ describe("keeper units", function () {
         rpcTimeoutMs: 3000,
         maxBackoffMs: 60_000,
         receiptTimeoutMs: 90_000,
+        replaceAfterMs: 45_000,
+        maxSlippageBps: 250,
+        liquidationDeadlineMs: 24_000,
+        output: "pretty",
         privateKey: DEV_KEEPER_PRIVATE_KEY,
       });
+      expect(options(["--json"]).output).to.equal("json");
       expect(parseCommandLine(["--help"])).to.deep.equal({ help: true });
       expect(parseDurationMs("1h", "--x")).to.equal(3_600_000);
       expect(parseDurationMs("2d", "--x")).to.equal(172_800_000);
@@ -127,7 +143,13 @@ describe("keeper units", function () {
       expectExit(() => options(["--bogus"]), ExitCode.Usage, /bogus/);
       expectExit(() => options(["--interval", "soon"]), ExitCode.Usage, /--interval: not a duration/);
       expectExit(() => options(["--page-size", "1001"]), ExitCode.Usage, /between 1 and 1000/);
-      expectExit(() => options(["--min-profit-factor=-1"]), ExitCode.Usage, /non-negative/);
+      expectExit(() => options(["--min-profit-factor=-1"]), ExitCode.Usage, /must be ≥ 0, got -1/);
+      expectExit(
+        () => options(["--max-slippage", "101"]),
+        ExitCode.Usage,
+        /--max-slippage: must be at most 100/,
+      );
+      expectExit(() => options(["--pretty", "--json"]), ExitCode.Usage, /exclude each other/);
       expectExit(() => options(["--rpc", "ws://x"]), ExitCode.Usage, /only http/);
       expectExit(() => options([], { KEEPER_PRIVATE_KEY: "0x1234" }), ExitCode.Usage, /not a 32-byte hex/);
     });
@@ -252,6 +274,119 @@ describe("keeper units", function () {
     });
   });
 
+  describe("findings", function () {
+    it("keeper: L-1 every duration flag rejects 0 and values above 2^31 - 1 ms; backoff never exceeds its cap", function () {
+      for (const flag of [
+        "--interval",
+        "--funding-interval",
+        "--rpc-timeout",
+        "--max-backoff",
+        "--receipt-timeout",
+        "--replace-after",
+        "--deadline",
+      ]) {
+        expectExit(() => options([flag, "0"]), ExitCode.Usage, new RegExp(`${flag}: must be > 0`));
+        expectExit(() => options([flag, "0.4ms"]), ExitCode.Usage, new RegExp(`${flag}: must be > 0`));
+        expectExit(() => options([flag, "2147483648ms"]), ExitCode.Usage, /must be at most 2147483647 ms/);
+        expectExit(() => options([flag, "30d"]), ExitCode.Usage, /must be at most 2147483647 ms/);
+        expect(() => options([flag, "2147483647ms"])).to.not.throw();
+      }
+      for (const [interval, cap] of [
+        [12_000, 60_000],
+        [1, MAX_DURATION_MS],
+        [MAX_DURATION_MS, MAX_DURATION_MS],
+      ]) {
+        let previous = 0;
+        for (let failures = 1; failures <= 2000; failures++) {
+          const delay = backoffDelayMs(interval, failures, cap);
+          expect(delay).to.be.at.most(cap);
+          expect(delay).to.be.at.least(previous);
+          expect(Number.isInteger(delay)).to.equal(true);
+          previous = delay;
+        }
+        expect(previous).to.equal(cap);
+      }
+      expect(backoffDelayMs(12_000, 1, 60_000)).to.equal(12_000);
+      expect(backoffDelayMs(12_000, 3, 60_000)).to.equal(48_000);
+    });
+
+    it("keeper: L-3 a well-formed key outside 1 to n - 1 is a usage error (2)", function () {
+      const hex = (k: bigint) => `0x${k.toString(16).padStart(64, "0")}`;
+      for (const bad of [0n, SECP256K1_ORDER, 2n ** 256n - 1n]) {
+        expectExit(
+          () => options([], { KEEPER_PRIVATE_KEY: hex(bad) }),
+          ExitCode.Usage,
+          /not a valid secp256k1/,
+        );
+      }
+      expect(options([], { KEEPER_PRIVATE_KEY: hex(1n) }).privateKey).to.equal(hex(1n));
+      expect(options([], { KEEPER_PRIVATE_KEY: hex(SECP256K1_ORDER - 1n) }).privateKey).to.equal(
+        hex(SECP256K1_ORDER - 1n),
+      );
+    });
+
+    it("keeper: L-4 RPC URLs are redacted to their origin in every log line", function () {
+      expect(redactUrl("https://eth-mainnet.example/v2/KEY")).to.equal("https://eth-mainnet.example/…");
+      expect(redactUrl("http://user:pass@127.0.0.1:8545")).to.equal("http://127.0.0.1:8545");
+      expect(redactUrl("http://127.0.0.1:8545/")).to.equal("http://127.0.0.1:8545");
+      expect(redactUrl("https://rpc.example/?apikey=KEY")).to.equal("https://rpc.example/…");
+      expect(redactText("cannot reach https://u:p@x.example/KEY: failed")).to.equal(
+        "cannot reach https://x.example/…: failed",
+      );
+      const entry = { time: "2025-01-01T00:00:00.000Z", level: "info" as const, event: "start" };
+      const secret = {
+        ...entry,
+        rpcUrl: "https://a:b@rpc.example/KEY",
+        reason: "at https://rpc.example/KEY.",
+      };
+      for (const line of [formatLogLine(secret), formatPrettyLine(secret)]) {
+        expect(line).to.not.match(/KEY|a:b/);
+        expect(line).to.include("https://rpc.example/…");
+      }
+    });
+
+    it("keeper: negative numbers get the flag's own bound check", function () {
+      expectExit(() => options(["--interval", "-1"]), ExitCode.Usage, /^--interval: must be > 0, got -1$/);
+      expectExit(
+        () => options(["--min-profit-factor", "-2"]),
+        ExitCode.Usage,
+        /^--min-profit-factor: must be ≥ 0, got -2$/,
+      );
+      expectExit(
+        () => options(["--max-liquidations", "-1"]),
+        ExitCode.Usage,
+        /^--max-liquidations: must be ≥ 0, got -1$/,
+      );
+      expectExit(
+        () => options(["--from-block", "-5"]),
+        ExitCode.Usage,
+        /^--from-block: must be ≥ 0, got -5$/,
+      );
+    });
+
+    it("keeper: --pretty formats ETH and token amounts for people", function () {
+      expect(formatEth(1_234_500_000_000_000_000_000n)).to.equal("1,234.50 ETH");
+      expect(formatEth(0n)).to.equal("0.00 ETH");
+      expect(formatEth(101_687_135_402_240n)).to.equal("0.000101 ETH");
+      expect(formatEth(-2n * 10n ** 18n)).to.equal("-2.00 ETH");
+      const line = formatPrettyLine({
+        time: "2025-01-01T12:34:56.000Z",
+        level: "warn",
+        event: "liquidation",
+        status: "pending",
+        vaultId: "12",
+        debtRepaid: "1000000000000000000",
+        collateralPaid: "340298822008973912",
+      });
+      expect(line).to.equal(
+        "12:34:56 WARN liquidation pending vaultId=12 debtRepaid=1.00 tokens collateralPaid=0.340298 ETH",
+      );
+      expect(logFormat("auto", true)).to.equal("pretty");
+      expect(logFormat("auto", false)).to.equal("json");
+      expect(logFormat("json", true)).to.equal("json");
+    });
+  });
+
   describe("ABIs", function () {
     interface Item {
       type: string;
@@ -283,7 +418,11 @@ describe("keeper units", function () {
     it("match the compiled contracts", async function () {
       await check(controllerAbi, ["Controller", "UniswapTwap", "PowerToken"], "Controller");
       await check(erc20Abi, ["PowerToken"], "PowerToken");
-      await check(keeperHelperAbi, ["KeeperHelper"], "KeeperHelper");
+      await check(
+        keeperHelperAbi,
+        ["KeeperHelper", "Controller", "UniswapTwap", "PowerToken"],
+        "KeeperHelper",
+      );
       const constructor = (await artifacts.readArtifact("KeeperHelper")).abi.find(
         (i) => i.type === "constructor",
       );
