@@ -86,19 +86,19 @@ describe("Prices and vault health from the pools", function () {
     const q = Number(await d.controller.powerTokenPrice()) / 1e18;
     const moved = (await latestTimestamp()) + 1;
     await inOneBlock(async () => [await sendEthSwap(d, 3003), await sendPowerSwap(d, q * 1.001)], moved);
+    const reads = [
+      { what: "ethPrice", pool: d.ethUsdcPool, base: weth, quote: usdc, read: d.controller.ethPrice },
+      {
+        what: "powerTokenPrice",
+        pool: d.powerWethPool,
+        base: power,
+        quote: weth,
+        read: d.controller.powerTokenPrice,
+      },
+    ];
     const negativeFractional: string[] = [];
     for (const secondsAfter of [7, 13, 222]) {
       await networkHelpers.time.increaseTo(moved + secondsAfter);
-      const reads = [
-        { what: "ethPrice", pool: d.ethUsdcPool, base: weth, quote: usdc, read: d.controller.ethPrice },
-        {
-          what: "powerTokenPrice",
-          pool: d.powerWethPool,
-          base: power,
-          quote: weth,
-          read: d.controller.powerTokenPrice,
-        },
-      ];
       for (const { what, pool, base, quote, read } of reads) {
         const twap = await referenceTwap(pool, window, base, quote);
         expect(await read(), `${what} ${secondsAfter} s after the move`).to.equal(twap.priceWad);
