@@ -12,7 +12,6 @@ import type {
   Controller,
   EverlastingOptionPricer,
   KeeperHelper,
-  Oracle,
   PowerToken,
   TestUSDC,
   VaultNFT,
@@ -109,7 +108,6 @@ export interface EvergammaDeployment {
   powerToken: PowerToken;
   vaultNFT: VaultNFT;
   controller: Controller;
-  oracle: Oracle;
   pricer: EverlastingOptionPricer;
   /** On-chain keeper checks (Chainlink Automation / Gelato); proceeds go to the deployer, funding interval 1 h. */
   keeperHelper: KeeperHelper;
@@ -123,7 +121,6 @@ export async function deploymentAddresses(d: EvergammaDeployment): Promise<Recor
     ["Controller", d.controller],
     ["PowerToken", d.powerToken],
     ["VaultNFT", d.vaultNFT],
-    ["Oracle", d.oracle],
     ["EverlastingOptionPricer", d.pricer],
     ["KeeperHelper", d.keeperHelper],
     ["WETH", d.weth],
@@ -229,7 +226,6 @@ export async function deployEvergamma(
   if ((await controller.getAddress()) !== controllerAddress) {
     throw new Error("Controller address differs from the one the tokens were built for");
   }
-  const oracle = (await ethers.deployContract("Oracle", [], deployer)) as unknown as Oracle;
   const pricer = (await ethers.deployContract(
     "EverlastingOptionPricer",
     [],
@@ -268,7 +264,6 @@ export async function deployEvergamma(
     powerToken,
     vaultNFT,
     controller,
-    oracle,
     pricer,
     keeperHelper,
     seedVaultId,

@@ -120,7 +120,7 @@ async function main(o: DevnetOptions): Promise<void> {
   const { ethers } = connection;
   const chainId = (await ethers.provider.getNetwork()).chainId;
   console.log(
-    "Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, Oracle, pricer, keeper helper)...",
+    "Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, pricer, keeper helper)...",
   );
   const deployment = await deployEvergamma(connection);
   const signers = await ethers.getSigners();

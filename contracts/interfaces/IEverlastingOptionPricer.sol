@@ -60,8 +60,9 @@ interface IEverlastingOptionPricer {
     /// @param upperBound The spot for a call or the strike for a put (exclusive bound), 18 decimals.
     error OptionPriceOutOfBounds(uint256 optionPrice, uint256 lowerBound, uint256 upperBound);
 
-    /// @notice The implied volatility is not representable (above the supported maximum volatility or
-    ///         indistinguishable from infinite at the input's resolution).
+    /// @notice The implied volatility is not representable: above the supported maximum volatility,
+    ///         indistinguishable from infinite at the input's resolution, or so small that it rounds down to 0
+    ///         (in 18 decimals).
     error ImpliedVolatilityOutOfRange();
 
     /// @notice The power is above the supported maximum, or is 0 or 1 where the implied volatility of a

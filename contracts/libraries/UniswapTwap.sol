@@ -19,9 +19,6 @@ library UniswapTwap {
     /// @param cardinality The pool's next observation cardinality.
     error OracleCardinalityTooLow(address pool, uint16 cardinality);
 
-    /// @notice Thrown when a TWAP period of zero is requested.
-    error ZeroTwapPeriod();
-
     uint256 private constant Q192 = 1 << 192;
     /// @dev `IUniswapV3Pool.observe(uint32[])`.
     uint256 private constant OBSERVE_SELECTOR = 0x883bdbfd;

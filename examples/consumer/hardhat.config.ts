@@ -26,7 +26,6 @@ export default defineConfig({
       "evergamma/contracts/core/Controller.sol",
       "evergamma/contracts/core/PowerToken.sol",
       "evergamma/contracts/core/VaultNFT.sol",
-      "evergamma/contracts/oracle/Oracle.sol",
       "evergamma/contracts/pricing/EverlastingOptionPricer.sol",
       "evergamma/contracts/periphery/KeeperHelper.sol",
       "evergamma/contracts/mocks/WETH9.sol",

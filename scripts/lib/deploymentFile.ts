@@ -5,8 +5,8 @@
  * { "chainId": 31337, "rpcUrl": "http://127.0.0.1:8545", "contracts": { "Controller": "0x...", ... } }
  * ```
  *
- * with the names of `deploymentAddresses()` in `deploy/evergamma.ts` (Controller, PowerToken, VaultNFT,
- * Oracle, WETH, USDC, UniswapV3Factory, SwapRouter, NonfungiblePositionManager, EthUsdcPool, PowerWethPool)
+ * with the names of `deploymentAddresses()` in `deploy/evergamma.ts` (Controller, PowerToken, VaultNFT, WETH,
+ * USDC, UniswapV3Factory, SwapRouter, NonfungiblePositionManager, EthUsdcPool, PowerWethPool)
  * plus "EverlastingOptionPricer" and "KeeperHelper" when deployed.
  *
  * @module
@@ -33,7 +33,6 @@ export const REQUIRED_CONTRACTS = [
   "Controller",
   "PowerToken",
   "VaultNFT",
-  "Oracle",
   "WETH",
   "USDC",
   "UniswapV3Factory",

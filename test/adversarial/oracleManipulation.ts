@@ -3,16 +3,18 @@
  *
  * Extends test/core/prices.ts (which checks index and isVaultSafe for a +100% ETH swap in its block and over the
  * window): both directions, mark and funding as well as safety and index, one second after the manipulation,
- * attacks that try to use the manipulated price in the same block, the power-token pool against funding, pools
- * that keep a single observation, and (bug B-2) a power pool that keeps too few observations.
+ * attacks that try to use the manipulated price in the same block, the power-token pool against funding, the
+ * deleted standalone Oracle (finding L-2), and (bug B-2) a power pool that keeps too few observations.
  */
 import { expect } from "chai";
 import { parseEther } from "ethers";
+import { artifacts } from "hardhat";
 
-import { deployEvergamma } from "../../deploy/evergamma.js";
-import { createPoolWithLiquidity, getPoolContract } from "../../deploy/uniswap.js";
+import { deployEvergamma, deploymentAddresses } from "../../deploy/evergamma.js";
+import { REQUIRED_CONTRACTS } from "../../scripts/lib/deploymentFile.js";
 import { connection, ethers, loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
-import { advance, inOneBlock } from "../utils/coreHelpers.js";
+import { advance, inOneBlock, marketTokens } from "../utils/coreHelpers.js";
+import { referenceTwap } from "../utils/twapReference.js";
 import {
   GAS,
   WAD,
@@ -227,38 +229,35 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     expectNear(attacked, -Math.log(1.4) * tau, 1e-4, "a week of funding at the cap");
   });
 
-  it("a pool that keeps one observation (cardinalityNext 1): the Oracle reverts, before and after a swap, never spot", async function () {
-    const d = await loadProtocol();
-    await fundSwaps(d);
-    // A second WETH/USDC pool (0.05% tier) created without raising its observation capacity.
-    const single = getPoolContract(
-      await createPoolWithLiquidity({
-        uniswap: d.uniswap,
-        signer: d.deployer,
-        tokenA: d.weth,
-        tokenB: d.usdc,
-        fee: 500,
-        priceAInB: 3000,
-        amountA: parseEther("10"),
-        cardinality: 1,
-      }),
-      d.deployer,
+  it("oracle: L-2 no Oracle contract is left; the one reader, the Controller, refuses a 2-slot pool and reads ~3,060 12 s after a +100% push", async function () {
+    // The standalone Oracle averaged whatever history a pool kept: on a pool keeping 2 observations its
+    // "3,600 s" TWAP was the last two blocks (5,999.7 instead of ~3,008 after a +100% push). It is deleted:
+    // nothing builds, deploys, ships or lists it.
+    for (const name of ["Oracle", "IOracle"]) {
+      expect(await artifacts.artifactExists(name), name).to.equal(false);
+    }
+    expect(REQUIRED_CONTRACTS).not.to.include("Oracle");
+    // The Controller refuses an ETH pool (and a power pool) that keeps 2 observations.
+    const refused = await deployEvergamma(connection, { cardinality: 2 }).then(
+      () => "deployed",
+      (error: unknown) => String(error),
     );
-    const slot0 = await single.slot0();
-    expect(slot0.observationCardinalityNext).to.equal(1n);
-    await advance(TWAP);
-    const [weth, usdc] = [await d.weth.getAddress(), await d.usdc.getAddress()];
-    await expect(d.oracle.getTwap(single, weth, usdc, TWAP))
-      .to.be.revertedWithCustomError(d.oracle, "OracleCardinalityTooLow")
-      .withArgs(await single.getAddress(), 1);
-    await expect(d.oracle.getMaxPeriod(single)).to.be.revertedWithCustomError(
-      d.oracle,
-      "OracleCardinalityTooLow",
-    );
-    await expect(d.oracle.getTimeWeightedAverageTick(single, 1)).to.be.revertedWithCustomError(
-      d.oracle,
-      "OracleCardinalityTooLow",
-    );
+    expect(refused).to.match(/OracleCardinalityTooLow/);
+
+    const d = await minimumCapacityMarket();
+    expect(d).not.to.have.property("oracle");
+    expect(Object.keys(await deploymentAddresses(d))).not.to.include("Oracle");
+    const { weth, usdc } = await marketTokens(d);
+    // The audit's sequence on the Controller's ETH pool: +100% push, a dust swap in the next block, 12 s.
+    const pushed = (await ethers.provider.getBlock("latest"))!.timestamp + 1;
+    await inOneBlock(async () => [await sendEthSwap(d, 6000)], pushed);
+    await inOneBlock(async () => [await sendEthSwap(d, 6000.5)], pushed + 1);
+    await networkHelpers.time.increaseTo(pushed + 12);
+    const twap = await referenceTwap(d.ethUsdcPool, TWAP, weth, usdc);
+    expect(await d.controller.ethPrice()).to.equal(twap.priceWad);
+    // 12 of 420 s at twice the price: 3000 · 2^(12/420) = 3,059.8 (the tick grid and the push's rounding
+    // leave 2e-4), not the 6,000 of the last blocks.
+    expectRelClose(twap.priceWad, parseEther((3000 * 2 ** (12 / TWAP)).toFixed(6)), 2e-4, "ETH TWAP");
   });
 
   it("B-2/B-3 (fixed): the Controller refuses pools that cannot hold a full TWAP window", async function () {

@@ -26,7 +26,9 @@ import {
   fundSwaps,
   inOneBlock,
   indexWad,
+  latestTimestamp,
   markIndexRatioWad,
+  marketTokens,
   markWad,
   maxDebt,
   mulDivUp,
@@ -34,8 +36,10 @@ import {
   pinNextBlock,
   poolPrices,
   sendEthSwap,
+  sendPowerSwap,
   toDec,
 } from "../utils/coreHelpers.js";
+import { priceWadAtTick, referenceTwap } from "../utils/twapReference.js";
 
 /** Human USD per ETH at a tick of the ETH/USDC pool, whichever token is token0. */
 async function usdPerEthAtTick(d: ProtocolFixture, tick: number): Promise<number> {
@@ -62,32 +66,56 @@ async function riskyVault() {
 }
 
 describe("Prices and vault health from the pools", function () {
-  it("ethPrice() is the ETH/USDC TWAP of the pool's mean tick and equals Oracle.getTwap", async function () {
+  it("ethPrice() is the ETH/USDC TWAP of the pool's mean tick (TypeScript reference from observe)", async function () {
     const d = await loadProtocol();
     const { ethTick, ethPriceWad } = await poolPrices(d);
-    const [pool, weth, usdc] = [d.ethUsdcPool, await d.weth.getAddress(), await d.usdc.getAddress()];
     expect(await d.controller.ethPrice()).to.equal(ethPriceWad);
-    expect(await d.oracle.getTwap(pool, weth, usdc, d.market.twapPeriodSeconds)).to.equal(ethPriceWad);
-    expect(await d.oracle.getTimeWeightedAverageTick(pool, d.market.twapPeriodSeconds)).to.deep.equal([
-      BigInt(ethTick),
-      BigInt(d.market.twapPeriodSeconds),
-    ]);
     expectRel(Number(ethPriceWad) / 1e18, await usdPerEthAtTick(d, ethTick), 1e-12);
     // The pool was initialised at exactly 3000; the tick grid keeps that to 1e-4.
     expectRel(Number(ethPriceWad) / 1e18, 3000, 1e-4);
-    // The inverse quote, USDC in ETH.
-    const inverse = await d.oracle.getTwap(pool, usdc, weth, d.market.twapPeriodSeconds);
-    expectRel(Number(inverse) / 1e18, 1e18 / Number(ethPriceWad), 1e-12);
+  });
+
+  it("mutation: a mean tick that is negative and fractional rounds toward −∞ in both TWAPs (TypeScript reference)", async function () {
+    // One of the two pools quotes its base token as token0 below 1 quote token, so its ticks are negative
+    // (ETH/USDC with WETH as token0: about −195,000; power/WETH with the power token as token0: about −12,000).
+    // Both prices move by about 10 ticks, and every read sees a window that is not a whole number of ticks.
+    const d = await loadProtocol();
+    await fundSwaps(d);
+    const { weth, usdc, power } = await marketTokens(d);
+    const window = d.market.twapPeriodSeconds;
+    const q = Number(await d.controller.powerTokenPrice()) / 1e18;
+    const moved = (await latestTimestamp()) + 1;
+    await inOneBlock(async () => [await sendEthSwap(d, 3003), await sendPowerSwap(d, q * 1.001)], moved);
+    const reads = [
+      { what: "ethPrice", pool: d.ethUsdcPool, base: weth, quote: usdc, read: d.controller.ethPrice },
+      {
+        what: "powerTokenPrice",
+        pool: d.powerWethPool,
+        base: power,
+        quote: weth,
+        read: d.controller.powerTokenPrice,
+      },
+    ];
+    const negativeFractional: string[] = [];
+    for (const secondsAfter of [7, 13, 222]) {
+      await networkHelpers.time.increaseTo(moved + secondsAfter);
+      for (const { what, pool, base, quote, read } of reads) {
+        const twap = await referenceTwap(pool, window, base, quote);
+        expect(await read(), `${what} ${secondsAfter} s after the move`).to.equal(twap.priceWad);
+        if (twap.tickCumulativeDelta < 0n && twap.tickCumulativeDelta % BigInt(window) !== 0n) {
+          // Truncating toward zero would read the tick above: a different price.
+          expect(priceWadAtTick(twap.meanTick + 1, base, quote)).not.to.equal(twap.priceWad);
+          negativeFractional.push(`${what} +${secondsAfter} s`);
+        }
+      }
+    }
+    expect(negativeFractional, "reads whose mean tick is negative and fractional").to.have.length.at.least(3);
   });
 
   it("powerTokenPrice() is the power/WETH TWAP, seeded at the 80%-volatility fair price", async function () {
     const d = await loadProtocol();
     const { powerPriceWad } = await poolPrices(d);
-    const [power, weth] = [await d.powerToken.getAddress(), await d.weth.getAddress()];
     expect(await d.controller.powerTokenPrice()).to.equal(powerPriceWad);
-    expect(await d.oracle.getTwap(d.powerWethPool, power, weth, d.market.twapPeriodSeconds)).to.equal(
-      powerPriceWad,
-    );
     expectRel(Number(powerPriceWad) / 1e18, fairPowerPriceEth(d.market, 3000, 0.8), 2e-4);
   });
 

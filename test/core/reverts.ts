@@ -1,6 +1,6 @@
 /**
  * Every revert path of the vault engine, each custom error with its exact arguments, plus the deployment-time
- * checks of the Controller and the Oracle's history checks on fresh Uniswap v3 pools.
+ * checks of the Controller and its history checks on fresh Uniswap v3 pools.
  */
 import { expect } from "chai";
 import {
@@ -35,9 +35,9 @@ import {
   openVault,
   pinNextBlock,
   protocolState,
-  quoteAtTick,
   vaultState,
 } from "../utils/coreHelpers.js";
+import { observeWindow, quoteAtTick } from "../utils/twapReference.js";
 
 const MIN_COLLATERAL = parseEther("0.5");
 
@@ -221,10 +221,10 @@ describe("Controller reverts", function () {
 
     it("EthTransferFailed when the recipient rejects ETH", async function () {
       const d = await loadProtocol();
-      const { alice, controller, oracle } = d;
+      const { alice, controller, pricer } = d;
       const id = await openVault(d, alice, parseEther("2"));
-      // The Oracle contract has no receive function: make it the vault's operator and act as it.
-      const rejecting = await oracle.getAddress();
+      // The pricer has no receive function: make it the vault's operator and act as it.
+      const rejecting = await pricer.getAddress();
       await controller.connect(alice).setOperator(id, rejecting);
       await networkHelpers.impersonateAccount(rejecting);
       await networkHelpers.setBalance(rejecting, ETH);
@@ -430,7 +430,7 @@ describe("Controller reverts", function () {
 
     it("OracleHistoryUnavailable while a pool has no history before the current block", async function () {
       const d = await loadProtocol();
-      const { keeper, uniswap, oracle } = d;
+      const { keeper, uniswap } = d;
       const { params, contracts } = await constructorArgs(d);
       const weth = String(contracts.weth);
       const nonce = await keeper.getNonce();
@@ -481,11 +481,7 @@ describe("Controller reverts", function () {
       expect(receipts.map((r) => r.status)).to.deep.equal([1, 1, 1, 1, 1]);
       const market = (await ethers.getContractAt("Controller", controllerAddress)) as unknown as Controller;
 
-      // In the pool's first block there is nothing to average: the Controller and the Oracle refuse.
-      expect(await oracle.getMaxPeriod(poolAddress)).to.equal(0n);
-      await expect(oracle.getTwap(poolAddress, tokenAddress, weth, 60))
-        .to.be.revertedWithCustomError(oracle, "OracleHistoryUnavailable")
-        .withArgs(poolAddress);
+      // In the pool's first block there is nothing to average: the Controller refuses.
       for (const view of [
         () => market.ethPrice(),
         () => market.index(),
@@ -497,45 +493,11 @@ describe("Controller reverts", function () {
       }
       // One block later the window is capped to the history there is.
       await advance(5);
-      expect(await oracle.getMaxPeriod(poolAddress)).to.equal(5n);
-      const { tick } = await getPoolContract(poolAddress, keeper).slot0();
+      const freshPool = getPoolContract(poolAddress, keeper);
+      const { tick } = await freshPool.slot0();
+      expect((await observeWindow(freshPool, 5)).meanTick).to.equal(Number(tick));
+      await expect(freshPool.observe([6, 0])).to.be.revertedWith("OLD");
       expect(await market.powerTokenPrice()).to.equal(quoteAtTick(Number(tick), WAD, tokenAddress, weth));
-      expect(await oracle.getTimeWeightedAverageTick(poolAddress, 420)).to.deep.equal([tick, 5n]);
-    });
-
-    it("Oracle: OracleCardinalityTooLow, ZeroTwapPeriod and TokensNotInPool", async function () {
-      const d = await loadProtocol();
-      const { carol, uniswap, oracle, weth, usdc, ethUsdcPool } = d;
-      const [wethAddress, usdcAddress] = [await weth.getAddress(), await usdc.getAddress()];
-      const [token0, token1] = sortTokens(wethAddress, usdcAddress);
-      // A second WETH/USDC pool (0.05% tier), initialised without raising its cardinality.
-      const sqrtPrice = (await ethUsdcPool.slot0()).sqrtPriceX96;
-      await uniswap.positionManager
-        .connect(carol)
-        .createAndInitializePoolIfNecessary(token0, token1, 500, sqrtPrice);
-      const fresh = await uniswap.factory.getPool(token0, token1, 500);
-      await advance(60);
-      await expect(oracle.getMaxPeriod(fresh))
-        .to.be.revertedWithCustomError(oracle, "OracleCardinalityTooLow")
-        .withArgs(fresh, 1);
-      await expect(oracle.getTwap(fresh, wethAddress, usdcAddress, 30))
-        .to.be.revertedWithCustomError(oracle, "OracleCardinalityTooLow")
-        .withArgs(fresh, 1);
-      // A pool that was created but never initialised has no observation slot at all.
-      await uniswap.factory.connect(carol).createPool(token0, token1, 10000);
-      const uninitialised = await uniswap.factory.getPool(token0, token1, 10000);
-      await expect(oracle.getMaxPeriod(uninitialised))
-        .to.be.revertedWithCustomError(oracle, "OracleCardinalityTooLow")
-        .withArgs(uninitialised, 0);
-
-      await expect(oracle.getTwap(ethUsdcPool, wethAddress, usdcAddress, 0)).to.be.revertedWithCustomError(
-        oracle,
-        "ZeroTwapPeriod",
-      );
-      const power = await d.powerToken.getAddress();
-      await expect(oracle.getTwap(ethUsdcPool, power, usdcAddress, 60))
-        .to.be.revertedWithCustomError(oracle, "TokensNotInPool")
-        .withArgs(await ethUsdcPool.getAddress(), power, usdcAddress);
     });
   });
 });

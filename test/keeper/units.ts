@@ -204,8 +204,8 @@ describe("keeper units", function () {
         ["url.json", JSON.stringify({ ...deployment(), rpcUrl: 1 }), /"rpcUrl" must be a string/],
         [
           "address.json",
-          JSON.stringify({ ...deployment(), contracts: { ...deployment().contracts, Oracle: "0x12" } }),
-          /contracts\.Oracle is not an address/,
+          JSON.stringify({ ...deployment(), contracts: { ...deployment().contracts, VaultNFT: "0x12" } }),
+          /contracts\.VaultNFT is not an address/,
         ],
         [
           "partial.json",

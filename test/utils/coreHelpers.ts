@@ -13,22 +13,14 @@ import {
   type ContractTransactionResponse,
 } from "ethers";
 
-import {
-  priceToSqrtPriceX96,
-  readTwapTick,
-  sortTokens,
-  tickToSqrtPriceX96,
-  type UniswapV3Pool,
-} from "../../deploy/uniswap.js";
+import { priceToSqrtPriceX96, sortTokens, type UniswapV3Pool } from "../../deploy/uniswap.js";
 import { ethers, networkHelpers, type ProtocolFixture } from "../fixtures.js";
+import { referenceTwap, type PoolToken } from "./twapReference.js";
 
 /** 1e18: the fixed-point unit of prices, ratios and the normalization factor. */
 export const WAD = 10n ** 18n;
 /** 1 ETH in wei. */
 export const ETH = WAD;
-const Q128 = 1n << 128n;
-const Q192 = 1n << 192n;
-const UINT128_MAX = (1n << 128n) - 1n;
 export const SECONDS_PER_DAY = 86_400;
 export const SECONDS_PER_YEAR = 365 * SECONDS_PER_DAY;
 
@@ -45,18 +37,6 @@ export const PENDING = { blockTag: "pending" } as const;
 
 export const mulDiv = (a: bigint, b: bigint, d: bigint): bigint => (a * b) / d;
 export const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
-
-/** `UniswapTwap.quoteAtTick`: the price of `baseAmount` base units in quote units at `tick`, floored. */
-export function quoteAtTick(tick: number, baseAmount: bigint, base: string, quote: string): bigint {
-  const sqrtPriceX96 = tickToSqrtPriceX96(tick);
-  const baseIs0 = BigInt(base) < BigInt(quote);
-  if (sqrtPriceX96 <= UINT128_MAX) {
-    const ratioX192 = sqrtPriceX96 * sqrtPriceX96;
-    return baseIs0 ? (ratioX192 * baseAmount) / Q192 : (Q192 * baseAmount) / ratioX192;
-  }
-  const ratioX128 = (sqrtPriceX96 * sqrtPriceX96) / (1n << 64n);
-  return baseIs0 ? (ratioX128 * baseAmount) / Q128 : (Q128 * baseAmount) / ratioX128;
-}
 
 /** S^k in WAD (`PowerPerpMath.ethPowerWad`). */
 export function ethPowerWad(ethPriceWad: bigint, k: number, roundUp: boolean): bigint {
@@ -124,26 +104,34 @@ export interface PoolPrices {
   powerPriceWad: bigint;
 }
 
+/** WETH, USDC and the power token of a deployment, with the decimals their contracts report. */
+export async function marketTokens(
+  d: ProtocolFixture,
+): Promise<{ weth: PoolToken; usdc: PoolToken; power: PoolToken }> {
+  const token = async (c: { getAddress(): Promise<string>; decimals(): Promise<bigint> }) => ({
+    address: await c.getAddress(),
+    decimals: Number(await c.decimals()),
+  });
+  const [weth, usdc, power] = await Promise.all([token(d.weth), token(d.usdc), token(d.powerToken)]);
+  return { weth, usdc, power };
+}
+
 /**
- * S and q computed by hand from `observe()` at the latest block (the pools must hold a full window of history).
- * ETH/USDC quotes 10^(18 + 18 − 6) wei of WETH so that the result is USD per ETH in WAD.
+ * S and q computed in TypeScript from both pools' `observe()` over the market's window at the latest block
+ * (see test/utils/twapReference.ts; the pools must hold a full window of history).
  */
 export async function poolPrices(d: ProtocolFixture): Promise<PoolPrices> {
   const window = d.market.twapPeriodSeconds;
-  const [ethTick, powerTick] = await Promise.all([
-    readTwapTick(d.ethUsdcPool, window),
-    readTwapTick(d.powerWethPool, window),
-  ]);
-  const [weth, usdc, power] = await Promise.all([
-    d.weth.getAddress(),
-    d.usdc.getAddress(),
-    d.powerToken.getAddress(),
+  const { weth, usdc, power } = await marketTokens(d);
+  const [eth, powerTwap] = await Promise.all([
+    referenceTwap(d.ethUsdcPool, window, weth, usdc),
+    referenceTwap(d.powerWethPool, window, power, weth),
   ]);
   return {
-    ethTick,
-    powerTick,
-    ethPriceWad: quoteAtTick(ethTick, 10n ** 30n, weth, usdc),
-    powerPriceWad: quoteAtTick(powerTick, WAD, power, weth),
+    ethTick: eth.meanTick,
+    powerTick: powerTwap.meanTick,
+    ethPriceWad: eth.priceWad,
+    powerPriceWad: powerTwap.priceWad,
   };
 }
 
