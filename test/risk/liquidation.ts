@@ -471,8 +471,9 @@ describe("Risk: H-1, no sequence of liquidations turns a vault solvent at index 
 
   /**
    * Alice keeps the tokens she minted and liquidates her own vault with a sequence of offers (the attack's
-   * step, halves, a tenth, then whatever is left). Each step either goes through or reverts
-   * `LiquidationLeavesDust`; after every step her vault is debt-free or solvent at index. Valued at index (tokens
+   * step, halves, a tenth, then whatever is left). Each step goes through, reverts `LiquidationLeavesDust` or,
+   * once the ratio has risen back above 150%, `VaultSafe`; after every step her vault is debt-free or solvent at
+   * index. Valued at index (tokens
    * and debt at one token's debt value, the vault counted only when its equity is positive, since she may walk
    * away), she ends no richer than by repaying the whole debt and withdrawing everything.
    */
@@ -496,9 +497,10 @@ describe("Risk: H-1, no sequence of liquidations turns a vault solvent at index 
         try {
           await liquidate.staticCall(id, amount, PENDING);
         } catch (error) {
-          expect(d.controller.interface.parseError((error as { data: string }).data)?.name).to.equal(
-            "LiquidationLeavesDust",
-          );
+          const reason = d.controller.interface.parseError((error as { data: string }).data)?.name;
+          // Refused as a partial liquidation of a solvent vault, or the vault is safe again (its ratio rose).
+          expect(reason).to.be.oneOf(["LiquidationLeavesDust", "VaultSafe"]);
+          if (reason === "VaultSafe") break;
           continue;
         }
         gas += gasCost(await mined(liquidate(id, amount)));

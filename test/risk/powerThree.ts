@@ -64,12 +64,16 @@ describe("Risk: a power-3 market", function () {
     const perToken = await d.controller.debtValuePerToken();
     // Alice at 150% (only the whole debt once ETH +20% leaves her at ~104%), Bob at 200% (~139%: a half).
     const wholeOnly = await openVault(d, d.alice, parseEther("10"), 1n);
-    const maxTokens = await d.controller.maxMintable(wholeOnly);
-    await expect(d.controller.connect(d.alice).mint(wholeOnly, maxTokens + 1n)).to.be.revertedWithCustomError(
+    await pinNextBlock();
+    const tooMany = (await d.controller.maxMintable(wholeOnly, PENDING)) + 1n;
+    await expect(d.controller.connect(d.alice).mint(wholeOnly, tooMany)).to.be.revertedWithCustomError(
       d.controller,
       "VaultUnsafe",
     );
-    await mined(d.controller.connect(d.alice).mint(wholeOnly, maxTokens));
+    await pinNextBlock();
+    await mined(
+      d.controller.connect(d.alice).mint(wholeOnly, await d.controller.maxMintable(wholeOnly, PENDING)),
+    );
     expect(await d.controller.collateralRatio(wholeOnly)).to.be.greaterThanOrEqual(parseEther("1.5"));
     const half = await openVault(d, d.bob, parseEther("10"), (parseEther("10") * WAD) / (2n * perToken));
     await fundWithTokens(d, d.keeper, parseEther("100"));
