@@ -179,7 +179,9 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         _applyFunding();
         if (vaultId == 0 || vaultId > vaultCount) revert VaultNotFound(vaultId);
         Vault storage vault = vaults[vaultId];
-        vault.collateral = _toUint96(vault.collateral + msg.value);
+        (uint256 collateral, uint256 debt) = (vault.collateral, vault.debt);
+        vault.collateral = _toUint96(collateral + msg.value);
+        _trackBadDebt(vaultId, collateral, debt, collateral + msg.value, debt);
         emit Deposited(vaultId, msg.sender, msg.value);
     }
 
@@ -203,9 +205,10 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
             collateral += msg.value;
             emit Deposited(vaultId, msg.sender, msg.value);
         }
-        collateral -= _chargeMintFee(vaultId, amount, collateral);
+        collateral -= _chargeMintFee(vaultId, amount, collateral, normalizationFactor_, ethPriceWad);
         uint256 debt = vault.debt + amount;
         _requireHealthy(vaultId, collateral, debt, normalizationFactor_, ethPriceWad);
+        _trackBadDebt(vaultId, vault.collateral, vault.debt, collateral, debt);
         vault.collateral = _toUint96(collateral);
         vault.debt = _toUint128(debt);
 
@@ -261,12 +264,17 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         Vault storage vault = vaults[vaultId];
         uint256 collateral = vault.collateral;
         uint256 debt = vault.debt;
-        uint256 ratio = _collateralRatio(collateral, debt, normalizationFactor_, ethPriceWad);
+        (uint256 ratio, uint256 perToken) = _collateralRatio(
+            collateral,
+            debt,
+            normalizationFactor_,
+            ethPriceWad
+        );
         if (_isSafe(collateral, debt, ratio)) revert VaultSafe(vaultId, ratio);
 
         LiquidationResult memory result = LiquidationMath.compute(
             LiquidationInput(collateral, debt, maxDebtAmount, ratio < WAD),
-            _marketPowerPrice(),
+            _cappedPowerPrice(_marketPowerPrice(), perToken),
             LIQUIDATION_BONUS_WAD,
             MIN_COLLATERAL_WEI
         );
@@ -279,11 +287,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         }
         vault.debt = uint128(debt);
         vault.collateral = uint96(collateral);
-        // Bad debt is recorded once, by the liquidation that takes the last collateral.
-        if (debt != 0 && collateral == 0 && collateralPaid != 0) {
-            totalBadDebt += debt;
-            emit BadDebtRecorded(vaultId, debt);
-        }
+        _trackBadDebt(vaultId, collateral + collateralPaid, debt + debtRepaid, collateral, debt);
         emit Liquidated(vaultId, msg.sender, debtRepaid, collateralPaid);
         POWER_TOKEN.burn(msg.sender, debtRepaid);
         if (collateralPaid != 0) _sendEth(msg.sender, collateralPaid);
@@ -528,12 +532,17 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         Vault storage vault = vaults[vaultId];
         (uint256 collateral, uint256 debt) = (vault.collateral, vault.debt);
         (uint256 normalizationFactor_, uint256 ethPriceWad) = _previewFunding();
-        uint256 ratio = _collateralRatio(collateral, debt, normalizationFactor_, ethPriceWad);
+        (uint256 ratio, uint256 perToken) = _collateralRatio(
+            collateral,
+            debt,
+            normalizationFactor_,
+            ethPriceWad
+        );
         if (_isSafe(collateral, debt, ratio)) return (false, 0, 0);
         (, uint256 powerPriceWad) = _readPrices();
         LiquidationResult memory result = LiquidationMath.compute(
             LiquidationInput(collateral, debt, type(uint256).max, ratio < WAD),
-            powerPriceWad,
+            _cappedPowerPrice(powerPriceWad, perToken),
             LIQUIDATION_BONUS_WAD,
             MIN_COLLATERAL_WEI
         );
@@ -653,6 +662,7 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
             collateral -= withdrawAmount;
         }
         _requireHealthy(vaultId, collateral, debt, normalizationFactor_, ethPriceWad);
+        _trackBadDebt(vaultId, collateral + withdrawAmount, debt + amount, collateral, debt);
         if (amount != 0) {
             vault.debt = uint128(debt);
             emit Burned(vaultId, msg.sender, amount);
@@ -858,35 +868,70 @@ contract Controller is IController, Ownable2Step, ReentrancyGuardTransient {
         return PowerPerpMath.valuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE, roundUp);
     }
 
-    /// @dev Charges the mint fee, amount * market price * feeBps (rounded up), against the vault's collateral.
+    /// @dev Charges the mint fee, amount * capped price * feeBps (rounded up), against the vault's collateral.
     function _chargeMintFee(
         uint256 vaultId,
         uint256 amount,
-        uint256 collateral
+        uint256 collateral,
+        uint256 normalizationFactor_,
+        uint256 ethPriceWad
     ) private returns (uint256 fee) {
         uint256 feeBps_ = admin.feeBps;
         if (feeBps_ == 0) return 0;
-        fee = FPML.fullMulDivUp(amount, _marketPowerPrice() * feeBps_, WAD * BPS);
-        if (fee > collateral) revert InsufficientCollateral(vaultId, fee, collateral);
-        accruedFees += fee;
-        emit FeeCharged(vaultId, fee);
-    }
-
-    /// @dev collateral / debt value (WAD); type(uint256).max without debt.
-    function _collateralRatio(
-        uint256 collateral,
-        uint256 debt,
-        uint256 normalizationFactor_,
-        uint256 ethPriceWad
-    ) private view returns (uint256) {
-        if (debt == 0) return type(uint256).max;
         uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
             normalizationFactor_,
             ethPriceWad,
             POWER,
             INDEX_SCALE
         );
-        return VaultMath.collateralRatioWad(collateral, VaultMath.debtValue(debt, perToken));
+        uint256 price = _cappedPowerPrice(_marketPowerPrice(), perToken);
+        fee = FPML.fullMulDivUp(amount, price * feeBps_, WAD * BPS);
+        if (fee > collateral) revert InsufficientCollateral(vaultId, fee, collateral);
+        accruedFees += fee;
+        emit FeeCharged(vaultId, fee);
+    }
+
+    /// @dev collateral / debt value (WAD), type(uint256).max without debt, and one token's debt value at index.
+    function _collateralRatio(
+        uint256 collateral,
+        uint256 debt,
+        uint256 normalizationFactor_,
+        uint256 ethPriceWad
+    ) private view returns (uint256 ratio, uint256 perToken) {
+        perToken = PowerPerpMath.debtValuePerTokenWad(normalizationFactor_, ethPriceWad, POWER, INDEX_SCALE);
+        ratio = VaultMath.collateralRatioWad(collateral, VaultMath.debtValue(debt, perToken));
+    }
+
+    /// @dev The price of one power token for liquidation payouts and the mint fee (S-1/S-2): the market TWAP q,
+    ///      capped at its debt value at index times the funding clamp's cap (mark / index capped at the funding
+    ///      band), so that a thin power pool held high cannot raise payouts or fees beyond what funding accepts.
+    function _cappedPowerPrice(
+        uint256 powerPriceWad,
+        uint256 debtValuePerTokenWad
+    ) private view returns (uint256) {
+        uint256 cap = FPML.mulWad(debtValuePerTokenWad, MARK_RATIO_CAP_WAD);
+        return powerPriceWad < cap ? powerPriceWad : cap;
+    }
+
+    /// @dev Keeps `totalBadDebt` equal to the debt of the vaults that hold debt and no collateral (the debt now
+    ///      unbacked): every path that changes such a vault (deposit, mint, burn, liquidation) passes the vault's
+    ///      state before and after. Newly unbacked debt is announced with `BadDebtRecorded`.
+    function _trackBadDebt(
+        uint256 vaultId,
+        uint256 collateralBefore,
+        uint256 debtBefore,
+        uint256 collateralAfter,
+        uint256 debtAfter
+    ) private {
+        uint256 unbackedBefore = collateralBefore == 0 ? debtBefore : 0;
+        uint256 unbackedAfter = collateralAfter == 0 ? debtAfter : 0;
+        if (unbackedAfter > unbackedBefore) {
+            uint256 added = unbackedAfter - unbackedBefore;
+            totalBadDebt += added;
+            emit BadDebtRecorded(vaultId, added);
+        } else if (unbackedBefore > unbackedAfter) {
+            totalBadDebt -= unbackedBefore - unbackedAfter;
+        }
     }
 
     /// @dev Safe: no debt, or at least the dust floor and the minimum collateral ratio.

@@ -199,7 +199,11 @@ interface IController is IControllerErrors, IControllerEvents {
         uint256 vaultId
     ) external view returns (bool liquidatable, uint256 maxDebt, uint256 collateralPaid);
 
-    /// @notice Debt ever left without collateral by liquidations, in power-token units (cumulative).
+    /// @notice The debt now unbacked, in power-token units: while the protocol runs, always the sum of the debts
+    ///         of vaults that hold debt and no collateral. A liquidation that takes the last collateral adds the
+    ///         debt it leaves; a deposit (or a mint with ETH) into such a vault subtracts its debt, and a burn or
+    ///         liquidation that repays part of it subtracts the amount. Frozen at shutdown (settlement measures
+    ///         the shortfall itself).
     function totalBadDebt() external view returns (uint256);
 
     /* FEES */

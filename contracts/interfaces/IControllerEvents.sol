@@ -62,9 +62,10 @@ interface IControllerEvents {
         uint256 collateralPaid
     );
 
-    /// @notice Emitted when a liquidation leaves a vault with debt and no collateral.
+    /// @notice Emitted when a liquidation leaves a vault with debt and no collateral (the debt becomes unbacked
+    ///         and is added to `totalBadDebt`).
     /// @param vaultId The vault id.
-    /// @param debt The uncollateralised debt in power-token units.
+    /// @param debt The newly unbacked debt in power-token units.
     event BadDebtRecorded(uint256 indexed vaultId, uint256 debt);
 
     /// @notice Emitted when the mint fee or its recipient changes.

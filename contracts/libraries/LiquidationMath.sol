@@ -34,9 +34,19 @@ struct LiquidationResult {
 /// @dev The liquidator receives the repaid debt's value at the power token's market price plus a bonus, capped at
 ///      the vault's collateral. Close factor 50%; the whole debt may be repaid when half would leave dust or when
 ///      the collateral cannot cover the whole debt plus bonus. A liquidation never leaves dust (0 < collateral <
-///      floor with debt), and leaves debt with no collateral only from a vault insolvent at index: a vault that
-///      covers its debt at index but not at a market price above index plus bonus must be liquidated whole (as in
-///      Squeeth), so that no liquidator can turn a solvent vault into bad debt. Payouts round down.
+///      floor with debt), and leaves debt with no collateral only from a vault insolvent at index.
+///      The property, over any sequence of liquidations by anyone (the owner included): a liquidation never
+///      leaves a vault that was solvent at index (collateral >= debt value at index) insolvent at index unless it
+///      repays the whole debt. Two cases make it hold:
+///      - the collateral covers the whole debt at the payout price plus bonus (`coversWholeDebt`): a partial
+///        liquidation then pays less per token than the vault holds per token of debt, so the collateral per
+///        token of debt, and with it the ratio at index, can only rise;
+///      - it does not (a payout price above the vault's collateral per token): any partial repayment would lower
+///        that ratio (audit H-1: two steps turned a 107% vault into bad debt), so a vault solvent at index
+///        accepts only the whole debt (as Squeeth's "full liquidation"), and a smaller offer reverts with the
+///        whole debt as `debtRequired`.
+///      Hence no sequence turns a solvent vault into bad debt, and self-liquidation in any number of steps never
+///      leaves the owner better off (valued at index) than repaying. Payouts round down.
 library LiquidationMath {
     uint256 internal constant WAD = 1e18;
 
@@ -57,6 +67,10 @@ library LiquidationMath {
         uint256 payPerTokenWad = FPML.mulWad(powerPriceWad, WAD + bonusWad);
         // Insolvent at market (collateral <= whole debt plus bonus): the whole debt is open to liquidation.
         bool coversWholeDebt = FPML.fullMulDiv(debt, payPerTokenWad, WAD) < collateral;
+        if (!coversWholeDebt && !input.insolventAtIndex && input.maxDebtAmount < debt) {
+            // Solvent at index, not at the payout price: a partial repayment would lower the ratio (H-1).
+            return LiquidationResult(0, 0, true, debt);
+        }
         uint256 closeLimit = coversWholeDebt ? (debt + 1) / 2 : debt; // half, rounded up so 1 wei is liquidatable
         result = _settle(collateral, _min(input.maxDebtAmount, closeLimit), payPerTokenWad);
         if (_leavesDust(input, result, minCollateral)) {
@@ -82,7 +96,9 @@ library LiquidationMath {
         return LiquidationResult(repay, pay, false, 0);
     }
 
-    /// @dev Debt left with 0 < collateral < floor, or debt left with no collateral from a vault solvent at index.
+    /// @dev Debt left with 0 < collateral < floor. (Debt left with no collateral is reached only from a vault
+    ///      insolvent at index: a solvent one either covers its whole debt, so a partial payout leaves collateral,
+    ///      or is refused anything but the whole debt in `compute`.)
     function _leavesDust(
         LiquidationInput memory input,
         LiquidationResult memory r,
@@ -90,8 +106,7 @@ library LiquidationMath {
     ) private pure returns (bool) {
         if (r.debtRepaid == input.debt) return false;
         uint256 collateralLeft = input.collateral - r.collateralPaid;
-        if (collateralLeft == 0) return !input.insolventAtIndex;
-        return collateralLeft < minCollateral;
+        return collateralLeft != 0 && collateralLeft < minCollateral;
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

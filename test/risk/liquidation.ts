@@ -12,8 +12,10 @@ import {
   expectedLiquidation,
   fundWithTokens,
   gasCost,
+  isInsolventAtIndex,
   mined,
   movePrices,
+  mulDivUp,
   openVault,
   payPerToken,
   PENDING,
@@ -22,6 +24,7 @@ import {
   takeSnapshot,
   vaultState,
   walletValue,
+  BPS,
   WAD,
   type LiquidationOutcome,
   type Snapshot,
@@ -49,7 +52,8 @@ async function expectLiquidation(
     collateral: before.collateral,
     debt: before.debt,
     maxDebtAmount,
-    powerPrice: market.powerPrice,
+    powerPrice: market.pricingPowerPrice,
+    insolventAtIndex: isInsolventAtIndex(before.collateral, before.debt, market.debtValuePerToken),
     bonusWad: d.market.liquidationBonusWad,
     minCollateral: d.market.minCollateralWei,
   });
@@ -267,7 +271,7 @@ describe("Risk: crash to insolvency and bad debt", function () {
     expect(await d.controller.totalBadDebt()).to.equal(0n);
   });
 
-  it("repaying part of an already recorded bad debt does not record it again", async function () {
+  it("repaying part of an already recorded bad debt lowers it by the amount, never records it again", async function () {
     const { offer } = await minimalFullOffer();
     await mined(d.controller.connect(d.keeper).liquidate(vaultId, offer));
     const badDebt = debt - offer;
@@ -278,7 +282,10 @@ describe("Risk: crash to insolvency and bad debt", function () {
     const tx = d.controller.connect(d.carol).liquidate(vaultId, 1n);
     await expect(tx).to.emit(d.controller, "Liquidated").withArgs(vaultId, d.carol.address, 1n, 0n);
     expect(await vaultState(d, vaultId)).to.deep.include({ collateral: 0n, debt: badDebt - 1n });
-    expect(await d.controller.totalBadDebt(), "totalBadDebt after re-liquidating bad debt").to.equal(badDebt);
+    // totalBadDebt is the debt now unbacked (L-1): the repaid token-wei leaves it, nothing is counted twice.
+    expect(await d.controller.totalBadDebt(), "totalBadDebt after re-liquidating bad debt").to.equal(
+      badDebt - 1n,
+    );
     await expect(tx).not.to.emit(d.controller, "BadDebtRecorded");
   });
 });
@@ -415,6 +422,107 @@ describe("Risk: self-liquidation is never more profitable than repaying", functi
 
       expect(selfLiquidated.wallet).to.be.lessThanOrEqual(repaidInstead.wallet);
       expect(selfLiquidated.total).to.be.lessThanOrEqual(repaidInstead.total);
+    });
+  }
+});
+
+describe("Risk: H-1, no sequence of liquidations turns a vault solvent at index into bad debt", function () {
+  let d: ProtocolFixture;
+  let snapshot: Snapshot;
+  /** Both opened at 150% and 182%; after ETH × 1.4 at about 107% and 130% of their debt at index. */
+  const ids = { wholeOnly: 0n, halves: 0n };
+
+  before(async function () {
+    d = await loadProtocol();
+    const perToken = await d.controller.debtValuePerToken();
+    const atRatio = (collateral: bigint, ratioBps: bigint): bigint =>
+      (collateral * WAD * BPS) / (ratioBps * perToken);
+    ids.wholeOnly = await openVault(d, d.alice, parseEther("100"), atRatio(parseEther("100"), 15_000n));
+    ids.halves = await openVault(d, d.alice, parseEther("10"), atRatio(parseEther("10"), 18_200n));
+    await fundWithTokens(d, d.keeper, parseEther("400"));
+    await movePrices(d, 4200); // mark / index ≈ 1.03: a payout of 1.1 · 1.03 per token of debt value
+    snapshot = await takeSnapshot();
+  });
+
+  beforeEach(async function () {
+    await snapshot.restore();
+  });
+
+  it("audit A's two-step attack now reverts LiquidationLeavesDust(id, debt) at its first step", async function () {
+    const id = ids.wholeOnly;
+    await pinNextBlock();
+    const market = await readMarket(d);
+    const { collateral, debt } = await vaultState(d, id);
+    const ppt = payPerToken(market.pricingPowerPrice, d.market.liquidationBonusWad);
+    expect(isInsolventAtIndex(collateral, debt, market.debtValuePerToken), "solvent at index").to.equal(
+      false,
+    );
+    expect((debt * ppt) / WAD, "cannot cover the debt plus bonus").to.be.greaterThanOrEqual(collateral);
+    // Step 1 of the attack: leave exactly the dust floor, which would leave the vault insolvent at index.
+    const stepOne = ((collateral - d.market.minCollateralWei) * WAD) / ppt;
+    await expect(d.controller.connect(d.keeper).liquidate(id, stepOne))
+      .to.be.revertedWithCustomError(d.controller, "LiquidationLeavesDust")
+      .withArgs(id, debt);
+    const tx = d.controller.connect(d.keeper).liquidate(id, MaxUint256);
+    await expect(tx).to.emit(d.controller, "Liquidated").withArgs(id, d.keeper.address, debt, collateral);
+    await expect(tx).not.to.emit(d.controller, "BadDebtRecorded");
+    expect(await d.controller.totalBadDebt()).to.equal(0n);
+  });
+
+  /**
+   * Alice keeps the tokens she minted and liquidates her own vault with a sequence of offers (the attack's
+   * step, halves, a tenth, then whatever is left). Each step goes through, reverts `LiquidationLeavesDust` or,
+   * once the ratio has risen back above 150%, `VaultSafe`; after every step her vault is debt-free or solvent at
+   * index. Valued at index (tokens
+   * and debt at one token's debt value, the vault counted only when its equity is positive, since she may walk
+   * away), she ends no richer than by repaying the whole debt and withdrawing everything.
+   */
+  for (const name of ["wholeOnly", "halves"] as const) {
+    it(`self-liquidating the ${name} vault in steps never beats repaying`, async function () {
+      const id = ids[name];
+      const start = await vaultState(d, id);
+      const tokensAtStart = await d.powerToken.balanceOf(d.alice);
+      let gas = 0n;
+      let steps = 0;
+      let perToken = 0n;
+      for (const offer of [0n, start.debt / 2n, start.debt / 2n, start.debt / 10n, MaxUint256]) {
+        const vault = await vaultState(d, id);
+        if (vault.debt === 0n) break;
+        await pinNextBlock();
+        const market = await readMarket(d);
+        perToken = market.debtValuePerToken;
+        const ppt = payPerToken(market.pricingPowerPrice, d.market.liquidationBonusWad);
+        const amount = offer === 0n ? ((vault.collateral - d.market.minCollateralWei) * WAD) / ppt : offer;
+        const liquidate = d.controller.connect(d.alice).liquidate;
+        try {
+          await liquidate.staticCall(id, amount, PENDING);
+        } catch (error) {
+          const reason = d.controller.interface.parseError((error as { data: string }).data)?.name;
+          // Refused as a partial liquidation of a solvent vault, or the vault is safe again (its ratio rose).
+          expect(reason).to.be.oneOf(["LiquidationLeavesDust", "VaultSafe"]);
+          if (reason === "VaultSafe") break;
+          continue;
+        }
+        gas += gasCost(await mined(liquidate(id, amount)));
+        steps++;
+        const after = await vaultState(d, id);
+        const solvent = !isInsolventAtIndex(after.collateral, after.debt, perToken);
+        expect(after.debt === 0n || solvent, `step ${steps} left the vault insolvent at index`).to.equal(
+          true,
+        );
+      }
+      expect(steps, "at least the final whole liquidation went through").to.be.greaterThan(0);
+      expect(await d.controller.totalBadDebt()).to.equal(0n);
+
+      const end = await vaultState(d, id);
+      const equity = end.collateral - mulDivUp(end.debt, perToken, WAD);
+      const selfLiquidated = (await walletValue(d, d.alice, perToken)) + gas + (equity > 0n ? equity : 0n);
+
+      await snapshot.restore();
+      const repay = await mined(d.controller.connect(d.alice).burn(id, start.debt, start.collateral));
+      const repaid = (await walletValue(d, d.alice, perToken)) + gasCost(repay);
+      expect(await d.powerToken.balanceOf(d.alice)).to.equal(tokensAtStart - start.debt);
+      expect(selfLiquidated).to.be.lessThanOrEqual(repaid);
     });
   }
 });

@@ -13,6 +13,7 @@ import {
   expectedLiquidation,
   fundWithTokens,
   gasCost,
+  isInsolventAtIndex,
   mined,
   movePrices,
   openVault,
@@ -77,7 +78,8 @@ describe("Risk: every unsafe vault is liquidatable (property)", function () {
           collateral: before.collateral,
           debt: before.debt,
           maxDebtAmount: MaxUint256,
-          powerPrice: market.powerPrice,
+          powerPrice: market.pricingPowerPrice,
+          insolventAtIndex: isInsolventAtIndex(before.collateral, before.debt, market.debtValuePerToken),
           bonusWad: d.market.liquidationBonusWad,
           minCollateral: d.market.minCollateralWei,
         });

@@ -41,8 +41,10 @@ export interface LiquidationParams {
   collateral: bigint;
   debt: bigint;
   maxDebtAmount: bigint;
-  /** The power token's market TWAP, ETH per token (WAD). */
+  /** The payout price, ETH per token (WAD): the power TWAP capped at the funding band ({@link MarketSnapshot}). */
   powerPrice: bigint;
+  /** collateral < the debt's value at index ({@link isInsolventAtIndex}). */
+  insolventAtIndex: boolean;
   bonusWad: bigint;
   minCollateral: bigint;
 }
@@ -61,14 +63,23 @@ export function payPerToken(powerPrice: bigint, bonusWad: bigint): bigint {
   return (powerPrice * (WAD + bonusWad)) / WAD;
 }
 
+/** Whether `collateral` is below the value at index of `debt` tokens, ceil(debt * debtValuePerToken / 1e18). */
+export function isInsolventAtIndex(collateral: bigint, debt: bigint, debtValuePerToken: bigint): boolean {
+  return collateral < mulDivUp(debt, debtValuePerToken, WAD);
+}
+
 /**
  * The specified liquidation: pay = floor(repay * payPerToken / 1e18) capped at the collateral; close factor
  * ceil(debt / 2); the whole debt when half would leave 0 < collateral < floor, or when
- * floor(debt * payPerToken / 1e18) >= collateral (the collateral cannot cover the debt plus bonus).
+ * floor(debt * payPerToken / 1e18) >= collateral (the collateral cannot cover the debt plus bonus). In that
+ * last case a vault solvent at index accepts only the whole debt (H-1): a smaller offer leaves dust.
  */
 export function expectedLiquidation(p: LiquidationParams): LiquidationOutcome {
   const ppt = payPerToken(p.powerPrice, p.bonusWad);
   const insolvent = (p.debt * ppt) / WAD >= p.collateral;
+  if (insolvent && !p.insolventAtIndex && p.maxDebtAmount < p.debt) {
+    return { debtRepaid: 0n, collateralPaid: 0n, leavesDust: true, kind: "full-insolvent" };
+  }
   const settle = (repayWanted: bigint): { debtRepaid: bigint; collateralPaid: bigint } => {
     const repay = minBig(repayWanted, p.debt);
     return { debtRepaid: repay, collateralPaid: minBig((repay * ppt) / WAD, p.collateral) };
@@ -147,6 +158,8 @@ export interface MarketSnapshot {
   powerPrice: bigint;
   normalizationFactor: bigint;
   debtValuePerToken: bigint;
+  /** The price of liquidation payouts and the mint fee: min(powerPrice, debtValuePerToken * markRatioCap). */
+  pricingPowerPrice: bigint;
 }
 
 export async function readMarket(d: ProtocolFixture): Promise<MarketSnapshot> {
@@ -157,7 +170,9 @@ export async function readMarket(d: ProtocolFixture): Promise<MarketSnapshot> {
     c.expectedNormalizationFactor(PENDING),
     c.debtValuePerToken(PENDING),
   ]);
-  return { ethPrice, powerPrice, normalizationFactor, debtValuePerToken };
+  const cap = mulDivDown(debtValuePerToken, d.market.markRatioCapWad, WAD);
+  const pricingPowerPrice = minBig(powerPrice, cap);
+  return { ethPrice, powerPrice, normalizationFactor, debtValuePerToken, pricingPowerPrice };
 }
 
 /**

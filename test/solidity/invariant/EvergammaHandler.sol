@@ -94,7 +94,6 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     uint256 public ghostEthIn;
     uint256 public ghostEthOut;
     uint256 public ghostFeesCollected;
-    uint256 public ghostBadDebt;
     /// @dev Campaign reach: liquidations that left bad debt, settlements with a shortfall (pro-rata longs).
     uint256 public badDebtLiquidations;
     uint256 public settlementsWithShortfall;
@@ -451,8 +450,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
         LiquidationResult memory r;
         // Independent of the Controller's views: the collateral is below the debt's value at index.
-        bool insolventAtIndex =
-            debt != 0 && collateral < VaultMath.debtValue(debt, controller.debtValuePerToken());
+        uint256 perToken = controller.debtValuePerToken();
+        bool insolventAtIndex = debt != 0 && collateral < VaultMath.debtValue(debt, perToken);
         bytes4 expected = _statusError();
         if (expected == 0 && vm.getBlockTimestamp() < liquidationsOpenAt) {
             expected = IControllerErrors.LiquidationGracePeriod.selector; // M-1: the grace after an unpause
@@ -465,7 +464,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (expected == 0) {
             r = LiquidationMath.compute(
                 LiquidationInput(collateral, debt, maxDebt, insolventAtIndex),
-                controller.powerTokenPrice(),
+                _pricingPowerPrice(),
                 BONUS,
                 MIN_COLLATERAL
             );
@@ -486,16 +485,19 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             if (debtLeft != 0 && collateralLeft != 0 && collateralLeft < MIN_COLLATERAL) {
                 revert Violated("INV-4", "liquidation left a dust vault", collateralLeft, debtLeft);
             }
-            // INV-10: bad debt only from a vault insolvent at index.
-            if (debtLeft != 0 && collateralLeft == 0 && !insolventAtIndex) {
-                revert Violated("INV-10", "bad debt from a vault solvent at index", collateral, debtLeft);
+            // INV-10, over sequences: a vault solvent at index before a liquidation is solvent at index or
+            // debt-free after it, so no number of liquidations by anyone turns it into bad debt (H-1).
+            if (
+                !insolventAtIndex && debtLeft != 0 && collateralLeft < VaultMath.debtValue(debtLeft, perToken)
+            ) {
+                revert Violated(
+                    "INV-10",
+                    "a liquidation left a solvent vault insolvent",
+                    collateral,
+                    debtLeft
+                );
             }
-            // Recorded once, by the liquidation that takes the last collateral.
-            if (debtLeft != 0 && collateralLeft == 0 && paid != 0) {
-                ghostBadDebt += debtLeft;
-                badDebtLiquidations++;
-            }
-            _eq("LIQ", "bad debt recorded", controller.totalBadDebt(), ghostBadDebt);
+            if (debtLeft != 0 && collateralLeft == 0 && paid != 0) badDebtLiquidations++;
             ghostCollateral[id] = collateralLeft;
             ghostDebt[id] = debtLeft;
             ghostLiquidationProceeds[liquidator] += paid;
@@ -917,7 +919,24 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     function _mintFee(uint256 amount) internal view returns (uint256) {
         uint256 bps = controller.feeBps();
         if (bps == 0) return 0;
-        return FPML.fullMulDivUp(amount, controller.powerTokenPrice() * bps, 1e18 * 1e4);
+        return FPML.fullMulDivUp(amount, _pricingPowerPrice() * bps, 1e18 * 1e4);
+    }
+
+    /// @dev The power price of liquidation payouts and the mint fee (S-1/S-2): the TWAP capped at 1.4 x one
+    ///      token's debt value at index.
+    function _pricingPowerPrice() internal view returns (uint256) {
+        uint256 cap = FPML.mulWad(controller.debtValuePerToken(), 1.4e18);
+        uint256 q = controller.powerTokenPrice();
+        return q < cap ? q : cap;
+    }
+
+    /// @notice INV-15 model: the debt of the vaults that hold debt and no collateral (what `totalBadDebt` must
+    ///         equal while the protocol runs).
+    function ghostBadDebt() public view returns (uint256 unbacked) {
+        uint256 count = controller.vaultCount();
+        for (uint256 id = 1; id <= count; id++) {
+            if (ghostCollateral[id] == 0) unbacked += ghostDebt[id];
+        }
     }
 
     function _longPayout(uint256 amount) internal view returns (uint256) {
@@ -1078,6 +1097,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @dev After every action: funding rules, and the post-shutdown payout bound.
     function _after(uint256) internal {
         _checkFunding();
+        // INV-15: while the protocol runs, totalBadDebt is the debt now unbacked.
+        if (!shutDown)
+            _eq("INV-15", "totalBadDebt = unbacked debt", controller.totalBadDebt(), ghostBadDebt());
         if (shutDown) {
             uint256 paid = redemptionsPaid + feesCollectedAfterShutdown;
             if (paid > balanceAtShutdown)

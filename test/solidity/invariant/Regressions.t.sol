@@ -105,7 +105,8 @@ contract Regressions is EvergammaFixture {
     }
 
     /// @notice R-1 without the handler: liquidate an insolvent vault for part of its debt against all of its
-    ///         collateral (bad debt B recorded), then repay part of B in a second liquidation: still B.
+    ///         collateral (bad debt B recorded), then repay half of B in a second liquidation: B - B/2 (the debt
+    ///         still unbacked, L-1), not B + B/2.
     function test_R1_badDebtRecordedOnce() external {
         fundKeeper(10_000e18);
         vm.prank(ALICE);
@@ -123,9 +124,10 @@ contract Regressions is EvergammaFixture {
         assertEq(p.controller.totalBadDebt(), badDebt, "bad debt recorded");
         vm.prank(KEEPER);
         p.controller.liquidate(id, badDebt / 2);
+        // Not recorded again; since L-1 the repaid part is no longer unbacked either.
         assertEq(
             p.controller.totalBadDebt(),
-            badDebt,
+            badDebt - badDebt / 2,
             "R-1: recorded once, not again on the second liquidation"
         );
     }
@@ -278,6 +280,180 @@ contract Regressions is EvergammaFixture {
             (before * 103) / 100,
             "B-4: the power TWAP collapsed to one block"
         );
+    }
+
+    /* H-1: two liquidations turn a vault that is solvent at index into bad debt (audit A) */
+
+    /// @dev The price liquidations and the mint fee use: the power TWAP capped at the funding clamp's cap times one
+    ///      token's debt value at index (S-1/S-2), read for the next Controller call of this block.
+    function pricingPowerPrice() internal view returns (uint256) {
+        uint256 capped = FPML.mulWad(p.controller.debtValuePerToken(), 1.4e18);
+        uint256 q = p.controller.powerTokenPrice();
+        return q < capped ? q : capped;
+    }
+
+    /// @dev Opens Alice's vault at exactly 150% from `collateral` with the power token at `premiumWad` x index,
+    ///      moves ETH by `ethTicks` and holds the premium for two TWAP periods at the new price.
+    function unsafeSolventVault(
+        uint256 collateral,
+        uint256 premiumWad,
+        int256 ethTicks,
+        uint256 ethPriceAfterWad
+    ) internal returns (uint256 id) {
+        setPremium(premiumWad, p.controller.ethPrice(), 420);
+        uint256 maxTokens = VaultMath.maxDebt(collateral, p.controller.debtValuePerToken(), 1.5e18);
+        vm.prank(ALICE);
+        id = p.controller.mint{value: collateral}(0, maxTokens);
+        moveEth(ethTicks, 0);
+        setPremium(premiumWad, ethPriceAfterWad, 420);
+        setPremium(premiumWad, p.controller.ethPrice(), 420);
+        assertTrue(!p.controller.isVaultSafe(id), "setup: unsafe");
+        assertGe(p.controller.collateralRatio(id), 1e18, "setup: solvent at index");
+    }
+
+    /// @dev Audit A's first step: a partial repayment that leaves collateral above the dust floor (1 ETH here, so
+    ///      that it stays a plain partial liquidation whichever price pays it) and the vault insolvent at index.
+    ///      Refused: a vault solvent at index that cannot cover its debt plus bonus at the payout price is
+    ///      liquidated whole only. Then the whole liquidation goes through without bad debt.
+    function expectOnlyWholeLiquidation(uint256 id, address liquidator) internal {
+        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
+        assertLe(collateral, FPML.mulWad(debt, payPerToken), "setup: cannot cover the debt plus bonus");
+        uint256 stepOne = ((collateral - 1 ether) * WAD) / payPerToken;
+        vm.prank(liquidator);
+        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationLeavesDust.selector, id, debt));
+        p.controller.liquidate(id, stepOne);
+        vm.prank(liquidator);
+        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, debt);
+        assertTrue(repaid == debt && paid == collateral, "H-1: the whole debt for all of the collateral");
+        assertEq(p.controller.totalBadDebt(), 0, "H-1: no bad debt from a vault solvent at index");
+    }
+
+    /// @notice Regression H-1 (fixed), the B-1 setup: mark = 1.4 x index, Alice at 150% from 10 ETH, ETH +3.5%
+    ///         (CR 1.45). Before the fix a first liquidation left 0.5 ETH (the vault now insolvent at index) and a
+    ///         second took it: all 10 ETH for 94% of the debt, 5.9% of the debt left as bad debt.
+    function test_H1_twoStepLiquidationRefused_atCap() external {
+        fundKeeper(20_000e18);
+        uint256 id = unsafeSolventVault(10 ether, 1.4e18, 350, (3000e18 * 10350) / 10000);
+        expectOnlyWholeLiquidation(id, KEEPER);
+    }
+
+    /// @notice Regression H-1 (fixed), premium 1.05, 100 ETH at 150%, ETH x1.40 (CR 1.07). Before the fix two steps
+    ///         repaid 206.1 tokens for all 100 ETH instead of 222.2, leaving 16.09 tokens (7.2% of the debt) unbacked.
+    function test_H1_twoStepLiquidationRefused_premium105() external {
+        fundKeeper(20_000e18);
+        uint256 id = unsafeSolventVault(100 ether, 1.05e18, 3365, (3000e18 * 14) / 10);
+        expectOnlyWholeLiquidation(id, KEEPER);
+    }
+
+    /// @notice Regression H-1 (fixed), the owner's variant: Alice keeps her minted tokens and liquidates her own
+    ///         vault. Before the fix two steps returned all 100 ETH while she kept 16.09 tokens (7.1 ETH) and left
+    ///         them unbacked. Now only the whole debt is accepted, which leaves her exactly where repaying does.
+    function test_H1_selfLiquidationInTwoStepsRefused() external {
+        uint256 id = unsafeSolventVault(100 ether, 1.05e18, 3365, (3000e18 * 14) / 10);
+        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        uint256 ethBefore = ALICE.balance;
+        uint256 tokensBefore = p.powerToken.balanceOf(ALICE);
+        expectOnlyWholeLiquidation(id, ALICE);
+        // Repaying: burn the whole debt, withdraw all collateral. Self-liquidating did exactly that, no better.
+        assertEq(ALICE.balance - ethBefore, collateral, "all collateral back");
+        assertEq(tokensBefore - p.powerToken.balanceOf(ALICE), debt, "every minted token repaid");
+    }
+
+    /* L-1: totalBadDebt is the debt now unbacked (audit A) */
+
+    /// @notice Regression L-1 (fixed). An insolvent vault is liquidated into bad debt B; then, three times, Bob
+    ///         deposits 1 wei into the empty vault and a keeper liquidates that wei. Before the fix each round
+    ///         recorded the remaining debt again (2B after one round). Now `totalBadDebt` is always the debt of
+    ///         vaults with debt and no collateral: 0 while the wei backs the vault, the debt left once it is taken.
+    function test_L1_depositIntoBadDebtVaultIsNotCountedAgain() external {
+        fundKeeper(10_000e18);
+        vm.prank(ALICE);
+        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18);
+        moveEth(6000, 0); // ETH x1.82: insolvent at index
+        setPremium(1e18, p.controller.ethPrice(), 420);
+        setPremium(1e18, p.controller.ethPrice(), 420);
+        (, , uint256 collateral, ) = p.controller.getVault(id);
+        uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
+        vm.prank(KEEPER);
+        p.controller.liquidate(id, FPML.divUp(collateral * WAD, payPerToken));
+        (, , , uint256 badDebt) = p.controller.getVault(id);
+        assertEq(p.controller.totalBadDebt(), badDebt, "bad debt recorded");
+        for (uint256 round = 0; round < 3; round++) {
+            vm.prank(BOB);
+            p.controller.deposit{value: 1}(id);
+            assertEq(p.controller.totalBadDebt(), 0, "L-1: a vault with collateral holds no unbacked debt");
+            vm.prank(KEEPER);
+            p.controller.liquidate(id, FPML.divUp(WAD, payPerToken));
+            (, , uint256 left, uint256 debtLeft) = p.controller.getVault(id);
+            assertEq(left, 0, "the wei was taken");
+            assertEq(p.controller.totalBadDebt(), debtLeft, "L-1: the debt left, counted once");
+            assertLt(debtLeft, badDebt, "each round repays some of it");
+        }
+    }
+
+    /* S-1 / S-2: liquidation payouts and the mint fee use the power price capped at the funding band */
+
+    /// @notice Decision S-1/S-2. The power pool is held at 2 x index for two TWAP periods (a thin pool pushed up).
+    ///         A partial liquidation of an insolvent vault pays per token repaid, and the mint fee charges per token
+    ///         minted, min(q, debt value at index x 1.4) plus bonus, not q: the push is worth no more than what
+    ///         funding itself accepts.
+    function test_S1_payoutsAndFeeUseThePowerPriceCappedAtTheFundingBand() external {
+        fundKeeper(10_000e18);
+        vm.prank(ALICE);
+        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18);
+        moveEth(6000, 0); // ETH x1.82: insolvent at index
+        setPremium(2e18, p.controller.ethPrice(), 420);
+        setPremium(2e18, p.controller.ethPrice(), 420);
+        uint256 q = p.controller.powerTokenPrice();
+        uint256 price = pricingPowerPrice();
+        assertLt(price, (q * 71) / 100, "setup: q is about 2 x index, the cap 1.4 x");
+        uint256 offer = 1e18;
+        vm.prank(KEEPER);
+        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, offer);
+        assertEq(repaid, offer, "partial liquidation");
+        assertEq(
+            paid,
+            FPML.mulWad(offer, FPML.mulWad(price, 1.1e18)),
+            "S-1: paid at the capped price + bonus"
+        );
+
+        p.controller.setFee(100, address(0xFEE));
+        uint256 feesBefore = p.controller.accruedFees();
+        vm.prank(BOB);
+        p.controller.mint{value: 100 ether}(0, 10e18);
+        uint256 fee = p.controller.accruedFees() - feesBefore;
+        assertEq(fee, FPML.fullMulDivUp(10e18, price * 100, WAD * 10_000), "S-2: fee at the capped price");
+    }
+
+    /* Mutation gaps (issue 10): the exact-100% boundary of the liquidation rule */
+
+    /// @notice A vault whose collateral exactly equals its debt value at index (ratio == 1e18) is solvent at index:
+    ///         a partial offer that would take all of its collateral is refused (only the whole debt may be
+    ///         repaid) and no bad debt is recorded. A mutant treating `ratio <= WAD` as insolvent fails here.
+    function test_MutationGap_liquidationAtExactly100Percent() external {
+        fundKeeper(10_000e18);
+        vm.prank(ALICE);
+        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18);
+        moveEth(6000, 0); // ETH x1.82: insolvent at index
+        setPremium(1e18, p.controller.ethPrice(), 420);
+        setPremium(1e18, p.controller.ethPrice(), 420);
+        // Top up to exactly the debt value at index, in the liquidation's block.
+        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        uint256 debtValue = VaultMath.debtValue(debt, p.controller.debtValuePerToken());
+        vm.prank(BOB);
+        p.controller.deposit{value: debtValue - collateral}(id);
+        assertEq(p.controller.collateralRatio(id), 1e18, "setup: exactly 100% at index");
+        uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
+        uint256 takesAll = FPML.divUp(debtValue * WAD, payPerToken);
+        assertLt(takesAll, debt, "setup: a partial offer worth all of the collateral");
+        vm.prank(KEEPER);
+        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationLeavesDust.selector, id, debt));
+        p.controller.liquidate(id, takesAll);
+        vm.prank(KEEPER);
+        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, debt);
+        assertTrue(repaid == debt && paid == debtValue, "the whole debt for all of the collateral");
+        assertEq(p.controller.totalBadDebt(), 0, "no bad debt at exactly 100%");
     }
 
     receive() external payable {}

@@ -6,6 +6,7 @@ import {
     LiquidationMath,
     LiquidationResult
 } from "../../../contracts/libraries/LiquidationMath.sol";
+import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {Test} from "../utils/Test.sol";
 
 /// @notice Properties of the liquidation amounts: bounded payouts, the close factor, no dust, and that a
@@ -171,5 +172,100 @@ contract LiquidationMathTest is Test {
             !partialResult.leavesDust && partialResult.collateralPaid == collateral,
             "bad debt allowed"
         );
+    }
+
+    /* H-1: sequences of liquidations */
+
+    uint256 private constant STEPS = 6;
+
+    /// @dev A vault and the index value of one token, as the Controller sees them within one block (or while the
+    ///      index stands still): collateral at or above the debt's value at index, up to twice it.
+    struct SolventVault {
+        uint256 collateral;
+        uint256 debt;
+        uint256 valuePerToken;
+    }
+
+    function boundSolventVault(
+        uint256 debtSeed,
+        uint256 valueSeed,
+        uint256 ratioSeed
+    ) private pure returns (SolventVault memory v) {
+        v.debt = bound(debtSeed, 1, 1e30);
+        v.valuePerToken = bound(valueSeed, 1e9, 1e24);
+        uint256 debtValue = VaultMath.debtValue(v.debt, v.valuePerToken);
+        v.collateral = bound(ratioSeed, debtValue, 2 * debtValue);
+    }
+
+    /// @dev The Controller's rule: insolvent at index when collateral / debt value (rounded down) < 100%.
+    function insolventAtIndex(SolventVault memory v) private pure returns (bool) {
+        return VaultMath.collateralRatioWad(v.collateral, VaultMath.debtValue(v.debt, v.valuePerToken)) < WAD;
+    }
+
+    /// @dev One liquidation step at market price `price`: applies it to `v` unless it is refused (dust), and
+    ///      returns it.
+    function step(
+        SolventVault memory v,
+        uint256 offer,
+        uint256 price
+    ) private pure returns (LiquidationResult memory r) {
+        r = LiquidationMath.compute(
+            LiquidationInput(v.collateral, v.debt, offer, insolventAtIndex(v)),
+            price,
+            BONUS,
+            MIN_COLLATERAL
+        );
+        if (r.leavesDust || r.debtRepaid == 0) return LiquidationResult(0, 0, r.leavesDust, 0);
+        v.collateral -= r.collateralPaid;
+        v.debt -= r.debtRepaid;
+    }
+
+    /// @dev H-1: any number of liquidations (up to STEPS), each by any party with any offer at any market price
+    ///      between 0.5x and 3x the index value, starting from a vault solvent at index, never leave the vault
+    ///      insolvent at index: it ends debt-free or still covering its debt at index, so never with bad debt.
+    function testLiquidationSequenceFromSolventVaultNeverMakesBadDebt(
+        uint256 debtSeed,
+        uint256 valueSeed,
+        uint256 ratioSeed,
+        uint256[STEPS] memory offers,
+        uint256[STEPS] memory premiumSeeds
+    ) external pure {
+        SolventVault memory v = boundSolventVault(debtSeed, valueSeed, ratioSeed);
+        for (uint256 i = 0; i < STEPS && v.debt != 0; i++) {
+            uint256 price = (v.valuePerToken * bound(premiumSeeds[i], 0.5e4, 3e4)) / 1e4;
+            uint256 offer = offers[i] % 3 == 0 ? offers[i] : bound(offers[i], 0, v.debt);
+            step(v, offer, price);
+            assertTrue(!insolventAtIndex(v), "H-1: a liquidation made a solvent vault insolvent at index");
+            assertTrue(v.debt == 0 || v.collateral != 0, "H-1: bad debt from a vault solvent at index");
+        }
+    }
+
+    /// @dev H-1, the owner's side: an owner holding the tokens it minted liquidates its own solvent vault in any
+    ///      number of steps. Valued at index (tokens and debt at the index value; a vault's equity counts only
+    ///      when positive, as the owner may walk away), it never ends better off than repaying the whole debt and
+    ///      withdrawing all collateral. Values are compared times 1e18, exactly.
+    function testSelfLiquidationInStepsNeverBeatsRepaying(
+        uint256 debtSeed,
+        uint256 valueSeed,
+        uint256 ratioSeed,
+        uint256[STEPS] memory offers,
+        uint256[STEPS] memory premiumSeeds
+    ) external pure {
+        SolventVault memory v = boundSolventVault(debtSeed, valueSeed, ratioSeed);
+        uint256 repayingScaled = v.collateral * WAD; // tokens held = debt: repaying uses all of them
+        uint256 tokens = v.debt;
+        uint256 ethReceived;
+        for (uint256 i = 0; i < STEPS && v.debt != 0; i++) {
+            uint256 price = (v.valuePerToken * bound(premiumSeeds[i], 0.5e4, 3e4)) / 1e4;
+            uint256 offer = bound(offers[i], 0, tokens);
+            LiquidationResult memory r = step(v, offer, price);
+            tokens -= r.debtRepaid;
+            ethReceived += r.collateralPaid;
+        }
+        uint256 equityScaled = v.collateral * WAD;
+        uint256 debtScaled = v.debt * v.valuePerToken;
+        uint256 selfScaled = ethReceived * WAD + tokens * v.valuePerToken;
+        if (equityScaled > debtScaled) selfScaled += equityScaled - debtScaled;
+        assertLe(selfScaled, repayingScaled, "H-1: self-liquidation beat repaying");
     }
 }

@@ -26,6 +26,25 @@ contract VaultMathTest is Test {
         assertTrue(VaultMath.meetsRatio(collateral, debtValue, ratio) == exact, "ratio check is not exact");
     }
 
+    /// @dev The 1-wei boundary of the health check, hit directly: collateral = ceil(debtValue * ratio) - 1 fails
+    ///      the ratio, ceil(debtValue * ratio) meets it (the ceiling computed here, not by the library). The
+    ///      random draw above almost never lands on it.
+    function testMeetsRatioAtTheOneWeiBoundary(uint256 debtValueSeed, uint256 ratioSeed) external pure {
+        uint256 debtValue = bound(debtValueSeed, 1, 1e30);
+        uint256 ratio = bound(ratioSeed, 1e18 + 1, 5e18);
+        uint256 required = (debtValue * ratio + WAD - 1) / WAD;
+        assertTrue(!VaultMath.meetsRatio(required - 1, debtValue, ratio), "one wei below the ratio passes");
+        assertTrue(VaultMath.meetsRatio(required, debtValue, ratio), "exactly the ratio fails");
+    }
+
+    /// @dev The same boundary where the product has a remainder (a flipped rounding moves it by one wei): 150% of
+    ///      an odd debt value.
+    function testMeetsRatioBoundaryWithRemainder() external pure {
+        uint256 debtValue = 1e18 + 1; // 1.5 x -> 1.5e18 + 1.5 wei: required 1.5e18 + 2
+        assertTrue(!VaultMath.meetsRatio(1.5e18 + 1, debtValue, MIN_RATIO), "1.5e18 + 1 wei is below 150%");
+        assertTrue(VaultMath.meetsRatio(1.5e18 + 2, debtValue, MIN_RATIO), "1.5e18 + 2 wei meets 150%");
+    }
+
     function testDebtValueRoundsUp(uint256 debtSeed, uint256 perTokenSeed) external pure {
         uint256 debt = bound(debtSeed, 1, 1e30);
         uint256 perToken = bound(perTokenSeed, 1, 1e24);
