@@ -18,7 +18,8 @@ export interface ProtocolFixture extends EvergammaDeployment {
   keeper: HardhatEthersSigner;
 }
 
-async function deployProtocol(): Promise<ProtocolFixture> {
+/** A fresh deployment with default parameters (new addresses: the deployer's nonce has moved on). */
+export async function deployProtocol(): Promise<ProtocolFixture> {
   const deployment = await deployEvergamma(connection);
   const [, alice, bob, carol, keeper] = await ethers.getSigners();
   return { ...deployment, alice, bob, carol, keeper };

@@ -8,7 +8,7 @@ import { MaxUint256, parseEther } from "ethers";
 
 import { fairPowerPriceEth, setEthPrice, setPowerPrice } from "../../deploy/evergamma.js";
 import { readPoolPrice, sortTokens, tickToPrice } from "../../deploy/uniswap.js";
-import { loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
+import { deployProtocol, loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
 import {
   Dec,
   ETH,
@@ -65,6 +65,25 @@ async function riskyVault() {
   return { d, vaultId };
 }
 
+/**
+ * A deployment in which at least one pool's ticks are negative. Which token of a pool is token0 follows from the
+ * addresses, which follow from the deployer's nonce (other suites may have moved it), so a deployment whose pools
+ * both have positive ticks is replaced by a fresh one: each is a new draw of both orders.
+ */
+async function protocolWithANegativeTickPool(): Promise<ProtocolFixture> {
+  const MAX_DEPLOYMENTS = 8;
+  let d = await loadProtocol();
+  for (let deployment = 1; ; deployment++) {
+    const ticks = await Promise.all(
+      [d.ethUsdcPool, d.powerWethPool].map(async (pool) => (await pool.slot0()).tick),
+    );
+    if (ticks.some((tick) => tick < 0n)) return d;
+    if (deployment === MAX_DEPLOYMENTS) break;
+    d = await deployProtocol();
+  }
+  throw new Error(`no pool with negative ticks in ${MAX_DEPLOYMENTS} deployments`);
+}
+
 describe("Prices and vault health from the pools", function () {
   it("ethPrice() is the ETH/USDC TWAP of the pool's mean tick (TypeScript reference from observe)", async function () {
     const d = await loadProtocol();
@@ -79,7 +98,7 @@ describe("Prices and vault health from the pools", function () {
     // One of the two pools quotes its base token as token0 below 1 quote token, so its ticks are negative
     // (ETH/USDC with WETH as token0: about −195,000; power/WETH with the power token as token0: about −12,000).
     // Both prices move by about 10 ticks, and every read sees a window that is not a whole number of ticks.
-    const d = await loadProtocol();
+    const d = await protocolWithANegativeTickPool();
     await fundSwaps(d);
     const { weth, usdc, power } = await marketTokens(d);
     const window = d.market.twapPeriodSeconds;

@@ -122,20 +122,8 @@ contract MockPoolTest is EvergammaFixture {
         fresh.initializeAtTick(0);
         fresh.increaseObservationCardinalityNext(8);
         assertEq(this.historySecondsOf(address(fresh)), 0, "no observation older than this block");
-        // A market deployed without warm-up cannot price anything in its first block either.
-        Protocol memory p = deployProtocol(
-            defaultMarketParams(),
-            3000e18,
-            fairPowerPriceWad(3000e18, WAD),
-            1024,
-            0
-        );
-        vm.expectRevert(
-            abi.encodeWithSelector(UniswapTwap.OracleHistoryUnavailable.selector, address(p.ethPool))
-        );
-        p.controller.ethPrice();
-        vm.warp(vm.getBlockTimestamp() + 1);
-        assertApproxEqRel(p.controller.ethPrice(), 3000e18, 1e14, "one second of history is enough");
+        // A market on such a pool cannot be deployed at all: its ETH pool must hold a full window (L-4,
+        // PauseRegressions `test_L4_*`).
     }
 
     /// @dev quoteAtTick squares the sqrt price in X192 form below 2^128 and in X128 form above: both forms agree
