@@ -13,7 +13,7 @@ import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
 import {TestUSDC} from "../../../contracts/mocks/TestUSDC.sol";
 import {WETH9} from "../../../contracts/mocks/WETH9.sol";
-import {EvergammaFixture, Protocol} from "./EvergammaFixture.sol";
+import {RegressionBase} from "./RegressionBase.sol";
 
 /// @notice Anyone's contract that unpauses and acts in the same transaction, so that no vault owner can react in
 ///         between (the audit's M-1 and M-2 attacker).
@@ -43,44 +43,10 @@ contract EthRefuser {}
 /// @title PauseRegressions
 /// @notice Regressions of the pause, funding, fee and pool-history findings of the vault-engine review (M-1, M-2 /
 ///         L-2, I-1, L-3, L-4; I-2 lives in FundingMath.t.sol). Each `test_<ID>_*` failed before its fix.
-contract PauseRegressions is EvergammaFixture {
-    Protocol internal p;
-    address internal constant ALICE = address(0xA11CE);
-    address internal constant BOB = address(0xB0B);
-    address internal constant KEEPER = address(0xBEEF);
+contract PauseRegressions is RegressionBase {
     uint256 internal constant GRACE = 1 hours;
 
-    function setUp() external {
-        p = deployDefaultProtocol();
-        vm.deal(ALICE, 1_000 ether);
-        vm.deal(BOB, 1_000 ether);
-        vm.deal(KEEPER, 100_000 ether);
-    }
-
     /* HELPERS */
-
-    function warpBy(uint256 seconds_) internal {
-        if (seconds_ == 0) return;
-        vm.warp(vm.getBlockTimestamp() + seconds_);
-        vm.roll(vm.getBlockNumber() + 1);
-    }
-
-    /// @dev Moves the ETH pool's spot price by `ticks` (positive: ETH up).
-    function moveEth(int256 ticks) internal {
-        (, int24 tick, , , , , ) = p.ethPool.slot0();
-        p.ethPool.setTick(int24(int256(tick) + ticks * p.ethTickSign));
-    }
-
-    /// @dev Puts the power pool at `premiumWad` times the index value of one token at `ethPriceWad`, then lets
-    ///      `wait` seconds pass.
-    function setPremium(uint256 premiumWad, uint256 ethPriceWad, uint256 wait) internal {
-        uint256 q = FPML.mulWad(
-            PowerPerpMath.claimValuePerTokenWad(p.controller.normalizationFactor(), ethPriceWad, 2, 1e4),
-            premiumWad
-        );
-        p.powerPool.setTick(tickForPrice(address(p.powerToken), address(p.weth), q, 18, 18));
-        warpBy(wait);
-    }
 
     /// @dev Alice's vault at 160% (10 ETH) with the premium at 1.03; the keeper holds tokens to liquidate with.
     function aliceAt160() internal returns (uint256 id, uint256 tokens) {
@@ -98,7 +64,7 @@ contract PauseRegressions is EvergammaFixture {
         uint256 tokens;
         (id, tokens) = aliceAt160();
         p.controller.pause();
-        moveEth(770); // ETH +8% while paused
+        moveEth(770, 0); // ETH +8% while paused
         setPremium(1.03e18, (3000e18 * 108) / 100, 420);
         warpBy(1 days - 420);
         assertTrue(!p.controller.isVaultSafe(id), "Alice's vault became unsafe during the pause");
@@ -161,7 +127,7 @@ contract PauseRegressions is EvergammaFixture {
         p.controller.pause();
         uint256 nfAtPause = p.controller.normalizationFactor();
         warpBy(7 days);
-        moveEth(2000); // ETH +22% during the pause
+        moveEth(2000, 0); // ETH +22% during the pause
         setPremium(2e18, (3000e18 * 122) / 100, 420); // the power pool held at 2x for the last window
         uint256 freshEthPrice = p.controller.ethPrice();
         p.controller.shutdown();
@@ -175,7 +141,7 @@ contract PauseRegressions is EvergammaFixture {
     function test_M2_unpauseBlockReadsFreshPrices() external {
         (uint256 id, ) = aliceAt160();
         p.controller.pause();
-        moveEth(770); // ETH +8% while paused
+        moveEth(770, 0); // ETH +8% while paused
         warpBy(1 days);
         p.controller.unpause();
         // At the pause's price Alice could withdraw 0.3 ETH (160% -> ~155%); at today's she cannot.

@@ -8,7 +8,8 @@ import {IControllerErrors} from "../../../contracts/interfaces/IControllerErrors
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {EvergammaHandlerBase} from "./EvergammaHandler.sol";
-import {EvergammaFixture, Protocol} from "./EvergammaFixture.sol";
+import {Protocol} from "./EvergammaFixture.sol";
+import {RegressionBase} from "./RegressionBase.sol";
 
 /// @notice The handler the replays drive (defined here so that the runner knows its artifact).
 contract RegressionHandler is EvergammaHandlerBase {}
@@ -19,44 +20,8 @@ contract RegressionHandler is EvergammaHandlerBase {}
 ///         docs/spec.md for the invariant IDs.
 /// @dev Replays (`replay_*`) drive the same handler the invariant suites use, in one transaction, and check the
 ///      handler's model on every step; the `test_R*` tests restate each finding without the handler.
-contract Regressions is EvergammaFixture {
-    Protocol internal p;
-    address internal constant ALICE = address(0xA11CE);
-    address internal constant BOB = address(0xB0B);
-    address internal constant KEEPER = address(0xBEEF);
-
-    function setUp() external {
-        p = deployDefaultProtocol();
-        vm.deal(ALICE, 1_000 ether);
-        vm.deal(BOB, 1_000 ether);
-        vm.deal(KEEPER, 100_000 ether);
-    }
-
+contract Regressions is RegressionBase {
     /* HELPERS */
-
-    /// @dev Moves the ETH pool's spot price by `ticks` (positive: ETH up) and lets `wait` seconds pass.
-    function moveEth(int256 ticks, uint256 wait) internal {
-        (, int24 tick, , , , , ) = p.ethPool.slot0();
-        p.ethPool.setTick(int24(int256(tick) + ticks * p.ethTickSign));
-        warpBy(wait);
-    }
-
-    /// @dev Puts the power pool at `premiumWad` times the index value of one token (NF * S / scale), at the
-    ///      current spot ETH price, and lets `wait` seconds pass.
-    function setPremium(uint256 premiumWad, uint256 ethPriceWad, uint256 wait) internal {
-        uint256 q = FPML.mulWad(
-            PowerPerpMath.claimValuePerTokenWad(p.controller.normalizationFactor(), ethPriceWad, 2, 1e4),
-            premiumWad
-        );
-        p.powerPool.setTick(tickForPrice(address(p.powerToken), address(p.weth), q, 18, 18));
-        warpBy(wait);
-    }
-
-    function warpBy(uint256 seconds_) internal {
-        if (seconds_ == 0) return;
-        vm.warp(vm.getBlockTimestamp() + seconds_);
-        vm.roll(vm.getBlockNumber() + 1);
-    }
 
     /// @dev The keeper's big, safe vault: tokens to liquidate with.
     function fundKeeper(uint256 tokens) internal {
