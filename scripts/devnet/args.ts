@@ -7,6 +7,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 
 import { DEPLOYMENTS_DIR_ENV } from "../../tasks/context.js";
+import { joinNegativeValues } from "../lib/cliArgs.js";
 
 /** Everything the devnet can be told, with defaults applied. */
 export interface DevnetOptions {
@@ -179,27 +180,9 @@ const VALUE_FLAGS = new Set(
     .map(([name]) => `--${name}`),
 );
 
-/**
- * Writes `--steps -1` as `--steps=-1`, so that a negative number reaches the flag's own check ("must be ≥ 1")
- * instead of Node's "argument is ambiguous".
- */
-function attachNegativeValues(argv: string[]): string[] {
-  const joined: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const next = argv[i + 1];
-    if (VALUE_FLAGS.has(argv[i]) && next !== undefined && /^-\.?\d/.test(next)) {
-      joined.push(`${argv[i]}=${next}`);
-      i++;
-    } else {
-      joined.push(argv[i]);
-    }
-  }
-  return joined;
-}
-
 function parse(argv: string[]) {
   return parseArgs({
-    args: attachNegativeValues(argv),
+    args: joinNegativeValues(argv, VALUE_FLAGS),
     allowPositionals: true,
     strict: true,
     options: FLAGS,

@@ -9,6 +9,7 @@ import type { Hex } from "viem";
 
 import { ExitCode, KeeperError, type ExitCodeValue } from "./errors.js";
 import { redactText, redactUrl } from "./redact.js";
+import { joinNegativeValues } from "../lib/cliArgs.js";
 
 /** Everything the keeper is configured with. */
 export interface KeeperOptions {
@@ -188,24 +189,8 @@ const VALUE_FLAGS = [
   "deadline",
 ] as const;
 
-/**
- * `--flag -1` as `--flag=-1`, so that a negative number reaches the flag's own check ("must be ≥ 0") instead of
- * Node's "argument is ambiguous".
- */
-function joinNegativeValues(argv: readonly string[]): string[] {
-  const flags = new Set<string>(VALUE_FLAGS.map((flag) => `--${flag}`));
-  const joined: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const next = argv[i + 1];
-    if (flags.has(argv[i]) && next !== undefined && /^-\.?\d/.test(next)) {
-      joined.push(`${argv[i]}=${next}`);
-      i++;
-    } else {
-      joined.push(argv[i]);
-    }
-  }
-  return joined;
-}
+/** The flags that take a value, as written on the command line (`--interval`). */
+const VALUE_FLAG_ARGS: ReadonlySet<string> = new Set(VALUE_FLAGS.map((flag) => `--${flag}`));
 
 /** The result of {@link parseCommandLine}: options, or a request for help. */
 export type CommandLine = { help: true } | { help: false; options: KeeperOptions };
@@ -221,7 +206,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   let values;
   try {
     ({ values } = parseArgs({
-      args: joinNegativeValues(argv),
+      args: joinNegativeValues(argv, VALUE_FLAG_ARGS),
       strict: true,
       allowPositionals: false,
       options: {

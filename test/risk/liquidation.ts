@@ -9,7 +9,7 @@ import { MaxUint256, parseEther } from "ethers";
 
 import { ethers, loadProtocol, type ProtocolFixture } from "../fixtures.js";
 import {
-  expectedLiquidation,
+  expectedLiquidationOf,
   fundWithTokens,
   gasCost,
   isInsolventAtIndex,
@@ -48,15 +48,7 @@ async function expectLiquidation(
   await pinNextBlock();
   const market = await readMarket(d);
   const before = await vaultState(d, vaultId);
-  const expected = expectedLiquidation({
-    collateral: before.collateral,
-    debt: before.debt,
-    maxDebtAmount,
-    powerPrice: market.pricingPowerPrice,
-    insolventAtIndex: isInsolventAtIndex(before.collateral, before.debt, market.debtValuePerToken),
-    bonusWad: d.market.liquidationBonusWad,
-    minCollateral: d.market.minCollateralWei,
-  });
+  const expected = expectedLiquidationOf(d, market, before, maxDebtAmount);
   expect(expected.kind, "scenario").to.equal(kind);
   expect(expected.leavesDust, "scenario leaves dust").to.equal(false);
   expect(await powerToken.allowance(liquidator, controller)).to.equal(0n);

@@ -10,10 +10,9 @@ import { MaxUint256, parseEther } from "ethers";
 
 import { ethers, loadProtocol, type ProtocolFixture } from "../fixtures.js";
 import {
-  expectedLiquidation,
+  expectedLiquidationOf,
   fundWithTokens,
   gasCost,
-  isInsolventAtIndex,
   mined,
   movePrices,
   openVault,
@@ -74,15 +73,7 @@ describe("Risk: every unsafe vault is liquidatable (property)", function () {
         outcomes.unsafe++;
         const market = await readMarket(d);
         const before = await vaultState(d, vaultId);
-        const expected = expectedLiquidation({
-          collateral: before.collateral,
-          debt: before.debt,
-          maxDebtAmount: MaxUint256,
-          powerPrice: market.pricingPowerPrice,
-          insolventAtIndex: isInsolventAtIndex(before.collateral, before.debt, market.debtValuePerToken),
-          bonusWad: d.market.liquidationBonusWad,
-          minCollateral: d.market.minCollateralWei,
-        });
+        const expected = expectedLiquidationOf(d, market, before, MaxUint256);
         outcomes.kinds.add(expected.kind);
         const [keeperEth, keeperTokens, controllerEth] = await Promise.all([
           ethers.provider.getBalance(d.keeper),

@@ -10,9 +10,8 @@ import { MaxUint256, parseEther } from "ethers";
 import { deployEvergamma } from "../../deploy/evergamma.js";
 import { connection, ethers, networkHelpers, type ProtocolFixture } from "../fixtures.js";
 import {
-  expectedLiquidation,
+  expectedLiquidationOf,
   fundWithTokens,
-  isInsolventAtIndex,
   mined,
   movePrices,
   mulDivDown,
@@ -86,15 +85,7 @@ describe("Risk: a power-3 market", function () {
       await pinNextBlock();
       const market = await readMarket(d);
       const before = await vaultState(d, id);
-      const expected = expectedLiquidation({
-        collateral: before.collateral,
-        debt: before.debt,
-        maxDebtAmount: MaxUint256,
-        powerPrice: market.pricingPowerPrice,
-        insolventAtIndex: isInsolventAtIndex(before.collateral, before.debt, market.debtValuePerToken),
-        bonusWad: d.market.liquidationBonusWad,
-        minCollateral: d.market.minCollateralWei,
-      });
+      const expected = expectedLiquidationOf(d, market, before, MaxUint256);
       expect(expected.kind).to.equal(kind);
       expect(await d.controller.previewLiquidation(id, PENDING)).to.deep.equal([
         true,

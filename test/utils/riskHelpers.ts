@@ -197,6 +197,24 @@ export interface VaultState {
   debt: bigint;
 }
 
+/** What the Controller's liquidation of `vault` for an offer of `maxDebtAmount` does in the `market` it will see. */
+export function expectedLiquidationOf(
+  d: ProtocolFixture,
+  market: MarketSnapshot,
+  vault: VaultState,
+  maxDebtAmount: bigint,
+): LiquidationOutcome {
+  return expectedLiquidation({
+    collateral: vault.collateral,
+    debt: vault.debt,
+    maxDebtAmount,
+    powerPrice: market.pricingPowerPrice,
+    insolventAtIndex: isInsolventAtIndex(vault.collateral, vault.debt, market.debtValuePerToken),
+    bonusWad: d.market.liquidationBonusWad,
+    minCollateral: d.market.minCollateralWei,
+  });
+}
+
 export async function vaultState(d: ProtocolFixture, vaultId: bigint): Promise<VaultState> {
   const [owner, , collateral, debt] = await d.controller.getVault(vaultId);
   return { owner, collateral, debt };
