@@ -284,14 +284,20 @@ contract Regressions is RegressionBase {
         (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
         uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
         assertLe(collateral, FPML.mulWad(debt, payPerToken), "setup: cannot cover the debt plus bonus");
-        uint256 stepOne = ((collateral - 1 ether) * WAD) / payPerToken;
+        expectPartialRefusedThenWhole(id, liquidator, ((collateral - 1 ether) * WAD) / payPerToken);
+    }
+
+    /// @dev A partial offer is refused with `LiquidationLeavesDust(id, debt)`; then the whole debt takes all of the
+    ///      collateral and no bad debt is recorded.
+    function expectPartialRefusedThenWhole(uint256 id, address liquidator, uint256 partialOffer) internal {
+        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
         vm.prank(liquidator);
         vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationLeavesDust.selector, id, debt));
-        p.controller.liquidate(id, stepOne);
+        p.controller.liquidate(id, partialOffer);
         vm.prank(liquidator);
         (uint256 repaid, uint256 paid) = p.controller.liquidate(id, debt);
-        assertTrue(repaid == debt && paid == collateral, "H-1: the whole debt for all of the collateral");
-        assertEq(p.controller.totalBadDebt(), 0, "H-1: no bad debt from a vault solvent at index");
+        assertTrue(repaid == debt && paid == collateral, "the whole debt for all of the collateral");
+        assertEq(p.controller.totalBadDebt(), 0, "no bad debt from a vault solvent at index");
     }
 
     /// @notice Regression H-1 (fixed), the B-1 setup: mark = 1.4 x index, Alice at 150% from 10 ETH, ETH +3.5%
@@ -412,13 +418,7 @@ contract Regressions is RegressionBase {
         uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
         uint256 takesAll = FPML.divUp(debtValue * WAD, payPerToken);
         assertLt(takesAll, debt, "setup: a partial offer worth all of the collateral");
-        vm.prank(KEEPER);
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationLeavesDust.selector, id, debt));
-        p.controller.liquidate(id, takesAll);
-        vm.prank(KEEPER);
-        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, debt);
-        assertTrue(repaid == debt && paid == debtValue, "the whole debt for all of the collateral");
-        assertEq(p.controller.totalBadDebt(), 0, "no bad debt at exactly 100%");
+        expectPartialRefusedThenWhole(id, KEEPER, takesAll);
     }
 
     receive() external payable {}
