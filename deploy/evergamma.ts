@@ -271,7 +271,7 @@ export async function deployEvergamma(
 }
 
 /** Creates and initialises the tokenA/tokenB pool at `priceAInB` and raises its observation capacity. */
-async function initializePool(
+export async function initializePool(
   uniswap: UniswapV3,
   signer: Signer,
   tokenA: { getAddress(): Promise<string> },

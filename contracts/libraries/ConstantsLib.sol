@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title ConstantsLib
+/// @notice The engine's fixed limits, in one place, with their units.
+library ConstantsLib {
+    /// @notice 1 in 18-decimal fixed point.
+    uint256 internal constant WAD = 1e18;
+    /// @notice Basis points in 1.
+    uint256 internal constant BPS = 10_000;
+    /// @notice The largest power n of a power market.
+    uint256 internal constant MAX_POWER = 4;
+    /// @notice The largest cap of mark / index for funding (WAD).
+    uint256 internal constant MARK_RATIO_CAP_MAX_WAD = 10e18;
+    /// @notice The largest liquidation bonus (WAD, 0.5e18 = 50%).
+    uint256 internal constant MAX_LIQUIDATION_BONUS_WAD = 0.5e18;
+    /// @notice The largest mint fee, in basis points (1%).
+    uint256 internal constant MAX_FEE_BPS = 100;
+    /// @notice Pauses the owner has per market.
+    uint256 internal constant MAX_PAUSES = 4;
+    /// @notice How long after a market's creation the owner may pause it, in seconds.
+    uint256 internal constant PAUSE_WINDOW_SECONDS = 182 days;
+    /// @notice How long a pause lasts before anyone may unpause, in seconds.
+    uint256 internal constant UNPAUSE_DELAY_SECONDS = 1 days;
+    /// @notice After every unpause liquidations stay closed this long, in seconds, while every vault action is
+    ///         open (M-1): owners can restore vaults that became unsafe while paused, and the TWAPs refresh.
+    uint256 internal constant LIQUIDATION_GRACE_SECONDS = 1 hours;
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IEvergammaErrors} from "../interfaces/IEvergammaErrors.sol";
+import {MarketParams} from "../types/MarketConfig.sol";
+import {VaultMath} from "./VaultMath.sol";
+
+/// @title Health
+/// @notice The one health rule of every vault, used by the engine (to refuse actions and to allow liquidations),
+///         the lens and the keeper helper alike: a vault is healthy when it has no debt, or when it holds at least
+///         the dust floor and collateral >= debt value * minimum ratio, where the debt value is debt * the ETH value
+///         of one token rounded up (`Product.debtValuePerTokenWad`). The comparison is exact (no division), so it
+///         agrees with "collateral ratio, rounded down, >= minimum ratio" for every input.
+library Health {
+    /// @notice Whether a vault is healthy.
+    /// @param collateral The vault's collateral in wei.
+    /// @param debt The vault's debt in token units.
+    /// @param debtValuePerTokenWad The ETH value of one token's debt (WAD, rounded up).
+    /// @param params The market's terms (minimum ratio and dust floor).
+    /// @return Whether the vault is healthy.
+    function isHealthy(
+        uint256 collateral,
+        uint256 debt,
+        uint256 debtValuePerTokenWad,
+        MarketParams memory params
+    ) internal pure returns (bool) {
+        if (debt == 0) return true;
+        if (collateral < params.minCollateralWei) return false;
+        uint256 debtValueWei = VaultMath.debtValue(debt, debtValuePerTokenWad);
+        return VaultMath.meetsRatio(collateral, debtValueWei, params.minCollateralRatioWad);
+    }
+
+    /// @notice Reverts unless the vault is healthy: `VaultBelowMinCollateral` under the dust floor, `VaultUnsafe`
+    ///         (with the ratio it would have) under the minimum ratio.
+    /// @param vaultId The vault id (for the error).
+    /// @param collateral The vault's collateral in wei.
+    /// @param debt The vault's debt in token units.
+    /// @param debtValuePerTokenWad The ETH value of one token's debt (WAD, rounded up).
+    /// @param params The market's terms.
+    function requireHealthy(
+        uint256 vaultId,
+        uint256 collateral,
+        uint256 debt,
+        uint256 debtValuePerTokenWad,
+        MarketParams memory params
+    ) internal pure {
+        if (debt == 0) return;
+        if (collateral < params.minCollateralWei) {
+            revert IEvergammaErrors.VaultBelowMinCollateral(vaultId, collateral, params.minCollateralWei);
+        }
+        uint256 debtValueWei = VaultMath.debtValue(debt, debtValuePerTokenWad);
+        if (!VaultMath.meetsRatio(collateral, debtValueWei, params.minCollateralRatioWad)) {
+            revert IEvergammaErrors.VaultUnsafe(
+                vaultId,
+                VaultMath.collateralRatioWad(collateral, debtValueWei)
+            );
+        }
+    }
+
+    /// @notice collateral / debt value (WAD, rounded down); type(uint256).max without debt.
+    /// @param collateral The vault's collateral in wei.
+    /// @param debt The vault's debt in token units.
+    /// @param debtValuePerTokenWad The ETH value of one token's debt (WAD, rounded up).
+    /// @return The ratio (WAD).
+    function collateralRatioWad(
+        uint256 collateral,
+        uint256 debt,
+        uint256 debtValuePerTokenWad
+    ) internal pure returns (uint256) {
+        return VaultMath.collateralRatioWad(collateral, VaultMath.debtValue(debt, debtValuePerTokenWad));
+    }
+}
