@@ -1,22 +1,25 @@
 /**
  * One deploy function for tests, the devnet and scripts: WETH9, a 6-decimal USDC, Uniswap v3 from the npm
- * artifacts, the ETH/USDC and power-token/WETH pools with full-range liquidity and TWAP history, and the
- * Evergamma contracts. Also the price helpers that move the real pools by swapping.
+ * artifacts, the ETH/USDC pool, the engine with its lens, pricer and keeper helper, and one or more markets, each
+ * with its token, its token/WETH pool (full-range liquidity and TWAP history) and its price source. Also the price
+ * helpers that move the real pools by swapping.
  *
  * @module
  */
-import { getCreateAddress, parseEther, type Signer } from "ethers";
+import { parseEther, type Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type {
-  Controller,
   EverlastingOptionPricer,
+  Evergamma,
+  EvergammaLens,
   KeeperHelper,
-  PowerToken,
+  MarketToken,
   TestUSDC,
-  VaultNFT,
+  UniswapTwapPrices,
   WETH9,
 } from "../types/ethers-contracts/index.js";
+import type { DeployedMarket, HexAddress } from "../scripts/lib/deploymentFile.js";
 import {
   advanceTime as advanceChainTime,
   createPoolWithLiquidity,
@@ -34,7 +37,10 @@ export type HardhatEthers = NetworkConnection["ethers"];
 /** A Hardhat 3 network connection with the ethers plugin (`await network.getOrCreate()`). */
 export type EvergammaConnection = Pick<NetworkConnection, "ethers" | "provider">;
 
-/** Market parameters (see `MarketParams` in `contracts/interfaces/IController.sol`). */
+/**
+ * A power market's terms (the engine's `MarketParams` in `contracts/types/MarketConfig.sol`, plus the TWAP period of
+ * its Uniswap price source).
+ */
 export interface MarketParameters {
   /** The power n (integer 1 to 4). */
   power: number;
@@ -95,50 +101,122 @@ export interface DeployOptions {
   warmupSeconds?: number;
 }
 
+/** One market to create: its terms, its token's name and symbol, and how its pool is seeded. */
+export interface MarketOptions {
+  /** A short name for humans and tools' `--market` (default "ETH" + n, for example "ETH2"). */
+  name?: string;
+  /** Terms; every field defaults to {@link DEFAULT_MARKET_PARAMETERS}. */
+  params?: Partial<MarketParameters>;
+  /** Token name and symbol. Default "Evergamma ETH^n" / "eETHn". */
+  tokenName?: string;
+  tokenSymbol?: string;
+  /** Implied volatility the token pool is seeded at (fair price NF·Sⁿ/scale·exp(n(n−1)σ²T/2)). Default 0.8. */
+  seedImpliedVolatility?: number;
+  /** Tokens minted by the deployer's seed vault: half go into the pool, half stay for price moves. */
+  seedTokens?: bigint;
+}
+
+/** Options of {@link deployEvergamma}; every field has a default. */
+export interface DeployOptions {
+  /** Deployer, liquidity provider, owner of the engine and of the seed vaults. Default: the first account. */
+  deployer?: Signer;
+  /** Terms of the one default market (ETH², Squeeth's values) when `markets` is not given. */
+  market?: Partial<MarketParameters>;
+  /** The markets to create, in market-id order. Default: one ETH² market with `market`'s terms. */
+  markets?: MarketOptions[];
+  /** Initial ETH price in USDC. Default 3000. */
+  ethPriceUsd?: number;
+  /** Implied volatility the default market's pool is seeded at. Default 0.8. */
+  seedImpliedVolatility?: number;
+  /** WETH in the ETH/USDC full-range position. Default 100 ETH. */
+  ethPoolLiquidityEth?: bigint;
+  /** Tokens minted by the default market's seed vault: half go into the pool, half stay for price moves. */
+  seedPowerTokens?: bigint;
+  /**
+   * Observation cardinality of every pool. Default and minimum: the longest TWAP period in seconds + 1 (the price
+   * source refuses pools that cannot hold a full TWAP window at one observation per second).
+   */
+  cardinality?: number;
+  /** The default market's token name and symbol. Default "Evergamma Squared ETH" / "eSQTH". */
+  tokenName?: string;
+  tokenSymbol?: string;
+  /** Seconds to advance after seeding, so that every pool holds a full TWAP window. Default: the TWAP period. */
+  warmupSeconds?: number;
+}
+
+/** Typed handles on one market {@link deployEvergamma} created. */
+export interface MarketDeployment {
+  /** The market id (0 for the first market). */
+  id: number;
+  /** A short name (for example "ETH2"). */
+  name: string;
+  /** The market's terms (with the TWAP period of its price source). */
+  params: MarketParameters;
+  token: MarketToken;
+  /** The token/WETH Uniswap v3 pool (the market price). */
+  pool: UniswapV3Pool;
+  priceSource: UniswapTwapPrices;
+  /** The deployer's vault that minted the pool's liquidity. */
+  seedVaultId: bigint;
+  /** The vault id to pass to `mint` to open a new vault in this market (serial 0). */
+  newVaultId: bigint;
+}
+
 /** Typed handles on everything {@link deployEvergamma} deployed. */
 export interface EvergammaDeployment {
   connection: EvergammaConnection;
   deployer: Signer;
-  market: MarketParameters;
   weth: WETH9;
   usdc: TestUSDC;
   uniswap: UniswapV3;
   ethUsdcPool: UniswapV3Pool;
-  powerWethPool: UniswapV3Pool;
-  powerToken: PowerToken;
-  vaultNFT: VaultNFT;
-  controller: Controller;
+  /** The engine, also the ERC-721 collection of every vault (token id = vault id). */
+  engine: Evergamma;
+  lens: EvergammaLens;
   pricer: EverlastingOptionPricer;
   /** On-chain keeper checks (Chainlink Automation / Gelato); proceeds go to the deployer, funding interval 1 h. */
   keeperHelper: KeeperHelper;
-  /** The deployer's vault that minted the power pool's liquidity. */
+  /** Every market, in id order. */
+  markets: MarketDeployment[];
+  /** The first market's id (0), terms, token, pool and seed vault: the market most tests and tools use. */
+  marketId: number;
+  market: MarketParameters;
+  powerToken: MarketToken;
+  powerWethPool: UniswapV3Pool;
   seedVaultId: bigint;
-}
-
-/** Addresses of a deployment, by contract name (the devnet writes these to `deployments/<network>.json`). */
-export async function deploymentAddresses(d: EvergammaDeployment): Promise<Record<string, string>> {
-  const entries: [string, { getAddress(): Promise<string> }][] = [
-    ["Controller", d.controller],
-    ["PowerToken", d.powerToken],
-    ["VaultNFT", d.vaultNFT],
-    ["EverlastingOptionPricer", d.pricer],
-    ["KeeperHelper", d.keeperHelper],
-    ["WETH", d.weth],
-    ["USDC", d.usdc],
-    ["UniswapV3Factory", d.uniswap.factory],
-    ["SwapRouter", d.uniswap.router],
-    ["NonfungiblePositionManager", d.uniswap.positionManager],
-    ["EthUsdcPool", d.ethUsdcPool],
-    ["PowerWethPool", d.powerWethPool],
-  ];
-  const resolved = await Promise.all(entries.map(async ([name, c]) => [name, await c.getAddress()] as const));
-  return Object.fromEntries(resolved);
 }
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
 const FEE_TIER = 3000;
 /** KeeperHelper applies funding when the last update is older than this. */
 const KEEPER_FUNDING_INTERVAL_SECONDS = 3600;
+/** Bits of a vault id below its market id (`VaultIdLib.SERIAL_BITS`). */
+export const VAULT_SERIAL_BITS = 64n;
+
+/** The id of a market's `serial`-th vault (serial 0: "open a new vault" for `mint`). */
+export function vaultIdOf(marketId: number | bigint, serial: bigint): bigint {
+  return (BigInt(marketId) << VAULT_SERIAL_BITS) | serial;
+}
+
+/** The market a vault id belongs to. */
+export function marketOfVault(vaultId: bigint): number {
+  return Number(vaultId >> VAULT_SERIAL_BITS);
+}
+
+/** The engine's `MarketParams` struct for a market's terms (product kind 0: power perpetual). */
+export function toEngineParams(p: MarketParameters) {
+  return {
+    kind: 0,
+    power: p.power,
+    indexScale: p.indexScale,
+    minCollateralRatioWad: p.minCollateralRatioWad,
+    minCollateralWei: p.minCollateralWei,
+    fundingPeriodSeconds: p.fundingPeriodSeconds,
+    markRatioFloorWad: p.markRatioFloorWad,
+    markRatioCapWad: p.markRatioCapWad,
+    liquidationBonusWad: p.liquidationBonusWad,
+  };
+}
 
 /**
  * The fair power-token price in ETH under normalization-factor funding, NF·Sⁿ⁻¹/scale·exp(n(n−1)σ²T/2),
@@ -156,13 +234,24 @@ export function fairPowerPriceEth(
   return ((normalizationFactor * ethPriceUsd ** (n - 1)) / Number(market.indexScale)) * premium;
 }
 
+/** The markets to create: `options.markets`, or the one default ETH² market. */
+function marketOptionsOf(options: DeployOptions): MarketOptions[] {
+  if (options.markets !== undefined && options.markets.length > 0) return options.markets;
+  return [
+    {
+      params: options.market,
+      tokenName: options.tokenName ?? "Evergamma Squared ETH",
+      tokenSymbol: options.tokenSymbol ?? "eSQTH",
+      seedImpliedVolatility: options.seedImpliedVolatility,
+      seedTokens: options.seedPowerTokens,
+    },
+  ];
+}
+
 /**
- * Deploys the whole protocol on the connection's chain and seeds both pools.
- *
- * Order matters: the tokens name the Controller as their minter, so its address is predicted from the
- * deployer's nonce; the ETH pool must hold a full TWAP window and the power pool must exist (with observation
- * capacity) before the Controller checks them in its constructor; the power pool's liquidity comes from a
- * vault, so it is added after the Controller is live.
+ * Deploys the whole protocol on the connection's chain: the local world (WETH, USDC, Uniswap v3, an ETH/USDC pool
+ * with a full TWAP window), the engine with its vault NFT, the lens, the pricer and the keeper helper, then each
+ * market (token, pool, price source, `createMarket`, a seed vault whose tokens become the pool's liquidity).
  */
 export async function deployEvergamma(
   connection: EvergammaConnection,
@@ -170,103 +259,213 @@ export async function deployEvergamma(
 ): Promise<EvergammaDeployment> {
   const { ethers } = connection;
   const deployer = options.deployer ?? (await ethers.getSigners())[0];
-  const market = { ...DEFAULT_MARKET_PARAMETERS, ...options.market };
+  const deployerAddress = await deployer.getAddress();
+  const marketOptions = marketOptionsOf(options);
+  const allParams = marketOptions.map((m) => ({ ...DEFAULT_MARKET_PARAMETERS, ...m.params }));
+  const longestTwap = Math.max(...allParams.map((p) => p.twapPeriodSeconds));
   const ethPriceUsd = options.ethPriceUsd ?? 3000;
-  const cardinality = options.cardinality ?? market.twapPeriodSeconds + 1;
+  const cardinality = options.cardinality ?? longestTwap + 1;
 
   const weth = (await ethers.deployContract("WETH9", [], deployer)) as unknown as WETH9;
   const usdc = (await ethers.deployContract("TestUSDC", [], deployer)) as unknown as TestUSDC;
   const uniswap = await deployUniswapV3(deployer, weth);
-  const ethPoolLiquidityEth = options.ethPoolLiquidityEth ?? parseEther("100");
   const ethUsdcPoolAddress = await createPoolWithLiquidity({
     uniswap,
     signer: deployer,
     tokenA: weth,
     tokenB: usdc,
     priceAInB: ethPriceUsd,
-    amountA: ethPoolLiquidityEth,
+    amountA: options.ethPoolLiquidityEth ?? parseEther("100"),
     cardinality,
   });
-  // The Controller requires the ETH pool to hold a full TWAP window at deployment (its liquidity mint grew the
-  // ring buffer); the power pool is created with the market and only needs the capacity.
-  await advanceChainTime(ethers.provider, market.twapPeriodSeconds);
+  // A price source requires the ETH pool to hold a full TWAP window (L-4); its liquidity mint grew the ring buffer.
+  await advanceChainTime(ethers.provider, longestTwap);
 
-  const nonce = await deployer.getNonce();
-  const from = await deployer.getAddress();
-  // nonce: PowerToken, +1: VaultNFT, +2: create the power pool, +3: its cardinality, +4: Controller.
-  const controllerAddress = getCreateAddress({ from, nonce: nonce + 4 });
-  const powerToken = (await ethers.deployContract(
-    "PowerToken",
-    [options.tokenName ?? "Evergamma Squared ETH", options.tokenSymbol ?? "eSQTH", controllerAddress],
+  const engine = (await ethers.deployContract(
+    "Evergamma",
+    [deployerAddress],
     deployer,
-  )) as unknown as PowerToken;
-  const vaultNFT = (await ethers.deployContract(
-    "VaultNFT",
-    ["Evergamma Short Vault", "eSV", controllerAddress],
-    deployer,
-  )) as unknown as VaultNFT;
-  const seedPrice = fairPowerPriceEth(market, ethPriceUsd, options.seedImpliedVolatility ?? 0.8);
-  const powerWethPool = await initializePool(uniswap, deployer, powerToken, weth, seedPrice, cardinality);
-
-  const controller = (await ethers.deployContract(
-    "Controller",
-    [
-      {
-        powerToken,
-        vaultNFT,
-        weth,
-        quoteToken: usdc,
-        ethQuotePool: ethUsdcPoolAddress,
-        powerPool: powerWethPool,
-      },
-      market,
-    ],
-    deployer,
-  )) as unknown as Controller;
-  if ((await controller.getAddress()) !== controllerAddress) {
-    throw new Error("Controller address differs from the one the tokens were built for");
-  }
+  )) as unknown as Evergamma;
+  const lens = (await ethers.deployContract("EvergammaLens", [engine], deployer)) as unknown as EvergammaLens;
   const pricer = (await ethers.deployContract(
     "EverlastingOptionPricer",
     [],
     deployer,
   )) as unknown as EverlastingOptionPricer;
-
-  const seedPowerTokens = options.seedPowerTokens ?? parseEther("100");
-  const seedVaultId = await seedPowerPool({
-    uniswap,
-    deployer,
-    controller,
-    powerToken,
-    weth,
-    seedPowerTokens,
-    seedPrice,
-    market,
-    cardinality,
-  });
-  const deployerAddress = await deployer.getAddress();
   const keeperHelper = (await ethers.deployContract(
     "KeeperHelper",
-    [controller, deployerAddress, KEEPER_FUNDING_INTERVAL_SECONDS, deployerAddress],
+    [engine, deployerAddress, KEEPER_FUNDING_INTERVAL_SECONDS, deployerAddress],
     deployer,
   )) as unknown as KeeperHelper;
-  await advanceChainTime(ethers.provider, options.warmupSeconds ?? market.twapPeriodSeconds);
 
+  const world = {
+    connection,
+    deployer,
+    uniswap,
+    weth,
+    usdc,
+    engine,
+    ethUsdcPoolAddress,
+    ethPriceUsd,
+    cardinality,
+  };
+  const markets: MarketDeployment[] = [];
+  for (const [i, m] of marketOptions.entries()) {
+    markets.push(await createMarket(world, { ...m, params: allParams[i] }));
+  }
+  await advanceChainTime(ethers.provider, options.warmupSeconds ?? longestTwap);
+
+  const first = markets[0];
   return {
     connection,
     deployer,
-    market,
     weth,
     usdc,
     uniswap,
     ethUsdcPool: getPoolContract(ethUsdcPoolAddress, deployer),
-    powerWethPool: getPoolContract(await powerWethPool.getAddress(), deployer),
-    powerToken,
-    vaultNFT,
-    controller,
+    engine,
+    lens,
     pricer,
     keeperHelper,
-    seedVaultId,
+    markets,
+    marketId: first.id,
+    market: first.params,
+    powerToken: first.token,
+    powerWethPool: first.pool,
+    seedVaultId: first.seedVaultId,
+  };
+}
+
+/** The deployment file's contents for a deployment: contract addresses by name, and every market. */
+export async function deploymentRecord(
+  d: EvergammaDeployment,
+): Promise<{ contracts: Record<string, HexAddress>; markets: Record<string, DeployedMarket> }> {
+  const entries: [string, { getAddress(): Promise<string> }][] = [
+    ["Evergamma", d.engine],
+    ["EvergammaLens", d.lens],
+    ["EverlastingOptionPricer", d.pricer],
+    ["KeeperHelper", d.keeperHelper],
+    ["WETH", d.weth],
+    ["USDC", d.usdc],
+    ["UniswapV3Factory", d.uniswap.factory],
+    ["SwapRouter", d.uniswap.router],
+    ["NonfungiblePositionManager", d.uniswap.positionManager],
+    ["EthUsdcPool", d.ethUsdcPool],
+  ];
+  const resolved = await Promise.all(
+    entries.map(async ([name, c]) => [name, (await c.getAddress()) as HexAddress] as const),
+  );
+  const markets: Record<string, DeployedMarket> = {};
+  for (const m of d.markets) {
+    markets[String(m.id)] = {
+      id: m.id,
+      name: m.name,
+      token: (await m.token.getAddress()) as HexAddress,
+      pool: (await m.pool.getAddress()) as HexAddress,
+      priceSource: (await m.priceSource.getAddress()) as HexAddress,
+      params: {
+        power: m.params.power,
+        indexScale: m.params.indexScale.toString(),
+        minCollateralRatioWad: m.params.minCollateralRatioWad.toString(),
+        minCollateralWei: m.params.minCollateralWei.toString(),
+        twapPeriodSeconds: m.params.twapPeriodSeconds,
+        fundingPeriodSeconds: m.params.fundingPeriodSeconds,
+        markRatioFloorWad: m.params.markRatioFloorWad.toString(),
+        markRatioCapWad: m.params.markRatioCapWad.toString(),
+        liquidationBonusWad: m.params.liquidationBonusWad.toString(),
+      },
+    };
+  }
+  return { contracts: Object.fromEntries(resolved), markets };
+}
+
+/**
+ * Lists one more market on a deployed engine (for example a third power), seeded as `deployEvergamma` seeds its
+ * markets, and adds it to `d.markets`. The new pool is young: wait a TWAP period before relying on its full window.
+ */
+export async function addMarket(
+  d: EvergammaDeployment,
+  options: MarketOptions = {},
+): Promise<MarketDeployment> {
+  const params = { ...DEFAULT_MARKET_PARAMETERS, ...options.params };
+  const ethPriceUsd = Number(await d.lens.ethPrice(d.marketId)) / 1e18;
+  const world = {
+    connection: d.connection,
+    deployer: d.deployer,
+    uniswap: d.uniswap,
+    weth: d.weth,
+    usdc: d.usdc,
+    engine: d.engine,
+    ethUsdcPoolAddress: await d.ethUsdcPool.getAddress(),
+    ethPriceUsd,
+    cardinality: params.twapPeriodSeconds + 1,
+  };
+  const market = await createMarket(world, { ...options, params });
+  d.markets.push(market);
+  return market;
+}
+
+/** What {@link createMarket} needs of the deployment under way. */
+interface MarketWorld {
+  connection: EvergammaConnection;
+  deployer: Signer;
+  uniswap: UniswapV3;
+  weth: WETH9;
+  usdc: TestUSDC;
+  engine: Evergamma;
+  ethUsdcPoolAddress: string;
+  ethPriceUsd: number;
+  cardinality: number;
+}
+
+/**
+ * Lists one market: deploys its token (minted only by the engine), creates its token/WETH pool at the seed price
+ * with the observation capacity a full window needs, deploys its price source, calls `createMarket`, then mints
+ * the seed vault's tokens and adds half of them to the pool as full-range liquidity.
+ */
+async function createMarket(
+  w: MarketWorld,
+  m: MarketOptions & { params: MarketParameters },
+): Promise<MarketDeployment> {
+  const { ethers } = w.connection;
+  const params = m.params;
+  const token = (await ethers.deployContract(
+    "MarketToken",
+    [m.tokenName ?? `Evergamma ETH^${params.power}`, m.tokenSymbol ?? `eETH${params.power}`, w.engine],
+    w.deployer,
+  )) as unknown as MarketToken;
+  const seedPrice = fairPowerPriceEth(params, w.ethPriceUsd, m.seedImpliedVolatility ?? 0.8);
+  const pool = await initializePool(w.uniswap, w.deployer, token, w.weth, seedPrice, w.cardinality);
+  const priceSource = (await ethers.deployContract(
+    "UniswapTwapPrices",
+    [w.weth, w.usdc, w.ethUsdcPoolAddress, token, pool, params.twapPeriodSeconds],
+    w.deployer,
+  )) as unknown as UniswapTwapPrices;
+  const engine = w.engine.connect(w.deployer);
+  const id = Number(await engine.marketCount());
+  await (await engine.createMarket(toEngineParams(params), token, priceSource)).wait();
+
+  const seedTokens = m.seedTokens ?? parseEther("100");
+  const collateral = (seedTokens * parseEther(seedPrice.toPrecision(17)) * 3n) / parseEther("1");
+  await (await engine.mint(vaultIdOf(id, 0n), seedTokens, { value: collateral })).wait();
+  await createPoolWithLiquidity({
+    uniswap: w.uniswap,
+    signer: w.deployer,
+    tokenA: token,
+    tokenB: w.weth,
+    priceAInB: seedPrice.toPrecision(17),
+    amountA: seedTokens / 2n,
+    cardinality: w.cardinality,
+  });
+  return {
+    id,
+    name: m.name ?? `ETH${params.power}`,
+    params,
+    token,
+    pool: getPoolContract(await pool.getAddress(), w.deployer),
+    priceSource,
+    seedVaultId: vaultIdOf(id, 1n),
+    newVaultId: vaultIdOf(id, 0n),
   };
 }
 
@@ -292,34 +491,6 @@ export async function initializePool(
   return pool;
 }
 
-interface SeedParams {
-  uniswap: UniswapV3;
-  deployer: Signer;
-  controller: Controller;
-  powerToken: PowerToken;
-  weth: WETH9;
-  seedPowerTokens: bigint;
-  seedPrice: number;
-  market: MarketParameters;
-  cardinality: number;
-}
-
-/** Mints power tokens from a vault at 300% collateral and adds half of them as full-range liquidity. */
-async function seedPowerPool(p: SeedParams): Promise<bigint> {
-  const collateral = (p.seedPowerTokens * parseEther(p.seedPrice.toPrecision(17)) * 3n) / parseEther("1");
-  await (await p.controller.connect(p.deployer).mint(0n, p.seedPowerTokens, { value: collateral })).wait();
-  await createPoolWithLiquidity({
-    uniswap: p.uniswap,
-    signer: p.deployer,
-    tokenA: p.powerToken,
-    tokenB: p.weth,
-    priceAInB: p.seedPrice.toPrecision(17),
-    amountA: p.seedPowerTokens / 2n,
-    cardinality: p.cardinality,
-  });
-  return p.controller.vaultCount();
-}
-
 /**
  * Moves the ETH/USDC pool's spot price to `usdPerEth` with one swap (the TWAP follows over the TWAP period).
  * USDC is minted and WETH wrapped for the deployer as needed.
@@ -340,11 +511,20 @@ export async function setEthPrice(d: EvergammaDeployment, usdPerEth: number | st
  * power tokens the deployer holds (the seed vault kept half of its mint for this).
  */
 export async function setPowerPrice(d: EvergammaDeployment, ethPerToken: number | string): Promise<void> {
+  await setTokenPrice(d, d.markets[0], ethPerToken);
+}
+
+/** Moves a market's token/WETH pool spot price to `ethPerToken` with swaps (the deployer sells its seed tokens). */
+export async function setTokenPrice(
+  d: EvergammaDeployment,
+  market: MarketDeployment,
+  ethPerToken: number | string,
+): Promise<void> {
   await movePoolPrice({
     uniswap: d.uniswap,
-    pool: d.powerWethPool,
+    pool: market.pool,
     signer: d.deployer,
-    baseToken: d.powerToken,
+    baseToken: market.token,
     quoteToken: d.weth,
     targetPrice: ethPerToken,
   });
@@ -355,6 +535,6 @@ export async function advanceTime(
   d: EvergammaDeployment | EvergammaConnection,
   seconds: number,
 ): Promise<void> {
-  const connection = "controller" in d ? d.connection : d;
+  const connection = "engine" in d ? d.connection : d;
   await advanceChainTime(connection.ethers.provider, seconds);
 }

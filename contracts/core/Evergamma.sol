@@ -8,7 +8,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ERC721} from "solady/src/tokens/ERC721.sol";
 
 import {IEvergamma} from "../interfaces/IEvergamma.sol";
-import {IPowerToken} from "../interfaces/IPowerToken.sol";
+import {IMarketToken} from "../interfaces/IMarketToken.sol";
 import {IPriceSource} from "../interfaces/IPriceSource.sol";
 import {ConstantsLib as C} from "../libraries/ConstantsLib.sol";
 import {FundingMath, MarkClamp} from "../libraries/FundingMath.sol";
@@ -119,7 +119,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         address priceSource
     ) external onlyOwner returns (uint32 marketId) {
         _validateParams(params);
-        if (IPowerToken(token).controller() != address(this) || listedTokens[token]) {
+        if (IMarketToken(token).engine() != address(this) || listedTokens[token]) {
             revert InvalidMarketAddress("token");
         }
         if (IPriceSource(priceSource).token() != token) revert InvalidMarketAddress("priceSource");
@@ -201,7 +201,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         vault.debt = _toUint128(debt);
 
         emit Minted(marketId, vaultId, msg.sender, amount);
-        IPowerToken(config.token).mint(msg.sender, amount);
+        IMarketToken(config.token).mint(msg.sender, amount);
         // The NFT goes out last: its `onERC721Received` hook sees the finished vault (checks-effects-interactions).
         if (isNewVault) _safeMint(msg.sender, vaultId);
         return vaultId;
@@ -275,7 +275,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         vault.collateral = uint96(collateral);
         _trackBadDebt(vaultId, collateral + collateralPaid, debt + debtRepaid, collateral, debt);
         emit Liquidated(marketId, vaultId, msg.sender, debtRepaid, collateralPaid);
-        IPowerToken(config.token).burn(msg.sender, debtRepaid);
+        IMarketToken(config.token).burn(msg.sender, debtRepaid);
         if (collateralPaid != 0) _sendEth(msg.sender, collateralPaid);
     }
 
@@ -351,7 +351,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         Settlement storage settlement = settlements[marketId];
         settlement.normalizationFactor = uint128(nf);
         settlement.ethPriceWad = uint128(ethPriceWad);
-        settlement.supply = IPowerToken(config.token).totalSupply();
+        settlement.supply = IMarketToken(config.token).totalSupply();
         emit Shutdown(marketId, ethPriceWad, nf);
     }
 
@@ -402,7 +402,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
             payout = FPML.fullMulDiv(amount, settlement.longPayoutPool, settlement.supply);
         }
         emit LongRedeemed(marketId, msg.sender, amount, payout);
-        IPowerToken(config.token).burn(msg.sender, amount);
+        IMarketToken(config.token).burn(msg.sender, amount);
         _sendEth(msg.sender, payout);
     }
 
@@ -494,7 +494,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         if (amount != 0) {
             vault.debt = uint128(debt);
             emit Burned(marketId, vaultId, msg.sender, amount);
-            IPowerToken(config.token).burn(msg.sender, amount);
+            IMarketToken(config.token).burn(msg.sender, amount);
         }
         if (withdrawAmount != 0) {
             vault.collateral = uint96(collateral);

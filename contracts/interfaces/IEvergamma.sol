@@ -26,7 +26,7 @@ interface IEvergamma is IEvergammaErrors, IEvergammaEvents {
     ///         and that `priceSource` prices `token` and answers now, writes the configuration (immutable from now
     ///         on) and starts funding at NF = 1. Owner only.
     /// @param params The market's terms (see `MarketParams`).
-    /// @param token The market's `IPowerToken`, deployed with this engine as its controller and not yet listed.
+    /// @param token The market's `IMarketToken`, deployed for this engine and not yet listed.
     /// @param priceSource The market's `IPriceSource`.
     /// @return marketId The new market's id (`marketCount` before the call).
     function createMarket(

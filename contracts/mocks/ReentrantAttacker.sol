@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IController} from "../interfaces/IController.sol";
+import {IEvergamma} from "../interfaces/IEvergamma.sol";
+import {EngineStorage, StoredVault} from "../periphery/EngineStorage.sol";
+import {VaultIdLib} from "../types/VaultId.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title ReentrantAttacker
-/// @notice Test contract that owns vaults and re-enters the Controller from the two callbacks the Controller
+/// @notice Test contract that owns vaults and re-enters the engine from the two callbacks the engine
 ///         triggers: `onERC721Received` (the vault NFT's `_safeMint` on `openVault` / `mint(0, ...)`, and safe
 ///         transfers) and `receive()` (ETH paid out by `withdraw`, `burn`, `liquidate`, `redeemShort`, ...).
-/// @dev Arm it with `arm(hook, call, vaultId, amount, bubble)`: when `hook` fires, it calls the Controller with
+/// @dev Arm it with `arm(hook, call, vaultId, amount, bubble)`: when `hook` fires, it calls the engine with
 ///      `call` and records the outcome. With `bubble` the re-entry's revert data is re-thrown (so the outer call
 ///      reverts as a whole); otherwise it is swallowed and the outer call goes on. During the callback it also
-///      records the vault's state as the Controller's views report it (read-only reentrancy).
+///      records the vault's state as the engine's views report it (read-only reentrancy).
 contract ReentrantAttacker {
     /// @notice Where the re-entry happens.
     enum Hook {
@@ -35,15 +37,17 @@ contract ReentrantAttacker {
 
     error Unauthorized(address caller);
 
-    /// @notice The Controller the attacker uses and re-enters.
-    IController public immutable controller;
+    /// @notice The engine the attacker uses and re-enters.
+    IEvergamma public immutable engine;
+    /// @notice The market the attacker acts in.
+    uint32 public immutable marketId;
     /// @notice The power token (swept back to the deployer by `sweep`).
     IERC20 public immutable powerToken;
     address private immutable deployer;
 
     /// @notice The callback in which the armed re-entry happens (`None` when disarmed).
     Hook public hook;
-    /// @notice The Controller function the armed re-entry calls.
+    /// @notice The engine function the armed re-entry calls.
     Call public call;
     /// @notice The vault the re-entry acts on (and whose state is recorded during the callback; 0 for none).
     uint256 public targetVault;
@@ -59,16 +63,18 @@ contract ReentrantAttacker {
     bool public reentrySucceeded;
     /// @notice The revert data of the last failed re-entry (cleared by `arm`).
     bytes public reentryRevertData;
-    /// @notice The vault's collateral as the Controller's views reported it inside the last callback.
+    /// @notice The vault's collateral as the engine's views reported it inside the last callback.
     uint256 public seenCollateral;
-    /// @notice The vault's debt as the Controller's views reported it inside the last callback.
+    /// @notice The vault's debt as the engine's views reported it inside the last callback.
     uint256 public seenDebt;
 
     /// @notice Deploys the attacker; only the deployer may arm it, drive it and sweep its funds.
-    /// @param controller_ The Controller to attack.
-    /// @param powerToken_ The Controller's power token.
-    constructor(IController controller_, IERC20 powerToken_) {
-        controller = controller_;
+    /// @param engine_ The engine to attack.
+    /// @param marketId_ The market to act in.
+    /// @param powerToken_ The engine's power token.
+    constructor(IEvergamma engine_, uint32 marketId_, IERC20 powerToken_) {
+        engine = engine_;
+        marketId = marketId_;
         powerToken = powerToken_;
         deployer = msg.sender;
     }
@@ -81,7 +87,7 @@ contract ReentrantAttacker {
     /// @notice Sets the next attack (fires once, then disarms itself).
     /// @dev Also resets `reentrySucceeded` and `reentryRevertData`.
     /// @param hook_ The callback in which to re-enter.
-    /// @param call_ The Controller function the re-entry calls.
+    /// @param call_ The engine function the re-entry calls.
     /// @param vaultId The vault the re-entry acts on.
     /// @param amount_ The amount the re-entry passes (power tokens, or wei for withdraw and deposit).
     /// @param bubble_ Whether to re-throw the re-entry's revert data (true) or swallow it (false).
@@ -102,7 +108,7 @@ contract ReentrantAttacker {
     /// @notice Opens a vault owned by this contract (the NFT's `_safeMint` calls `onERC721Received`).
     /// @return The new vault id.
     function openVault() external onlyDeployer returns (uint256) {
-        return controller.openVault();
+        return engine.openVault(marketId);
     }
 
     /// @notice Mints power tokens to this contract against a vault, forwarding the sent ETH as collateral.
@@ -110,20 +116,20 @@ contract ReentrantAttacker {
     /// @param amount_ The amount of power tokens to mint.
     /// @return The vault id used.
     function mint(uint256 vaultId, uint256 amount_) external payable onlyDeployer returns (uint256) {
-        return controller.mint{value: msg.value}(vaultId, amount_);
+        return engine.mint{value: msg.value}(vaultId, amount_);
     }
 
     /// @notice Adds the sent ETH to a vault's collateral.
     /// @param vaultId The vault id.
     function deposit(uint256 vaultId) external payable onlyDeployer {
-        controller.deposit{value: msg.value}(vaultId);
+        engine.deposit{value: msg.value}(vaultId);
     }
 
     /// @notice Withdraws ETH collateral from a vault to this contract (the payout calls `receive`).
     /// @param vaultId The vault id.
     /// @param amount_ The amount in wei.
     function withdraw(uint256 vaultId, uint256 amount_) external onlyDeployer {
-        controller.withdraw(vaultId, amount_);
+        engine.withdraw(vaultId, amount_);
     }
 
     /// @notice Burns this contract's power tokens against a vault's debt, then withdraws ETH to this contract.
@@ -131,7 +137,7 @@ contract ReentrantAttacker {
     /// @param amount_ The amount of power tokens to burn.
     /// @param withdrawAmount The amount of ETH to withdraw afterwards, in wei.
     function burn(uint256 vaultId, uint256 amount_, uint256 withdrawAmount) external onlyDeployer {
-        controller.burn(vaultId, amount_, withdrawAmount);
+        engine.burn(vaultId, amount_, withdrawAmount);
     }
 
     /// @notice Liquidates an unsafe vault with this contract's power tokens (the collateral paid out calls
@@ -144,7 +150,7 @@ contract ReentrantAttacker {
         uint256 vaultId,
         uint256 maxDebtAmount
     ) external onlyDeployer returns (uint256, uint256) {
-        return controller.liquidate(vaultId, maxDebtAmount);
+        return engine.liquidate(vaultId, maxDebtAmount);
     }
 
     /// @notice Sends ETH or tokens the attacker holds back to its deployer.
@@ -175,7 +181,8 @@ contract ReentrantAttacker {
         hook = Hook.None; // once
         hookCalls++;
         if (targetVault != 0) {
-            (, , seenCollateral, seenDebt) = controller.getVault(targetVault);
+            StoredVault memory seen = EngineStorage.vault(engine, targetVault);
+            (seenCollateral, seenDebt) = (seen.collateral, seen.debt);
         }
         (bool ok, bytes memory data) = address(this).call(abi.encodeCall(this.reenter, ()));
         reentrySucceeded = ok;
@@ -193,14 +200,14 @@ contract ReentrantAttacker {
     function reenter() external {
         if (msg.sender != address(this)) revert Unauthorized(msg.sender);
         Call c = call;
-        if (c == Call.Mint) controller.mint(targetVault, amount);
-        else if (c == Call.Withdraw) controller.withdraw(targetVault, amount);
-        else if (c == Call.Burn) controller.burn(targetVault, amount, 0);
-        else if (c == Call.Liquidate) controller.liquidate(targetVault, amount);
-        else if (c == Call.ApplyFunding) controller.applyFunding();
-        else if (c == Call.Deposit) controller.deposit{value: amount}(targetVault);
-        else if (c == Call.OpenVault) controller.openVault();
-        else if (c == Call.MintNewVault) controller.mint{value: 1 ether}(0, amount);
+        if (c == Call.Mint) engine.mint(targetVault, amount);
+        else if (c == Call.Withdraw) engine.withdraw(targetVault, amount);
+        else if (c == Call.Burn) engine.burn(targetVault, amount, 0);
+        else if (c == Call.Liquidate) engine.liquidate(targetVault, amount);
+        else if (c == Call.ApplyFunding) engine.applyFunding(marketId);
+        else if (c == Call.Deposit) engine.deposit{value: amount}(targetVault);
+        else if (c == Call.OpenVault) engine.openVault(marketId);
+        else if (c == Call.MintNewVault) engine.mint{value: 1 ether}(VaultIdLib.toVaultId(marketId, 0), amount);
     }
 }
 
@@ -208,19 +215,23 @@ contract ReentrantAttacker {
 /// @notice A contract that implements no ERC-721 receiver hook: `_safeMint` of a vault NFT to it must revert the
 ///         whole `openVault` / `mint(0, ...)` call.
 contract NonReceiver {
-    /// @notice The Controller to call.
-    IController public immutable controller;
+    /// @notice The engine to call.
+    IEvergamma public immutable engine;
+    /// @notice The market it opens vaults in.
+    uint32 public immutable marketId;
 
     /// @notice Deploys the non-receiver.
-    /// @param controller_ The Controller to call.
-    constructor(IController controller_) {
-        controller = controller_;
+    /// @param engine_ The engine to call.
+    /// @param marketId_ The market to open vaults in.
+    constructor(IEvergamma engine_, uint32 marketId_) {
+        engine = engine_;
+        marketId = marketId_;
     }
 
     /// @notice Opens a vault for this contract (expected to revert: it cannot receive the NFT).
     /// @return The new vault id.
     function openVault() external returns (uint256) {
-        return controller.openVault();
+        return engine.openVault(marketId);
     }
 
     /// @notice Mints power tokens to this contract, forwarding the sent ETH as collateral (expected to revert with
@@ -229,6 +240,6 @@ contract NonReceiver {
     /// @param amount The amount of power tokens to mint.
     /// @return The vault id used.
     function mint(uint256 vaultId, uint256 amount) external payable returns (uint256) {
-        return controller.mint{value: msg.value}(vaultId, amount);
+        return engine.mint{value: msg.value}(vaultId, amount);
     }
 }

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IController} from "../interfaces/IController.sol";
+import {IEvergamma} from "../interfaces/IEvergamma.sol";
+import {VaultIdLib} from "../types/VaultId.sol";
 
 /// @title VaultSpammer
 /// @notice Test contract that opens many vaults in one transaction (the gas-griefing scenario: does any user
 ///         function get more expensive with the number of vaults in the system?).
 contract VaultSpammer {
-    /// @notice The Controller in which the vaults are opened.
-    IController public immutable controller;
+    /// @notice The engine in which the vaults are opened.
+    IEvergamma public immutable engine;
+    /// @notice The market in which the vaults are opened.
+    uint32 public immutable marketId;
 
     /// @notice Deploys the spammer.
-    /// @param controller_ The Controller in which to open vaults.
-    constructor(IController controller_) {
-        controller = controller_;
+    /// @param engine_ The engine in which to open vaults.
+    /// @param marketId_ The market in which to open vaults.
+    constructor(IEvergamma engine_, uint32 marketId_) {
+        engine = engine_;
+        marketId = marketId_;
     }
 
     /// @notice Opens `count` vaults: the first `withDebt` with `collateralEach` wei of collateral and `debtEach`
@@ -29,8 +34,8 @@ contract VaultSpammer {
         uint256 debtEach
     ) external payable {
         for (uint256 i = 0; i < count; i++) {
-            if (i < withDebt) controller.mint{value: collateralEach}(0, debtEach);
-            else controller.openVault();
+            if (i < withDebt) engine.mint{value: collateralEach}(VaultIdLib.toVaultId(marketId, 0), debtEach);
+            else engine.openVault(marketId);
         }
     }
 

@@ -18,7 +18,7 @@ import {
   setEthPrice,
   setPowerPrice,
 } from "../../deploy/evergamma.js";
-import { addMarket, deployEngine, setTokenPrice, vaultIdOf } from "../../deploy/engine.js";
+import { addMarket, deployEngine, setTokenPrice, vaultIdOf } from "../../deploy/evergamma.js";
 
 /** Squeeth's Controller on the same scenario (see the research notes on the anchor protocol). */
 const SQUEETH_GAS: Record<string, number> = {

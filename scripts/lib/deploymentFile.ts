@@ -2,12 +2,22 @@
  * The deployment file shared by the devnet, the Hardhat tasks and the keeper: `deployments/<network>.json`,
  *
  * ```json
- * { "chainId": 31337, "rpcUrl": "http://127.0.0.1:8545", "contracts": { "Controller": "0x...", ... } }
+ * {
+ *   "chainId": 31337,
+ *   "rpcUrl": "http://127.0.0.1:8545",
+ *   "contracts": { "Evergamma": "0x...", "EvergammaLens": "0x...", "KeeperHelper": "0x...", ... },
+ *   "markets": {
+ *     "0": { "id": 0, "name": "ETH2", "token": "0x...", "pool": "0x...", "priceSource": "0x...",
+ *            "params": { "power": 2, "indexScale": "10000", ... } },
+ *     "1": { "id": 1, "name": "ETH1", ... }
+ *   }
+ * }
  * ```
  *
- * with the names of `deploymentAddresses()` in `deploy/evergamma.ts` (Controller, PowerToken, VaultNFT, WETH,
- * USDC, UniswapV3Factory, SwapRouter, NonfungiblePositionManager, EthUsdcPool, PowerWethPool)
- * plus "EverlastingOptionPricer" and "KeeperHelper" when deployed.
+ * with the contract names of `deploymentRecord()` in `deploy/evergamma.ts` (Evergamma — also the vault NFT —,
+ * EvergammaLens, WETH, USDC, UniswapV3Factory, SwapRouter, NonfungiblePositionManager, EthUsdcPool, plus
+ * EverlastingOptionPricer and KeeperHelper when deployed) and one entry per market, keyed by market id. Market
+ * parameters are written as JSON numbers (small ones) and decimal strings (WAD values).
  *
  * @module
  */
@@ -18,6 +28,34 @@ import { dirname } from "node:path";
 /** A `0x`-prefixed 20-byte hex address. */
 export type HexAddress = `0x${string}`;
 
+/** A market's terms as written to a deployment file (WAD values as decimal strings). */
+export interface DeployedMarketParams {
+  power: number;
+  indexScale: string;
+  minCollateralRatioWad: string;
+  minCollateralWei: string;
+  twapPeriodSeconds: number;
+  fundingPeriodSeconds: number;
+  markRatioFloorWad: string;
+  markRatioCapWad: string;
+  liquidationBonusWad: string;
+}
+
+/** One market of a deployment file. */
+export interface DeployedMarket {
+  /** The engine's market id. */
+  id: number;
+  /** A short name for humans and `--market` (for example "ETH2"). */
+  name: string;
+  /** The market's ERC-20. */
+  token: HexAddress;
+  /** The token/WETH Uniswap v3 pool. */
+  pool: HexAddress;
+  /** The market's price source. */
+  priceSource: HexAddress;
+  params: DeployedMarketParams;
+}
+
 /** The contents of a deployment file. */
 export interface Deployment {
   /** The chain id the contracts live on. */
@@ -26,21 +64,23 @@ export interface Deployment {
   rpcUrl: string;
   /** Contract addresses by name. */
   contracts: Record<string, HexAddress>;
+  /** Markets by id (as a decimal string key). */
+  markets: Record<string, DeployedMarket>;
 }
 
 /** Contract names every deployment file must contain. */
 export const REQUIRED_CONTRACTS = [
-  "Controller",
-  "PowerToken",
-  "VaultNFT",
+  "Evergamma",
+  "EvergammaLens",
   "WETH",
   "USDC",
   "UniswapV3Factory",
   "SwapRouter",
   "NonfungiblePositionManager",
   "EthUsdcPool",
-  "PowerWethPool",
 ] as const;
+
+const MARKET_ADDRESS_FIELDS = ["token", "pool", "priceSource"] as const;
 
 /** A required contract name. */
 export type RequiredContract = (typeof REQUIRED_CONTRACTS)[number];
@@ -83,7 +123,48 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
   }
   const missing = REQUIRED_CONTRACTS.filter((name) => addresses[name] === undefined);
   if (missing.length > 0) return fail(`missing contracts: ${missing.join(", ")}`);
-  return { chainId, rpcUrl, contracts: addresses };
+  return { chainId, rpcUrl, contracts: addresses, markets: parseMarkets(value.markets, fail) };
+}
+
+function parseMarkets(value: unknown, fail: (problem: string) => never): Record<string, DeployedMarket> {
+  if (!isRecord(value) || Object.keys(value).length === 0) {
+    return fail('"markets" must be an object of market id to market, with at least one market');
+  }
+  const markets: Record<string, DeployedMarket> = {};
+  for (const [key, market] of Object.entries(value)) {
+    if (!isRecord(market)) return fail(`markets.${key} must be an object`);
+    if (market.id !== Number(key)) return fail(`markets.${key}.id must be ${key}`);
+    if (typeof market.name !== "string" || market.name === "") return fail(`markets.${key}.name must be a name`);
+    for (const field of MARKET_ADDRESS_FIELDS) {
+      const address = market[field];
+      if (typeof address !== "string" || !ADDRESS_PATTERN.test(address)) {
+        return fail(`markets.${key}.${field} is not an address`);
+      }
+    }
+    if (!isRecord(market.params) || typeof market.params.power !== "number") {
+      return fail(`markets.${key}.params must hold the market's terms`);
+    }
+    markets[key] = market as unknown as DeployedMarket;
+  }
+  return markets;
+}
+
+/**
+ * The market `selector` names: a market id ("1") or a name ("ETH2", case-insensitive); the first market (lowest
+ * id) when `selector` is undefined.
+ *
+ * @throws DeploymentFileError listing the markets when none matches.
+ */
+export function selectMarket(deployment: Deployment, selector?: string): DeployedMarket {
+  const markets = Object.values(deployment.markets).sort((a, b) => a.id - b.id);
+  if (selector === undefined) return markets[0];
+  const wanted = selector.trim().toLowerCase();
+  const found = markets.find((m) => String(m.id) === wanted || m.name.toLowerCase() === wanted);
+  if (found === undefined) {
+    const known = markets.map((m) => `${m.id} (${m.name})`).join(", ");
+    throw new DeploymentFileError(`unknown market "${selector}"; this deployment has ${known}`);
+  }
+  return found;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   type ContractTransactionResponse,
 } from "ethers";
 
-import { addMarket, setTokenPrice, vaultIdOf, type EngineMarket } from "../../deploy/engine.js";
+import { addMarket, setTokenPrice, vaultIdOf, type MarketDeployment as EngineMarket } from "../../deploy/evergamma.js";
 import { initializePool, setEthPrice } from "../../deploy/evergamma.js";
 import {
   UNISWAP_V3_POOL_INIT_CODE_HASH,
@@ -143,7 +143,7 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
       const f = await loadEngine();
       const { weth, usdc, ethUsdcPool, uniswap, deployer } = f.protocol;
       const src = f.eth2.priceSource;
-      const token = await ethers.deployContract("PowerToken", ["Fresh", "FR", f.engine]);
+      const token = await ethers.deployContract("MarketToken", ["Fresh", "FR", f.engine]);
       const pool = await initializePool(uniswap, deployer, token, weth, 0.25, 1);
       const poolAddress = await pool.getAddress();
       const args = [weth, usdc, ethUsdcPool, token, pool, TWAP];
@@ -241,7 +241,7 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
         expect(await f.lens.tokenPrice(m.id)).to.equal(q);
       }
       const [s0] = await f.eth2.priceSource.prices();
-      expect(await f.protocol.controller.ethPrice()).to.equal(s0);
+      expect(await f.lens.ethPrice(f.eth1.id)).to.equal(s0);
       expectRel(Number(s0) / 1e18, 3000, 1e-4);
       // ETH¹ is seeded at its index: q ≈ 1 ETH per token.
       const [, q1] = await f.eth1.priceSource.prices();
@@ -278,7 +278,7 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
     it("OracleHistoryUnavailable in the block the token pool is created (no history to average)", async function () {
       const f = await loadEngine();
       const { weth, uniswap, deployer, usdc, ethUsdcPool } = f.protocol;
-      const token = await ethers.deployContract("PowerToken", ["Fresh", "FR", f.engine]);
+      const token = await ethers.deployContract("MarketToken", ["Fresh", "FR", f.engine]);
       const [a, w] = [await token.getAddress(), await weth.getAddress()];
       const [token0, token1] = sortTokens(a, w);
       const poolAddress = getCreate2Address(
@@ -341,8 +341,8 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
       expect(q2).to.equal(priceWadAtTick(Number(tokSpot), ref.token, ref.weth));
       expectRel(Number(s2) / 1e18, 6000, 2e-4);
       expectRel(Number(q2) / Number(q0), 2, 2e-4);
-      // The old Controller reads the same ETH pool.
-      expect(await f.protocol.controller.ethPrice()).to.equal(s2);
+      // Both markets read the same ETH pool.
+      expect(await f.lens.ethPrice(f.eth1.id)).to.equal(s2);
     });
   });
 

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { MaxUint256, ZeroAddress, parseEther, type ContractTransactionResponse } from "ethers";
 
-import { addMarket, setTokenPrice, toEngineParams, vaultIdOf } from "../../deploy/engine.js";
+import { addMarket, setTokenPrice, toEngineParams, vaultIdOf } from "../../deploy/evergamma.js";
 import {
   advanceTime,
   DEFAULT_MARKET_PARAMETERS,
@@ -613,14 +613,14 @@ describe("Engine risk: createMarket", function () {
 
   it("rejects a token not minted by the engine, a listed token, and a price source of another token", async function () {
     const { engine, eth2, protocol } = await loadEngine();
-    const foreign = await ethers.deployContract("PowerToken", ["Foreign", "F", protocol.alice.address]);
+    const foreign = await ethers.deployContract("MarketToken", ["Foreign", "F", protocol.alice.address]);
     await expect(engine.createMarket(base, foreign, eth2.priceSource))
       .to.be.revertedWithCustomError(engine, "InvalidMarketAddress")
       .withArgs("token");
     await expect(engine.createMarket(base, eth2.token, eth2.priceSource))
       .to.be.revertedWithCustomError(engine, "InvalidMarketAddress")
       .withArgs("token");
-    const fresh = await ethers.deployContract("PowerToken", ["Fresh", "FR", await engine.getAddress()]);
+    const fresh = await ethers.deployContract("MarketToken", ["Fresh", "FR", await engine.getAddress()]);
     await expect(engine.createMarket(base, fresh, eth2.priceSource))
       .to.be.revertedWithCustomError(engine, "InvalidMarketAddress")
       .withArgs("priceSource");

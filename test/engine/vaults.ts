@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { AbiCoder, MaxUint256, ZeroAddress, keccak256, parseEther, toBeHex, zeroPadValue } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
-import { toEngineParams, vaultIdOf, type EngineMarket } from "../../deploy/engine.js";
+import { toEngineParams, vaultIdOf, type MarketDeployment as EngineMarket } from "../../deploy/evergamma.js";
 import { advanceTime, setEthPrice } from "../../deploy/evergamma.js";
 import { ethers, networkHelpers } from "../fixtures.js";
 import { loadEngine, type EngineFixture } from "./fixture.js";
