@@ -182,7 +182,8 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         if (amount == 0) revert ZeroAmount();
         uint32 marketId = vaultId.marketOf();
         (MarketConfig memory config, uint256 nf, uint256 ethPriceWad) = _accrue(marketId);
-        bool isNewVault = vaultId.serialOf() == 0;
+        // Only the exact id marketId << 64 opens a vault: an id with other high bits names no vault.
+        bool isNewVault = vaultId == VaultIdLib.toVaultId(marketId, 0);
         if (isNewVault) vaultId = _createVault(marketId, msg.sender);
         else _requireOwnerOrOperator(vaultId);
         Vault storage vault = vaults[vaultId];
