@@ -28,7 +28,7 @@ const MARKET = 0;
 function eventNames(d: ProtocolFixture, logs: readonly Log[]): string[] {
   const sources = [
     { address: d.engine.target, prefix: "", contract: d.engine },
-    { address: d.powerToken.target, prefix: "PowerToken.", contract: d.powerToken },
+    { address: d.powerToken.target, prefix: "MarketToken.", contract: d.powerToken },
   ];
   return logs.flatMap((log) => {
     const source = sources.find((s) => s.address === log.address);
@@ -157,13 +157,13 @@ describe("Engine vault flows (market 0)", function () {
     const receipt = await tx.wait();
     if (receipt === null) throw new Error("not mined");
     const order = eventNames(d, receipt.logs).filter((n) =>
-      ["VaultOpened", "Deposited", "Minted", "PowerToken.Transfer", "VaultNFT.Transfer"].includes(n),
+      ["VaultOpened", "Deposited", "Minted", "MarketToken.Transfer", "VaultNFT.Transfer"].includes(n),
     );
     expect(order).to.deep.equal([
       "VaultOpened",
       "Deposited",
       "Minted",
-      "PowerToken.Transfer",
+      "MarketToken.Transfer",
       "VaultNFT.Transfer",
     ]);
 
