@@ -1,6 +1,6 @@
 /**
- * Who may act on a vault: its owner (the NFT holder), the operator the owner set, nobody else. Transferring the
- * NFT moves the vault and clears the operator.
+ * Who may act on a vault of market 0: its owner (the holder of the vault NFT, which the engine itself issues), the
+ * operator the owner set, nobody else. Transferring the NFT moves the vault and clears the operator.
  */
 import { expect } from "chai";
 import { ZeroAddress, parseEther } from "ethers";
@@ -8,6 +8,8 @@ import { ZeroAddress, parseEther } from "ethers";
 import { ethers, loadProtocol, type ProtocolFixture } from "../fixtures.js";
 import { expectEthBacked, openVault, vaultState } from "../utils/coreHelpers.js";
 
+/** The default deployment's one market. */
+const MARKET = 0;
 const COLLATERAL = parseEther("5");
 const DEBT = parseEther("4");
 
@@ -16,50 +18,50 @@ async function aliceVault(d: ProtocolFixture): Promise<bigint> {
   return openVault(d, d.alice, COLLATERAL, DEBT);
 }
 
-describe("Controller owner and operator rules", function () {
+describe("Engine owner and operator rules (market 0)", function () {
   it("the owner sets an operator (OperatorSet) and can remove it again", async function () {
     const d = await loadProtocol();
-    const { alice, bob, controller } = d;
+    const { alice, bob, engine } = d;
     const id = await aliceVault(d);
-    await expect(controller.connect(alice).setOperator(id, bob))
-      .to.emit(controller, "OperatorSet")
-      .withArgs(id, bob.address);
+    await expect(engine.connect(alice).setOperator(id, bob))
+      .to.emit(engine, "OperatorSet")
+      .withArgs(MARKET, id, bob.address);
     expect((await vaultState(d, id)).operator).to.equal(bob.address);
 
-    await expect(controller.connect(alice).setOperator(id, ZeroAddress))
-      .to.emit(controller, "OperatorSet")
-      .withArgs(id, ZeroAddress);
+    await expect(engine.connect(alice).setOperator(id, ZeroAddress))
+      .to.emit(engine, "OperatorSet")
+      .withArgs(MARKET, id, ZeroAddress);
     expect((await vaultState(d, id)).operator).to.equal(ZeroAddress);
-    await expect(controller.connect(bob).withdraw(id, 1n))
-      .to.be.revertedWithCustomError(controller, "NotVaultOwnerOrOperator")
+    await expect(engine.connect(bob).withdraw(id, 1n))
+      .to.be.revertedWithCustomError(engine, "NotVaultOwnerOrOperator")
       .withArgs(id, bob.address);
   });
 
   it("the operator mints, burns and withdraws; tokens and ETH go to and come from the operator", async function () {
     const d = await loadProtocol();
-    const { alice, bob, controller, powerToken } = d;
+    const { alice, bob, engine, powerToken } = d;
     const id = await aliceVault(d);
-    await controller.connect(alice).setOperator(id, bob);
+    await engine.connect(alice).setOperator(id, bob);
 
-    const mint = await controller.connect(bob).mint(id, parseEther("1"), { value: parseEther("0.5") });
-    await expect(mint).to.emit(controller, "Deposited").withArgs(id, bob.address, parseEther("0.5"));
-    await expect(mint).to.emit(controller, "Minted").withArgs(id, bob.address, parseEther("1"));
+    const mint = await engine.connect(bob).mint(id, parseEther("1"), { value: parseEther("0.5") });
+    await expect(mint).to.emit(engine, "Deposited").withArgs(MARKET, id, bob.address, parseEther("0.5"));
+    await expect(mint).to.emit(engine, "Minted").withArgs(MARKET, id, bob.address, parseEther("1"));
     await expect(mint).to.changeTokenBalances(ethers, powerToken, [bob, alice], [parseEther("1"), 0n]);
     await expect(mint).to.changeEtherBalances(
       ethers,
-      [bob, alice, controller],
+      [bob, alice, engine],
       [-parseEther("0.5"), 0n, parseEther("0.5")],
     );
 
-    const burn = await controller.connect(bob).burn(id, parseEther("0.25"), 0n);
-    await expect(burn).to.emit(controller, "Burned").withArgs(id, bob.address, parseEther("0.25"));
+    const burn = await engine.connect(bob).burn(id, parseEther("0.25"), 0n);
+    await expect(burn).to.emit(engine, "Burned").withArgs(MARKET, id, bob.address, parseEther("0.25"));
     await expect(burn).to.changeTokenBalances(ethers, powerToken, [bob, alice], [-parseEther("0.25"), 0n]);
 
-    const withdraw = await controller.connect(bob).withdraw(id, parseEther("1"));
-    await expect(withdraw).to.emit(controller, "Withdrawn").withArgs(id, bob.address, parseEther("1"));
+    const withdraw = await engine.connect(bob).withdraw(id, parseEther("1"));
+    await expect(withdraw).to.emit(engine, "Withdrawn").withArgs(MARKET, id, bob.address, parseEther("1"));
     await expect(withdraw).to.changeEtherBalances(
       ethers,
-      [bob, alice, controller],
+      [bob, alice, engine],
       [parseEther("1"), 0n, -parseEther("1")],
     );
 
@@ -70,20 +72,20 @@ describe("Controller owner and operator rules", function () {
       debt: parseEther("4.75"),
     });
     // The owner keeps every right while an operator is set.
-    await expect(controller.connect(alice).withdraw(id, parseEther("0.1")))
-      .to.emit(controller, "Withdrawn")
-      .withArgs(id, alice.address, parseEther("0.1"));
+    await expect(engine.connect(alice).withdraw(id, parseEther("0.1")))
+      .to.emit(engine, "Withdrawn")
+      .withArgs(MARKET, id, alice.address, parseEther("0.1"));
     await expectEthBacked(d);
   });
 
   it("a stranger can neither mint, burn, withdraw nor set the operator", async function () {
     const d = await loadProtocol();
-    const { alice, carol, controller, powerToken } = d;
+    const { alice, carol, engine, powerToken } = d;
     const id = await aliceVault(d);
     // Give the stranger tokens, so that only the access check can stop the burn.
     await powerToken.connect(alice).transfer(carol, parseEther("1"));
     const before = await vaultState(d, id);
-    const stranger = controller.connect(carol);
+    const stranger = engine.connect(carol);
     for (const call of [
       () => stranger.mint(id, 1n),
       () => stranger.mint(id, 1n, { value: parseEther("1") }),
@@ -92,11 +94,11 @@ describe("Controller owner and operator rules", function () {
       () => stranger.withdraw(id, 1n),
     ]) {
       await expect(call())
-        .to.be.revertedWithCustomError(controller, "NotVaultOwnerOrOperator")
+        .to.be.revertedWithCustomError(engine, "NotVaultOwnerOrOperator")
         .withArgs(id, carol.address);
     }
     await expect(stranger.setOperator(id, carol))
-      .to.be.revertedWithCustomError(controller, "NotVaultOwner")
+      .to.be.revertedWithCustomError(engine, "NotVaultOwner")
       .withArgs(id, carol.address);
     expect(await vaultState(d, id)).to.deep.equal(before);
     expect(await powerToken.balanceOf(carol)).to.equal(parseEther("1"));
@@ -104,39 +106,39 @@ describe("Controller owner and operator rules", function () {
 
   it("only the owner sets the operator: the operator cannot replace or remove itself", async function () {
     const d = await loadProtocol();
-    const { alice, bob, carol, controller } = d;
+    const { alice, bob, carol, engine } = d;
     const id = await aliceVault(d);
-    await controller.connect(alice).setOperator(id, bob);
-    await expect(controller.connect(bob).setOperator(id, carol))
-      .to.be.revertedWithCustomError(controller, "NotVaultOwner")
+    await engine.connect(alice).setOperator(id, bob);
+    await expect(engine.connect(bob).setOperator(id, carol))
+      .to.be.revertedWithCustomError(engine, "NotVaultOwner")
       .withArgs(id, bob.address);
-    await expect(controller.connect(bob).setOperator(id, ZeroAddress))
-      .to.be.revertedWithCustomError(controller, "NotVaultOwner")
+    await expect(engine.connect(bob).setOperator(id, ZeroAddress))
+      .to.be.revertedWithCustomError(engine, "NotVaultOwner")
       .withArgs(id, bob.address);
     expect((await vaultState(d, id)).operator).to.equal(bob.address);
   });
 
   it("an ERC-721 approval of the vault NFT is not an operator", async function () {
     const d = await loadProtocol();
-    const { alice, keeper, controller, vaultNFT } = d;
+    const { alice, keeper, engine } = d;
     const id = await aliceVault(d);
-    await vaultNFT.connect(alice).approve(keeper, id);
-    await vaultNFT.connect(alice).setApprovalForAll(keeper, true);
-    await expect(controller.connect(keeper).withdraw(id, 1n))
-      .to.be.revertedWithCustomError(controller, "NotVaultOwnerOrOperator")
+    await engine.connect(alice).approve(keeper, id);
+    await engine.connect(alice).setApprovalForAll(keeper, true);
+    await expect(engine.connect(keeper).withdraw(id, 1n))
+      .to.be.revertedWithCustomError(engine, "NotVaultOwnerOrOperator")
       .withArgs(id, keeper.address);
   });
 
   it("transferring the NFT moves the vault to the new owner and clears the operator", async function () {
     const d = await loadProtocol();
-    const { alice, bob, carol, keeper, controller, powerToken, vaultNFT } = d;
+    const { alice, bob, carol, keeper, engine, powerToken } = d;
     const id = await aliceVault(d);
-    await controller.connect(alice).setOperator(id, bob);
+    await engine.connect(alice).setOperator(id, bob);
 
-    const transfer = await vaultNFT.connect(alice).transferFrom(alice, carol, id);
-    await expect(transfer).to.emit(controller, "VaultTransferred").withArgs(id, carol.address);
-    await expect(transfer).to.emit(controller, "OperatorSet").withArgs(id, ZeroAddress);
-    await expect(transfer).to.emit(vaultNFT, "Transfer").withArgs(alice.address, carol.address, id);
+    const transfer = await engine.connect(alice).transferFrom(alice, carol, id);
+    await expect(transfer).to.emit(engine, "VaultTransferred").withArgs(MARKET, id, carol.address);
+    await expect(transfer).to.emit(engine, "OperatorSet").withArgs(MARKET, id, ZeroAddress);
+    await expect(transfer).to.emit(engine, "Transfer").withArgs(alice.address, carol.address, id);
     expect(await vaultState(d, id)).to.deep.equal({
       owner: carol.address,
       operator: ZeroAddress,
@@ -149,36 +151,36 @@ describe("Controller owner and operator rules", function () {
       [alice, alice.address],
       [bob, bob.address],
     ] as const) {
-      await expect(controller.connect(signer).withdraw(id, 1n))
-        .to.be.revertedWithCustomError(controller, "NotVaultOwnerOrOperator")
+      await expect(engine.connect(signer).withdraw(id, 1n))
+        .to.be.revertedWithCustomError(engine, "NotVaultOwnerOrOperator")
         .withArgs(id, address);
-      await expect(controller.connect(signer).mint(id, 1n))
-        .to.be.revertedWithCustomError(controller, "NotVaultOwnerOrOperator")
+      await expect(engine.connect(signer).mint(id, 1n))
+        .to.be.revertedWithCustomError(engine, "NotVaultOwnerOrOperator")
         .withArgs(id, address);
-      await expect(controller.connect(signer).setOperator(id, signer))
-        .to.be.revertedWithCustomError(controller, "NotVaultOwner")
+      await expect(engine.connect(signer).setOperator(id, signer))
+        .to.be.revertedWithCustomError(engine, "NotVaultOwner")
         .withArgs(id, address);
     }
-    await expect(controller.connect(alice).burn(id, parseEther("1"), 0n))
-      .to.be.revertedWithCustomError(controller, "NotVaultOwnerOrOperator")
+    await expect(engine.connect(alice).burn(id, parseEther("1"), 0n))
+      .to.be.revertedWithCustomError(engine, "NotVaultOwnerOrOperator")
       .withArgs(id, alice.address);
 
     // The new owner can do everything, with tokens bought elsewhere.
     await powerToken.connect(alice).transfer(carol, parseEther("1"));
-    await expect(controller.connect(carol).withdraw(id, parseEther("1"))).to.changeEtherBalances(
+    await expect(engine.connect(carol).withdraw(id, parseEther("1"))).to.changeEtherBalances(
       ethers,
-      [carol, alice, controller],
+      [carol, alice, engine],
       [parseEther("1"), 0n, -parseEther("1")],
     );
-    await expect(controller.connect(carol).burn(id, parseEther("1"), 0n))
-      .to.emit(controller, "Burned")
-      .withArgs(id, carol.address, parseEther("1"));
-    await expect(controller.connect(carol).setOperator(id, keeper))
-      .to.emit(controller, "OperatorSet")
-      .withArgs(id, keeper.address);
-    await expect(controller.connect(keeper).withdraw(id, parseEther("0.5")))
-      .to.emit(controller, "Withdrawn")
-      .withArgs(id, keeper.address, parseEther("0.5"));
+    await expect(engine.connect(carol).burn(id, parseEther("1"), 0n))
+      .to.emit(engine, "Burned")
+      .withArgs(MARKET, id, carol.address, parseEther("1"));
+    await expect(engine.connect(carol).setOperator(id, keeper))
+      .to.emit(engine, "OperatorSet")
+      .withArgs(MARKET, id, keeper.address);
+    await expect(engine.connect(keeper).withdraw(id, parseEther("0.5")))
+      .to.emit(engine, "Withdrawn")
+      .withArgs(MARKET, id, keeper.address, parseEther("0.5"));
     expect(await vaultState(d, id)).to.deep.equal({
       owner: carol.address,
       operator: keeper.address,
@@ -190,13 +192,13 @@ describe("Controller owner and operator rules", function () {
 
   it("a transfer of a vault without operator emits VaultTransferred but no OperatorSet", async function () {
     const d = await loadProtocol();
-    const { alice, carol, controller, vaultNFT } = d;
+    const { alice, carol, engine } = d;
     const id = await aliceVault(d);
-    const transfer = await vaultNFT
+    const transfer = await engine
       .connect(alice)
       ["safeTransferFrom(address,address,uint256)"](alice, carol, id);
-    await expect(transfer).to.emit(controller, "VaultTransferred").withArgs(id, carol.address);
-    await expect(transfer).not.to.emit(controller, "OperatorSet");
+    await expect(transfer).to.emit(engine, "VaultTransferred").withArgs(MARKET, id, carol.address);
+    await expect(transfer).not.to.emit(engine, "OperatorSet");
     expect((await vaultState(d, id)).owner).to.equal(carol.address);
   });
 });

@@ -5,7 +5,7 @@
  * come from an independent decimal.js solution of d ln NF / dt = −ln(clamp(mark / index)) / T.
  */
 import { expect } from "chai";
-import { parseEther, type ContractTransactionReceipt } from "ethers";
+import { parseEther, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 
 import { setPowerPrice } from "../../deploy/evergamma.js";
 import { loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
@@ -29,19 +29,28 @@ import {
 
 const TEN_YEARS = 10 * 365 * SECONDS_PER_DAY;
 
-/** The NormalizationFactorUpdated events of a receipt, as [old, new, lastUpdate, now]. */
+/** The default deployment's one market. */
+const MARKET = 0;
+
+/**
+ * The engine's NormalizationFactorUpdated events of a receipt, as [old, new, lastUpdate, now]; every one must be
+ * market 0's (the event's first argument).
+ */
 function fundingEvents(d: ProtocolFixture, receipt: ContractTransactionReceipt): bigint[][] {
   return receipt.logs.flatMap((log) => {
-    if (log.address !== d.controller.target) return [];
-    const parsed = d.controller.interface.parseLog(log);
-    return parsed?.name === "NormalizationFactorUpdated" ? [parsed.args.toArray() as bigint[]] : [];
+    if (log.address !== d.engine.target) return [];
+    const parsed = d.engine.interface.parseLog(log);
+    if (parsed?.name !== "NormalizationFactorUpdated") return [];
+    const [marketId, ...args] = parsed.args.toArray() as bigint[];
+    expect(marketId, "NormalizationFactorUpdated market id").to.equal(BigInt(MARKET));
+    return [args];
   });
 }
 
 /** mark / index (WAD) from the pools' TWAP ticks and the stored factor, exactly as funding computes it. */
 async function currentRatio(d: ProtocolFixture): Promise<bigint> {
   const { ethPriceWad, powerPriceWad } = await poolPrices(d);
-  const nf = await d.controller.normalizationFactor();
+  const nf = await d.lens.normalizationFactor(MARKET);
   return markIndexRatioWad(powerPriceWad, ethPriceWad, nf, d.market.power, d.market.indexScale);
 }
 
@@ -50,12 +59,12 @@ async function currentRatio(d: ProtocolFixture): Promise<bigint> {
  * applies funding once, so that the next interval starts with fixed prices. Returns the exact ratio.
  */
 async function settleAtRatio(d: ProtocolFixture, ratio: number): Promise<bigint> {
-  const s = Number(await d.controller.ethPrice()) / 1e18;
-  const nf = Number(await d.controller.normalizationFactor()) / 1e18;
+  const s = Number(await d.lens.ethPrice(MARKET)) / 1e18;
+  const nf = Number(await d.lens.normalizationFactor(MARKET)) / 1e18;
   const indexPerToken = (nf * s ** (d.market.power - 1)) / Number(d.market.indexScale);
   await setPowerPrice(d, (indexPerToken * ratio).toPrecision(15));
   await advance(d.market.twapPeriodSeconds + 60);
-  await d.controller.applyFunding();
+  await d.engine.applyFunding(MARKET);
   return currentRatio(d);
 }
 
@@ -65,15 +74,15 @@ async function nfAfterUpdates(d: ProtocolFixture, start: number, gaps: number[])
   for (const gap of gaps) {
     at += gap;
     await networkHelpers.time.setNextBlockTimestamp(at);
-    await d.controller.applyFunding();
+    await d.engine.applyFunding(MARKET);
   }
-  return d.controller.normalizationFactor();
+  return d.lens.normalizationFactor(MARKET);
 }
 
 /** Applies funding in a block exactly `seconds` after the latest one and returns the mined receipt. */
 async function applyFundingAfter(d: ProtocolFixture, seconds: number): Promise<ContractTransactionReceipt> {
   await pinNextBlock(seconds);
-  const receipt = await (await d.controller.applyFunding()).wait();
+  const receipt = await (await d.engine.applyFunding(MARKET)).wait();
   if (receipt === null) throw new Error("not mined");
   return receipt;
 }
@@ -83,14 +92,14 @@ describe("Funding through the normalization factor", function () {
     const d = await loadProtocol();
     const ratio = await settleAtRatio(d, 1.2);
     expect(ratio).to.be.within(parseEther("1.19"), parseEther("1.21"));
-    const rate = await d.controller.fundingRatePerDay();
+    const rate = await d.lens.fundingRatePerDay(MARKET);
     expect(rate).to.be.greaterThan(0n);
     const expectedRate = Dec.ln(toDec(ratio)).mul(SECONDS_PER_DAY).div(d.market.fundingPeriodSeconds);
     expectClose(rate, expectedRate.mul(1e18), 1e-15);
 
-    const [nf1, t1] = [await d.controller.normalizationFactor(), await d.controller.lastFundingUpdate()];
+    const [nf1, t1] = [await d.lens.normalizationFactor(MARKET), await d.lens.lastFundingUpdate(MARKET)];
     const receipt = await applyFundingAfter(d, SECONDS_PER_DAY);
-    const nf2 = await d.controller.normalizationFactor();
+    const nf2 = await d.lens.normalizationFactor(MARKET);
     expect(nf2).to.be.lessThan(nf1);
     expectClose(nf2, solveFunding(nf1, ratio, SECONDS_PER_DAY, d.market), 1e-15);
     // About one day of the quoted rate (the premium itself grows by about 6% over the day, T = 17.5 days).
@@ -103,7 +112,7 @@ describe("Funding through the normalization factor", function () {
     const d = await loadProtocol();
     const ratio = await settleAtRatio(d, 0.9);
     expect(ratio).to.be.within(parseEther("0.89"), parseEther("0.91"));
-    const rate = await d.controller.fundingRatePerDay();
+    const rate = await d.lens.fundingRatePerDay(MARKET);
     expect(rate).to.be.lessThan(0n);
     expectClose(
       rate,
@@ -113,9 +122,9 @@ describe("Funding through the normalization factor", function () {
       1e-15,
     );
 
-    const nf1 = await d.controller.normalizationFactor();
+    const nf1 = await d.lens.normalizationFactor(MARKET);
     await applyFundingAfter(d, 2 * SECONDS_PER_DAY);
-    const nf2 = await d.controller.normalizationFactor();
+    const nf2 = await d.lens.normalizationFactor(MARKET);
     expect(nf2).to.be.greaterThan(nf1);
     expectClose(nf2, solveFunding(nf1, ratio, 2 * SECONDS_PER_DAY, d.market), 1e-15);
   });
@@ -124,7 +133,7 @@ describe("Funding through the normalization factor", function () {
     const d = await loadProtocol();
     const ratio = await settleAtRatio(d, 2);
     expect(ratio).to.be.greaterThan(d.market.markRatioCapWad);
-    const rate = await d.controller.fundingRatePerDay();
+    const rate = await d.lens.fundingRatePerDay(MARKET);
     expectClose(
       rate,
       Dec.ln(1.4)
@@ -133,10 +142,10 @@ describe("Funding through the normalization factor", function () {
       1e-15,
     );
 
-    const nf1 = await d.controller.normalizationFactor();
+    const nf1 = await d.lens.normalizationFactor(MARKET);
     const dt = 3 * SECONDS_PER_DAY + 17;
     await applyFundingAfter(d, dt);
-    const nf2 = await d.controller.normalizationFactor();
+    const nf2 = await d.lens.normalizationFactor(MARKET);
     expectClose(nf2, clampedFunding(nf1, d.market.markRatioCapWad, dt, d.market.fundingPeriodSeconds), 1e-9);
     // Twice the premium pays no more than the cap.
     expectClose(nf2, solveFunding(nf1, parseEther("1.4"), dt, d.market), 1e-15);
@@ -146,7 +155,7 @@ describe("Funding through the normalization factor", function () {
     const d = await loadProtocol();
     const ratio = await settleAtRatio(d, 0.5);
     expect(ratio).to.be.lessThan(d.market.markRatioFloorWad);
-    const rate = await d.controller.fundingRatePerDay();
+    const rate = await d.lens.fundingRatePerDay(MARKET);
     expectClose(
       rate,
       Dec.ln(0.8)
@@ -155,10 +164,10 @@ describe("Funding through the normalization factor", function () {
       1e-15,
     );
 
-    const nf1 = await d.controller.normalizationFactor();
+    const nf1 = await d.lens.normalizationFactor(MARKET);
     const dt = 5 * SECONDS_PER_DAY + 3;
     await applyFundingAfter(d, dt);
-    const nf2 = await d.controller.normalizationFactor();
+    const nf2 = await d.lens.normalizationFactor(MARKET);
     expectClose(
       nf2,
       clampedFunding(nf1, d.market.markRatioFloorWad, dt, d.market.fundingPeriodSeconds),
@@ -169,58 +178,79 @@ describe("Funding through the normalization factor", function () {
 
   it("applies at most once per block, whichever calls come together", async function () {
     const d = await loadProtocol();
-    const { alice, bob, keeper, controller } = d;
-    const [nf0, t0] = [await controller.normalizationFactor(), await controller.lastFundingUpdate()];
+    const { alice, bob, keeper, engine, lens } = d;
+    const [nf0, t0] = [await lens.normalizationFactor(MARKET), await lens.lastFundingUpdate(MARKET)];
     const timestamp = Number(t0) + 3600;
     const receipts = await inOneBlock(
       async () => [
-        await controller.connect(keeper).applyFunding(GAS),
-        await controller.connect(bob).deposit(d.seedVaultId, { value: parseEther("1"), ...GAS }),
-        await controller.connect(alice).openVault(GAS),
-        await controller.connect(keeper).applyFunding(GAS),
+        await engine.connect(keeper).applyFunding(MARKET, GAS),
+        await engine.connect(bob).deposit(d.seedVaultId, { value: parseEther("1"), ...GAS }),
+        await engine.connect(alice).openVault(MARKET, GAS),
+        // mint and burn apply funding too, but not a second time in the block.
+        await engine.connect(d.deployer).mint(d.seedVaultId, parseEther("1"), GAS),
+        await engine.connect(d.deployer).burn(d.seedVaultId, parseEther("1"), 0n, GAS),
+        await engine.connect(keeper).applyFunding(MARKET, GAS),
       ],
       timestamp,
     );
-    expect(receipts.map((r) => r.status)).to.deep.equal([1, 1, 1, 1]);
+    expect(receipts.map((r) => r.status)).to.deep.equal([1, 1, 1, 1, 1, 1]);
     expect(new Set(receipts.map((r) => r.blockNumber)).size).to.equal(1);
-    const nf1 = await controller.normalizationFactor();
+    const nf1 = await lens.normalizationFactor(MARKET);
     expect(nf1).to.not.equal(nf0);
     expect(receipts.map((r) => fundingEvents(d, r))).to.deep.equal([
       [[nf0, nf1, t0, BigInt(timestamp)]],
       [],
       [],
       [],
+      [],
+      [],
     ]);
-    expect(await controller.lastFundingUpdate()).to.equal(BigInt(timestamp));
+    expect(await lens.lastFundingUpdate(MARKET)).to.equal(BigInt(timestamp));
     // The next block applies again, from this block's timestamp.
     const next = await applyFundingAfter(d, 10);
     expect(fundingEvents(d, next)).to.have.length(1);
     expect(fundingEvents(d, next)[0][2]).to.equal(BigInt(timestamp));
   });
 
-  it("every state-changing vault call applies funding first", async function () {
+  it("mint, burn, withdraw and applyFunding apply funding first; openVault, deposit and setOperator do not", async function () {
+    // The engine applies funding on the calls whose health check needs the debt value (mint, burn, withdraw, and
+    // liquidate) and on applyFunding; opening a vault, adding collateral and naming an operator leave the funding
+    // state untouched (the Controller applied funding on every call).
     const d = await loadProtocol();
-    const { alice, bob, controller } = d;
-    const calls = [
-      () => controller.connect(alice).openVault(),
-      () => controller.connect(alice).deposit(2n, { value: parseEther("2") }),
-      () => controller.connect(alice).mint(2n, parseEther("1")),
-      () => controller.connect(alice).burn(2n, parseEther("0.5"), 0n),
-      () => controller.connect(alice).withdraw(2n, parseEther("0.1")),
-      () => controller.connect(alice).setOperator(2n, bob),
-      () => controller.connect(alice).mint(0n, parseEther("1"), { value: parseEther("1") }),
-      () => controller.connect(bob).applyFunding(),
+    const { alice, bob, engine, lens } = d;
+    const calls: [string, () => Promise<ContractTransactionResponse>, boolean][] = [
+      ["openVault", () => engine.connect(alice).openVault(MARKET), false],
+      ["deposit", () => engine.connect(alice).deposit(2n, { value: parseEther("2") }), false],
+      ["mint", () => engine.connect(alice).mint(2n, parseEther("1")), true],
+      ["burn", () => engine.connect(alice).burn(2n, parseEther("0.5"), 0n), true],
+      ["withdraw", () => engine.connect(alice).withdraw(2n, parseEther("0.1")), true],
+      ["setOperator", () => engine.connect(alice).setOperator(2n, bob), false],
+      [
+        "mint into a new vault",
+        () => engine.connect(alice).mint(0n, parseEther("1"), { value: parseEther("1") }),
+        true,
+      ],
+      ["applyFunding", () => engine.connect(bob).applyFunding(MARKET), true],
     ];
-    for (const [i, call] of calls.entries()) {
-      const t0 = await controller.lastFundingUpdate();
+    for (const [label, call, applies] of calls) {
+      const [t0, nf0] = [await lens.lastFundingUpdate(MARKET), await lens.normalizationFactor(MARKET)];
       const timestamp = await pinNextBlock(600);
       const receipt = await (await call()).wait();
       if (receipt === null) throw new Error("not mined");
+      expect(receipt.status, label).to.equal(1);
       const events = fundingEvents(d, receipt);
-      expect(events, `call ${i}`).to.have.length(1);
-      expect(events[0][2], `call ${i}`).to.equal(t0);
-      expect(events[0][3], `call ${i}`).to.equal(BigInt(timestamp));
-      expect(await controller.lastFundingUpdate(), `call ${i}`).to.equal(BigInt(timestamp));
+      if (applies) {
+        expect(events, label).to.have.length(1);
+        expect(events[0][0], label).to.equal(nf0);
+        expect(events[0][2], label).to.equal(t0);
+        expect(events[0][3], label).to.equal(BigInt(timestamp));
+        expect(await lens.lastFundingUpdate(MARKET), label).to.equal(BigInt(timestamp));
+        expect(await lens.normalizationFactor(MARKET), label).to.equal(events[0][1]);
+      } else {
+        expect(events, label).to.deep.equal([]);
+        expect(await lens.lastFundingUpdate(MARKET), label).to.equal(t0);
+        expect(await lens.normalizationFactor(MARKET), label).to.equal(nf0);
+      }
     }
   });
 
@@ -228,8 +258,8 @@ describe("Funding through the normalization factor", function () {
     // Within the exact window (a day) one update equals k updates and the exact solution.
     let d = await loadProtocol();
     const [nf0, t0, ratio0] = [
-      await d.controller.normalizationFactor(),
-      Number(await d.controller.lastFundingUpdate()),
+      await d.lens.normalizationFactor(MARKET),
+      Number(await d.lens.lastFundingUpdate(MARKET)),
       await currentRatio(d),
     ];
     // Updates at fixed times after the last one (t0 + gaps; the fixture's last update is ~420 s old).
@@ -262,13 +292,13 @@ describe("Funding through the normalization factor", function () {
     // From the deployment (mark ≈ 1.03 index) the rate reached after a day, ~3.2% per period, runs for ten years.
     let d = await loadProtocol();
     const [nf0, t0, ratio0] = [
-      await d.controller.normalizationFactor(),
-      Number(await d.controller.lastFundingUpdate()),
+      await d.lens.normalizationFactor(MARKET),
+      Number(await d.lens.lastFundingUpdate(MARKET)),
       await currentRatio(d),
     ];
     let receipt = await applyFundingAfter(d, TEN_YEARS);
     const elapsed = (await receipt.getBlock()).timestamp - t0;
-    const nf = await d.controller.normalizationFactor();
+    const nf = await d.lens.normalizationFactor(MARKET);
     expect(nf).to.be.within(10n ** 14n, 10n ** 16n);
     expectClose(nf, solveFunding(nf0, ratio0, elapsed, d.market), 1e-9, 2n);
 
@@ -277,11 +307,11 @@ describe("Funding through the normalization factor", function () {
     d = await loadProtocol();
     await settleAtRatio(d, 3);
     receipt = await applyFundingAfter(d, TEN_YEARS);
-    expect(await d.controller.normalizationFactor()).to.equal(1n);
+    expect(await d.lens.normalizationFactor(MARKET)).to.equal(1n);
     expect(fundingEvents(d, receipt)).to.have.length(1);
     // Every view and action still works afterwards.
-    expect(await d.controller.debtValuePerToken()).to.equal(1n);
-    await d.controller.connect(d.alice).mint(0n, parseEther("1"), { value: parseEther("1") });
+    expect(await d.lens.debtValuePerToken(MARKET)).to.equal(1n);
+    await d.engine.connect(d.alice).mint(0n, parseEther("1"), { value: parseEther("1") });
   });
 
   it("multi-year gaps follow the bounded solution: 3 years inside the band, at the cap, 10 years at the floor", async function () {
@@ -290,13 +320,13 @@ describe("Funding through the normalization factor", function () {
     // alone would have reached the cap after ~42 days and left NF ≈ 1e9 wei.
     let d = await loadProtocol();
     const [nf0, t0, ratio0] = [
-      await d.controller.normalizationFactor(),
-      Number(await d.controller.lastFundingUpdate()),
+      await d.lens.normalizationFactor(MARKET),
+      Number(await d.lens.lastFundingUpdate(MARKET)),
       await currentRatio(d),
     ];
     const receipt = await applyFundingAfter(d, threeYears);
     const elapsed = (await receipt.getBlock()).timestamp - t0;
-    const nf = await d.controller.normalizationFactor();
+    const nf = await d.lens.normalizationFactor(MARKET);
     expect(nf).to.be.within(parseEther("0.05"), parseEther("0.5"));
     expectClose(nf, solveFunding(nf0, ratio0, elapsed, d.market), 1e-9, 2n);
 
@@ -306,9 +336,9 @@ describe("Funding through the normalization factor", function () {
     ] as const) {
       d = await loadProtocol();
       expect(await settleAtRatio(d, ratio)).to.satisfy((r: bigint) => (ratio > 1 ? r > clamp : r < clamp));
-      const nf1 = await d.controller.normalizationFactor();
+      const nf1 = await d.lens.normalizationFactor(MARKET);
       await applyFundingAfter(d, gap);
-      const nf2 = await d.controller.normalizationFactor();
+      const nf2 = await d.lens.normalizationFactor(MARKET);
       expect(nf2).to.be.within(low, high);
       expectClose(nf2, clampedFunding(nf1, clamp, gap, d.market.fundingPeriodSeconds), 1e-9, 2n);
     }
@@ -318,29 +348,29 @@ describe("Funding through the normalization factor", function () {
     const d = await loadProtocol();
     for (const wait of [1, 3600, 40 * SECONDS_PER_DAY]) {
       await pinNextBlock(wait);
-      const expected = await d.controller.expectedNormalizationFactor(PENDING);
-      expect(await d.controller.applyFunding.staticCall(PENDING)).to.equal(expected);
-      await d.controller.applyFunding();
-      expect(await d.controller.normalizationFactor(), `after ${wait} s`).to.equal(expected);
+      const expected = await d.lens.expectedNormalizationFactor(MARKET, PENDING);
+      expect(await d.engine.applyFunding.staticCall(MARKET, PENDING)).to.equal(expected);
+      await d.engine.applyFunding(MARKET);
+      expect(await d.lens.normalizationFactor(MARKET), `after ${wait} s`).to.equal(expected);
       // In the block of the update the preview equals the stored factor.
-      expect(await d.controller.expectedNormalizationFactor()).to.equal(expected);
+      expect(await d.lens.expectedNormalizationFactor(MARKET)).to.equal(expected);
     }
     // It moves with time while nothing is written.
-    const stored = await d.controller.normalizationFactor();
+    const stored = await d.lens.normalizationFactor(MARKET);
     await advance(SECONDS_PER_DAY);
-    expect(await d.controller.expectedNormalizationFactor()).to.be.lessThan(stored);
-    expect(await d.controller.normalizationFactor()).to.equal(stored);
+    expect(await d.lens.expectedNormalizationFactor(MARKET)).to.be.lessThan(stored);
+    expect(await d.lens.normalizationFactor(MARKET)).to.equal(stored);
   });
 
   it("NormalizationFactorUpdated carries (old factor, new factor, previous update, now)", async function () {
     const d = await loadProtocol();
-    const { controller } = d;
-    const [nf0, t0] = [await controller.normalizationFactor(), await controller.lastFundingUpdate()];
+    const { engine, lens } = d;
+    const [nf0, t0] = [await lens.normalizationFactor(MARKET), await lens.lastFundingUpdate(MARKET)];
     const timestamp = await pinNextBlock(7 * SECONDS_PER_DAY);
-    const expected = await controller.expectedNormalizationFactor(PENDING);
-    await expect(controller.applyFunding())
-      .to.emit(controller, "NormalizationFactorUpdated")
-      .withArgs(nf0, expected, t0, timestamp);
+    const expected = await lens.expectedNormalizationFactor(MARKET, PENDING);
+    await expect(engine.applyFunding(MARKET))
+      .to.emit(engine, "NormalizationFactorUpdated")
+      .withArgs(MARKET, nf0, expected, t0, timestamp);
     expect(expected).to.be.lessThan(nf0);
     expect(expected).to.be.greaterThan((nf0 * 9n) / 10n);
     expect(nf0).to.be.at.most(WAD);

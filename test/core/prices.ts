@@ -1,5 +1,5 @@
 /**
- * Prices and vault health against hand-computed numbers from the pools' ticks: ethPrice, powerTokenPrice, index,
+ * Prices and vault health against hand-computed numbers from the pools' ticks: ethPrice, tokenPrice, index,
  * mark, funding rate, implied volatility, debt value, collateral ratio, maxMintable, liquidationPrice; TWAP
  * resistance to a one-block price manipulation.
  */
@@ -40,6 +40,9 @@ import {
   toDec,
 } from "../utils/coreHelpers.js";
 import { priceWadAtTick, referenceTwap } from "../utils/twapReference.js";
+
+/** The default deployment's one market. */
+const MARKET = 0;
 
 /** Human USD per ETH at a tick of the ETH/USDC pool, whichever token is token0. */
 async function usdPerEthAtTick(d: ProtocolFixture, tick: number): Promise<number> {
@@ -88,7 +91,7 @@ describe("Prices and vault health from the pools", function () {
   it("ethPrice() is the ETH/USDC TWAP of the pool's mean tick (TypeScript reference from observe)", async function () {
     const d = await loadProtocol();
     const { ethTick, ethPriceWad } = await poolPrices(d);
-    expect(await d.controller.ethPrice()).to.equal(ethPriceWad);
+    expect(await d.lens.ethPrice(MARKET)).to.equal(ethPriceWad);
     expectRel(Number(ethPriceWad) / 1e18, await usdPerEthAtTick(d, ethTick), 1e-12);
     // The pool was initialised at exactly 3000; the tick grid keeps that to 1e-4.
     expectRel(Number(ethPriceWad) / 1e18, 3000, 1e-4);
@@ -102,17 +105,17 @@ describe("Prices and vault health from the pools", function () {
     await fundSwaps(d);
     const { weth, usdc, power } = await marketTokens(d);
     const window = d.market.twapPeriodSeconds;
-    const q = Number(await d.controller.powerTokenPrice()) / 1e18;
+    const q = Number(await d.lens.tokenPrice(MARKET)) / 1e18;
     const moved = (await latestTimestamp()) + 1;
     await inOneBlock(async () => [await sendEthSwap(d, 3003), await sendPowerSwap(d, q * 1.001)], moved);
     const reads = [
-      { what: "ethPrice", pool: d.ethUsdcPool, base: weth, quote: usdc, read: d.controller.ethPrice },
+      { what: "ethPrice", pool: d.ethUsdcPool, base: weth, quote: usdc, read: () => d.lens.ethPrice(MARKET) },
       {
-        what: "powerTokenPrice",
+        what: "tokenPrice",
         pool: d.powerWethPool,
         base: power,
         quote: weth,
-        read: d.controller.powerTokenPrice,
+        read: () => d.lens.tokenPrice(MARKET),
       },
     ];
     const negativeFractional: string[] = [];
@@ -131,44 +134,44 @@ describe("Prices and vault health from the pools", function () {
     expect(negativeFractional, "reads whose mean tick is negative and fractional").to.have.length.at.least(3);
   });
 
-  it("powerTokenPrice() is the power/WETH TWAP, seeded at the 80%-volatility fair price", async function () {
+  it("tokenPrice() is the power/WETH TWAP, seeded at the 80%-volatility fair price", async function () {
     const d = await loadProtocol();
     const { powerPriceWad } = await poolPrices(d);
-    expect(await d.controller.powerTokenPrice()).to.equal(powerPriceWad);
+    expect(await d.lens.tokenPrice(MARKET)).to.equal(powerPriceWad);
     expectRel(Number(powerPriceWad) / 1e18, fairPowerPriceEth(d.market, 3000, 0.8), 2e-4);
   });
 
   it("index() = S²/1e4 and mark() = q·S/NF (NF as if funding were applied now)", async function () {
     const d = await loadProtocol();
     const { ethPriceWad: s, powerPriceWad: q } = await poolPrices(d);
-    const index = await d.controller.index();
+    const index = await d.lens.index(MARKET);
     expect(index).to.equal(indexWad(s, 2, 10_000n));
     expect(index).to.equal((s * s) / WAD / 10_000n);
     expectRel(Number(index) / 1e18, 900, 2e-4);
-    const nf = await d.controller.expectedNormalizationFactor();
-    expect(await d.controller.mark()).to.equal(markWad(q, s, nf));
+    const nf = await d.lens.expectedNormalizationFactor(MARKET);
+    expect(await d.lens.mark(MARKET)).to.equal(markWad(q, s, nf));
     // Seeded at 80% volatility: mark / index = exp(σ²T) with T = 420 h.
     const premium = Math.exp(0.64 * (d.market.fundingPeriodSeconds / SECONDS_PER_YEAR));
-    expectRel(Number(await d.controller.mark()) / Number(index), premium, 3e-4);
+    expectRel(Number(await d.lens.mark(MARKET)) / Number(index), premium, 3e-4);
 
     // Ten days without any update: mark() already uses the factor funding would write.
     await advance(10 * SECONDS_PER_DAY);
-    const stored = await d.controller.normalizationFactor();
-    const expected = await d.controller.expectedNormalizationFactor();
+    const stored = await d.lens.normalizationFactor(MARKET);
+    const expected = await d.lens.expectedNormalizationFactor(MARKET);
     expect(expected).to.be.lessThan(stored);
-    expect(await d.controller.mark()).to.equal(markWad(q, s, expected));
+    expect(await d.lens.mark(MARKET)).to.equal(markWad(q, s, expected));
   });
 
   it("fundingRatePerDay() = ln(clamp(mark/index))·86400/T with the factor as of now", async function () {
     const d = await loadProtocol();
     const { ethPriceWad: s, powerPriceWad: q } = await poolPrices(d);
-    const nf = await d.controller.expectedNormalizationFactor();
+    const nf = await d.lens.expectedNormalizationFactor(MARKET);
     const ratio = markIndexRatioWad(q, s, nf, 2, 10_000n);
     const expected = Dec.ln(toDec(ratio)).mul(SECONDS_PER_DAY).div(d.market.fundingPeriodSeconds).mul(1e18);
-    expectClose(await d.controller.fundingRatePerDay(), expected, 1e-15);
+    expectClose(await d.lens.fundingRatePerDay(MARKET), expected, 1e-15);
     // About 0.18% per day at 80% volatility (ticks leave the 3% premium exact to about 1%).
     expectRel(
-      Number(await d.controller.fundingRatePerDay()) / 1e18,
+      Number(await d.lens.fundingRatePerDay(MARKET)) / 1e18,
       (0.64 * SECONDS_PER_DAY) / SECONDS_PER_YEAR,
       1e-2,
     );
@@ -177,19 +180,19 @@ describe("Prices and vault health from the pools", function () {
   it("impliedVolatility() ≈ 80% after deploy, = sqrt(2 ln(mark/index)/(n(n−1)T)); 0 below index", async function () {
     const d = await loadProtocol();
     const { ethPriceWad: s, powerPriceWad: q } = await poolPrices(d);
-    const nf = await d.controller.expectedNormalizationFactor();
-    const vol = await d.controller.impliedVolatility();
+    const nf = await d.lens.expectedNormalizationFactor(MARKET);
+    const vol = await d.lens.impliedVolatility(MARKET);
     expectClose(vol, impliedVol(markIndexRatioWad(q, s, nf, 2, 10_000n), d).mul(1e18), 1e-12);
     expectRel(Number(vol) / 1e18, 0.8, 5e-3);
     // In the block of an update the stored and the previewed factor agree, so mark() / index() gives it too.
-    await d.controller.applyFunding();
-    const [mark, index] = [await d.controller.mark(), await d.controller.index()];
-    expectClose(await d.controller.impliedVolatility(), impliedVol((mark * WAD) / index, d).mul(1e18), 1e-6);
+    await d.engine.applyFunding(MARKET);
+    const [mark, index] = [await d.lens.mark(MARKET), await d.lens.index(MARKET)];
+    expectClose(await d.lens.impliedVolatility(MARKET), impliedVol((mark * WAD) / index, d).mul(1e18), 1e-6);
 
     await setPowerPrice(d, ((Number(index) / 1e18 / 3000) * 0.95).toPrecision(12));
     await advance(d.market.twapPeriodSeconds + 1);
-    expect(await d.controller.mark()).to.be.lessThan(await d.controller.index());
-    expect(await d.controller.impliedVolatility()).to.equal(0n);
+    expect(await d.lens.mark(MARKET)).to.be.lessThan(await d.lens.index(MARKET));
+    expect(await d.lens.impliedVolatility(MARKET)).to.equal(0n);
   });
 
   // Regression: impliedVolatility() once used the stored factor, so after ten stale days it reported ~80% while
@@ -197,74 +200,74 @@ describe("Prices and vault health from the pools", function () {
   it("impliedVolatility() agrees with mark()/index() when funding is stale", async function () {
     const d = await loadProtocol();
     await advance(10 * SECONDS_PER_DAY);
-    const [mark, index] = [await d.controller.mark(), await d.controller.index()];
-    expectClose(await d.controller.impliedVolatility(), impliedVol((mark * WAD) / index, d).mul(1e18), 1e-6);
+    const [mark, index] = [await d.lens.mark(MARKET), await d.lens.index(MARKET)];
+    expectClose(await d.lens.impliedVolatility(MARKET), impliedVol((mark * WAD) / index, d).mul(1e18), 1e-6);
   });
 
   it("debtValuePerToken() and collateralRatio() from the ticks, rounded against the vault", async function () {
     const d = await loadProtocol();
-    const { alice, controller } = d;
+    const { alice, lens } = d;
     const id = await openVault(d, alice, parseEther("3"), parseEther("4"));
     const free = await openVault(d, alice, ETH);
     // A day without update: the views must use the factor funding would write now, not the stored one.
     await advance(SECONDS_PER_DAY);
     const { ethPriceWad: s } = await poolPrices(d);
-    const nf = await controller.expectedNormalizationFactor();
-    expect(nf).to.not.equal(await controller.normalizationFactor());
+    const nf = await lens.expectedNormalizationFactor(MARKET);
+    expect(nf).to.not.equal(await lens.normalizationFactor(MARKET));
     const perToken = debtValuePerTokenWad(nf, s, 2, 10_000n);
     expect(perToken).to.equal(mulDivUp(nf, s, 10_000n * WAD));
-    expect(await controller.debtValuePerToken()).to.equal(perToken);
-    const ratio = await controller.collateralRatio(id);
+    expect(await lens.debtValuePerToken(MARKET)).to.equal(perToken);
+    const ratio = await lens.collateralRatio(id);
     expect(ratio).to.equal(collateralRatioWad(parseEther("3"), debtValueWei(parseEther("4"), perToken)));
     expectRel(Number(ratio) / 1e18, 3 / (4 * 0.3), 5e-3);
-    expect(await controller.collateralRatio(free)).to.equal(MaxUint256);
-    expect(await controller.collateralRatio(999n)).to.equal(MaxUint256);
-    expect(await controller.isVaultSafe(id)).to.equal(true);
-    expect(await controller.isVaultSafe(free)).to.equal(true);
+    expect(await lens.collateralRatio(free)).to.equal(MaxUint256);
+    expect(await lens.collateralRatio(999n)).to.equal(MaxUint256);
+    expect(await lens.isVaultSafe(id)).to.equal(true);
+    expect(await lens.isVaultSafe(free)).to.equal(true);
   });
 
   it("maxMintable(): minting exactly it succeeds at 150%, a little more reverts with VaultUnsafe", async function () {
     const d = await loadProtocol();
-    const { alice, controller } = d;
+    const { alice, engine, lens } = d;
     const collateral = parseEther("3");
     const id = await openVault(d, alice, collateral, parseEther("1"));
     await pinNextBlock();
-    const perToken = await controller.debtValuePerToken(PENDING);
-    const mintable = await controller.maxMintable(id, PENDING);
+    const perToken = await lens.debtValuePerToken(MARKET, PENDING);
+    const mintable = await lens.maxMintable(id, PENDING);
     expect(mintable).to.equal(maxDebt(collateral, perToken, parseEther("1.5")) - parseEther("1"));
 
     const excess = mintable + mintable / 1_000_000n;
-    await expect(controller.connect(alice).mint(id, excess))
-      .to.be.revertedWithCustomError(controller, "VaultUnsafe")
+    await expect(engine.connect(alice).mint(id, excess))
+      .to.be.revertedWithCustomError(engine, "VaultUnsafe")
       .withArgs(id, collateralRatioWad(collateral, debtValueWei(parseEther("1") + excess, perToken)));
-    await controller.connect(alice).mint(id, mintable);
-    expect(await controller.isVaultSafe(id)).to.equal(true);
-    expect(await controller.maxMintable(id)).to.equal(0n);
-    const ratio = await controller.collateralRatio(id);
+    await engine.connect(alice).mint(id, mintable);
+    expect(await lens.isVaultSafe(id)).to.equal(true);
+    expect(await lens.maxMintable(id)).to.equal(0n);
+    const ratio = await lens.collateralRatio(id);
     expect(ratio).to.be.at.least(parseEther("1.5"));
     expect(ratio).to.be.lessThan(parseEther("1.5") + 10n ** 9n);
 
     // Below the dust floor nothing is mintable.
     const dust = await openVault(d, alice, parseEther("0.49"));
-    expect(await controller.maxMintable(dust)).to.equal(0n);
-    await expect(controller.connect(alice).mint(dust, 1n))
-      .to.be.revertedWithCustomError(controller, "VaultBelowMinCollateral")
+    expect(await lens.maxMintable(dust)).to.equal(0n);
+    await expect(engine.connect(alice).mint(dust, 1n))
+      .to.be.revertedWithCustomError(engine, "VaultBelowMinCollateral")
       .withArgs(dust, parseEther("0.49"), parseEther("0.5"));
   });
 
   it("liquidationPrice() = collateral·1e4 / (1.5·debt·NF): ≈ 4444 USD for 10 ETH and 15 tokens", async function () {
     const { d, vaultId } = await networkHelpers.loadFixture(riskyVault);
     await advance(SECONDS_PER_DAY);
-    const nf = await d.controller.expectedNormalizationFactor();
-    expect(nf).to.not.equal(await d.controller.normalizationFactor());
-    const price = await d.controller.liquidationPrice(vaultId);
+    const nf = await d.lens.expectedNormalizationFactor(MARKET);
+    expect(nf).to.not.equal(await d.lens.normalizationFactor(MARKET));
+    const price = await d.lens.liquidationPrice(vaultId);
     const perDebt = (parseEther("10") * 10_000n * WAD) / mulDivUp(parseEther("15"), parseEther("1.5"), WAD);
     expect(price).to.equal((perDebt * WAD) / nf);
     expectRel(Number(price) / 1e18, 40_000 / 9 / (Number(nf) / 1e18), 1e-12);
     expectRel(Number(price) / 1e18, 4444.44, 3e-3);
-    expect(await d.controller.liquidationPrice(d.seedVaultId)).to.be.greaterThan(0n);
+    expect(await d.lens.liquidationPrice(d.seedVaultId)).to.be.greaterThan(0n);
     const free = await openVault(d, d.alice, ETH);
-    expect(await d.controller.liquidationPrice(free)).to.equal(0n);
+    expect(await d.lens.liquidationPrice(free)).to.equal(0n);
   });
 
   for (const [side, factor, safe] of [
@@ -273,63 +276,63 @@ describe("Prices and vault health from the pools", function () {
   ] as const) {
     it(`liquidationPrice() round trip: ETH ${side} it makes the vault ${safe ? "still safe" : "unsafe"}`, async function () {
       const { d, vaultId } = await networkHelpers.loadFixture(riskyVault);
-      const { controller } = d;
-      const liquidation = Number(await controller.liquidationPrice(vaultId)) / 1e18;
+      const { engine, lens } = d;
+      const liquidation = Number(await lens.liquidationPrice(vaultId)) / 1e18;
       await setEthPrice(d, (liquidation * factor).toFixed(6));
       await advance(d.market.twapPeriodSeconds + 60);
       // The TWAP has fully moved (to tick precision) and funding barely moved NF in the meantime.
-      const s = await controller.ethPrice();
+      const s = await lens.ethPrice(MARKET);
       expectRel(Number(s) / 1e18, liquidation * factor, 2e-4);
-      const nowLiquidation = await controller.liquidationPrice(vaultId);
+      const nowLiquidation = await lens.liquidationPrice(vaultId);
       expectRel(Number(nowLiquidation) / 1e18, liquidation, 2e-4);
-      expect(await controller.isVaultSafe(vaultId)).to.equal(safe);
+      expect(await lens.isVaultSafe(vaultId)).to.equal(safe);
       expect(s > nowLiquidation).to.equal(!safe);
-      expect((await controller.collateralRatio(vaultId)) >= parseEther("1.5")).to.equal(safe);
-      const withdrawal = controller.connect(d.alice).withdraw(vaultId, 1n);
-      if (safe) await expect(withdrawal).to.emit(controller, "Withdrawn");
-      else await expect(withdrawal).to.be.revertedWithCustomError(controller, "VaultUnsafe");
+      expect((await lens.collateralRatio(vaultId)) >= parseEther("1.5")).to.equal(safe);
+      const withdrawal = engine.connect(d.alice).withdraw(vaultId, 1n);
+      if (safe) await expect(withdrawal).to.emit(engine, "Withdrawn");
+      else await expect(withdrawal).to.be.revertedWithCustomError(engine, "VaultUnsafe");
     });
   }
 
   it("a +100% ETH/USDC swap leaves index and vault health unchanged in its block; they follow over the window", async function () {
     const d = await loadProtocol();
-    const { alice, controller } = d;
+    const { alice, engine, lens } = d;
     await fundSwaps(d);
     // 10 ETH against 20 tokens: about 167% at ETH = 3000, about 83% at 6000.
     const id = await openVault(d, alice, parseEther("10"), parseEther("20"));
-    const [index0, s0] = [await controller.index(), await controller.ethPrice()];
+    const [index0, s0] = [await lens.index(MARKET), await lens.ethPrice(MARKET)];
     const { ethTick: tick0 } = await poolPrices(d);
 
     // The swap and a further mint (allowed only at the old price) in one block.
     const receipts = await inOneBlock(async () => [
       await sendEthSwap(d, 6000),
-      await controller.connect(alice).mint(id, parseEther("1"), GAS),
+      await engine.connect(alice).mint(id, parseEther("1"), GAS),
     ]);
     expect(receipts.map((r) => [r.status, r.index])).to.deep.equal([
       [1, 0],
       [1, 1],
     ]);
     expectRel(await readPoolPrice(d.ethUsdcPool, d.weth), 6000, 1e-9);
-    expect(await controller.index()).to.equal(index0);
-    expect(await controller.ethPrice()).to.equal(s0);
-    expect(await controller.isVaultSafe(id)).to.equal(true);
-    expect(await controller.collateralRatio(id)).to.be.greaterThan(parseEther("1.5"));
+    expect(await lens.index(MARKET)).to.equal(index0);
+    expect(await lens.ethPrice(MARKET)).to.equal(s0);
+    expect(await lens.isVaultSafe(id)).to.equal(true);
+    expect(await lens.collateralRatio(id)).to.be.greaterThan(parseEther("1.5"));
 
     // Half a window later the TWAP is the geometric mean of both prices.
     await advance(d.market.twapPeriodSeconds / 2);
     const spotTick = Number((await d.ethUsdcPool.slot0()).tick);
     const half = await poolPrices(d);
     expect(half.ethTick).to.equal(Math.floor((tick0 + spotTick) / 2));
-    expect(await controller.ethPrice()).to.equal(half.ethPriceWad);
+    expect(await lens.ethPrice(MARKET)).to.equal(half.ethPriceWad);
     expectRel(Number(half.ethPriceWad) / 1e18, 3000 * Math.SQRT2, 2e-4);
 
     // After the whole window the index and the vault's health reflect ETH = 6000.
     await advance(d.market.twapPeriodSeconds / 2 + 1);
     const full = await poolPrices(d);
     expect(full.ethTick).to.equal(spotTick);
-    expect(await controller.index()).to.equal(indexWad(full.ethPriceWad, 2, 10_000n));
-    expectRel(Number(await controller.index()) / 1e18, 3600, 3e-4);
-    expect(await controller.isVaultSafe(id)).to.equal(false);
-    expectRel(Number(await controller.collateralRatio(id)) / 1e18, 10 / (21 * 0.6), 5e-3);
+    expect(await lens.index(MARKET)).to.equal(indexWad(full.ethPriceWad, 2, 10_000n));
+    expectRel(Number(await lens.index(MARKET)) / 1e18, 3600, 3e-4);
+    expect(await lens.isVaultSafe(id)).to.equal(false);
+    expectRel(Number(await lens.collateralRatio(id)) / 1e18, 10 / (21 * 0.6), 5e-3);
   });
 });

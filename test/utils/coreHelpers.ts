@@ -1,7 +1,7 @@
 /**
  * Shared helpers of the vault-engine tests (test/core): exact bigint replicas of the on-chain price and vault
  * math (so that expectations come from the pools' ticks, not from round numbers), a decimal.js solution of the
- * funding equation, block and time control, and small vault shortcuts on top of `loadProtocol()`.
+ * funding equation, block and time control, and small vault shortcuts on top of `loadProtocol()` (market 0 of the engine).
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
@@ -13,6 +13,7 @@ import {
   type ContractTransactionResponse,
 } from "ethers";
 
+import { vaultIdOf } from "../../deploy/evergamma.js";
 import { priceToSqrtPriceX96, sortTokens, type UniswapV3Pool } from "../../deploy/uniswap.js";
 import { ethers, networkHelpers, type ProtocolFixture } from "../fixtures.js";
 import { referenceTwap, type PoolToken } from "./twapReference.js";
@@ -94,7 +95,7 @@ export const maxDebt = (collateral: bigint, perTokenWad: bigint, minRatioWad: bi
 // Prices from the pools
 // ---------------------------------------------------------------------------------------------------------
 
-/** The TWAP ticks of both pools over the market's window and the prices the Controller derives from them. */
+/** The TWAP ticks of both pools over the market's window and the prices its price source derives from them. */
 export interface PoolPrices {
   ethTick: number;
   powerTick: number;
@@ -275,14 +276,20 @@ export interface VaultState {
   debt: bigint;
 }
 
+/** The lens's `getVault` (zeros for an id that was never opened). */
 export async function vaultState(d: ProtocolFixture, vaultId: bigint): Promise<VaultState> {
-  const [owner, operator, collateral, debt] = await d.controller.getVault(vaultId);
+  const [owner, operator, collateral, debt] = await d.lens.getVault(vaultId);
   return { owner, operator, collateral, debt };
 }
 
+/** The id of the next vault market 0 opens (its vault count + 1). */
+export async function nextVaultId(d: ProtocolFixture): Promise<bigint> {
+  return vaultIdOf(d.marketId, (await d.lens.vaultCount(d.marketId)) + 1n);
+}
+
 /**
- * Opens a vault for `owner` holding `collateral` wei and owing `debt` tokens (mint with vault id 0, or
- * openVault + deposit without debt) and returns its id.
+ * Opens a vault of market 0 for `owner` holding `collateral` wei and owing `debt` tokens (mint with the market's
+ * new-vault id, or openVault + deposit without debt) and returns its id.
  */
 export async function openVault(
   d: ProtocolFixture,
@@ -290,12 +297,13 @@ export async function openVault(
   collateral: bigint,
   debt = 0n,
 ): Promise<bigint> {
-  const vaultId = (await d.controller.vaultCount()) + 1n;
-  const controller = d.controller.connect(owner);
-  if (debt > 0n) await (await controller.mint(0n, debt, { value: collateral })).wait();
-  else {
-    await (await controller.openVault()).wait();
-    if (collateral > 0n) await (await controller.deposit(vaultId, { value: collateral })).wait();
+  const vaultId = await nextVaultId(d);
+  const engine = d.engine.connect(owner);
+  if (debt > 0n) {
+    await (await engine.mint(d.markets[0].newVaultId, debt, { value: collateral })).wait();
+  } else {
+    await (await engine.openVault(d.marketId)).wait();
+    if (collateral > 0n) await (await engine.deposit(vaultId, { value: collateral })).wait();
   }
   return vaultId;
 }
@@ -304,38 +312,46 @@ export async function openVault(
 export interface ProtocolState {
   vaults: VaultState[];
   vaultCount: bigint;
-  controllerBalance: bigint;
+  engineBalance: bigint;
   powerSupply: bigint;
   normalizationFactor: bigint;
   lastFundingUpdate: bigint;
   nftSupply: bigint[];
 }
 
-/** Reads the state of every vault and the protocol totals. */
+/** Reads the state of every vault of market 0 and the protocol totals. */
 export async function protocolState(
   d: ProtocolFixture,
   accounts: HardhatEthersSigner[],
 ): Promise<ProtocolState> {
-  const vaultCount = await d.controller.vaultCount();
+  const vaultCount = await d.lens.vaultCount(d.marketId);
   const vaults: VaultState[] = [];
-  for (let id = 1n; id <= vaultCount; id++) vaults.push(await vaultState(d, id));
+  for (let serial = 1n; serial <= vaultCount; serial++) {
+    vaults.push(await vaultState(d, vaultIdOf(d.marketId, serial)));
+  }
   return {
     vaults,
     vaultCount,
-    controllerBalance: await ethers.provider.getBalance(d.controller),
+    engineBalance: await ethers.provider.getBalance(d.engine),
     powerSupply: await d.powerToken.totalSupply(),
-    normalizationFactor: await d.controller.normalizationFactor(),
-    lastFundingUpdate: await d.controller.lastFundingUpdate(),
-    nftSupply: await Promise.all(accounts.map((a) => d.vaultNFT.balanceOf(a))),
+    normalizationFactor: await d.lens.normalizationFactor(d.marketId),
+    lastFundingUpdate: await d.lens.lastFundingUpdate(d.marketId),
+    nftSupply: await Promise.all(accounts.map((a) => d.engine.balanceOf(a))),
   };
 }
 
-/** Asserts that the Controller holds exactly the sum of all vaults' collateral plus the uncollected fees. */
+/** Asserts that the engine holds exactly the sum of every market's vault collateral plus its uncollected fees. */
 export async function expectEthBacked(d: ProtocolFixture): Promise<void> {
-  const vaultCount = await d.controller.vaultCount();
-  let total = await d.controller.accruedFees();
-  for (let id = 1n; id <= vaultCount; id++) total += (await d.controller.getVault(id)).collateral;
-  expect(await ethers.provider.getBalance(d.controller)).to.equal(total);
+  const marketCount = Number(await d.engine.marketCount());
+  let total = 0n;
+  for (let marketId = 0; marketId < marketCount; marketId++) {
+    total += await d.lens.accruedFees(marketId);
+    const vaultCount = await d.lens.vaultCount(marketId);
+    for (let serial = 1n; serial <= vaultCount; serial++) {
+      total += (await d.lens.getVault(vaultIdOf(marketId, serial))).collateral;
+    }
+  }
+  expect(await ethers.provider.getBalance(d.engine)).to.equal(total);
 }
 
 // ---------------------------------------------------------------------------------------------------------
