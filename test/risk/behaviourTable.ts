@@ -1,12 +1,13 @@
 /**
  * Behaviour table: the result (success or the exact custom error) of every external non-view function of the
- * Controller in each protocol state. One row per function, one column per state; each cell is its own test,
- * run from the same prepared market (an unsafe vault to liquidate, accrued fees, tokens to redeem).
+ * engine in each state of market 0 (the default deployment's one market). One row per function, one column per
+ * state; each cell is its own test, run from the same prepared market (an unsafe vault to liquidate, accrued fees,
+ * tokens to redeem).
  *
- * The expected values follow the documented semantics: while paused, every non-view function except
- * `unpause`, `shutdown`, the fee functions (L-3), operator revocation (I-1), ownership functions and the vault-NFT
- * hook reverts `ProtocolPaused` (IControllerErrors.ProtocolPaused); after shutdown, vault functions, granting an
- * operator, pause and unpause revert `ProtocolShutDown`.
+ * The expected values follow the documented semantics: while the market is paused, every non-view function except
+ * `unpause`, `shutdown`, `pauseAll` (which skips markets that are not running), the fee functions (L-3), operator
+ * revocation (I-1), ownership functions and vault-NFT transfers reverts `MarketPaused(marketId)`; after shutdown,
+ * vault functions, granting an operator, pause and unpause revert `MarketShutDown(marketId)`.
  */
 import { expect } from "chai";
 import { MaxUint256, parseEther, ZeroAddress, type ContractTransactionResponse } from "ethers";
@@ -41,15 +42,18 @@ interface Row {
   expected: Record<State, Outcome>;
 }
 
-const PAUSED = { error: "ProtocolPaused" };
-const SHUT = { error: "ProtocolShutDown" };
-const NOT_SHUT = { error: "ProtocolNotShutDown" };
+/** Every market error names the market: market 0 here. */
+const marketIdArg = async ({ d }: Context): Promise<unknown[]> => [BigInt(d.marketId)];
+const PAUSED: Outcome = { error: "MarketPaused", args: marketIdArg };
+const SHUT: Outcome = { error: "MarketShutDown", args: marketIdArg };
+const NOT_SHUT: Outcome = { error: "MarketNotShutDown", args: marketIdArg };
+const NOT_PAUSED: Outcome = { error: "MarketNotPaused", args: marketIdArg };
 const INCOMPLETE: Outcome = {
   error: "SettlementIncomplete",
-  args: async ({ d }) => [0n, await d.controller.vaultCount()],
+  args: async ({ d }) => [0n, await d.lens.vaultCount(d.marketId)],
 };
 
-/** Active-market functions: fine when normal, paused → ProtocolPaused, shut down → ProtocolShutDown. */
+/** Active-market functions: fine when normal, paused → MarketPaused, shut down → MarketShutDown. */
 function marketRow(fn: string, call: Row["call"]): Row {
   return { fn, call, expected: { normal: "ok", paused: PAUSED, "shutdown (settling)": SHUT, settled: SHUT } };
 }
@@ -60,27 +64,27 @@ function everyState(fn: string, call: Row["call"]): Row {
 }
 
 const ROWS: Row[] = [
-  marketRow("openVault", ({ d }) => d.controller.connect(d.alice).openVault()),
-  marketRow("deposit", ({ d, safe }) =>
-    d.controller.connect(d.bob).deposit(safe, { value: parseEther("1") }),
-  ),
-  marketRow("withdraw", ({ d, safe }) => d.controller.connect(d.alice).withdraw(safe, parseEther("0.1"))),
-  marketRow("mint", ({ d, safe }) => d.controller.connect(d.alice).mint(safe, parseEther("0.1"))),
-  marketRow("burn", ({ d, safe }) => d.controller.connect(d.alice).burn(safe, parseEther("0.1"), 0n)),
-  marketRow("applyFunding", ({ d }) => d.controller.connect(d.carol).applyFunding()),
-  marketRow("setOperator (grant)", ({ d, safe }) => d.controller.connect(d.alice).setOperator(safe, d.carol)),
+  marketRow("openVault", ({ d }) => d.engine.connect(d.alice).openVault(d.marketId)),
+  marketRow("deposit", ({ d, safe }) => d.engine.connect(d.bob).deposit(safe, { value: parseEther("1") })),
+  marketRow("withdraw", ({ d, safe }) => d.engine.connect(d.alice).withdraw(safe, parseEther("0.1"))),
+  marketRow("mint", ({ d, safe }) => d.engine.connect(d.alice).mint(safe, parseEther("0.1"))),
+  marketRow("burn", ({ d, safe }) => d.engine.connect(d.alice).burn(safe, parseEther("0.1"), 0n)),
+  marketRow("applyFunding", ({ d }) => d.engine.connect(d.carol).applyFunding(d.marketId)),
+  marketRow("setOperator (grant)", ({ d, safe }) => d.engine.connect(d.alice).setOperator(safe, d.carol)),
   everyState("setOperator (revoke)", ({ d, safe }) =>
-    d.controller.connect(d.alice).setOperator(safe, ZeroAddress),
+    d.engine.connect(d.alice).setOperator(safe, ZeroAddress),
   ),
-  marketRow("liquidate", ({ d, unsafe }) => d.controller.connect(d.keeper).liquidate(unsafe, MaxUint256)),
-  everyState("setFee", ({ d }) => d.controller.setFee(20n, d.carol)),
-  everyState("collectFees", ({ d }) => d.controller.connect(d.carol).collectFees()),
-  marketRow("pause", ({ d }) => d.controller.pause()),
+  marketRow("liquidate", ({ d, unsafe }) => d.engine.connect(d.keeper).liquidate(unsafe, MaxUint256)),
+  everyState("setFee", ({ d }) => d.engine.setFee(d.marketId, 20n, d.carol)),
+  everyState("collectFees", ({ d }) => d.engine.connect(d.carol).collectFees(d.marketId)),
+  marketRow("pause", ({ d }) => d.engine.pause(d.marketId)),
+  // The global pause pauses every running market and skips the others, so it never reverts on their state.
+  everyState("pauseAll", ({ d }) => d.engine.pauseAll()),
   {
     fn: "unpause",
-    call: ({ d }) => d.controller.unpause(),
+    call: ({ d }) => d.engine.unpause(d.marketId),
     expected: {
-      normal: { error: "ProtocolNotPaused" },
+      normal: NOT_PAUSED,
       paused: "ok",
       "shutdown (settling)": SHUT,
       settled: SHUT,
@@ -88,29 +92,29 @@ const ROWS: Row[] = [
   },
   {
     fn: "shutdown",
-    call: ({ d }) => d.controller.shutdown(),
+    call: ({ d }) => d.engine.shutdown(d.marketId),
     expected: { normal: "ok", paused: "ok", "shutdown (settling)": SHUT, settled: SHUT },
   },
   {
     fn: "settleVaults",
-    call: ({ d }) => d.controller.connect(d.carol).settleVaults(100n),
+    call: ({ d }) => d.engine.connect(d.carol).settleVaults(d.marketId, 100n),
     expected: { normal: NOT_SHUT, paused: PAUSED, "shutdown (settling)": "ok", settled: "ok" },
   },
   {
     fn: "redeemLong",
-    call: ({ d }) => d.controller.connect(d.alice).redeemLong(parseEther("1")),
+    call: ({ d }) => d.engine.connect(d.alice).redeemLong(d.marketId, parseEther("1")),
     expected: { normal: NOT_SHUT, paused: PAUSED, "shutdown (settling)": INCOMPLETE, settled: "ok" },
   },
   {
     fn: "redeemShort",
-    call: ({ d, safe }) => d.controller.connect(d.alice).redeemShort(safe),
+    call: ({ d, safe }) => d.engine.connect(d.alice).redeemShort(safe),
     expected: { normal: NOT_SHUT, paused: PAUSED, "shutdown (settling)": INCOMPLETE, settled: "ok" },
   },
-  // Not Controller entry points, but they must keep working in every state.
-  everyState("onVaultTransfer (vault NFT transfer)", ({ d, safe }) =>
-    d.vaultNFT.connect(d.alice).transferFrom(d.alice, d.carol, safe),
+  // Not market entry points, but they must keep working in every state.
+  everyState("transferFrom (vault NFT transfer)", ({ d, safe }) =>
+    d.engine.connect(d.alice).transferFrom(d.alice, d.carol, safe),
   ),
-  everyState("transferOwnership", ({ d }) => d.controller.transferOwnership(d.carol)),
+  everyState("transferOwnership", ({ d }) => d.engine.transferOwnership(d.carol)),
 ];
 
 describe("Risk: behaviour table (function × protocol state)", function () {
@@ -119,7 +123,7 @@ describe("Risk: behaviour table (function × protocol state)", function () {
 
   before(async function () {
     const d = await loadProtocol();
-    await mined(d.controller.setFee(10n, d.keeper));
+    await mined(d.engine.setFee(d.marketId, 10n, d.keeper));
     const safe = await openVault(d, d.alice, parseEther("5"), parseEther("2"));
     const unsafe = await openVault(d, d.bob, parseEther("1"), parseEther("2"));
     await fundWithTokens(d, d.keeper, parseEther("10"));
@@ -128,29 +132,29 @@ describe("Risk: behaviour table (function × protocol state)", function () {
     normal = await takeSnapshot();
   });
 
-  /** Puts the protocol in `state`, starting from the prepared normal market. */
+  /** Puts market 0 in `state`, starting from the prepared normal market. */
   async function enter(state: State): Promise<void> {
     await normal.restore();
-    const { controller } = ctx.d;
-    if (state === "paused") await mined(controller.pause());
-    if (state === "shutdown (settling)" || state === "settled") await mined(controller.shutdown());
-    if (state === "settled") await mined(controller.settleVaults(MaxUint256));
-    expect(await controller.isPaused()).to.equal(state === "paused");
-    expect(await controller.isShutDown()).to.equal(state === "shutdown (settling)" || state === "settled");
+    const { engine, lens, marketId } = ctx.d;
+    if (state === "paused") await mined(engine.pause(marketId));
+    if (state === "shutdown (settling)" || state === "settled") await mined(engine.shutdown(marketId));
+    if (state === "settled") await mined(engine.settleVaults(marketId, MaxUint256));
+    expect(await lens.isPaused(marketId)).to.equal(state === "paused");
+    expect(await lens.isShutDown(marketId)).to.equal(state === "shutdown (settling)" || state === "settled");
   }
 
   it("the prepared market makes every 'ok' cell meaningful", async function () {
     await enter("normal");
     const { d, safe, unsafe } = ctx;
-    expect(await d.controller.isVaultSafe(safe)).to.equal(true);
-    expect(await d.controller.isVaultSafe(unsafe)).to.equal(false);
-    expect(await d.controller.accruedFees()).to.be.greaterThan(0n);
+    expect(await d.lens.isVaultSafe(safe)).to.equal(true);
+    expect(await d.lens.isVaultSafe(unsafe)).to.equal(false);
+    expect(await d.lens.accruedFees(d.marketId)).to.be.greaterThan(0n);
   });
 
   it("previewLiquidation shows the unsafe vault as liquidatable only while the market is active", async function () {
     for (const state of STATES) {
       await enter(state);
-      const [liquidatable] = await ctx.d.controller.previewLiquidation(ctx.unsafe);
+      const [liquidatable] = await ctx.d.lens.previewLiquidation(ctx.unsafe);
       expect(liquidatable, state).to.equal(state === "normal");
     }
   });
@@ -162,12 +166,12 @@ describe("Risk: behaviour table (function × protocol state)", function () {
         const label = outcome === "ok" ? "succeeds" : `reverts ${outcome.error}`;
         it(`${row.fn} ${label}`, async function () {
           await enter(state);
-          const { controller } = ctx.d;
+          const { engine } = ctx.d;
           if (outcome === "ok") {
             await mined(row.call(ctx));
             return;
           }
-          const assertion = expect(row.call(ctx)).to.be.revertedWithCustomError(controller, outcome.error);
+          const assertion = expect(row.call(ctx)).to.be.revertedWithCustomError(engine, outcome.error);
           if (outcome.args !== undefined) await assertion.withArgs(...(await outcome.args(ctx)));
           else await assertion;
         });

@@ -7,6 +7,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { expect } from "chai";
 import { MaxUint256, parseEther } from "ethers";
 
+import { vaultIdOf } from "../../deploy/evergamma.js";
 import { ethers, loadProtocol, type ProtocolFixture } from "../fixtures.js";
 import {
   expectedLiquidationOf,
@@ -34,7 +35,7 @@ type Kind = LiquidationOutcome["kind"];
 
 /**
  * Liquidates `vaultId` in the next block and checks everything against the model: the `Liquidated` event,
- * the ETH the liquidator and the Controller gain or lose, the tokens burned (with no allowance), the supply
+ * the ETH the liquidator and the engine gain or lose, the tokens burned (with no allowance), the supply
  * and the vault left behind.
  */
 async function expectLiquidation(
@@ -44,23 +45,23 @@ async function expectLiquidation(
   maxDebtAmount: bigint,
   kind: Kind,
 ): Promise<LiquidationOutcome> {
-  const { controller, powerToken } = d;
+  const { engine, powerToken } = d;
   await pinNextBlock();
   const market = await readMarket(d);
   const before = await vaultState(d, vaultId);
   const expected = expectedLiquidationOf(d, market, before, maxDebtAmount);
   expect(expected.kind, "scenario").to.equal(kind);
   expect(expected.leavesDust, "scenario leaves dust").to.equal(false);
-  expect(await powerToken.allowance(liquidator, controller)).to.equal(0n);
+  expect(await powerToken.allowance(liquidator, engine)).to.equal(0n);
   const supply = await powerToken.totalSupply();
 
-  const tx = controller.connect(liquidator).liquidate(vaultId, maxDebtAmount);
+  const tx = engine.connect(liquidator).liquidate(vaultId, maxDebtAmount);
   await expect(tx)
-    .to.emit(controller, "Liquidated")
-    .withArgs(vaultId, liquidator.address, expected.debtRepaid, expected.collateralPaid);
+    .to.emit(engine, "Liquidated")
+    .withArgs(BigInt(d.marketId), vaultId, liquidator.address, expected.debtRepaid, expected.collateralPaid);
   await expect(tx).to.changeEtherBalances(
     ethers,
-    [liquidator, controller],
+    [liquidator, engine],
     [expected.collateralPaid, -expected.collateralPaid],
   );
   await expect(tx).to.changeTokenBalance(ethers, powerToken, liquidator, -expected.debtRepaid);
@@ -98,14 +99,14 @@ describe("Risk: liquidations after ETH doubles (3000 → 6000)", function () {
     expect(market.ethPrice).to.be.closeTo(parseEther("6000"), parseEther("1"));
     expect(market.powerPrice).to.be.closeTo(parseEther("0.6187"), parseEther("0.001"));
     for (const id of [ids.half, ids.dust, ids.insolvent]) {
-      expect(await d.controller.isVaultSafe(id, PENDING), `vault ${id}`).to.equal(false);
+      expect(await d.lens.isVaultSafe(id, PENDING), `vault ${id}`).to.equal(false);
     }
-    expect(await d.controller.isVaultSafe(ids.safe, PENDING)).to.equal(true);
+    expect(await d.lens.isVaultSafe(ids.safe, PENDING)).to.equal(true);
   });
 
   it("a half liquidation repays ceil(debt / 2) and pays floor(repay * floor(price * 1.1))", async function () {
     const r = await expectLiquidation(d, d.keeper, ids.half, MaxUint256, "half");
-    const price = await d.controller.powerTokenPrice();
+    const price = await d.lens.tokenPrice(d.marketId);
     const perToken = (price * (WAD + parseEther("0.1"))) / WAD;
     expect(r.debtRepaid).to.equal(parseEther("5"));
     expect(r.collateralPaid).to.equal((parseEther("5") * perToken) / WAD);
@@ -128,7 +129,7 @@ describe("Risk: liquidations after ETH doubles (3000 → 6000)", function () {
     expect(after.collateral).to.equal(parseEther("0.8") - r.collateralPaid);
     expect(after.collateral).to.be.greaterThan(0n);
     // The debt-free remainder belongs to the owner again.
-    await expect(d.controller.connect(d.alice).withdraw(ids.dust, after.collateral)).to.changeEtherBalance(
+    await expect(d.engine.connect(d.alice).withdraw(ids.dust, after.collateral)).to.changeEtherBalance(
       ethers,
       d.alice,
       after.collateral,
@@ -139,53 +140,59 @@ describe("Risk: liquidations after ETH doubles (3000 → 6000)", function () {
     const r = await expectLiquidation(d, d.keeper, ids.insolvent, MaxUint256, "full-insolvent");
     expect(r).to.deep.include({ debtRepaid: parseEther("2"), collateralPaid: parseEther("1") });
     expect(await vaultState(d, ids.insolvent)).to.deep.include({ collateral: 0n, debt: 0n });
-    expect(await d.controller.totalBadDebt()).to.equal(0n);
+    expect(await d.lens.totalBadDebt(d.marketId)).to.equal(0n);
   });
 
   it("a safe vault reverts VaultSafe with its collateral ratio", async function () {
     await pinNextBlock();
-    const ratio = await d.controller.collateralRatio(ids.safe, PENDING);
+    const ratio = await d.lens.collateralRatio(ids.safe, PENDING);
     expect(ratio).to.be.greaterThan(parseEther("1.5"));
-    await expect(d.controller.connect(d.keeper).liquidate(ids.safe, MaxUint256))
-      .to.be.revertedWithCustomError(d.controller, "VaultSafe")
+    await expect(d.engine.connect(d.keeper).liquidate(ids.safe, MaxUint256))
+      .to.be.revertedWithCustomError(d.engine, "VaultSafe")
       .withArgs(ids.safe, ratio);
     // A vault without debt is safe with ratio type(uint256).max.
     const empty = await openVault(d, d.bob, parseEther("1"), 1n);
-    await mined(d.controller.connect(d.bob).burn(empty, 1n, 0n));
-    await expect(d.controller.connect(d.keeper).liquidate(empty, MaxUint256))
-      .to.be.revertedWithCustomError(d.controller, "VaultSafe")
+    await mined(d.engine.connect(d.bob).burn(empty, 1n, 0n));
+    await expect(d.engine.connect(d.keeper).liquidate(empty, MaxUint256))
+      .to.be.revertedWithCustomError(d.engine, "VaultSafe")
       .withArgs(empty, MaxUint256);
   });
 
   it("an offer of zero reverts ZeroAmount", async function () {
-    await expect(d.controller.connect(d.keeper).liquidate(ids.half, 0n)).to.be.revertedWithCustomError(
-      d.controller,
+    await expect(d.engine.connect(d.keeper).liquidate(ids.half, 0n)).to.be.revertedWithCustomError(
+      d.engine,
       "ZeroAmount",
     );
   });
 
-  it("an unknown vault reverts VaultNotFound", async function () {
-    const count = await d.controller.vaultCount();
-    for (const id of [0n, count + 1n]) {
-      await expect(d.controller.connect(d.keeper).liquidate(id, MaxUint256))
-        .to.be.revertedWithCustomError(d.controller, "VaultNotFound")
+  it("an unknown vault reverts VaultNotFound, a vault id of an unknown market MarketNotFound", async function () {
+    const count = await d.lens.vaultCount(d.marketId);
+    for (const id of [vaultIdOf(d.marketId, 0n), vaultIdOf(d.marketId, count + 1n)]) {
+      await expect(d.engine.connect(d.keeper).liquidate(id, MaxUint256))
+        .to.be.revertedWithCustomError(d.engine, "VaultNotFound")
         .withArgs(id);
     }
+    const otherMarket = d.marketId + 1;
+    await expect(d.engine.connect(d.keeper).liquidate(vaultIdOf(otherMarket, 1n), MaxUint256))
+      .to.be.revertedWithCustomError(d.engine, "MarketNotFound")
+      .withArgs(BigInt(otherMarket));
   });
 
   it("previewLiquidation matches liquidate(id, MaxUint256) in the same block", async function () {
     for (const id of [ids.half, ids.dust, ids.insolvent]) {
       await pinNextBlock();
-      const [liquidatable, maxDebt, paid] = await d.controller.previewLiquidation(id, PENDING);
+      const [liquidatable, maxDebt, paid] = await d.lens.previewLiquidation(id, PENDING);
       expect(liquidatable, `vault ${id}`).to.equal(true);
-      const tx = d.controller.connect(d.keeper).liquidate(id, MaxUint256);
-      await expect(tx).to.emit(d.controller, "Liquidated").withArgs(id, d.keeper.address, maxDebt, paid);
+      const tx = d.engine.connect(d.keeper).liquidate(id, MaxUint256);
+      await expect(tx)
+        .to.emit(d.engine, "Liquidated")
+        .withArgs(BigInt(d.marketId), id, d.keeper.address, maxDebt, paid);
     }
-    expect(await d.controller.previewLiquidation(ids.safe, PENDING)).to.deep.equal([false, 0n, 0n]);
+    expect(await d.lens.previewLiquidation(ids.safe, PENDING)).to.deep.equal([false, 0n, 0n]);
   });
 
   it("a liquidator without enough tokens reverts (the burn needs the balance, not an allowance)", async function () {
-    await expect(d.controller.connect(d.carol).liquidate(ids.half, MaxUint256)).to.be.revertedWithCustomError(
+    await expect(d.engine.connect(d.carol).liquidate(ids.half, MaxUint256)).to.be.revertedWithCustomError(
       d.powerToken,
       "ERC20InsufficientBalance",
     );
@@ -225,21 +232,21 @@ describe("Risk: crash to insolvency and bad debt", function () {
   it("a liquidator offering less than the debt takes all collateral; the rest is recorded as bad debt", async function () {
     const { offer } = await minimalFullOffer();
     expect(offer).to.be.lessThan(debt);
-    const tx = d.controller.connect(d.keeper).liquidate(vaultId, offer);
+    const tx = d.engine.connect(d.keeper).liquidate(vaultId, offer);
     await expect(tx)
-      .to.emit(d.controller, "BadDebtRecorded")
-      .withArgs(vaultId, debt - offer);
+      .to.emit(d.engine, "BadDebtRecorded")
+      .withArgs(BigInt(d.marketId), vaultId, debt - offer);
     await expect(tx)
-      .to.emit(d.controller, "Liquidated")
-      .withArgs(vaultId, d.keeper.address, offer, collateral);
+      .to.emit(d.engine, "Liquidated")
+      .withArgs(BigInt(d.marketId), vaultId, d.keeper.address, offer, collateral);
     await expect(tx).to.changeEtherBalance(ethers, d.keeper, collateral);
     await expect(tx).to.changeTokenBalance(ethers, d.powerToken, d.keeper, -offer);
     expect(await vaultState(d, vaultId)).to.deep.include({ collateral: 0n, debt: debt - offer });
-    expect(await d.controller.totalBadDebt()).to.equal(debt - offer);
+    expect(await d.lens.totalBadDebt(d.marketId)).to.equal(debt - offer);
     // The empty vault stays unsafe (below the dust floor); a keeper preview shows the debt and no payout.
-    expect(await d.controller.isVaultSafe(vaultId)).to.equal(false);
+    expect(await d.lens.isVaultSafe(vaultId)).to.equal(false);
     await pinNextBlock();
-    expect(await d.controller.previewLiquidation(vaultId, PENDING)).to.deep.equal([true, debt - offer, 0n]);
+    expect(await d.lens.previewLiquidation(vaultId, PENDING)).to.deep.equal([true, debt - offer, 0n]);
   });
 
   // On an insolvent vault the error names the minimal offer that takes all collateral (less than the debt).
@@ -249,36 +256,38 @@ describe("Risk: crash to insolvency and bad debt", function () {
     expect(left).to.be.greaterThan(0n);
     expect(left).to.be.lessThan(d.market.minCollateralWei);
     expect(offer).to.be.lessThan(debt);
-    await expect(d.controller.connect(d.keeper).liquidate(vaultId, offer - 1n))
-      .to.be.revertedWithCustomError(d.controller, "LiquidationLeavesDust")
+    await expect(d.engine.connect(d.keeper).liquidate(vaultId, offer - 1n))
+      .to.be.revertedWithCustomError(d.engine, "LiquidationLeavesDust")
       .withArgs(vaultId, offer);
   });
 
   it("liquidating the whole debt of an insolvent vault leaves no bad debt", async function () {
-    const tx = d.controller.connect(d.keeper).liquidate(vaultId, MaxUint256);
+    const tx = d.engine.connect(d.keeper).liquidate(vaultId, MaxUint256);
     await expect(tx)
-      .to.emit(d.controller, "Liquidated")
-      .withArgs(vaultId, d.keeper.address, debt, collateral);
-    await expect(tx).not.to.emit(d.controller, "BadDebtRecorded");
-    expect(await d.controller.totalBadDebt()).to.equal(0n);
+      .to.emit(d.engine, "Liquidated")
+      .withArgs(BigInt(d.marketId), vaultId, d.keeper.address, debt, collateral);
+    await expect(tx).not.to.emit(d.engine, "BadDebtRecorded");
+    expect(await d.lens.totalBadDebt(d.marketId)).to.equal(0n);
   });
 
   it("repaying part of an already recorded bad debt lowers it by the amount, never records it again", async function () {
     const { offer } = await minimalFullOffer();
-    await mined(d.controller.connect(d.keeper).liquidate(vaultId, offer));
+    await mined(d.engine.connect(d.keeper).liquidate(vaultId, offer));
     const badDebt = debt - offer;
-    expect(await d.controller.totalBadDebt()).to.equal(badDebt);
+    expect(await d.lens.totalBadDebt(d.marketId)).to.equal(badDebt);
 
     // Carol donates 1 token-wei against the collateral-less vault: no collateral is left without debt by this
     // call, so no new bad debt exists. (Cumulative bad debt may stay, but the same debt must not count twice.)
-    const tx = d.controller.connect(d.carol).liquidate(vaultId, 1n);
-    await expect(tx).to.emit(d.controller, "Liquidated").withArgs(vaultId, d.carol.address, 1n, 0n);
+    const tx = d.engine.connect(d.carol).liquidate(vaultId, 1n);
+    await expect(tx)
+      .to.emit(d.engine, "Liquidated")
+      .withArgs(BigInt(d.marketId), vaultId, d.carol.address, 1n, 0n);
     expect(await vaultState(d, vaultId)).to.deep.include({ collateral: 0n, debt: badDebt - 1n });
     // totalBadDebt is the debt now unbacked (L-1): the repaid token-wei leaves it, nothing is counted twice.
-    expect(await d.controller.totalBadDebt(), "totalBadDebt after re-liquidating bad debt").to.equal(
+    expect(await d.lens.totalBadDebt(d.marketId), "totalBadDebt after re-liquidating bad debt").to.equal(
       badDebt - 1n,
     );
-    await expect(tx).not.to.emit(d.controller, "BadDebtRecorded");
+    await expect(tx).not.to.emit(d.engine, "BadDebtRecorded");
   });
 });
 
@@ -300,7 +309,7 @@ describe("Risk: dust rule at its ±1 wei boundaries", function () {
     ids.coverEdgePlusOne = await openVault(d, d.alice, parseEther("2"), bigDebt);
     await fundWithTokens(d, d.keeper, parseEther("20"));
     await movePrices(d, 6000);
-    perToken = payPerToken(await d.controller.powerTokenPrice(), d.market.liquidationBonusWad);
+    perToken = payPerToken(await d.lens.tokenPrice(d.marketId), d.market.liquidationBonusWad);
     // Top the vaults up (anyone may deposit) to collateral chosen against the now known payout per token.
     const payHalf = (half * perToken) / WAD;
     const wholeDebtValue = (bigDebt * perToken) / WAD;
@@ -312,21 +321,19 @@ describe("Risk: dust rule at its ±1 wei boundaries", function () {
     ];
     for (const [id, collateral] of target) {
       const { collateral: now } = await vaultState(d, id);
-      await mined(d.controller.connect(d.bob).deposit(id, { value: collateral - now }));
+      await mined(d.engine.connect(d.bob).deposit(id, { value: collateral - now }));
     }
     snapshot = await takeSnapshot();
   });
 
   beforeEach(async function () {
     await snapshot.restore();
-    expect(payPerToken(await d.controller.powerTokenPrice(), d.market.liquidationBonusWad)).to.equal(
-      perToken,
-    );
+    expect(payPerToken(await d.lens.tokenPrice(d.marketId), d.market.liquidationBonusWad)).to.equal(perToken);
   });
 
   it("all four vaults are unsafe after the move and the top-ups", async function () {
     for (const id of Object.values(ids)) {
-      expect(await d.controller.isVaultSafe(id, PENDING), `vault ${id}`).to.equal(false);
+      expect(await d.lens.isVaultSafe(id, PENDING), `vault ${id}`).to.equal(false);
     }
   });
 
@@ -347,8 +354,8 @@ describe("Risk: dust rule at its ±1 wei boundaries", function () {
 
   it("an offer too small to avoid dust reverts LiquidationLeavesDust(id, debt)", async function () {
     for (const offer of [half, half + 1n, debt - 1n]) {
-      await expect(d.controller.connect(d.keeper).liquidate(ids.minusOne, offer), `offer ${offer}`)
-        .to.be.revertedWithCustomError(d.controller, "LiquidationLeavesDust")
+      await expect(d.engine.connect(d.keeper).liquidate(ids.minusOne, offer), `offer ${offer}`)
+        .to.be.revertedWithCustomError(d.engine, "LiquidationLeavesDust")
         .withArgs(ids.minusOne, debt);
     }
     // The same offers are fine on the vault that keeps exactly the floor (they are capped at half).
@@ -404,12 +411,12 @@ describe("Risk: self-liquidation is never more profitable than repaying", functi
       const vaultId = ids[name];
       await pinNextBlock();
       const { powerPrice } = await readMarket(d);
-      const [, repaid, paid] = await d.controller.previewLiquidation(vaultId, PENDING);
-      const liquidation = await mined(d.controller.connect(d.alice).liquidate(vaultId, MaxUint256));
+      const [, repaid, paid] = await d.lens.previewLiquidation(vaultId, PENDING);
+      const liquidation = await mined(d.engine.connect(d.alice).liquidate(vaultId, MaxUint256));
       const selfLiquidated = await position(vaultId, gasCost(liquidation), powerPrice);
 
       await snapshot.restore();
-      const repay = await mined(d.controller.connect(d.alice).burn(vaultId, repaid, paid));
+      const repay = await mined(d.engine.connect(d.alice).burn(vaultId, repaid, paid));
       const repaidInstead = await position(vaultId, gasCost(repay), powerPrice);
 
       expect(selfLiquidated.wallet).to.be.lessThanOrEqual(repaidInstead.wallet);
@@ -426,7 +433,7 @@ describe("Risk: H-1, no sequence of liquidations turns a vault solvent at index 
 
   before(async function () {
     d = await loadProtocol();
-    const perToken = await d.controller.debtValuePerToken();
+    const perToken = await d.lens.debtValuePerToken(d.marketId);
     const atRatio = (collateral: bigint, ratioBps: bigint): bigint =>
       (collateral * WAD * BPS) / (ratioBps * perToken);
     ids.wholeOnly = await openVault(d, d.alice, parseEther("100"), atRatio(parseEther("100"), 15_000n));
@@ -452,13 +459,15 @@ describe("Risk: H-1, no sequence of liquidations turns a vault solvent at index 
     expect((debt * ppt) / WAD, "cannot cover the debt plus bonus").to.be.greaterThanOrEqual(collateral);
     // Step 1 of the attack: leave exactly the dust floor, which would leave the vault insolvent at index.
     const stepOne = ((collateral - d.market.minCollateralWei) * WAD) / ppt;
-    await expect(d.controller.connect(d.keeper).liquidate(id, stepOne))
-      .to.be.revertedWithCustomError(d.controller, "LiquidationLeavesDust")
+    await expect(d.engine.connect(d.keeper).liquidate(id, stepOne))
+      .to.be.revertedWithCustomError(d.engine, "LiquidationLeavesDust")
       .withArgs(id, debt);
-    const tx = d.controller.connect(d.keeper).liquidate(id, MaxUint256);
-    await expect(tx).to.emit(d.controller, "Liquidated").withArgs(id, d.keeper.address, debt, collateral);
-    await expect(tx).not.to.emit(d.controller, "BadDebtRecorded");
-    expect(await d.controller.totalBadDebt()).to.equal(0n);
+    const tx = d.engine.connect(d.keeper).liquidate(id, MaxUint256);
+    await expect(tx)
+      .to.emit(d.engine, "Liquidated")
+      .withArgs(BigInt(d.marketId), id, d.keeper.address, debt, collateral);
+    await expect(tx).not.to.emit(d.engine, "BadDebtRecorded");
+    expect(await d.lens.totalBadDebt(d.marketId)).to.equal(0n);
   });
 
   /**
@@ -485,11 +494,11 @@ describe("Risk: H-1, no sequence of liquidations turns a vault solvent at index 
         perToken = market.debtValuePerToken;
         const ppt = payPerToken(market.pricingPowerPrice, d.market.liquidationBonusWad);
         const amount = offer === 0n ? ((vault.collateral - d.market.minCollateralWei) * WAD) / ppt : offer;
-        const liquidate = d.controller.connect(d.alice).liquidate;
+        const liquidate = d.engine.connect(d.alice).liquidate;
         try {
           await liquidate.staticCall(id, amount, PENDING);
         } catch (error) {
-          const reason = d.controller.interface.parseError((error as { data: string }).data)?.name;
+          const reason = d.engine.interface.parseError((error as { data: string }).data)?.name;
           // Refused as a partial liquidation of a solvent vault, or the vault is safe again (its ratio rose).
           expect(reason).to.be.oneOf(["LiquidationLeavesDust", "VaultSafe"]);
           if (reason === "VaultSafe") break;
@@ -504,14 +513,14 @@ describe("Risk: H-1, no sequence of liquidations turns a vault solvent at index 
         );
       }
       expect(steps, "at least the final whole liquidation went through").to.be.greaterThan(0);
-      expect(await d.controller.totalBadDebt()).to.equal(0n);
+      expect(await d.lens.totalBadDebt(d.marketId)).to.equal(0n);
 
       const end = await vaultState(d, id);
       const equity = end.collateral - mulDivUp(end.debt, perToken, WAD);
       const selfLiquidated = (await walletValue(d, d.alice, perToken)) + gas + (equity > 0n ? equity : 0n);
 
       await snapshot.restore();
-      const repay = await mined(d.controller.connect(d.alice).burn(id, start.debt, start.collateral));
+      const repay = await mined(d.engine.connect(d.alice).burn(id, start.debt, start.collateral));
       const repaid = (await walletValue(d, d.alice, perToken)) + gasCost(repay);
       expect(await d.powerToken.balanceOf(d.alice)).to.equal(tokensAtStart - start.debt);
       expect(selfLiquidated).to.be.lessThanOrEqual(repaid);

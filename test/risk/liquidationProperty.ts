@@ -39,7 +39,7 @@ describe("Risk: every unsafe vault is liquidatable (property)", function () {
   });
 
   it(`holds over ${NUM_RUNS} random vaults and price moves`, async function () {
-    const { controller, powerToken } = d;
+    const { engine, lens, marketId, powerToken } = d;
     const outcomes = { unsafe: 0, safe: 0, kinds: new Set<string>() };
 
     const scenario = fc.record({
@@ -56,18 +56,19 @@ describe("Risk: every unsafe vault is liquidatable (property)", function () {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ collateral, openRatioBps, ethUsd, premiumPct }) => {
         await snapshot.restore();
-        const perToken = await controller.debtValuePerToken();
+        const perToken = await lens.debtValuePerToken(marketId);
         const debt = (collateral * WAD * 10_000n) / (BigInt(openRatioBps) * perToken);
         const vaultId = await openVault(d, d.alice, collateral, debt);
         await movePrices(d, ethUsd, premiumPct / 100);
 
         await pinNextBlock();
-        const safe = await controller.isVaultSafe(vaultId, PENDING);
+        const safe = await lens.isVaultSafe(vaultId, PENDING);
         if (safe) {
           outcomes.safe++;
-          await expect(
-            controller.connect(d.keeper).liquidate(vaultId, MaxUint256),
-          ).to.be.revertedWithCustomError(controller, "VaultSafe");
+          await expect(engine.connect(d.keeper).liquidate(vaultId, MaxUint256)).to.be.revertedWithCustomError(
+            engine,
+            "VaultSafe",
+          );
           return;
         }
         outcomes.unsafe++;
@@ -75,14 +76,14 @@ describe("Risk: every unsafe vault is liquidatable (property)", function () {
         const before = await vaultState(d, vaultId);
         const expected = expectedLiquidationOf(d, market, before, MaxUint256);
         outcomes.kinds.add(expected.kind);
-        const [keeperEth, keeperTokens, controllerEth] = await Promise.all([
+        const [keeperEth, keeperTokens, engineEth] = await Promise.all([
           ethers.provider.getBalance(d.keeper),
           powerToken.balanceOf(d.keeper),
-          ethers.provider.getBalance(controller),
+          ethers.provider.getBalance(engine),
         ]);
         expect(keeperTokens).to.be.greaterThanOrEqual(before.debt);
 
-        const receipt = await mined(controller.connect(d.keeper).liquidate(vaultId, MaxUint256));
+        const receipt = await mined(engine.connect(d.keeper).liquidate(vaultId, MaxUint256));
         const paid = (await ethers.provider.getBalance(d.keeper)) + gasCost(receipt) - keeperEth;
         const repaid = keeperTokens - (await powerToken.balanceOf(d.keeper));
         const after = await vaultState(d, vaultId);
@@ -92,7 +93,7 @@ describe("Risk: every unsafe vault is liquidatable (property)", function () {
           paid: expected.collateralPaid,
         });
         expect(paid).to.be.lessThanOrEqual(before.collateral);
-        expect(controllerEth - (await ethers.provider.getBalance(controller))).to.equal(paid);
+        expect(engineEth - (await ethers.provider.getBalance(engine))).to.equal(paid);
         expect(after).to.deep.include({ collateral: before.collateral - paid, debt: before.debt - repaid });
         const dust =
           after.debt !== 0n && after.collateral !== 0n && after.collateral < d.market.minCollateralWei;

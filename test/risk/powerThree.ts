@@ -47,7 +47,9 @@ describe("Risk: a power-3 market", function () {
 
   before(async function () {
     d = await networkHelpers.loadFixture(deployPowerThree);
-    expect((await d.controller.marketParams()).power).to.equal(BigInt(POWER));
+    const config = await d.lens.marketConfig(d.marketId);
+    expect(config.params.power).to.equal(BigInt(POWER));
+    expect(config.params.indexScale).to.equal(INDEX_SCALE);
   });
 
   it("prices one token's debt at NF · S² / scale, rounded up, within a wei of the exact value", async function () {
@@ -60,20 +62,18 @@ describe("Risk: a power-3 market", function () {
   });
 
   it("mints exactly up to 150% and liquidates by the specification after ETH +20%", async function () {
-    const perToken = await d.controller.debtValuePerToken();
+    const perToken = await d.lens.debtValuePerToken(d.marketId);
     // Alice at 150% (only the whole debt once ETH +20% leaves her at ~104%), Bob at 200% (~139%: a half).
     const wholeOnly = await openVault(d, d.alice, parseEther("10"), 1n);
     await pinNextBlock();
-    const tooMany = (await d.controller.maxMintable(wholeOnly, PENDING)) + 1n;
-    await expect(d.controller.connect(d.alice).mint(wholeOnly, tooMany)).to.be.revertedWithCustomError(
-      d.controller,
+    const tooMany = (await d.lens.maxMintable(wholeOnly, PENDING)) + 1n;
+    await expect(d.engine.connect(d.alice).mint(wholeOnly, tooMany)).to.be.revertedWithCustomError(
+      d.engine,
       "VaultUnsafe",
     );
     await pinNextBlock();
-    await mined(
-      d.controller.connect(d.alice).mint(wholeOnly, await d.controller.maxMintable(wholeOnly, PENDING)),
-    );
-    expect(await d.controller.collateralRatio(wholeOnly)).to.be.greaterThanOrEqual(parseEther("1.5"));
+    await mined(d.engine.connect(d.alice).mint(wholeOnly, await d.lens.maxMintable(wholeOnly, PENDING)));
+    expect(await d.lens.collateralRatio(wholeOnly)).to.be.greaterThanOrEqual(parseEther("1.5"));
     const half = await openVault(d, d.bob, parseEther("10"), (parseEther("10") * WAD) / (2n * perToken));
     await fundWithTokens(d, d.keeper, parseEther("100"));
     await movePrices(d, 3600);
@@ -87,24 +87,24 @@ describe("Risk: a power-3 market", function () {
       const before = await vaultState(d, id);
       const expected = expectedLiquidationOf(d, market, before, MaxUint256);
       expect(expected.kind).to.equal(kind);
-      expect(await d.controller.previewLiquidation(id, PENDING)).to.deep.equal([
+      expect(await d.lens.previewLiquidation(id, PENDING)).to.deep.equal([
         true,
         expected.debtRepaid,
         expected.collateralPaid,
       ]);
-      await expect(d.controller.connect(d.keeper).liquidate(id, MaxUint256))
-        .to.emit(d.controller, "Liquidated")
-        .withArgs(id, d.keeper.address, expected.debtRepaid, expected.collateralPaid);
+      await expect(d.engine.connect(d.keeper).liquidate(id, MaxUint256))
+        .to.emit(d.engine, "Liquidated")
+        .withArgs(BigInt(d.marketId), id, d.keeper.address, expected.debtRepaid, expected.collateralPaid);
     }
-    expect(await d.controller.totalBadDebt()).to.equal(0n);
+    expect(await d.lens.totalBadDebt(d.marketId)).to.equal(0n);
   });
 
   it("settles shorts and longs at no more than their exact values", async function () {
     const vaultId = await openVault(d, d.carol, parseEther("5"), parseEther("5"));
-    await mined(d.controller.shutdown());
-    const [event] = await d.controller.queryFilter(d.controller.filters.Shutdown());
+    await mined(d.engine.shutdown(d.marketId));
+    const [event] = await d.engine.queryFilter(d.engine.filters.Shutdown(d.marketId));
     const { ethPriceWad, normalizationFactor } = event.args;
-    await mined(d.controller.settleVaults(1000n));
+    await mined(d.engine.settleVaults(d.marketId, 1000n));
 
     const { collateral, debt } = await vaultState(d, vaultId);
     const exactDebt = mulDivDown(
@@ -112,12 +112,12 @@ describe("Risk: a power-3 market", function () {
       ethPriceWad,
       INDEX_SCALE * WAD * WAD * WAD,
     );
-    const short = await d.controller.connect(d.carol).redeemShort.staticCall(vaultId);
+    const short = await d.engine.connect(d.carol).redeemShort.staticCall(vaultId);
     expect(short).to.be.lessThanOrEqual(collateral - exactDebt);
     expect(collateral - exactDebt - short).to.be.lessThanOrEqual(20n);
 
     const tokens = await d.powerToken.balanceOf(d.carol);
-    const long = await d.controller.connect(d.carol).redeemLong.staticCall(tokens);
+    const long = await d.engine.connect(d.carol).redeemLong.staticCall(d.marketId, tokens);
     const exactClaim = mulDivDown(tokens, exactValuePerToken(normalizationFactor, ethPriceWad, false), WAD);
     expect(long).to.be.lessThanOrEqual(exactClaim);
     expect(exactClaim - long).to.be.lessThanOrEqual(10n);

@@ -1,13 +1,14 @@
 /**
- * Shutdown and global settlement: funding applied up to shutdown (none for a paused interval), the settlement price fixed
- * at the ETH TWAP, paged `settleVaults`, `SettlementIncomplete` before the last page, and redemptions that pay
- * exactly their value in every order when every vault is solvent, and pro rata without ever paying out more than
- * the Controller holds when one is not.
+ * Shutdown and global settlement of market 0: funding applied up to shutdown (none for a paused interval), the
+ * settlement price fixed at the ETH TWAP, paged `settleVaults`, `SettlementIncomplete` before the last page, and
+ * redemptions that pay exactly their value in every order when every vault is solvent, and pro rata without ever
+ * paying out more than the engine holds when one is not.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
 import { parseEther } from "ethers";
 
+import { vaultIdOf } from "../../deploy/evergamma.js";
 import { ethers, loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
 import {
   fundWithTokens,
@@ -39,7 +40,7 @@ interface Scenario {
 async function buildScenario(ethUsd: number, insolvent: boolean): Promise<Scenario> {
   const d = await loadProtocol();
   const { alice, bob, carol, keeper } = d;
-  await mined(d.controller.setFee(30n, keeper));
+  await mined(d.engine.setFee(d.marketId, 30n, keeper));
   const e = parseEther;
   const a = [await openVault(d, alice, e("5"), e("6")), await openVault(d, alice, e("1"), e("1"))];
   const b = [
@@ -57,9 +58,9 @@ async function buildScenario(ethUsd: number, insolvent: boolean): Promise<Scenar
     await pinNextBlock();
     const perToken = payPerToken((await readMarket(d)).powerPrice, d.market.liquidationBonusWad);
     const { collateral } = await vaultState(d, c[2]);
-    await mined(d.controller.connect(keeper).liquidate(c[2], (collateral * WAD + perToken - 1n) / perToken));
+    await mined(d.engine.connect(keeper).liquidate(c[2], (collateral * WAD + perToken - 1n) / perToken));
     expect((await vaultState(d, c[2])).collateral).to.equal(0n);
-    expect(await d.controller.totalBadDebt()).to.be.greaterThan(0n);
+    expect(await d.lens.totalBadDebt(d.marketId)).to.be.greaterThan(0n);
   }
   return {
     d,
@@ -73,8 +74,8 @@ async function buildScenario(ethUsd: number, insolvent: boolean): Promise<Scenar
 
 /** Shuts down in the next block and settles every vault; returns the settlement terms. */
 async function shutdownAndSettle(d: ProtocolFixture): Promise<Settlement> {
-  await mined(d.controller.shutdown());
-  await mined(d.controller.connect(d.keeper).settleVaults(1000n));
+  await mined(d.engine.shutdown(d.marketId));
+  await mined(d.engine.connect(d.keeper).settleVaults(d.marketId, 1000n));
   return readSettlement(d);
 }
 
@@ -90,8 +91,9 @@ interface Settlement {
 }
 
 async function readSettlement(d: ProtocolFixture): Promise<Settlement> {
-  const filter = d.controller.filters.Shutdown();
-  const [event] = await d.controller.queryFilter(filter);
+  const filter = d.engine.filters.Shutdown(d.marketId);
+  const [event] = await d.engine.queryFilter(filter);
+  expect(event.args.marketId).to.equal(BigInt(d.marketId));
   const { ethPriceWad: ethPrice, normalizationFactor } = event.args;
   const indexScale = d.market.indexScale;
   return {
@@ -100,8 +102,8 @@ async function readSettlement(d: ProtocolFixture): Promise<Settlement> {
     supply: await d.powerToken.totalSupply(),
     debtPerToken: settlementValuePerToken(normalizationFactor, ethPrice, indexScale, true),
     claimPerToken: settlementValuePerToken(normalizationFactor, ethPrice, indexScale, false),
-    shortfall: await d.controller.settlementShortfall(),
-    pool: await d.controller.longPayoutPool(),
+    shortfall: await d.lens.settlementShortfall(d.marketId),
+    pool: await d.lens.longPayoutPool(d.marketId),
   };
 }
 
@@ -118,15 +120,17 @@ function longValue(s: Settlement, amount: bigint): bigint {
 }
 
 /**
- * Asserts that the Controller can still pay everyone it owes: every unredeemed token (wherever it is held,
+ * Asserts that the engine can still pay everyone it owes: every unredeemed token (wherever it is held,
  * including the power pool), every unredeemed vault's equity and the accrued fees.
  */
 async function expectSolvent(d: ProtocolFixture, s: Settlement, label: string): Promise<void> {
-  const balance = await ethers.provider.getBalance(d.controller);
+  const balance = await ethers.provider.getBalance(d.engine);
   const longOwed = longValue(s, await d.powerToken.totalSupply());
   let shortOwed = 0n;
-  for (let id = 1n; id <= (await d.controller.vaultCount()); id++) shortOwed += await shortValue(d, s, id);
-  const fees = await d.controller.accruedFees();
+  for (let serial = 1n; serial <= (await d.lens.vaultCount(d.marketId)); serial++) {
+    shortOwed += await shortValue(d, s, vaultIdOf(d.marketId, serial));
+  }
+  const fees = await d.lens.accruedFees(d.marketId);
   expect(
     balance,
     `${label}: balance ${balance} < owed ${longOwed} + ${shortOwed} + fees ${fees}`,
@@ -155,8 +159,8 @@ async function runOrder(
   order: Action[],
 ): Promise<{ perToken: bigint[]; total: bigint; payouts: Record<string, bigint> }> {
   const { d, redeemers } = scenario;
-  const { controller, powerToken } = d;
-  const startBalance = await ethers.provider.getBalance(controller);
+  const { engine, lens, marketId, powerToken } = d;
+  const startBalance = await ethers.provider.getBalance(engine);
   const perToken: bigint[] = [];
   const payouts: Record<string, bigint> = {};
   let total = 0n;
@@ -166,9 +170,11 @@ async function runOrder(
     if (action.kind === "long") {
       const amount = await powerToken.balanceOf(signer);
       const payout = longValue(s, amount);
-      const tx = controller.connect(signer).redeemLong(amount);
-      await expect(tx, label).to.emit(controller, "LongRedeemed").withArgs(signer.address, amount, payout);
-      await expect(tx, label).to.changeEtherBalances(ethers, [signer, controller], [payout, -payout]);
+      const tx = engine.connect(signer).redeemLong(marketId, amount);
+      await expect(tx, label)
+        .to.emit(engine, "LongRedeemed")
+        .withArgs(BigInt(marketId), signer.address, amount, payout);
+      await expect(tx, label).to.changeEtherBalances(ethers, [signer, engine], [payout, -payout]);
       expect(await powerToken.balanceOf(signer)).to.equal(0n);
       perToken.push((payout * WAD) / amount);
       payouts[`long ${name}`] = payout;
@@ -176,11 +182,11 @@ async function runOrder(
     } else {
       for (const vaultId of vaults) {
         const payout = await shortValue(d, s, vaultId);
-        const tx = controller.connect(signer).redeemShort(vaultId);
+        const tx = engine.connect(signer).redeemShort(vaultId);
         await expect(tx, label)
-          .to.emit(controller, "ShortRedeemed")
-          .withArgs(vaultId, signer.address, payout);
-        await expect(tx, label).to.changeEtherBalances(ethers, [signer, controller], [payout, -payout]);
+          .to.emit(engine, "ShortRedeemed")
+          .withArgs(BigInt(marketId), vaultId, signer.address, payout);
+        await expect(tx, label).to.changeEtherBalances(ethers, [signer, engine], [payout, -payout]);
         expect(await vaultState(d, vaultId), label).to.deep.include({ collateral: 0n, debt: 0n });
         payouts[`short ${name} #${vaultId}`] = payout;
         total += payout;
@@ -188,8 +194,8 @@ async function runOrder(
     }
     await expectSolvent(d, s, label);
   }
-  expect(total).to.be.at.most(startBalance - (await controller.accruedFees()));
-  expect(await ethers.provider.getBalance(controller)).to.equal(startBalance - total);
+  expect(total).to.be.at.most(startBalance - (await lens.accruedFees(marketId)));
+  expect(await ethers.provider.getBalance(engine)).to.equal(startBalance - total);
   return { perToken, total, payouts };
 }
 
@@ -211,19 +217,19 @@ async function expectOrderIndependent(scenario: Scenario, s: Settlement, settled
 async function expectShutdownApplyingFunding(
   d: ProtocolFixture,
 ): Promise<{ nfBefore: bigint; normalizationFactor: bigint; at: number }> {
-  const { controller } = d;
-  const nfBefore = await controller.normalizationFactor();
-  const lastUpdate = await controller.lastFundingUpdate();
+  const { engine, lens, marketId } = d;
+  const nfBefore = await lens.normalizationFactor(marketId);
+  const lastUpdate = await lens.lastFundingUpdate(marketId);
   const at = await pinNextBlock();
   const { ethPrice, normalizationFactor } = await readMarket(d);
-  const tx = controller.shutdown();
-  await expect(tx).to.emit(controller, "Shutdown").withArgs(ethPrice, normalizationFactor);
+  const tx = engine.shutdown(marketId);
+  await expect(tx).to.emit(engine, "Shutdown").withArgs(BigInt(marketId), ethPrice, normalizationFactor);
   await expect(tx)
-    .to.emit(controller, "NormalizationFactorUpdated")
-    .withArgs(nfBefore, normalizationFactor, lastUpdate, BigInt(at));
-  expect(await controller.isShutDown()).to.equal(true);
-  expect(await controller.settlementEthPrice()).to.equal(ethPrice);
-  expect(await controller.normalizationFactor()).to.equal(normalizationFactor);
+    .to.emit(engine, "NormalizationFactorUpdated")
+    .withArgs(BigInt(marketId), nfBefore, normalizationFactor, lastUpdate, BigInt(at));
+  expect(await lens.isShutDown(marketId)).to.equal(true);
+  expect(await lens.settlementEthPrice(marketId)).to.equal(ethPrice);
+  expect(await lens.normalizationFactor(marketId)).to.equal(normalizationFactor);
   return { nfBefore, normalizationFactor, at };
 }
 
@@ -236,29 +242,31 @@ describe("Risk: shutdown", function () {
   });
 
   it("is owner-only and irreversible", async function () {
-    const { controller, alice } = await loadProtocol();
-    await expect(controller.connect(alice).shutdown())
-      .to.be.revertedWithCustomError(controller, "OwnableUnauthorizedAccount")
+    const { engine, marketId, alice } = await loadProtocol();
+    await expect(engine.connect(alice).shutdown(marketId))
+      .to.be.revertedWithCustomError(engine, "OwnableUnauthorizedAccount")
       .withArgs(alice.address);
-    await mined(controller.shutdown());
-    await expect(controller.shutdown()).to.be.revertedWithCustomError(controller, "ProtocolShutDown");
-    await expect(controller.unpause()).to.be.revertedWithCustomError(controller, "ProtocolShutDown");
-    await expect(controller.pause()).to.be.revertedWithCustomError(controller, "ProtocolShutDown");
+    await mined(engine.shutdown(marketId));
+    for (const call of [engine.shutdown, engine.unpause, engine.pause]) {
+      await expect(call(marketId))
+        .to.be.revertedWithCustomError(engine, "MarketShutDown")
+        .withArgs(BigInt(marketId));
+    }
   });
 
   it("M-2: works while paused, charges no funding for the paused interval and settles at the fresh ETH TWAP", async function () {
     const d = await loadProtocol();
-    const { controller } = d;
+    const { engine, lens, marketId } = d;
     await networkHelpers.time.increase(3600);
-    await mined(controller.pause()); // applies the hour's funding, then freezes NF
-    const frozen = await controller.normalizationFactor();
+    await mined(engine.pause(marketId)); // applies the hour's funding, then freezes NF
+    const frozen = await lens.normalizationFactor(marketId);
     // A week passes; ETH and the power token move (the power pool at 2x its fair price for the last window).
     await networkHelpers.time.increase(7 * 24 * 3600);
     await movePrices(d, 3600, 2);
     const { nfBefore, normalizationFactor } = await expectShutdownApplyingFunding(d);
-    expect(await controller.isPaused()).to.equal(false);
+    expect(await lens.isPaused(marketId)).to.equal(false);
     expect([nfBefore, normalizationFactor]).to.deep.equal([frozen, frozen]);
-    const settledAt = Number(await controller.settlementEthPrice()) / 1e18;
+    const settledAt = Number(await lens.settlementEthPrice(marketId)) / 1e18;
     expect(Math.abs(settledAt - 3600)).to.be.lessThan(1);
   });
 });
@@ -272,9 +280,9 @@ describe("Risk: settlement with every vault solvent (ETH 3000 → 4000)", functi
   before(async function () {
     scenario = await buildScenario(4000, false);
     const { d } = scenario;
-    await mined(d.controller.shutdown());
+    await mined(d.engine.shutdown(d.marketId));
     shutDown = await takeSnapshot();
-    await mined(d.controller.settleVaults(1000n));
+    await mined(d.engine.settleVaults(d.marketId, 1000n));
     s = await readSettlement(d);
     settled = await takeSnapshot();
   });
@@ -282,7 +290,7 @@ describe("Risk: settlement with every vault solvent (ETH 3000 → 4000)", functi
   it("the settlement price is the ETH TWAP at shutdown and no vault is short", async function () {
     await settled.restore();
     const { d } = scenario;
-    expect(await d.controller.settlementEthPrice()).to.equal(s.ethPrice);
+    expect(await d.lens.settlementEthPrice(d.marketId)).to.equal(s.ethPrice);
     expect(s.ethPrice).to.be.closeTo(parseEther("4000"), parseEther("1"));
     expect(s.shortfall).to.equal(0n);
     expect(s.pool).to.equal(mulDivUp(s.supply, s.claimPerToken, WAD));
@@ -298,14 +306,14 @@ describe("Risk: settlement with every vault solvent (ETH 3000 → 4000)", functi
     });
   }
 
-  it("after every redemption the Controller still holds at least the accrued fees, which remain collectable", async function () {
+  it("after every redemption the engine still holds at least the accrued fees, which remain collectable", async function () {
     await settled.restore();
     const { d } = scenario;
     await runOrder(scenario, s, ORDERS[0]);
-    const fees = await d.controller.accruedFees();
+    const fees = await d.lens.accruedFees(d.marketId);
     expect(fees).to.be.greaterThan(0n);
-    expect(await ethers.provider.getBalance(d.controller)).to.be.at.least(fees);
-    await expect(d.controller.collectFees()).to.changeEtherBalance(ethers, d.keeper, fees);
+    expect(await ethers.provider.getBalance(d.engine)).to.be.at.least(fees);
+    await expect(d.engine.collectFees(d.marketId)).to.changeEtherBalance(ethers, d.keeper, fees);
     await expectSolvent(d, s, "after collecting fees");
   });
   it("every redeemer gets the same payout in every order", async function () {
@@ -316,35 +324,38 @@ describe("Risk: settlement with every vault solvent (ETH 3000 → 4000)", functi
   it("settles in pages; redemptions revert SettlementIncomplete until the last page", async function () {
     await shutDown.restore();
     const { d, redeemers } = scenario;
-    const { controller } = d;
-    const count = await controller.vaultCount();
+    const { engine, lens, marketId } = d;
+    const count = await lens.vaultCount(marketId);
+    const m = BigInt(marketId);
     expect(count).to.equal(7n);
     const [alice] = redeemers;
-    await expect(controller.connect(alice.signer).redeemLong(1n))
-      .to.be.revertedWithCustomError(controller, "SettlementIncomplete")
+    await expect(engine.connect(alice.signer).redeemLong(marketId, 1n))
+      .to.be.revertedWithCustomError(engine, "SettlementIncomplete")
       .withArgs(0n, count);
 
-    expect(await controller.settleVaults.staticCall(3n)).to.equal(false);
-    await expect(controller.settleVaults(3n)).not.to.emit(controller, "SettlementCompleted");
-    expect(await controller.settledVaults()).to.equal(3n);
-    await expect(controller.connect(alice.signer).redeemShort(alice.vaults[0]))
-      .to.be.revertedWithCustomError(controller, "SettlementIncomplete")
+    expect(await engine.settleVaults.staticCall(marketId, 3n)).to.equal(false);
+    await expect(engine.settleVaults(marketId, 3n)).not.to.emit(engine, "SettlementCompleted");
+    expect(await lens.settledVaults(marketId)).to.equal(3n);
+    await expect(engine.connect(alice.signer).redeemShort(alice.vaults[0]))
+      .to.be.revertedWithCustomError(engine, "SettlementIncomplete")
       .withArgs(3n, count);
-    await mined(controller.settleVaults(0n));
-    expect(await controller.settledVaults()).to.equal(3n);
+    await mined(engine.settleVaults(marketId, 0n));
+    expect(await lens.settledVaults(marketId)).to.equal(3n);
 
-    await mined(controller.connect(d.carol).settleVaults(3n));
-    expect(await controller.settledVaults()).to.equal(6n);
-    await expect(controller.connect(alice.signer).redeemLong(1n))
-      .to.be.revertedWithCustomError(controller, "SettlementIncomplete")
+    await mined(engine.connect(d.carol).settleVaults(marketId, 3n));
+    expect(await lens.settledVaults(marketId)).to.equal(6n);
+    await expect(engine.connect(alice.signer).redeemLong(marketId, 1n))
+      .to.be.revertedWithCustomError(engine, "SettlementIncomplete")
       .withArgs(6n, count);
 
-    expect(await controller.settleVaults.staticCall(3n)).to.equal(true);
+    expect(await engine.settleVaults.staticCall(marketId, 3n)).to.equal(true);
     const claims = mulDivUp(s.supply, s.claimPerToken, WAD);
-    await expect(controller.settleVaults(3n)).to.emit(controller, "SettlementCompleted").withArgs(claims, 0n);
-    expect(await controller.settledVaults()).to.equal(count);
-    expect(await controller.settleVaults.staticCall(1n)).to.equal(true);
-    await expect(controller.settleVaults(1n)).not.to.emit(controller, "SettlementCompleted");
+    await expect(engine.settleVaults(marketId, 3n))
+      .to.emit(engine, "SettlementCompleted")
+      .withArgs(m, claims, 0n);
+    expect(await lens.settledVaults(marketId)).to.equal(count);
+    expect(await engine.settleVaults.staticCall(marketId, 1n)).to.equal(true);
+    await expect(engine.settleVaults(marketId, 1n)).not.to.emit(engine, "SettlementCompleted");
   });
 });
 
@@ -357,7 +368,7 @@ describe("Risk: settlement with an insolvent vault and bad debt (ETH 3000 → 60
   before(async function () {
     scenario = await buildScenario(6000, true);
     s = await shutdownAndSettle(scenario.d);
-    heldAtSettlement = await ethers.provider.getBalance(scenario.d.controller);
+    heldAtSettlement = await ethers.provider.getBalance(scenario.d.engine);
     settled = await takeSnapshot();
   });
 
@@ -365,8 +376,8 @@ describe("Risk: settlement with an insolvent vault and bad debt (ETH 3000 → 60
     await settled.restore();
     const { d } = scenario;
     let shortfall = 0n;
-    for (let id = 1n; id <= (await d.controller.vaultCount()); id++) {
-      const { collateral, debt } = await vaultState(d, id);
+    for (let serial = 1n; serial <= (await d.lens.vaultCount(d.marketId)); serial++) {
+      const { collateral, debt } = await vaultState(d, vaultIdOf(d.marketId, serial));
       const debtValue = mulDivUp(debt, s.debtPerToken, WAD);
       if (debtValue > collateral) shortfall += debtValue - collateral;
     }
@@ -377,7 +388,7 @@ describe("Risk: settlement with an insolvent vault and bad debt (ETH 3000 → 60
   });
 
   for (const [i, order] of ORDERS.entries()) {
-    it(`order ${i + 1}: longs are paid pro rata and total payouts stay within what the Controller held`, async function () {
+    it(`order ${i + 1}: longs are paid pro rata and total payouts stay within what the engine held`, async function () {
       await settled.restore();
       const { perToken, total } = await runOrder(scenario, s, order);
       expect(total).to.be.at.most(heldAtSettlement);
@@ -403,9 +414,9 @@ describe("Risk: settlement with an insolvent vault and bad debt (ETH 3000 → 60
       [bob.signer, bob.vaults[0]],
       [carol.signer, carol.vaults[2]],
     ] as const) {
-      await expect(d.controller.connect(signer).redeemShort(vaultId))
-        .to.emit(d.controller, "ShortRedeemed")
-        .withArgs(vaultId, signer.address, 0n);
+      await expect(d.engine.connect(signer).redeemShort(vaultId))
+        .to.emit(d.engine, "ShortRedeemed")
+        .withArgs(BigInt(d.marketId), vaultId, signer.address, 0n);
     }
   });
 });

@@ -1,12 +1,20 @@
 /**
  * Shared helpers of the risk tests (liquidations, fees, pause, shutdown and settlement): an independent bigint
  * model of the liquidation rules, price moves on the real Uniswap v3 pools, block pinning so that views read
- * at the "pending" block see exactly what the next transaction will see, and vault/token set-up shortcuts.
+ * at the "pending" block see exactly what the next transaction will see, and vault/token set-up shortcuts. The
+ * market helpers act on the deployment's first market (`d.marketId`, 0): actions go to the engine, views to the
+ * lens.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { parseEther, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 
-import { advanceTime, fairPowerPriceEth, setEthPrice, setPowerPrice } from "../../deploy/evergamma.js";
+import {
+  advanceTime,
+  fairPowerPriceEth,
+  setEthPrice,
+  setPowerPrice,
+  vaultIdOf,
+} from "../../deploy/evergamma.js";
 import { ethers, networkHelpers, type ProtocolFixture } from "../fixtures.js";
 
 export const WAD = 10n ** 18n;
@@ -163,12 +171,12 @@ export interface MarketSnapshot {
 }
 
 export async function readMarket(d: ProtocolFixture): Promise<MarketSnapshot> {
-  const c = d.controller;
+  const { lens, marketId } = d;
   const [ethPrice, powerPrice, normalizationFactor, debtValuePerToken] = await Promise.all([
-    c.ethPrice(PENDING),
-    c.powerTokenPrice(PENDING),
-    c.expectedNormalizationFactor(PENDING),
-    c.debtValuePerToken(PENDING),
+    lens.ethPrice(marketId, PENDING),
+    lens.tokenPrice(marketId, PENDING),
+    lens.expectedNormalizationFactor(marketId, PENDING),
+    lens.debtValuePerToken(marketId, PENDING),
   ]);
   const cap = mulDivDown(debtValuePerToken, d.market.markRatioCapWad, WAD);
   const pricingPowerPrice = minBig(powerPrice, cap);
@@ -177,11 +185,12 @@ export async function readMarket(d: ProtocolFixture): Promise<MarketSnapshot> {
 
 /**
  * Moves the ETH/USDC pool to `ethUsd`, the power pool to its fair price (at the current normalization factor)
- * times `powerPremium`, and waits a full TWAP window (plus one second) so that the Controller sees both.
+ * times `powerPremium`, and waits a full TWAP window (plus one second) so that the engine sees both (market 0,
+ * the deployment's default market).
  */
 export async function movePrices(d: ProtocolFixture, ethUsd: number, powerPremium = 1): Promise<void> {
   await setEthPrice(d, ethUsd);
-  const nf = Number(await d.controller.expectedNormalizationFactor()) / 1e18;
+  const nf = Number(await d.lens.expectedNormalizationFactor(d.marketId)) / 1e18;
   const fair = fairPowerPriceEth(d.market, ethUsd, SEED_IMPLIED_VOLATILITY, nf) * powerPremium;
   await setPowerPrice(d, fair.toPrecision(12));
   await advanceTime(d, d.market.twapPeriodSeconds + 1);
@@ -197,7 +206,7 @@ export interface VaultState {
   debt: bigint;
 }
 
-/** What the Controller's liquidation of `vault` for an offer of `maxDebtAmount` does in the `market` it will see. */
+/** What the engine's liquidation of `vault` for an offer of `maxDebtAmount` does in the `market` it will see. */
 export function expectedLiquidationOf(
   d: ProtocolFixture,
   market: MarketSnapshot,
@@ -216,19 +225,19 @@ export function expectedLiquidationOf(
 }
 
 export async function vaultState(d: ProtocolFixture, vaultId: bigint): Promise<VaultState> {
-  const [owner, , collateral, debt] = await d.controller.getVault(vaultId);
+  const [owner, , collateral, debt] = await d.lens.getVault(vaultId);
   return { owner, collateral, debt };
 }
 
-/** Opens a vault for `signer` with `collateral` wei and `debt` power tokens minted to the signer. */
+/** Opens a vault in market 0 for `signer` with `collateral` wei and `debt` power tokens minted to the signer. */
 export async function openVault(
   d: ProtocolFixture,
   signer: HardhatEthersSigner,
   collateral: bigint,
   debt: bigint,
 ): Promise<bigint> {
-  await mined(d.controller.connect(signer).mint(0n, debt, { value: collateral }));
-  return d.controller.vaultCount();
+  await mined(d.engine.connect(signer).mint(vaultIdOf(d.marketId, 0n), debt, { value: collateral }));
+  return vaultIdOf(d.marketId, await d.lens.vaultCount(d.marketId));
 }
 
 /** Gives `signer` `amount` power tokens from a new vault collateralised at 400% of the current debt value. */
@@ -237,7 +246,7 @@ export async function fundWithTokens(
   signer: HardhatEthersSigner,
   amount: bigint,
 ): Promise<bigint> {
-  const perToken = await d.controller.debtValuePerToken();
+  const perToken = await d.lens.debtValuePerToken(d.marketId);
   return openVault(d, signer, (amount * perToken * 4n) / WAD + parseEther("1"), amount);
 }
 
