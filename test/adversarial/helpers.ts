@@ -1,11 +1,19 @@
 /**
  * Helpers of the adversarial scenarios: swaps sent without waiting (so that several land in one block),
- * balances for the attacker, and small numeric checks.
+ * balances for the attacker, market-0 state snapshots and price moves through the engine's lens, and small
+ * numeric checks.
  */
 import { expect } from "chai";
+import type { AddressLike } from "ethers";
+
+import { advanceTime, fairPowerPriceEth, setEthPrice, setPowerPrice } from "../../deploy/evergamma.js";
+import { ethers, type ProtocolFixture } from "../fixtures.js";
 
 export {
+  advance,
   fundSwaps,
+  inOneBlock,
+  marketTokens,
   sendEthSwap,
   sendPowerSwap,
   sendSwapToPrice,
@@ -14,6 +22,9 @@ export {
 } from "../utils/coreHelpers.js";
 
 export const WAD = 10n ** 18n;
+
+/** The implied volatility the deployment seeds the power pool at. */
+const SEED_IMPLIED_VOLATILITY = 0.8;
 
 /** |actual / expected − 1| ≤ rel. */
 export function expectRelClose(actual: bigint, expected: bigint, rel: number, what: string): void {
@@ -31,4 +42,60 @@ export function expectNear(actual: number, expected: number, tolerance: number, 
 /** ln(a / b) for two WAD values. */
 export function lnRatio(a: bigint, b: bigint): number {
   return Math.log(Number((a * 10n ** 18n) / b) / 1e18);
+}
+
+/** The id of the vault the next `mint(0n, ...)` or `openVault(0)` opens in market 0 (serials are its ids). */
+export async function nextVaultId(d: ProtocolFixture): Promise<bigint> {
+  return (await d.lens.vaultCount(d.marketId)) + 1n;
+}
+
+/** `getVault` as a plain object. */
+export interface VaultState {
+  owner: string;
+  operator: string;
+  collateral: bigint;
+  debt: bigint;
+}
+
+/** Everything a reverted call must leave untouched in market 0. */
+export interface EngineState {
+  vaults: VaultState[];
+  vaultCount: bigint;
+  engineBalance: bigint;
+  powerSupply: bigint;
+  normalizationFactor: bigint;
+  lastFundingUpdate: bigint;
+  nftSupply: bigint[];
+}
+
+/** Reads every vault of market 0, the market's totals, the engine's ETH and the accounts' vault NFTs. */
+export async function engineState(d: ProtocolFixture, accounts: AddressLike[]): Promise<EngineState> {
+  const { engine, lens, marketId } = d;
+  const vaultCount = await lens.vaultCount(marketId);
+  const vaults: VaultState[] = [];
+  for (let id = 1n; id <= vaultCount; id++) {
+    const [owner, operator, collateral, debt] = await lens.getVault(id);
+    vaults.push({ owner, operator, collateral, debt });
+  }
+  return {
+    vaults,
+    vaultCount,
+    engineBalance: await ethers.provider.getBalance(engine),
+    powerSupply: await d.powerToken.totalSupply(),
+    normalizationFactor: await lens.normalizationFactor(marketId),
+    lastFundingUpdate: await lens.lastFundingUpdate(marketId),
+    nftSupply: await Promise.all(accounts.map((a) => engine.balanceOf(a))),
+  };
+}
+
+/**
+ * Moves ETH to `ethUsd` on the ETH/USDC pool and the power token to `powerPremium` times its fair price (at the
+ * seed volatility and market 0's expected NF), then lets one TWAP period pass so that both TWAPs follow.
+ */
+export async function movePrices(d: ProtocolFixture, ethUsd: number, powerPremium = 1): Promise<void> {
+  await setEthPrice(d, ethUsd);
+  const nf = Number(await d.lens.expectedNormalizationFactor(d.marketId)) / 1e18;
+  const fair = fairPowerPriceEth(d.market, ethUsd, SEED_IMPLIED_VOLATILITY, nf) * powerPremium;
+  await setPowerPrice(d, fair.toPrecision(12));
+  await advanceTime(d, d.market.twapPeriodSeconds + 1);
 }

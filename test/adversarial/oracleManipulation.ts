@@ -4,24 +4,27 @@
  * Extends test/core/prices.ts (which checks index and isVaultSafe for a +100% ETH swap in its block and over the
  * window): both directions, mark and funding as well as safety and index, one second after the manipulation,
  * attacks that try to use the manipulated price in the same block, the power-token pool against funding, the
- * deleted standalone Oracle (finding L-2), and (bug B-2) a power pool that keeps too few observations.
+ * deleted standalone Oracle (finding L-2), and (bug B-2) a power pool that keeps too few observations. Market 0 of
+ * the default deployment; the window rules live in its price source (`UniswapTwapPrices`), the views in the lens.
  */
 import { expect } from "chai";
 import { parseEther } from "ethers";
 import { artifacts } from "hardhat";
 
-import { deployEvergamma, deploymentAddresses } from "../../deploy/evergamma.js";
+import { deployEvergamma, deploymentRecord } from "../../deploy/evergamma.js";
 import { REQUIRED_CONTRACTS } from "../../scripts/lib/deploymentFile.js";
 import { connection, ethers, loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
-import { advance, inOneBlock, marketTokens } from "../utils/coreHelpers.js";
 import { referenceTwap } from "../utils/twapReference.js";
 import {
   GAS,
   WAD,
+  advance,
   expectNear,
   expectRelClose,
   fundSwaps,
+  inOneBlock,
   lnRatio,
+  marketTokens,
   sendEthSwap,
   sendPowerSwap,
 } from "./helpers.js";
@@ -40,7 +43,7 @@ interface Reading {
   maxMintable: bigint;
 }
 
-/** The default market (pools keep twapPeriod + 1 observations, the Controller's minimum), funded for swaps. */
+/** The default market (pools keep twapPeriod + 1 observations, the price source's minimum), funded for swaps. */
 async function minimumCapacityMarket(): Promise<ProtocolFixture> {
   const d = await loadProtocol();
   await fundSwaps(d);
@@ -48,17 +51,17 @@ async function minimumCapacityMarket(): Promise<ProtocolFixture> {
 }
 
 async function read(d: ProtocolFixture, vaultId: bigint): Promise<Reading> {
-  const c = d.controller;
+  const { lens, marketId } = d;
   return {
-    ethPrice: await c.ethPrice(),
-    powerPrice: await c.powerTokenPrice(),
-    index: await c.index(),
-    mark: await c.mark(),
-    rate: await c.fundingRatePerDay(),
-    expectedNF: await c.expectedNormalizationFactor(),
-    safe: await c.isVaultSafe(vaultId),
-    ratio: await c.collateralRatio(vaultId),
-    maxMintable: await c.maxMintable(vaultId),
+    ethPrice: await lens.ethPrice(marketId),
+    powerPrice: await lens.tokenPrice(marketId),
+    index: await lens.index(marketId),
+    mark: await lens.mark(marketId),
+    rate: await lens.fundingRatePerDay(marketId),
+    expectedNF: await lens.expectedNormalizationFactor(marketId),
+    safe: await lens.isVaultSafe(vaultId),
+    ratio: await lens.collateralRatio(vaultId),
+    maxMintable: await lens.maxMintable(vaultId),
   };
 }
 
@@ -66,9 +69,9 @@ async function read(d: ProtocolFixture, vaultId: bigint): Promise<Reading> {
 async function market() {
   const d = await loadProtocol();
   await fundSwaps(d);
-  await (await d.controller.connect(d.alice).mint(0n, parseEther("20"), { value: parseEther("10") })).wait();
-  const vaultId = await d.controller.vaultCount();
-  await (await d.controller.connect(d.bob).mint(0n, parseEther("50"), { value: parseEther("100") })).wait();
+  await (await d.engine.connect(d.alice).mint(0n, parseEther("20"), { value: parseEther("10") })).wait();
+  const vaultId = await d.lens.vaultCount(d.marketId);
+  await (await d.engine.connect(d.bob).mint(0n, parseEther("50"), { value: parseEther("100") })).wait();
   return { d, vaultId };
 }
 
@@ -81,7 +84,7 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
   for (const { label, target, indexFactor } of cases) {
     it(`ETH/USDC ${label} in one block: safety, index, mark and funding hold in the block and 1 s later; they follow only over ${TWAP} s`, async function () {
       const { d, vaultId } = await market();
-      const { controller, alice, bob } = d;
+      const { engine, alice, bob } = d;
       const before = await read(d, vaultId);
       const tokens = before.maxMintable;
 
@@ -90,8 +93,8 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
       const receipts = await inOneBlock(async () => [
         await sendEthSwap(d, target),
         target > 3000
-          ? await controller.connect(bob).liquidate(vaultId, parseEther("10"), GAS)
-          : await controller.connect(alice).mint(vaultId, tokens + parseEther("1"), GAS),
+          ? await engine.connect(bob).liquidate(vaultId, parseEther("10"), GAS)
+          : await engine.connect(alice).mint(vaultId, tokens + parseEther("1"), GAS),
       ]);
       expect(receipts.map((r) => r.status)).to.deep.equal([1, 0]);
 
@@ -113,13 +116,14 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
       expect(Math.abs(lnRatio(oneSecond.mark, before.mark))).to.be.at.most(expectedIndexMove + 1e-4);
       // Neither attack works one second later either.
       if (target > 3000) {
-        await expect(
-          controller.connect(bob).liquidate(vaultId, parseEther("10")),
-        ).to.be.revertedWithCustomError(controller, "VaultSafe");
+        await expect(engine.connect(bob).liquidate(vaultId, parseEther("10"))).to.be.revertedWithCustomError(
+          engine,
+          "VaultSafe",
+        );
       } else {
         await expect(
-          controller.connect(alice).mint(vaultId, tokens + parseEther("1")),
-        ).to.be.revertedWithCustomError(controller, "VaultUnsafe");
+          engine.connect(alice).mint(vaultId, tokens + parseEther("1")),
+        ).to.be.revertedWithCustomError(engine, "VaultUnsafe");
       }
 
       // After the TWAP period the oracle follows the new price.
@@ -168,29 +172,29 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
 
   it("a power-pool spike of +100% moves funding only by its time-weighted share", async function () {
     const { d } = await market();
-    const { controller } = d;
-    await (await controller.applyFunding()).wait();
-    const nf0 = await controller.normalizationFactor();
-    const t0 = Number(await controller.lastFundingUpdate());
-    const q0Wad = await controller.powerTokenPrice();
+    const { engine, lens, marketId } = d;
+    await (await engine.applyFunding(marketId)).wait();
+    const nf0 = await lens.normalizationFactor(marketId);
+    const t0 = Number(await lens.lastFundingUpdate(marketId));
+    const q0Wad = await lens.tokenPrice(marketId);
     const q0 = Number(q0Wad) / 1e18;
     const snapshot = await networkHelpers.takeSnapshot();
 
     // Control: nobody touches the power pool; funding is applied 60 s later.
     const spikeSeconds = 59;
     await networkHelpers.time.setNextBlockTimestamp(t0 + 60);
-    await (await controller.applyFunding()).wait();
-    const nfControl = await controller.normalizationFactor();
+    await (await engine.applyFunding(marketId)).wait();
+    const nfControl = await lens.normalizationFactor(marketId);
     await snapshot.restore();
 
     // Attack: the power token is pushed to 2x in the block after the update and held there.
     const receipts = await inOneBlock(async () => [await sendPowerSwap(d, 2 * q0)], t0 + 1);
     expect(receipts[0].status).to.equal(1);
     // In its block the power TWAP has not moved.
-    expect(await controller.powerTokenPrice()).to.equal(q0Wad);
+    expect(await lens.tokenPrice(marketId)).to.equal(q0Wad);
     await networkHelpers.time.setNextBlockTimestamp(t0 + 60);
-    await (await controller.applyFunding()).wait();
-    const nfAttack = await controller.normalizationFactor();
+    await (await engine.applyFunding(marketId)).wait();
+    const nfAttack = await lens.normalizationFactor(marketId);
 
     // The 420 s TWAP holds the spike for 59 s: ln(mark/index) rises by ln 2 * 59/420, applied over 60 s of T.
     const dt = 60;
@@ -207,21 +211,21 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     // holds the power price at 2x for one TWAP period before the first update in a week moves a week of
     // funding to the cap: NF falls by ln(1.4) * 7 d / 17.5 d = 13.5% instead of ~1.2%.
     const { d } = await market();
-    const { controller } = d;
-    await (await controller.applyFunding()).wait();
-    const nf0 = await controller.normalizationFactor();
-    const t0 = Number(await controller.lastFundingUpdate());
+    const { engine, lens, marketId } = d;
+    await (await engine.applyFunding(marketId)).wait();
+    const nf0 = await lens.normalizationFactor(marketId);
+    const t0 = Number(await lens.lastFundingUpdate(marketId));
     const week = 7 * 86_400;
-    const q = Number(await controller.powerTokenPrice()) / 1e18;
+    const q = Number(await lens.tokenPrice(marketId)) / 1e18;
     const snapshot = await networkHelpers.takeSnapshot();
     await networkHelpers.time.setNextBlockTimestamp(t0 + week);
-    await (await controller.applyFunding()).wait();
-    const honest = lnRatio(await controller.normalizationFactor(), nf0);
+    await (await engine.applyFunding(marketId)).wait();
+    const honest = lnRatio(await lens.normalizationFactor(marketId), nf0);
     await snapshot.restore();
     await inOneBlock(async () => [await sendPowerSwap(d, 2 * q)], t0 + week - TWAP - 1);
     await networkHelpers.time.setNextBlockTimestamp(t0 + week);
-    await (await controller.applyFunding()).wait();
-    const attacked = lnRatio(await controller.normalizationFactor(), nf0);
+    await (await engine.applyFunding(marketId)).wait();
+    const attacked = lnRatio(await lens.normalizationFactor(marketId), nf0);
     const tau = week / d.market.fundingPeriodSeconds;
     // Honest: the ~3% premium of 80% vol (z0 = 0.0307) charged exactly for a day, then at the rate reached there
     // (I-2); attacked: the cap for the whole week.
@@ -229,7 +233,7 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     expectNear(attacked, -Math.log(1.4) * tau, 1e-4, "a week of funding at the cap");
   });
 
-  it("oracle: L-2 no Oracle contract is left; the one reader, the Controller, refuses a 2-slot pool and reads ~3,060 12 s after a +100% push", async function () {
+  it("oracle: L-2 no Oracle contract is left; the one reader, the market's UniswapTwapPrices, refuses a 2-slot pool and reads ~3,060 12 s after a +100% push", async function () {
     // The standalone Oracle averaged whatever history a pool kept: on a pool keeping 2 observations its
     // "3,600 s" TWAP was the last two blocks (5,999.7 instead of ~3,008 after a +100% push). It is deleted:
     // nothing builds, deploys, ships or lists it.
@@ -237,7 +241,7 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
       expect(await artifacts.artifactExists(name), name).to.equal(false);
     }
     expect(REQUIRED_CONTRACTS).not.to.include("Oracle");
-    // The Controller refuses an ETH pool (and a power pool) that keeps 2 observations.
+    // The price source refuses an ETH pool (and a power pool) that keeps 2 observations.
     const refused = await deployEvergamma(connection, { cardinality: 2 }).then(
       () => "deployed",
       (error: unknown) => String(error),
@@ -246,23 +250,33 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
 
     const d = await minimumCapacityMarket();
     expect(d).not.to.have.property("oracle");
-    expect(Object.keys(await deploymentAddresses(d))).not.to.include("Oracle");
+    const record = await deploymentRecord(d);
+    expect(Object.keys(record.contracts)).not.to.include("Oracle");
+    expect(Object.keys(record.contracts).filter((name) => /oracle/i.test(name))).to.deep.equal([]);
+    // Market 0 reads its prices from its own UniswapTwapPrices, on the deployment's ETH/USDC pool.
+    const source = d.markets[0].priceSource;
+    expect(record.markets["0"].priceSource).to.equal(await source.getAddress());
+    expect(await source.ethQuotePool()).to.equal(await d.ethUsdcPool.getAddress());
+    expect(await source.tokenPool()).to.equal(await d.powerWethPool.getAddress());
+    expect(await source.twapPeriodSeconds()).to.equal(BigInt(TWAP));
     const { weth, usdc } = await marketTokens(d);
-    // The audit's sequence on the Controller's ETH pool: +100% push, a dust swap in the next block, 12 s.
+    // The audit's sequence on the price source's ETH pool: +100% push, a dust swap in the next block, 12 s.
     const pushed = (await ethers.provider.getBlock("latest"))!.timestamp + 1;
     await inOneBlock(async () => [await sendEthSwap(d, 6000)], pushed);
     await inOneBlock(async () => [await sendEthSwap(d, 6000.5)], pushed + 1);
     await networkHelpers.time.increaseTo(pushed + 12);
     const twap = await referenceTwap(d.ethUsdcPool, TWAP, weth, usdc);
-    expect(await d.controller.ethPrice()).to.equal(twap.priceWad);
+    expect((await source.prices()).ethUsdWad).to.equal(twap.priceWad);
+    expect(await d.lens.ethPrice(d.marketId)).to.equal(twap.priceWad);
     // 12 of 420 s at twice the price: 3000 · 2^(12/420) = 3,059.8 (the tick grid and the push's rounding
     // leave 2e-4), not the 6,000 of the last blocks.
     expectRelClose(twap.priceWad, parseEther((3000 * 2 ** (12 / TWAP)).toFixed(6)), 2e-4, "ETH TWAP");
   });
 
-  it("B-2/B-3 (fixed): the Controller refuses pools that cannot hold a full TWAP window", async function () {
+  it("B-2/B-3 (fixed): the price source (UniswapTwapPrices) refuses pools that cannot hold a full TWAP window", async function () {
     // A pool that keeps 2 observations forgets everything before its second-to-last swap: two swaps in
-    // consecutive blocks once collapsed the window to 12 s. The constructor now requires twapPeriod + 1 slots.
+    // consecutive blocks once collapsed the window to 12 s. The price source's constructor requires twapPeriod + 1
+    // slots.
     for (const cardinality of [2, TWAP]) {
       const failure = await deployEvergamma(connection, { cardinality }).then(
         () => "deployed",
@@ -275,7 +289,7 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
   it("B-2/B-3 (fixed): with the minimum capacity, swaps in consecutive blocks cannot shrink either window", async function () {
     const d = await minimumCapacityMarket();
     await advance(TWAP);
-    const q = Number(await d.controller.powerTokenPrice()) / 1e18;
+    const q = Number(await d.lens.tokenPrice(d.marketId)) / 1e18;
     let t = (await ethers.provider.getBlock("latest"))!.timestamp;
     // Dust swaps in both pools in many consecutive blocks, then a +100% ETH move 12 s before the read.
     for (let i = 0; i < 20; i++) {
@@ -287,7 +301,7 @@ describe("Adversarial: oracle manipulation (real Uniswap v3 pools)", function ()
     }
     await inOneBlock(async () => [await sendEthSwap(d, 6000)], t + 1);
     await inOneBlock(async () => [await sendEthSwap(d, 6001), await sendPowerSwap(d, q)], t + 13);
-    const twap = Number(await d.controller.ethPrice()) / 1e18;
+    const twap = Number(await d.lens.ethPrice(d.marketId)) / 1e18;
     expect(twap, "ETH TWAP 12 s after a +100% move").to.be.lessThan(3100);
   });
 });

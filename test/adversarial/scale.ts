@@ -2,16 +2,16 @@
  * Adversarial: gas griefing by scale. Every user-facing function must cost the same with a handful of vaults
  * and with 500 more vaults in the system (half of them with debt), opened quickly by
  * contracts/mocks/VaultSpammer.sol. The same operations run in the same order from the same snapshot, each the
- * first Controller transaction of its block (so each pays the funding update), once without and once with the
- * 500 vaults. Settlement after shutdown is the one place that scans vaults; it is paged, and its cost per vault
- * is constant too.
+ * first engine transaction of its block (so each that applies funding pays the update), once without and once
+ * with the 500 vaults, in market 0 of the default deployment; the views are the lens's. Settlement after shutdown
+ * is the one place that scans vaults; it is paged, and its cost per vault is constant too.
  */
 import { expect } from "chai";
 import { MaxUint256, parseEther, type ContractTransactionResponse } from "ethers";
 
 import type { VaultSpammer } from "../../types/ethers-contracts/index.js";
 import { ethers, loadProtocol, networkHelpers, type ProtocolFixture } from "../fixtures.js";
-import { movePrices } from "../utils/riskHelpers.js";
+import { movePrices } from "./helpers.js";
 
 const SPAM_VAULTS = 500;
 const PER_TX = 50;
@@ -27,7 +27,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> 
 async function spam(d: ProtocolFixture, count: number): Promise<void> {
   const spammer = (await ethers.deployContract(
     "VaultSpammer",
-    [await d.controller.getAddress()],
+    [await d.engine.getAddress(), d.marketId],
     d.carol,
   )) as unknown as VaultSpammer;
   await ethers.provider.send("hardhat_setBalance", [
@@ -47,63 +47,57 @@ async function spam(d: ProtocolFixture, count: number): Promise<void> {
 
 /** The operations measured, in order; returns gasUsed by name. */
 async function measure(d: ProtocolFixture): Promise<Map<string, bigint>> {
-  const { controller, vaultNFT, alice, bob, carol, keeper } = d;
+  const { engine, lens, marketId, alice, bob, carol, keeper } = d;
   const gas = new Map<string, bigint>();
   // Set-up (not measured): Alice's vault A, Bob's vault B (unsafe above ETH ≈ 4444), the keeper's tokens.
-  await (await controller.connect(alice).mint(0n, parseEther("10"), { value: parseEther("20") })).wait();
-  const a = await controller.vaultCount();
-  await (await controller.connect(bob).mint(0n, parseEther("15"), { value: parseEther("10") })).wait();
-  const b = await controller.vaultCount();
-  await (await controller.connect(keeper).mint(0n, parseEther("40"), { value: parseEther("60") })).wait();
+  await (await engine.connect(alice).mint(0n, parseEther("10"), { value: parseEther("20") })).wait();
+  const a = await lens.vaultCount(marketId);
+  await (await engine.connect(bob).mint(0n, parseEther("15"), { value: parseEther("10") })).wait();
+  const b = await lens.vaultCount(marketId);
+  await (await engine.connect(keeper).mint(0n, parseEther("40"), { value: parseEther("60") })).wait();
   // Carol will close a vault she receives: she needs its debt in tokens.
   await (await d.powerToken.connect(alice).transfer(carol, parseEther("1"))).wait();
 
-  gas.set("openVault", await gasOf(controller.connect(alice).openVault()));
-  gas.set("deposit", await gasOf(controller.connect(alice).deposit(a, { value: parseEther("1") })));
-  gas.set("mint (existing vault)", await gasOf(controller.connect(alice).mint(a, parseEther("1"))));
+  gas.set("openVault", await gasOf(engine.connect(alice).openVault(marketId)));
+  gas.set("deposit", await gasOf(engine.connect(alice).deposit(a, { value: parseEther("1") })));
+  gas.set("mint (existing vault)", await gasOf(engine.connect(alice).mint(a, parseEther("1"))));
   gas.set(
     "mint (new vault, with ETH)",
-    await gasOf(controller.connect(alice).mint(0n, parseEther("1"), { value: parseEther("1") })),
+    await gasOf(engine.connect(alice).mint(0n, parseEther("1"), { value: parseEther("1") })),
   );
-  const fresh = await controller.vaultCount();
-  gas.set("burn", await gasOf(controller.connect(alice).burn(a, parseEther("0.5"), 0n)));
-  gas.set("withdraw", await gasOf(controller.connect(alice).withdraw(a, parseEther("0.1"))));
+  const fresh = await lens.vaultCount(marketId);
+  gas.set("burn", await gasOf(engine.connect(alice).burn(a, parseEther("0.5"), 0n)));
+  gas.set("withdraw", await gasOf(engine.connect(alice).withdraw(a, parseEther("0.1"))));
   gas.set(
     "burn + withdraw",
-    await gasOf(controller.connect(alice).burn(a, parseEther("0.5"), parseEther("0.1"))),
+    await gasOf(engine.connect(alice).burn(a, parseEther("0.5"), parseEther("0.1"))),
   );
-  gas.set("setOperator", await gasOf(controller.connect(alice).setOperator(a, bob.address)));
-  gas.set(
-    "NFT transfer (clears operator)",
-    await gasOf(vaultNFT.connect(alice).transferFrom(alice, carol, a)),
-  );
-  gas.set(
-    "NFT transfer (no operator)",
-    await gasOf(vaultNFT.connect(alice).transferFrom(alice, carol, fresh)),
-  );
-  gas.set("applyFunding", await gasOf(controller.connect(keeper).applyFunding()));
+  gas.set("setOperator", await gasOf(engine.connect(alice).setOperator(a, bob.address)));
+  gas.set("NFT transfer (clears operator)", await gasOf(engine.connect(alice).transferFrom(alice, carol, a)));
+  gas.set("NFT transfer (no operator)", await gasOf(engine.connect(alice).transferFrom(alice, carol, fresh)));
+  gas.set("applyFunding", await gasOf(engine.connect(keeper).applyFunding(marketId)));
   gas.set(
     "close (burn all, withdraw all)",
-    await gasOf(controller.connect(carol).burn(fresh, parseEther("1"), parseEther("1"))),
+    await gasOf(engine.connect(carol).burn(fresh, parseEther("1"), parseEther("1"))),
   );
-  gas.set("view isVaultSafe", await controller.isVaultSafe.estimateGas(b));
-  gas.set("view previewLiquidation", await controller.previewLiquidation.estimateGas(b));
-  gas.set("view maxMintable", await controller.maxMintable.estimateGas(b));
+  gas.set("view isVaultSafe", await lens.isVaultSafe.estimateGas(b));
+  gas.set("view previewLiquidation", await lens.previewLiquidation.estimateGas(b));
+  gas.set("view maxMintable", await lens.maxMintable.estimateGas(b));
 
   await movePrices(d, 4800);
-  gas.set("liquidate (half)", await gasOf(controller.connect(keeper).liquidate(b, MaxUint256)));
+  gas.set("liquidate (half)", await gasOf(engine.connect(keeper).liquidate(b, MaxUint256)));
 
-  await (await controller.connect(d.deployer).shutdown()).wait();
-  const count = await controller.vaultCount();
+  await (await engine.connect(d.deployer).shutdown(marketId)).wait();
+  const count = await lens.vaultCount(marketId);
   // Settlement is paged: its marginal cost per vault (a page of 2 minus a page of 1) must not grow either.
-  await (await controller.connect(keeper).settleVaults(1n)).wait(); // the first page also initialises storage
-  const onePage = await gasOf(controller.connect(keeper).settleVaults(1n));
-  const twoPage = await gasOf(controller.connect(keeper).settleVaults(2n));
+  await (await engine.connect(keeper).settleVaults(marketId, 1n)).wait(); // the first page also initialises storage
+  const onePage = await gasOf(engine.connect(keeper).settleVaults(marketId, 1n));
+  const twoPage = await gasOf(engine.connect(keeper).settleVaults(marketId, 2n));
   gas.set("settleVaults, marginal gas per vault", twoPage - onePage);
-  await (await controller.connect(keeper).settleVaults(MaxUint256)).wait();
-  expect(await controller.settledVaults()).to.equal(count);
-  gas.set("redeemLong", await gasOf(controller.connect(keeper).redeemLong(parseEther("1"))));
-  gas.set("redeemShort", await gasOf(controller.connect(keeper).redeemShort(b + 1n)));
+  await (await engine.connect(keeper).settleVaults(marketId, MaxUint256)).wait();
+  expect(await lens.settledVaults(marketId)).to.equal(count);
+  gas.set("redeemLong", await gasOf(engine.connect(keeper).redeemLong(marketId, parseEther("1"))));
+  gas.set("redeemShort", await gasOf(engine.connect(keeper).redeemShort(b + 1n)));
   return gas;
 }
 
@@ -112,15 +106,15 @@ describe("Adversarial: gas does not grow with the number of vaults", function ()
     const d = await loadProtocol();
     const snapshot = await networkHelpers.takeSnapshot();
     const few = await measure(d);
-    const fewVaults = await d.controller.vaultCount();
+    const fewVaults = await d.lens.vaultCount(d.marketId);
     await snapshot.restore();
 
     const started = Date.now();
     await spam(d, SPAM_VAULTS);
     const spamSeconds = (Date.now() - started) / 1000;
-    expect(await d.controller.vaultCount()).to.equal(1n + BigInt(SPAM_VAULTS));
+    expect(await d.lens.vaultCount(d.marketId)).to.equal(1n + BigInt(SPAM_VAULTS));
     const many = await measure(d);
-    const manyVaults = await d.controller.vaultCount();
+    const manyVaults = await d.lens.vaultCount(d.marketId);
     expect(manyVaults - fewVaults).to.equal(BigInt(SPAM_VAULTS));
 
     const rows: string[] = [];
