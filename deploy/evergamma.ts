@@ -76,31 +76,6 @@ export const DEFAULT_MARKET_PARAMETERS: MarketParameters = {
   liquidationBonusWad: parseEther("0.1"),
 };
 
-/** Options of {@link deployEvergamma}; every field has a default. */
-export interface DeployOptions {
-  /** Deployer, liquidity provider and owner of the seed vault. Default: the connection's first account. */
-  deployer?: Signer;
-  market?: Partial<MarketParameters>;
-  /** Initial ETH price in USDC. Default 3000. */
-  ethPriceUsd?: number;
-  /** Implied volatility the power pool is seeded at (fair price NF·Sⁿ/scale·exp(n(n−1)σ²T/2)). Default 0.8. */
-  seedImpliedVolatility?: number;
-  /** WETH in the ETH/USDC full-range position. Default 100 ETH. */
-  ethPoolLiquidityEth?: bigint;
-  /** Power tokens minted by the deployer's seed vault: half go into the pool, half stay for price moves. */
-  seedPowerTokens?: bigint;
-  /**
-   * Observation cardinality of both pools. Default and minimum: the TWAP period in seconds + 1 (the Controller
-   * refuses pools that cannot hold a full TWAP window at one observation per second).
-   */
-  cardinality?: number;
-  /** Power token name and symbol. Default "Evergamma Squared ETH" / "eSQTH". */
-  tokenName?: string;
-  tokenSymbol?: string;
-  /** Seconds to advance after seeding, so that both pools hold a full TWAP window. Default: the TWAP period. */
-  warmupSeconds?: number;
-}
-
 /** One market to create: its terms, its token's name and symbol, and how its pool is seeded. */
 export interface MarketOptions {
   /** A short name for humans and tools' `--market` (default "ETH" + n, for example "ETH2"). */

@@ -4,13 +4,14 @@
  * numeric checks.
  */
 import { expect } from "chai";
-import type { AddressLike } from "ethers";
 
 import { advanceTime, fairPowerPriceEth, setEthPrice, setPowerPrice } from "../../deploy/evergamma.js";
-import { ethers, type ProtocolFixture } from "../fixtures.js";
+import type { ProtocolFixture } from "../fixtures.js";
 
 export {
   advance,
+  nextVaultId,
+  protocolState as engineState,
   fundSwaps,
   inOneBlock,
   marketTokens,
@@ -42,50 +43,6 @@ export function expectNear(actual: number, expected: number, tolerance: number, 
 /** ln(a / b) for two WAD values. */
 export function lnRatio(a: bigint, b: bigint): number {
   return Math.log(Number((a * 10n ** 18n) / b) / 1e18);
-}
-
-/** The id of the vault the next `mint(0n, ...)` or `openVault(0)` opens in market 0 (serials are its ids). */
-export async function nextVaultId(d: ProtocolFixture): Promise<bigint> {
-  return (await d.lens.vaultCount(d.marketId)) + 1n;
-}
-
-/** `getVault` as a plain object. */
-export interface VaultState {
-  owner: string;
-  operator: string;
-  collateral: bigint;
-  debt: bigint;
-}
-
-/** Everything a reverted call must leave untouched in market 0. */
-export interface EngineState {
-  vaults: VaultState[];
-  vaultCount: bigint;
-  engineBalance: bigint;
-  powerSupply: bigint;
-  normalizationFactor: bigint;
-  lastFundingUpdate: bigint;
-  nftSupply: bigint[];
-}
-
-/** Reads every vault of market 0, the market's totals, the engine's ETH and the accounts' vault NFTs. */
-export async function engineState(d: ProtocolFixture, accounts: AddressLike[]): Promise<EngineState> {
-  const { engine, lens, marketId } = d;
-  const vaultCount = await lens.vaultCount(marketId);
-  const vaults: VaultState[] = [];
-  for (let id = 1n; id <= vaultCount; id++) {
-    const [owner, operator, collateral, debt] = await lens.getVault(id);
-    vaults.push({ owner, operator, collateral, debt });
-  }
-  return {
-    vaults,
-    vaultCount,
-    engineBalance: await ethers.provider.getBalance(engine),
-    powerSupply: await d.powerToken.totalSupply(),
-    normalizationFactor: await lens.normalizationFactor(marketId),
-    lastFundingUpdate: await lens.lastFundingUpdate(marketId),
-    nftSupply: await Promise.all(accounts.map((a) => engine.balanceOf(a))),
-  };
 }
 
 /**

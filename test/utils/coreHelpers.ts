@@ -9,6 +9,7 @@ import { Decimal } from "decimal.js";
 import {
   MaxUint256,
   parseEther,
+  type AddressLike,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
 } from "ethers";
@@ -320,10 +321,7 @@ export interface ProtocolState {
 }
 
 /** Reads the state of every vault of market 0 and the protocol totals. */
-export async function protocolState(
-  d: ProtocolFixture,
-  accounts: HardhatEthersSigner[],
-): Promise<ProtocolState> {
+export async function protocolState(d: ProtocolFixture, accounts: AddressLike[]): Promise<ProtocolState> {
   const vaultCount = await d.lens.vaultCount(d.marketId);
   const vaults: VaultState[] = [];
   for (let serial = 1n; serial <= vaultCount; serial++) {
