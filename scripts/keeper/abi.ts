@@ -4,46 +4,47 @@
  *
  * @module
  */
-import { parseAbi, parseAbiItem } from "viem";
+import { parseAbi } from "viem";
 
-/** Errors a liquidation or a funding update can revert with (Controller, TWAP library, power token). */
-const CONTROLLER_ERRORS = [
+/** Errors a liquidation or a funding update can revert with (engine, price source, market token). */
+const ENGINE_ERRORS = [
   "error VaultNotFound(uint256 vaultId)",
   "error ZeroAmount()",
   "error VaultSafe(uint256 vaultId, uint256 collateralRatioWad)",
   "error LiquidationLeavesDust(uint256 vaultId, uint256 debtRequired)",
-  "error ProtocolPaused()",
-  "error ProtocolShutDown()",
+  "error LiquidationGracePeriod(uint256 liquidationsOpenAt)",
+  "error MarketNotFound(uint32 marketId)",
+  "error MarketPaused(uint32 marketId)",
+  "error MarketShutDown(uint32 marketId)",
   "error EthTransferFailed(address to, uint256 amount)",
   "error AmountOverflow(uint256 value)",
-  "error OracleHistoryUnavailable(address pool)",
   "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
 ] as const;
 
-/** The Controller functions, events and errors the keeper uses. */
-export const controllerAbi = parseAbi([
+/** The engine functions, events and errors the keeper uses. */
+export const engineAbi = parseAbi([
   "function liquidate(uint256 vaultId, uint256 maxDebtAmount) returns (uint256 debtRepaid, uint256 collateralPaid)",
-  "function previewLiquidation(uint256 vaultId) view returns (bool liquidatable, uint256 maxDebt, uint256 collateralPaid)",
-  "function applyFunding() returns (uint256 normalizationFactor)",
-  "function lastFundingUpdate() view returns (uint256)",
-  "function normalizationFactor() view returns (uint256)",
-  "function isPaused() view returns (bool)",
-  "function isShutDown() view returns (bool)",
-  "function powerTokenPrice() view returns (uint256)",
-  "function vaultCount() view returns (uint256)",
-  "function getVault(uint256 vaultId) view returns (address owner, address operator, uint256 collateral, uint256 debt)",
-  "event VaultOpened(uint256 indexed vaultId, address indexed owner)",
-  "event Liquidated(uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid)",
-  "event NormalizationFactorUpdated(uint256 oldFactor, uint256 newFactor, uint256 lastUpdate, uint256 now_)",
-  ...CONTROLLER_ERRORS,
+  "function applyFunding(uint32 marketId) returns (uint256 normalizationFactor)",
+  "function marketCount() view returns (uint32)",
+  "event Liquidated(uint32 indexed marketId, uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid)",
+  "event NormalizationFactorUpdated(uint32 indexed marketId, uint256 oldFactor, uint256 newFactor, uint256 lastUpdate, uint256 now_)",
+  ...ENGINE_ERRORS,
 ]);
 
-/** `VaultOpened`, for `eth_getLogs`. */
-export const vaultOpenedEvent = parseAbiItem(
-  "event VaultOpened(uint256 indexed vaultId, address indexed owner)",
-);
+/** The lens views the keeper reads (every market view takes the market id). */
+export const lensAbi = parseAbi([
+  "function lastFundingUpdate(uint32 marketId) view returns (uint256)",
+  "function normalizationFactor(uint32 marketId) view returns (uint256)",
+  "function isPaused(uint32 marketId) view returns (bool)",
+  "function isShutDown(uint32 marketId) view returns (bool)",
+  "function tokenPrice(uint32 marketId) view returns (uint256)",
+  "function vaultCount(uint32 marketId) view returns (uint256)",
+  "function getVault(uint256 vaultId) view returns (address owner, address operator, uint256 collateral, uint256 debt)",
+  "function previewLiquidation(uint256 vaultId) view returns (bool liquidatable, uint256 maxDebt, uint256 collateralPaid)",
+  "error MarketNotFound(uint32 marketId)",
+]);
 
-/** The ERC-20 reads the keeper makes on the power token. */
+/** The ERC-20 reads the keeper makes on the market tokens. */
 export const erc20Abi = parseAbi([
   "function balanceOf(address account) view returns (uint256)",
   "function allowance(address owner, address spender) view returns (uint256)",
@@ -52,8 +53,8 @@ export const erc20Abi = parseAbi([
 
 /** The KeeperHelper functions, events and errors the keeper uses (see contracts/interfaces/IKeeperHelper.sol). */
 export const keeperHelperAbi = parseAbi([
-  "constructor(address controller_, address recipient_, uint256 fundingInterval_, address owner_)",
-  "function getLiquidatableVaults(uint256 startId, uint256 count) view returns (uint256[] vaultIds, uint256 withDebt)",
+  "constructor(address engine_, address recipient_, uint256 fundingInterval_, address owner_)",
+  "function getLiquidatableVaults(uint32 marketId, uint256 startSerial, uint256 count) view returns (uint256[] vaultIds, uint256 withDebt)",
   "function MAX_PAGE_SIZE() view returns (uint256)",
   "function liquidateWithLimits(uint256 vaultId, uint256 maxDebtAmount, uint256 minCollateralOut, uint256 deadline) returns (uint256 debtRepaid, uint256 collateralPaid)",
   "event LiquidatedWithLimits(uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid)",
@@ -61,5 +62,5 @@ export const keeperHelperAbi = parseAbi([
   "error LiquidationDeadlinePassed(uint256 deadline, uint256 timestamp)",
   "error InsufficientCollateralOut(uint256 vaultId, uint256 collateralPaid, uint256 minCollateralOut)",
   "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
-  ...CONTROLLER_ERRORS,
+  ...ENGINE_ERRORS,
 ]);

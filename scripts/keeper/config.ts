@@ -31,10 +31,6 @@ export interface KeeperOptions {
   pageSize: number;
   /** The most liquidations one tick sends. */
   maxLiquidationsPerTick: number;
-  /** First block scanned for `VaultOpened` events. */
-  fromBlock: bigint;
-  /** Blocks per `eth_getLogs` request. */
-  logBlockRange: bigint;
   /** Retries of a failed RPC request (exponential backoff from 150 ms). */
   rpcRetries: number;
   /** Timeout of one RPC request, in milliseconds. */
@@ -68,8 +64,6 @@ export const DEFAULT_OPTIONS: KeeperOptions = {
   minProfitFactor: 2,
   pageSize: 1000,
   maxLiquidationsPerTick: 100,
-  fromBlock: 0n,
-  logBlockRange: 10_000n,
   rpcRetries: 3,
   rpcTimeoutMs: 10_000,
   maxBackoffMs: 60_000,
@@ -92,7 +86,8 @@ export const DEV_KEEPER_PRIVATE_KEY: Hex =
 
 export const USAGE = `Usage: npm run keeper -- [--rpc URL] [--deployment FILE] [flags]
 
-Evergamma keeper: applies funding and liquidates unsafe vaults. One line per action on stdout.
+Evergamma keeper: applies funding and liquidates unsafe vaults in every market of the deployment file. One line
+per action on stdout.
 
   --rpc URL                 JSON-RPC endpoint (default: the deployment file's rpcUrl)
   --deployment FILE         deployment file (default: deployments/localhost.json)
@@ -103,8 +98,6 @@ Evergamma keeper: applies funding and liquidates unsafe vaults. One line per act
   --min-profit-factor N     liquidate only if bonus >= N x gas cost (default 2)
   --page-size N             vaults per health-check call, at most 1000 (default 1000)
   --max-liquidations N      liquidations per tick (default 100)
-  --from-block N            first block scanned for VaultOpened (default 0)
-  --log-range N             blocks per eth_getLogs request (default 10000)
   --rpc-retries N           retries of a failed RPC request (default 3)
   --rpc-timeout DURATION    timeout of one RPC request (default 10s)
   --max-backoff DURATION    longest wait after failed ticks (default 60s)
@@ -178,8 +171,6 @@ const VALUE_FLAGS = [
   "min-profit-factor",
   "page-size",
   "max-liquidations",
-  "from-block",
-  "log-range",
   "rpc-retries",
   "rpc-timeout",
   "max-backoff",
@@ -261,8 +252,6 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
       d.maxLiquidationsPerTick,
       0,
     ),
-    fromBlock: BigInt(count("--from-block", values["from-block"], Number(d.fromBlock), 0)),
-    logBlockRange: BigInt(count("--log-range", values["log-range"], Number(d.logBlockRange), 1)),
     rpcRetries: count("--rpc-retries", values["rpc-retries"], d.rpcRetries, 0, 20),
     rpcTimeoutMs: ms("--rpc-timeout", values["rpc-timeout"], d.rpcTimeoutMs),
     maxBackoffMs: ms("--max-backoff", values["max-backoff"], d.maxBackoffMs),

@@ -12,7 +12,7 @@ export const ExitCode = {
   TickFailed: 1,
   /** Bad command-line flags or environment (for example a malformed or missing `KEEPER_PRIVATE_KEY`). */
   Usage: 2,
-  /** The deployment file is missing or malformed, or does not match the chain (no Controller code). */
+  /** The deployment file is missing or malformed, or does not match the chain (no engine code). */
   Deployment: 3,
   /** The RPC endpoint cannot be reached (after retries). */
   Rpc: 4,

@@ -1,8 +1,9 @@
 /**
  * A keeper playground on a running `hardhat node` (used by the keeper tests and the keeper benchmark): deploys
- * the protocol with `deployEvergamma` and a KeeperHelper through an HTTP connection, writes the deployment file,
- * opens vaults in bulk (many `eth_sendTransaction` per JSON-RPC batch with automine off, mined in few blocks),
- * and funds a keeper account with power tokens from a vault of its own.
+ * the protocol with `deployEvergamma` (two markets: ETH², market 0, and ETH¹, market 1) and its KeeperHelper
+ * through an HTTP connection, writes the deployment file (`deploymentRecord`), opens vaults in bulk in any market
+ * (many `eth_sendTransaction` per JSON-RPC batch with automine off, mined in few blocks), and funds a keeper
+ * account with market tokens.
  *
  * @module
  */
@@ -10,17 +11,31 @@ import { Interface, parseEther, toQuantity } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { deployEvergamma, deploymentAddresses, type EvergammaDeployment } from "../../deploy/evergamma.js";
+import {
+  deployEvergamma,
+  deploymentRecord,
+  vaultIdOf,
+  type EvergammaDeployment,
+} from "../../deploy/evergamma.js";
 import { writeDeploymentFile, type Deployment, type HexAddress } from "../lib/deploymentFile.js";
+
+/** The markets the devnet creates: ETH² (market 0, Squeeth's terms) and ETH¹ (market 1: n = 1, scale 1). */
+export const DEVNET_MARKETS = [{ name: "ETH2" }, { name: "ETH1", params: { power: 1, indexScale: 1n } }];
+
+/** The ETH¹ market's id on the devnet. */
+export const ETH1_MARKET = 1;
 
 /** The protocol and a KeeperHelper deployed on a node. */
 export interface KeeperDevnet {
   url: string;
   connection: NetworkConnection;
   evergamma: EvergammaDeployment;
-  controller: HexAddress;
+  engine: HexAddress;
+  lens: HexAddress;
   keeperHelper: HexAddress;
-  /** The deployment file contents (with "KeeperHelper"). */
+  /** Each market's token, by market id. */
+  tokens: HexAddress[];
+  /** The deployment file contents (with "KeeperHelper" and both markets). */
   deployment: Deployment;
   /** The node's unlocked development accounts (#0 deployer, #1-#4 test users, #9 the default keeper). */
   accounts: HexAddress[];
@@ -57,24 +72,30 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
 }
 
 /**
- * Deploys the protocol (deployEvergamma, default parameters: ETH = 3000, NF = 1, with its KeeperHelper:
- * recipient and owner the deployer, funding interval 1 hour) on the node at `url`.
+ * Deploys the protocol (deployEvergamma with {@link DEVNET_MARKETS}, default parameters otherwise: ETH = 3000,
+ * NF = 1, with its KeeperHelper: recipient and owner the deployer, funding interval 1 hour) on the node at `url`.
  */
 export async function deployKeeperDevnet(url: string): Promise<KeeperDevnet> {
   const connection = await network.create({ network: "localhost", override: { url } });
-  const evergamma = await deployEvergamma(connection);
-  const controller = (await evergamma.controller.getAddress()) as HexAddress;
+  const evergamma = await deployEvergamma(connection, { markets: DEVNET_MARKETS });
+  const engine = (await evergamma.engine.getAddress()) as HexAddress;
+  const lens = (await evergamma.lens.getAddress()) as HexAddress;
   const keeperHelper = (await evergamma.keeperHelper.getAddress()) as HexAddress;
-  const contracts = (await deploymentAddresses(evergamma)) as Record<string, HexAddress>;
+  const { contracts, markets } = await deploymentRecord(evergamma);
+  const tokens = Object.values(markets)
+    .sort((a, b) => a.id - b.id)
+    .map((m) => m.token);
   const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
   const accounts = (await rpc(url, "eth_accounts")) as HexAddress[];
   return {
     url,
     connection,
     evergamma,
-    controller,
+    engine,
+    lens,
     keeperHelper,
-    deployment: { chainId, rpcUrl: url, contracts },
+    tokens,
+    deployment: { chainId, rpcUrl: url, contracts, markets },
     accounts,
   };
 }
@@ -91,28 +112,29 @@ export async function writeDevnetDeployment(
   await writeDeploymentFile(path, { ...devnet.deployment, contracts });
 }
 
-/** A vault to open: ETH collateral and power tokens minted. */
+/** A vault to open: its market (default 0), ETH collateral and tokens minted. */
 export interface VaultSpec {
+  marketId?: number;
   collateral: bigint;
   debt: bigint;
 }
 
-const controllerInterface = new Interface([
+const engineInterface = new Interface([
   "function mint(uint256 vaultId, uint256 amount) payable returns (uint256)",
-  "function openVault() returns (uint256)",
+  "function openVault(uint32 marketId) returns (uint256)",
 ]);
 const erc20Interface = new Interface(["function transfer(address to, uint256 amount) returns (bool)"]);
 
 /**
- * Opens one vault per spec (`mint(0, debt)` with `collateral` ETH, or `openVault()` without debt), spread over
- * `senders` (unlocked node accounts). Automine is switched off while the transactions are queued in JSON-RPC
+ * Opens one vault per spec (`mint(newVaultId, debt)` in the spec's market with `collateral` ETH, or
+ * `openVault(marketId)` without debt), spread over `senders` (unlocked node accounts). Automine is switched off while the transactions are queued in JSON-RPC
  * batches and mined a block at a time, then switched back on.
  *
  * @returns The number of blocks mined.
  */
 export async function openVaults(
   url: string,
-  controller: HexAddress,
+  engine: HexAddress,
   specs: readonly VaultSpec[],
   senders: readonly HexAddress[],
   batchSize = 500,
@@ -129,16 +151,17 @@ export async function openVaults(
     for (let start = 0; start < specs.length; start += batchSize) {
       const calls: RpcCall[] = specs.slice(start, start + batchSize).map((spec, offset) => {
         const s = (start + offset) % senders.length;
+        const marketId = spec.marketId ?? 0;
         const data =
           spec.debt === 0n
-            ? controllerInterface.encodeFunctionData("openVault", [])
-            : controllerInterface.encodeFunctionData("mint", [0n, spec.debt]);
+            ? engineInterface.encodeFunctionData("openVault", [marketId])
+            : engineInterface.encodeFunctionData("mint", [vaultIdOf(marketId, 0n), spec.debt]);
         return {
           method: "eth_sendTransaction",
           params: [
             {
               from: senders[s],
-              to: controller,
+              to: engine,
               data,
               value: toQuantity(spec.debt === 0n ? 0n : spec.collateral),
               gas: toQuantity(400_000),
@@ -182,31 +205,35 @@ export async function sendFrom(
 }
 
 /**
- * Gives `keeper` power tokens by opening a vault for it (from its unlocked account) at 300% collateral:
- * `tokens` minted against `tokens x 0.9` ETH at ETH = 3000 (one token's debt is worth ~0.3 ETH there).
+ * Gives `keeper` tokens of a market by opening a vault for it (from its unlocked account) at 300% collateral:
+ * `tokens` minted against `tokens x 0.9` ETH in ETH² at ETH = 3000 (one token's debt is worth ~0.3 ETH there), or
+ * `tokens x 3` ETH in ETH¹ (one token is worth ~1 ETH).
  */
 export async function mintKeeperTokens(
   devnet: KeeperDevnet,
   keeper: HexAddress,
   tokens: bigint,
+  marketId = 0,
 ): Promise<void> {
-  const collateral = (tokens * parseEther("0.9")) / parseEther("1");
+  const perToken = marketId === ETH1_MARKET ? parseEther("3") : parseEther("0.9");
+  const collateral = (tokens * perToken) / parseEther("1");
   await sendFrom(
     devnet.url,
     keeper,
-    devnet.controller,
-    controllerInterface.encodeFunctionData("mint", [0n, tokens]),
+    devnet.engine,
+    engineInterface.encodeFunctionData("mint", [vaultIdOf(marketId, 0n), tokens]),
     collateral,
   );
 }
 
-/** Transfers power tokens from an unlocked account (the deployer holds ~50 from the seed vault). */
-export async function transferPowerTokens(
+/** Transfers a market's tokens from an unlocked account (the deployer holds ~50 of each from the seed vaults). */
+export async function transferTokens(
   devnet: KeeperDevnet,
   from: HexAddress,
   to: HexAddress,
   amount: bigint,
+  marketId = 0,
 ): Promise<void> {
-  const token = devnet.deployment.contracts.PowerToken;
+  const token = devnet.tokens[marketId];
   await sendFrom(devnet.url, from, token, erc20Interface.encodeFunctionData("transfer", [to, amount]));
 }

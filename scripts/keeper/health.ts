@@ -1,7 +1,8 @@
 /**
- * Batched vault health checks through KeeperHelper's paged view `getLiquidatableVaults(startId, count)`: the
- * known vault ids are cut into pages of contiguous ids (at most `--page-size`), and every page is read at the
- * tick's pinned block, a few pages per JSON-RPC batch. Never one call per vault.
+ * Batched vault health checks through KeeperHelper's paged view `getLiquidatableVaults(marketId, startSerial,
+ * count)`: every market's serials 1 to the lens's `vaultCount(marketId)` are cut into pages of at most
+ * `--page-size`, and every page of every market is read at the tick's pinned block, a few pages per JSON-RPC batch.
+ * Never one call per vault, and no event scanning: a market's vault serials are sequential.
  *
  * Without a deployed KeeperHelper (no "KeeperHelper" in the deployment file), the same view runs as a deployless
  * call: the helper's creation bytecode (from the compiled artifact) is executed inside `eth_call`.
@@ -30,16 +31,17 @@ export interface HealthReader {
   readonly mode: "deployed" | "deployless";
   /** The helper's address (deployed mode). */
   readonly address?: Address;
-  readPage(startId: bigint, count: bigint, blockNumber: bigint): Promise<PageHealth>;
+  readPage(marketId: number, startSerial: bigint, count: bigint, blockNumber: bigint): Promise<PageHealth>;
 }
 
-/** The result of a full health scan. */
+/** The result of a full health scan of one market. */
 export interface HealthScan {
-  /** Vault ids scanned. */
+  marketId: number;
+  /** Vaults scanned (the market's vault count). */
   scanned: number;
   /** Scanned vaults with debt. */
   withDebt: number;
-  /** Liquidatable vault ids, ascending. */
+  /** Liquidatable vault ids of the market, ascending. */
   liquidatable: bigint[];
   /** Health-check calls made. */
   pages: number;
@@ -51,12 +53,12 @@ export function deployedHealthReader(client: KeeperClient, address: Address): He
   return {
     mode: "deployed",
     address,
-    async readPage(startId, count, blockNumber) {
+    async readPage(marketId, startSerial, count, blockNumber) {
       const [vaultIds, withDebt] = await client.readContract({
         address,
         abi: keeperHelperAbi,
         functionName: "getLiquidatableVaults",
-        args: [startId, count],
+        args: [marketId, startSerial, count],
         blockNumber,
       });
       return { vaultIds, withDebt };
@@ -77,11 +79,11 @@ const KEEPER_HELPER_ARTIFACT = join(
 );
 
 /**
- * The health view run deployless: KeeperHelper's creation code, constructed for `controller`, inside `eth_call`.
+ * The health view run deployless: KeeperHelper's creation code, constructed for `engine`, inside `eth_call`.
  *
  * @throws KeeperError (deployment) when the artifact has not been built.
  */
-export function deploylessHealthReader(client: KeeperClient, controller: Address): HealthReader {
+export function deploylessHealthReader(client: KeeperClient, engine: Address): HealthReader {
   let bytecode: Hex;
   try {
     const artifact = JSON.parse(readFileSync(KEEPER_HELPER_ARTIFACT, "utf8")) as { bytecode?: unknown };
@@ -98,17 +100,17 @@ export function deploylessHealthReader(client: KeeperClient, controller: Address
   const code = encodeDeployData({
     abi: keeperHelperAbi,
     bytecode,
-    args: [controller, controller, 3600n, controller],
+    args: [engine, engine, 3600n, engine],
   });
   return {
     mode: "deployless",
-    async readPage(startId, count, blockNumber) {
+    async readPage(marketId, startSerial, count, blockNumber) {
       const { data } = await client.call({
         code,
         data: encodeFunctionData({
           abi: keeperHelperAbi,
           functionName: "getLiquidatableVaults",
-          args: [startId, count],
+          args: [marketId, startSerial, count],
         }),
         blockNumber,
       });
@@ -123,26 +125,20 @@ export function deploylessHealthReader(client: KeeperClient, controller: Address
   };
 }
 
-/** A page of contiguous vault ids. */
+/** A page of one market's serials: `startSerial` to `startSerial + count - 1`. */
 export interface Page {
-  startId: bigint;
+  marketId: number;
+  startSerial: bigint;
   count: bigint;
 }
 
-/** Cuts ascending vault ids into pages of contiguous ids, each at most `pageSize` long. */
-export function toPages(ids: readonly bigint[], pageSize: number): Page[] {
+/** Cuts a market's serials 1 to `vaultCount` into pages of at most `pageSize`. */
+export function toPages(marketId: number, vaultCount: bigint, pageSize: number): Page[] {
   const pages: Page[] = [];
   const size = BigInt(pageSize);
-  let i = 0;
-  while (i < ids.length) {
-    const startId = ids[i];
-    let count = 1n;
-    while (i + 1 < ids.length && ids[i + 1] === startId + count && count < size) {
-      count++;
-      i++;
-    }
-    pages.push({ startId, count });
-    i++;
+  for (let start = 1n; start <= vaultCount; start += size) {
+    const rest = vaultCount - start + 1n;
+    pages.push({ marketId, startSerial: start, count: rest < size ? rest : size });
   }
   return pages;
 }
@@ -151,41 +147,44 @@ export function toPages(ids: readonly bigint[], pageSize: number): Page[] {
 const PAGE_CONCURRENCY = 4;
 
 /**
- * Checks the health of every known vault at `blockNumber`.
+ * Checks the health of every vault of every given market at `blockNumber`: the pages of all markets share one
+ * pool of concurrent reads.
  *
  * @param reader The health view.
- * @param ids Known vault ids, ascending.
+ * @param markets Each market's id and vault count (its serials run from 1 to it).
  * @param pageSize Vaults per call.
  * @param blockNumber The pinned block.
+ * @returns One scan per market, in the order given (`durationMs`: the wall time of the whole scan).
  */
 export async function scanHealth(
   reader: HealthReader,
-  ids: readonly bigint[],
+  markets: readonly { marketId: number; vaultCount: bigint }[],
   pageSize: number,
   blockNumber: bigint,
-): Promise<HealthScan> {
+): Promise<HealthScan[]> {
   const started = performance.now();
-  const pages = toPages(ids, pageSize);
+  const pages = markets.flatMap((m) => toPages(m.marketId, m.vaultCount, pageSize));
   const results: PageHealth[] = new Array<PageHealth>(pages.length);
   let next = 0;
   const worker = async () => {
     while (next < pages.length) {
       const index = next++;
-      results[index] = await reader.readPage(pages[index].startId, pages[index].count, blockNumber);
+      const page = pages[index];
+      results[index] = await reader.readPage(page.marketId, page.startSerial, page.count, blockNumber);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PAGE_CONCURRENCY, pages.length) }, worker));
-  const liquidatable: bigint[] = [];
-  let withDebt = 0;
-  for (const page of results) {
-    liquidatable.push(...page.vaultIds);
-    withDebt += Number(page.withDebt);
-  }
-  return {
-    scanned: ids.length,
-    withDebt,
-    liquidatable,
-    pages: pages.length,
-    durationMs: Math.round(performance.now() - started),
-  };
+  const durationMs = Math.round(performance.now() - started);
+  return markets.map(({ marketId, vaultCount }) => {
+    const liquidatable: bigint[] = [];
+    let withDebt = 0;
+    let count = 0;
+    for (const [index, page] of pages.entries()) {
+      if (page.marketId !== marketId) continue;
+      count++;
+      liquidatable.push(...results[index].vaultIds);
+      withDebt += Number(results[index].withDebt);
+    }
+    return { marketId, scanned: Number(vaultCount), withDebt, liquidatable, pages: count, durationMs };
+  });
 }

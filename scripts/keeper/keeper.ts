@@ -9,14 +9,13 @@ import { privateKeyToAccount } from "viem/accounts";
 import { DeploymentFileError, readDeploymentFile, type Deployment } from "../lib/deploymentFile.js";
 import { erc20Abi } from "./abi.js";
 import { checkRpcUrl, type KeeperOptions, resolvePrivateKey } from "./config.js";
-import type { Keeper, LiquidationRoute } from "./context.js";
-import { VaultDiscovery } from "./discovery.js";
+import type { Keeper, KeeperMarket, LiquidationRoute } from "./context.js";
 import { ExitCode, KeeperError, oneLine } from "./errors.js";
 import { deployedHealthReader, deploylessHealthReader, type HealthReader } from "./health.js";
 import { createLogger, type Logger } from "./logging.js";
 import { redactUrl } from "./redact.js";
 import { createKeeperClient, describeError, isConnectionError, type KeeperClient } from "./rpc.js";
-import { runTick, type TickReport } from "./tick.js";
+import { runTick, tokenBalanceFields, type TickReport } from "./tick.js";
 import { TransactionSender, abortableDelay } from "./transactions.js";
 
 /** Gas one keeper transaction may need at most (a liquidation uses ~100-150k); the minimum balance is this many. */
@@ -47,7 +46,7 @@ async function requireCode(client: KeeperClient, name: string, address: Address,
  * @param options The keeper options.
  * @param logger Where action lines go (default: stdout).
  * @throws KeeperError with the exit code for: a missing or malformed deployment file (its `rpcUrl` included) or
- *   no Controller code (3), an unreachable RPC endpoint (4), a bad `--rpc` or a missing key off the development
+ *   no engine, lens or market-token code (3), an unreachable RPC endpoint (4), a bad `--rpc` or a missing key off the development
  *   chain (2), a key without funds (5). Messages show RPC URLs redacted to their origin.
  */
 export async function createKeeper(options: KeeperOptions, logger: Logger = createLogger()): Promise<Keeper> {
@@ -78,11 +77,18 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
   }
   const account = privateKeyToAccount(resolvePrivateKey(options.privateKey, chainId));
   const sender = new TransactionSender(client, account, chainId);
-  const controller = getAddress(deployment.contracts.Controller);
-  const powerToken = getAddress(deployment.contracts.PowerToken);
+  const engine = getAddress(deployment.contracts.Evergamma);
+  const lens = getAddress(deployment.contracts.EvergammaLens);
+  const markets: KeeperMarket[] = Object.values(deployment.markets)
+    .map((m) => ({ id: m.id, name: m.name, token: getAddress(m.token) }))
+    .sort((a, b) => a.id - b.id);
 
   try {
-    await requireCode(client, "Controller", controller, shownUrl);
+    await requireCode(client, "Evergamma", engine, shownUrl);
+    await requireCode(client, "EvergammaLens", lens, shownUrl);
+    for (const market of markets) {
+      await requireCode(client, `the ${market.name} token`, market.token, shownUrl);
+    }
     let health: HealthReader;
     let liquidationRoute: LiquidationRoute;
     const helperAddress = deployment.contracts.KeeperHelper;
@@ -91,19 +97,23 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
       health = deployedHealthReader(client, getAddress(helperAddress));
       liquidationRoute = { kind: "helper", helper: getAddress(helperAddress) };
     } else {
-      health = deploylessHealthReader(client, controller);
-      liquidationRoute = { kind: "controller" };
+      health = deploylessHealthReader(client, engine);
+      liquidationRoute = { kind: "engine" };
     }
 
     const block = await client.getBlock({ blockTag: "latest" });
-    const [ethBalance, powerBalance, fees] = await Promise.all([
+    const [ethBalance, tokenBalances, fees] = await Promise.all([
       client.getBalance({ address: account.address }),
-      client.readContract({
-        address: powerToken,
-        abi: erc20Abi,
-        functionName: "balanceOf",
-        args: [account.address],
-      }),
+      Promise.all(
+        markets.map((market) =>
+          client.readContract({
+            address: market.token,
+            abi: erc20Abi,
+            functionName: "balanceOf",
+            args: [account.address],
+          }),
+        ),
+      ),
       sender.fees(block.baseFeePerGas),
     ]);
     const minBalance = MIN_GAS_BALANCE_UNITS * fees.maxFeePerGas;
@@ -122,10 +132,10 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
       chainId,
       client,
       sender,
-      controller,
-      powerToken,
+      engine,
+      lens,
+      markets,
       health,
-      discovery: new VaultDiscovery(controller, options.fromBlock, options.logBlockRange),
       logger,
       liquidationRoute,
     };
@@ -133,11 +143,12 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
       chainId,
       rpcUrl: shownUrl,
       account: account.address,
-      controller,
+      engine,
+      markets: markets.map((m) => `${m.id}:${m.name}`),
       healthReader: health.mode,
       keeperHelper: health.address,
       ethBalance,
-      powerBalance,
+      ...tokenBalanceFields(Object.fromEntries(markets.map((m, i) => [m.name, tokenBalances[i]]))),
       dryRun: options.dryRun,
       once: options.once,
       fundingIntervalSeconds: options.fundingIntervalSeconds,
@@ -145,17 +156,15 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
       liquidationRoute: liquidationRoute.kind,
       maxSlippageBps: options.maxSlippageBps,
     });
-    if (liquidationRoute.kind === "controller") {
+    if (liquidationRoute.kind === "engine") {
       const message =
-        "no KeeperHelper in the deployment file: liquidations go straight to the Controller, without a minimum ETH out or a deadline";
+        "no KeeperHelper in the deployment file: liquidations go straight to the engine, without a minimum ETH out or a deadline";
       logger.log("warning", { message }, "warn");
     }
-    if (powerBalance === 0n) {
-      logger.log(
-        "warning",
-        { message: "the keeper account holds no power tokens: it can apply funding but not liquidate" },
-        "warn",
-      );
+    for (const [index, market] of markets.entries()) {
+      if (tokenBalances[index] !== 0n) continue;
+      const message = `the keeper account holds no ${market.name} tokens: it can apply the market's funding but not liquidate in it`;
+      logger.log("warning", { market: market.name, marketId: market.id, message }, "warn");
     }
     return keeper;
   } catch (error) {

@@ -1,15 +1,16 @@
 /**
- * Liquidations. Capital: the keeper account repays debt with power tokens it already holds. For each liquidatable
- * vault it simulates `liquidate(vaultId, remaining balance)` on the Controller at the latest block (which gives the
- * exact debt repaid and ETH paid, the Controller's close factor applied) and estimates its gas, and sends it only
- * if the bonus (ETH received minus the repaid tokens' value at the power token's market TWAP) is at least
- * `--min-profit-factor` times the gas cost.
+ * Liquidations, market by market. Capital: the keeper account repays a vault's debt with the tokens of the vault's
+ * market it already holds. For each liquidatable vault it simulates `liquidate(vaultId, remaining balance)` on the
+ * engine at the latest block (which gives the exact debt repaid and ETH paid, the engine's close factor applied)
+ * and estimates its gas, and sends it only if the bonus (ETH received minus the repaid tokens' value at the
+ * market token's TWAP) is at least `--min-profit-factor` times the gas cost.
  *
  * What a liquidation may cost is bounded even when it waits in the mempool: it offers only the simulated
  * repayment (never the whole balance), and, through the deployed KeeperHelper's `liquidateWithLimits`, it reverts
  * unless it pays at least the simulated ETH less `--max-slippage` and is mined within `--deadline` of the pinned
- * block. The keeper approves the helper once (an unlimited `approve`, sent before its first liquidation). Without
- * a deployed helper it calls the Controller directly (the repayment is bounded; the ETH out and the time are not).
+ * block. The keeper approves the helper once per market token (an unlimited `approve`, sent before its first
+ * liquidation in that market). Without a deployed helper it calls the engine directly (the repayment is bounded;
+ * the ETH out and the time are not). Every log line names the market.
  *
  * Transactions go out in nonce order without waiting for each other, then the keeper waits for all receipts.
  * A vault is attempted at most once per tick, and not at all while an earlier liquidation of it is pending. A
@@ -20,8 +21,8 @@
  */
 import { encodeFunctionData, maxUint256, parseEventLogs, type Hex } from "viem";
 
-import { controllerAbi, erc20Abi, keeperHelperAbi } from "./abi.js";
-import type { Keeper, TickSnapshot } from "./context.js";
+import { engineAbi, erc20Abi, keeperHelperAbi } from "./abi.js";
+import type { Keeper, MarketSnapshot, TickSnapshot } from "./context.js";
 import type { LogFields } from "./logging.js";
 import { describeError, isConnectionError, isNonceError, isRevertError } from "./rpc.js";
 import type { TransactionRequest } from "./transactions.js";
@@ -55,7 +56,7 @@ interface SendFailure {
 /** A liquidation the keeper decided to send. */
 interface Plan {
   vaultId: bigint;
-  /** Power tokens offered: the simulated repayment. */
+  /** Market tokens offered: the simulated repayment. */
   amount: bigint;
   debtRepaid: bigint;
   collateralPaid: bigint;
@@ -70,10 +71,10 @@ interface Plan {
 
 /** The transaction sender's action key of a vault's liquidation. */
 export const liquidationAction = (vaultId: bigint) => `liquidation:${vaultId}`;
-/** The transaction sender's action key of the keeper's approval of the KeeperHelper. */
-export const APPROVAL_ACTION = "approval";
+/** The transaction sender's action key of the keeper's approval of the KeeperHelper for a market's token. */
+export const approvalAction = (marketId: number) => `approval:${marketId}`;
 /**
- * Gas the KeeperHelper route adds to a Controller liquidation (the token pull and refund, the ETH forwarding, the
+ * Gas the KeeperHelper route adds to an engine liquidation (the token pull and refund, the ETH forwarding, the
  * guard and the event; measured ~21k for a liquidation without a token refund: a margin).
  */
 export const HELPER_ROUTE_EXTRA_GAS = 60_000n;
@@ -88,8 +89,8 @@ const SIMULATION_CONCURRENCY = 50;
 /** Simulates `liquidate(vaultId, amount)` from the keeper at the latest block and estimates its gas. */
 async function simulate(keeper: Keeper, vaultId: bigint, amount: bigint): Promise<Simulation> {
   const call = {
-    address: keeper.controller,
-    abi: controllerAbi,
+    address: keeper.engine,
+    abi: engineAbi,
     functionName: "liquidate",
     args: [vaultId, amount],
     account: keeper.sender.account.address,
@@ -124,8 +125,8 @@ async function mapConcurrent<T, R>(
 }
 
 /** The bonus of a simulated liquidation: ETH received minus the repaid tokens' value at the market TWAP. */
-export function liquidationBonus(debtRepaid: bigint, collateralPaid: bigint, powerPriceWad: bigint): bigint {
-  return collateralPaid - (debtRepaid * powerPriceWad + WAD - 1n) / WAD;
+export function liquidationBonus(debtRepaid: bigint, collateralPaid: bigint, tokenPriceWad: bigint): bigint {
+  return collateralPaid - (debtRepaid * tokenPriceWad + WAD - 1n) / WAD;
 }
 
 /** Whether a bonus pays for the gas `minProfitFactor` times over (and is positive). */
@@ -135,25 +136,30 @@ export function isProfitable(bonusWei: bigint, gasCostWei: bigint, minProfitFact
 }
 
 /**
- * Liquidates what it profitably can among `candidates` (liquidatable at the pinned block).
+ * Liquidates what it profitably can among one market's `candidates` (liquidatable at the pinned block).
  *
  * @param keeper The keeper.
  * @param snapshot The tick's pinned-block reads.
- * @param candidates Liquidatable vault ids (duplicates and already attempted ids are dropped).
+ * @param market The market's pinned-block reads.
+ * @param candidates The market's liquidatable vault ids (duplicates and already attempted ids are dropped).
  * @param attempted Vault ids attempted in this tick (updated).
+ * @param limit The most liquidations to attempt (what is left of `--max-liquidations` for this tick).
  */
 export async function liquidateVaults(
   keeper: Keeper,
   snapshot: TickSnapshot,
+  market: MarketSnapshot,
   candidates: readonly bigint[],
   attempted: Set<bigint>,
+  limit = keeper.options.maxLiquidationsPerTick,
 ): Promise<LiquidationSummary> {
   const { logger, options } = keeper;
   const summary = emptyLiquidationSummary();
-  const base = (vaultId: bigint): LogFields => ({ vaultId, block: snapshot.blockNumber });
+  const marketFields = { market: market.market.name, marketId: market.market.id };
+  const base = (vaultId: bigint): LogFields => ({ ...marketFields, vaultId, block: snapshot.blockNumber });
   const queue: bigint[] = [];
   for (const id of candidates) {
-    if (attempted.has(id) || queue.length >= options.maxLiquidationsPerTick) continue;
+    if (attempted.has(id) || queue.length >= limit) continue;
     attempted.add(id);
     const inFlight = keeper.sender.pending(liquidationAction(id));
     if (inFlight !== undefined) {
@@ -176,17 +182,17 @@ export async function liquidateVaults(
     logger.log("liquidation", { ...base(vaultId), status: "skipped", reason, ...extra });
   };
   if (queue.length === 0) return summary;
-  const powerPriceWad = snapshot.powerPriceWad;
-  // Tokens the keeper's pending liquidations may still spend are not offered again.
-  const pendingTokens = keeper.sender.pendingTokens();
-  let budget = snapshot.powerBalance > pendingTokens ? snapshot.powerBalance - pendingTokens : 0n;
-  if (budget === 0n || powerPriceWad === undefined) {
+  const tokenPriceWad = market.tokenPriceWad;
+  // Tokens the keeper's pending liquidations in this market may still spend are not offered again.
+  const pendingTokens = keeper.sender.pendingTokens(market.market.token);
+  let budget = market.tokenBalance > pendingTokens ? market.tokenBalance - pendingTokens : 0n;
+  if (budget === 0n || tokenPriceWad === undefined) {
     const reason =
-      powerPriceWad === undefined
-        ? "no power-token price"
-        : snapshot.powerBalance === 0n
-          ? "keeper holds no power tokens"
-          : "power tokens held by pending liquidations";
+      tokenPriceWad === undefined
+        ? "no token price"
+        : market.tokenBalance === 0n
+          ? "keeper holds no tokens of the market"
+          : "tokens held by pending liquidations";
     for (const id of queue) skip(id, reason);
     return summary;
   }
@@ -200,15 +206,13 @@ export async function liquidateVaults(
     let simulation = first[index];
     if (simulation.ok && simulation.debtRepaid > budget) {
       simulation =
-        budget === 0n
-          ? { ok: false, reason: "power tokens used up" }
-          : await simulate(keeper, vaultId, budget);
+        budget === 0n ? { ok: false, reason: "tokens used up" } : await simulate(keeper, vaultId, budget);
     }
     if (!simulation.ok) {
       skip(vaultId, simulation.reason);
       continue;
     }
-    const bonusWei = liquidationBonus(simulation.debtRepaid, simulation.collateralPaid, powerPriceWad);
+    const bonusWei = liquidationBonus(simulation.debtRepaid, simulation.collateralPaid, tokenPriceWad);
     const gas = simulation.gas + routeGas;
     const gasCostWei = gas * snapshot.fees.expectedGasPrice;
     const numbers = {
@@ -221,7 +225,7 @@ export async function liquidateVaults(
       skip(vaultId, "unprofitable", numbers);
       continue;
     }
-    // Offer only what the simulation repaid (the Controller's close factor), never the whole balance.
+    // Offer only what the simulation repaid (the engine's close factor), never the whole balance.
     plans.push({
       vaultId,
       amount: simulation.debtRepaid,
@@ -242,10 +246,10 @@ export async function liquidateVaults(
   }
 
   // Send: in nonce order (the approval first, when the helper needs one), without waiting in between.
-  if (plans.length !== 0) await approveHelperIfNeeded(keeper, snapshot, plans);
+  if (plans.length !== 0) await approveHelperIfNeeded(keeper, snapshot, market, plans);
   const sent: { plan: Plan; hash: Hex }[] = [];
   for (const plan of plans) {
-    const hash = await sendPlan(keeper, snapshot, plan);
+    const hash = await sendPlan(keeper, snapshot, market, plan);
     if (typeof hash === "string") {
       sent.push({ plan, hash });
       summary.sent++;
@@ -288,7 +292,10 @@ export async function liquidateVaults(
       );
       continue;
     }
-    const [event] = parseEventLogs({ abi: controllerAbi, eventName: "Liquidated", logs: receipt.logs });
+    const engineLogs = receipt.logs.filter(
+      (log) => log.address.toLowerCase() === keeper.engine.toLowerCase(),
+    );
+    const [event] = parseEventLogs({ abi: engineAbi, eventName: "Liquidated", logs: engineLogs });
     summary.confirmed++;
     logger.log("liquidation", {
       ...base(plan.vaultId),
@@ -320,23 +327,34 @@ export function minimumOut(collateralPaid: bigint, slippageBps: number): bigint 
   return (collateralPaid * (BPS - BigInt(slippageBps)) + BPS - 1n) / BPS;
 }
 
-/** Sends the one-time unlimited approval of the KeeperHelper when the plans need more than it may take. */
-async function approveHelperIfNeeded(keeper: Keeper, snapshot: TickSnapshot, plans: Plan[]): Promise<void> {
+/**
+ * Sends the one-time unlimited approval of the KeeperHelper for the market's token when the plans need more than
+ * it may take.
+ */
+async function approveHelperIfNeeded(
+  keeper: Keeper,
+  snapshot: TickSnapshot,
+  market: MarketSnapshot,
+  plans: Plan[],
+): Promise<void> {
   const route = keeper.liquidationRoute;
-  if (route.kind !== "helper" || keeper.sender.pending(APPROVAL_ACTION) !== undefined) return;
-  const needed = plans.reduce((sum, plan) => sum + plan.amount, 0n) + keeper.sender.pendingTokens();
-  if (snapshot.helperAllowance >= needed) return;
+  const action = approvalAction(market.market.id);
+  if (route.kind !== "helper" || keeper.sender.pending(action) !== undefined) return;
+  const needed =
+    plans.reduce((sum, plan) => sum + plan.amount, 0n) + keeper.sender.pendingTokens(market.market.token);
+  if (market.helperAllowance >= needed) return;
   const request: TransactionRequest = {
-    to: keeper.powerToken,
+    to: market.market.token,
     data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [route.helper, maxUint256] }),
     gas: APPROVAL_GAS,
   };
+  const fields = { market: market.market.name, marketId: market.market.id, token: market.market.token };
   try {
-    const tx = await keeper.sender.send(APPROVAL_ACTION, request, snapshot.fees);
-    keeper.logger.log("approval", { status: "sent", tx, spender: route.helper });
+    const tx = await keeper.sender.send(action, request, snapshot.fees);
+    keeper.logger.log("approval", { ...fields, status: "sent", tx, spender: route.helper });
   } catch (error) {
     if (isConnectionError(error)) throw error;
-    keeper.logger.log("approval", { status: "failed", reason: describeError(error) }, "warn");
+    keeper.logger.log("approval", { ...fields, status: "failed", reason: describeError(error) }, "warn");
   }
 }
 
@@ -358,7 +376,12 @@ function planFields(plan: Plan): LogFields {
  *
  * @returns The transaction hash, or why nothing was sent.
  */
-async function sendPlan(keeper: Keeper, snapshot: TickSnapshot, plan: Plan): Promise<Hex | SendFailure> {
+async function sendPlan(
+  keeper: Keeper,
+  snapshot: TickSnapshot,
+  market: MarketSnapshot,
+  plan: Plan,
+): Promise<Hex | SendFailure> {
   const route = keeper.liquidationRoute;
   const gas = (plan.gas * 12n) / 10n + 20_000n;
   const request: TransactionRequest =
@@ -373,16 +396,20 @@ async function sendPlan(keeper: Keeper, snapshot: TickSnapshot, plan: Plan): Pro
           gas,
         }
       : {
-          to: keeper.controller,
+          to: keeper.engine,
           data: encodeFunctionData({
-            abi: controllerAbi,
+            abi: engineAbi,
             functionName: "liquidate",
             args: [plan.vaultId, plan.amount],
           }),
           gas,
         };
   const action = liquidationAction(plan.vaultId);
-  const details = { tokens: plan.amount, expiresAt: route.kind === "helper" ? plan.deadline : undefined };
+  const details = {
+    tokens: plan.amount,
+    token: market.market.token.toLowerCase(),
+    expiresAt: route.kind === "helper" ? plan.deadline : undefined,
+  };
   try {
     return await keeper.sender.send(action, request, snapshot.fees, details);
   } catch (error) {

@@ -61,8 +61,8 @@ export function formatLogLine(entry: LogEntry): string {
 const WEI_PER_ETH = 10n ** 18n;
 /** Fields holding ETH amounts in wei. */
 const ETH_FIELDS = new Set(["ethBalance", "collateralPaid", "minCollateralOut", "bonusWei", "gasCostWei"]);
-/** Fields holding power-token amounts (18 decimals). */
-const TOKEN_FIELDS = new Set(["powerBalance", "debtRepaid", "amount", "tokensInFlight"]);
+/** Fields holding market-token amounts (18 decimals), besides the per-market `tokenBalance.<market>`. */
+const TOKEN_FIELDS = new Set(["tokenBalance", "powerBalance", "debtRepaid", "amount", "tokensInFlight"]);
 /** Fields holding WAD factors. */
 const WAD_FIELDS = new Set(["oldFactor", "newFactor"]);
 
@@ -89,7 +89,7 @@ function prettyValue(key: string, value: LogValue): string {
   if (typeof value === "string" && /^-?\d+$/.test(value)) value = BigInt(value);
   if (typeof value === "bigint") {
     if (ETH_FIELDS.has(key)) return formatEth(value);
-    if (TOKEN_FIELDS.has(key)) return `${formatAmount(value)} tokens`;
+    if (TOKEN_FIELDS.has(key) || key.startsWith("tokenBalance.")) return `${formatAmount(value)} tokens`;
     if (WAD_FIELDS.has(key)) return formatAmount(value, 12);
   }
   return redactText(String(value));

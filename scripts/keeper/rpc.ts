@@ -19,7 +19,7 @@ import {
   type Transport,
 } from "viem";
 
-import { controllerAbi, keeperHelperAbi } from "./abi.js";
+import { engineAbi, keeperHelperAbi } from "./abi.js";
 import { oneLine } from "./errors.js";
 
 /** The public client type the keeper uses. */
@@ -116,7 +116,7 @@ export function describeError(error: unknown): string {
     }
     const data = revertData(error);
     if (data !== undefined) {
-      for (const abi of [controllerAbi, keeperHelperAbi]) {
+      for (const abi of [engineAbi, keeperHelperAbi]) {
         try {
           const decoded = decodeErrorResult({ abi, data });
           return `${decoded.errorName}(${formatArgs(decoded.args)})`;

@@ -1,119 +1,167 @@
 /**
- * One keeper tick: pin the latest block, read the market and the keeper's balances at it, re-synchronise the
- * nonce and settle, drop or replace the keeper's pending transactions, apply funding when due, discover new vaults
- * from `VaultOpened` events up to the pinned block, check every known vault's health at the pinned block with
- * batched reads, and liquidate the liquidatable ones that pay. Ends with one `tick` line, which reports the
- * keeper's balances after the tick's transactions.
+ * One keeper tick over every market of the deployment file: pin the latest block, read each market and the
+ * keeper's balances at it, re-synchronise the nonce and settle, drop or replace the keeper's pending transactions,
+ * apply each market's funding when due, check the health of every vault of every market (serials 1 to the lens's
+ * `vaultCount(marketId)`) at the pinned block with batched reads, and liquidate the liquidatable ones that pay, in
+ * every market. Ends with one `tick` line, which reports the keeper's balances after the tick's transactions.
  *
  * @module
  */
-import { controllerAbi, erc20Abi } from "./abi.js";
-import type { Keeper, TickSnapshot } from "./context.js";
+import { erc20Abi, lensAbi } from "./abi.js";
+import type { Keeper, KeeperMarket, MarketSnapshot, TickSnapshot } from "./context.js";
 import { applyFundingIfDue, type FundingStatus } from "./funding.js";
-import type { LogLevel } from "./logging.js";
+import type { LogFields, LogLevel } from "./logging.js";
 import { describeError } from "./rpc.js";
 import type { SyncReport } from "./transactions.js";
 import { scanHealth } from "./health.js";
 import { emptyLiquidationSummary, liquidateVaults, type LiquidationSummary } from "./liquidation.js";
 
-/** What one tick saw and did. */
-export interface TickReport {
-  blockNumber: bigint;
-  timestamp: bigint;
-  /** "ok", or why the tick did nothing ("paused", "shut-down"). */
-  status: "ok" | "paused" | "shut-down";
+/** A market's status in a tick: "ok", or why the keeper leaves it alone. */
+export type MarketStatus = "ok" | "paused" | "shut-down";
+
+/** What one tick saw and did in one market. */
+export interface MarketTickReport {
+  marketId: number;
+  name: string;
+  status: MarketStatus;
   funding: FundingStatus;
-  vaultsKnown: number;
-  newVaults: number;
-  /** Vaults whose health was checked. */
+  /** The market's vault count at the pinned block. */
+  vaults: number;
+  /** Vaults whose health was checked (0 unless the market is "ok"). */
   scanned: number;
   withDebt: number;
   /** Liquidatable vault ids at the pinned block. */
   liquidatable: bigint[];
   liquidations: LiquidationSummary;
-  /** The keeper's balances after the tick's transactions (at the latest block when the tick ends). */
-  powerBalance: bigint;
+  healthPages: number;
+}
+
+/** What one tick saw and did. */
+export interface TickReport {
+  blockNumber: bigint;
+  timestamp: bigint;
+  /** "ok" when at least one market runs; otherwise "shut-down" when every market is shut down, else "paused". */
+  status: MarketStatus;
+  /** One entry per market, in id order. */
+  markets: MarketTickReport[];
+  /** Each market's funding step, by market name. */
+  funding: Record<string, FundingStatus>;
+  /** Vaults in all markets. */
+  vaults: number;
+  /** Vaults whose health was checked, in all markets. */
+  scanned: number;
+  withDebt: number;
+  /** Liquidatable vault ids at the pinned block, market by market. */
+  liquidatable: bigint[];
+  /** The liquidation counts of all markets together. */
+  liquidations: LiquidationSummary;
+  /** The keeper's token balances by market name, after the tick's transactions (at the latest block). */
+  tokenBalances: Record<string, bigint>;
+  /** The keeper's ETH balance after the tick's transactions. */
   ethBalance: bigint;
-  /** Health-check calls made and their wall time. */
+  /** Health-check calls made (all markets) and the wall time of the whole scan. */
   healthPages: number;
   scanMs: number;
   durationMs: number;
 }
 
-/** Reads everything a tick needs at the latest block, which it pins. */
-export async function readSnapshot(keeper: Keeper): Promise<TickSnapshot> {
-  const { client, controller, powerToken } = keeper;
+/** Reads one market at the pinned block. */
+async function readMarket(
+  keeper: Keeper,
+  market: KeeperMarket,
+  blockNumber: bigint,
+): Promise<MarketSnapshot> {
+  const { client, lens } = keeper;
   const account = keeper.sender.account.address;
   const route = keeper.liquidationRoute;
-  const block = await client.getBlock({ blockTag: "latest" });
-  const blockNumber = block.number;
-  type View = "lastFundingUpdate" | "isPaused" | "isShutDown" | "powerTokenPrice" | "vaultCount";
-  const read = <F extends View>(functionName: F) =>
-    client.readContract({ address: controller, abi: controllerAbi, functionName, blockNumber });
-  const [
-    lastFundingUpdate,
-    paused,
-    shutDown,
-    powerPriceWad,
-    powerBalance,
-    ethBalance,
-    fees,
-    vaultCount,
-    helperAllowance,
-  ] = await Promise.all([
-    read("lastFundingUpdate"),
-    read("isPaused"),
-    read("isShutDown"),
-    // Reverts when the pools have no history: liquidations are then impossible anyway.
-    read("powerTokenPrice").catch(() => undefined),
-    client.readContract({
-      address: powerToken,
-      abi: erc20Abi,
-      functionName: "balanceOf",
-      args: [account],
-      blockNumber,
-    }),
-    client.getBalance({ address: account, blockNumber }),
-    keeper.sender.fees(block.baseFeePerGas),
-    read("vaultCount"),
-    route.kind === "helper"
-      ? client.readContract({
-          address: powerToken,
-          abi: erc20Abi,
-          functionName: "allowance",
-          args: [account, route.helper],
-          blockNumber,
-        })
-      : 0n,
-  ]);
+  const at = { address: lens, abi: lensAbi, args: [market.id], blockNumber } as const;
+  const [lastFundingUpdate, paused, shutDown, tokenPriceWad, vaultCount, tokenBalance, helperAllowance] =
+    await Promise.all([
+      client.readContract({ ...at, functionName: "lastFundingUpdate" }),
+      client.readContract({ ...at, functionName: "isPaused" }),
+      client.readContract({ ...at, functionName: "isShutDown" }),
+      // Reverts when the pools have no history: liquidations are then impossible anyway.
+      client.readContract({ ...at, functionName: "tokenPrice" }).catch(() => undefined),
+      client.readContract({ ...at, functionName: "vaultCount" }),
+      client.readContract({
+        address: market.token,
+        abi: erc20Abi,
+        functionName: "balanceOf",
+        args: [account],
+        blockNumber,
+      }),
+      route.kind === "helper"
+        ? client.readContract({
+            address: market.token,
+            abi: erc20Abi,
+            functionName: "allowance",
+            args: [account, route.helper],
+            blockNumber,
+          })
+        : 0n,
+    ]);
   return {
-    blockNumber,
-    timestamp: block.timestamp,
+    market,
     paused,
     shutDown,
     lastFundingUpdate,
     vaultCount,
-    powerBalance,
+    tokenBalance,
     helperAllowance,
-    ethBalance,
-    powerPriceWad,
-    fees,
+    tokenPriceWad,
   };
 }
 
-/** The keeper's power-token and ETH balances at the latest block. */
-async function readBalances(keeper: Keeper): Promise<{ powerBalance: bigint; ethBalance: bigint }> {
+/** Reads everything a tick needs at the latest block, which it pins. */
+export async function readSnapshot(keeper: Keeper): Promise<TickSnapshot> {
+  const { client } = keeper;
   const account = keeper.sender.account.address;
-  const [powerBalance, ethBalance] = await Promise.all([
-    keeper.client.readContract({
-      address: keeper.powerToken,
-      abi: erc20Abi,
-      functionName: "balanceOf",
-      args: [account],
-    }),
+  const block = await client.getBlock({ blockTag: "latest" });
+  const blockNumber = block.number;
+  const [markets, ethBalance, fees] = await Promise.all([
+    Promise.all(keeper.markets.map((market) => readMarket(keeper, market, blockNumber))),
+    client.getBalance({ address: account, blockNumber }),
+    keeper.sender.fees(block.baseFeePerGas),
+  ]);
+  return { blockNumber, timestamp: block.timestamp, markets, ethBalance, fees };
+}
+
+/** The keeper's token balances (by market name) and ETH balance at the latest block. */
+export async function readBalances(
+  keeper: Keeper,
+): Promise<{ tokenBalances: Record<string, bigint>; ethBalance: bigint }> {
+  const account = keeper.sender.account.address;
+  const [balances, ethBalance] = await Promise.all([
+    Promise.all(
+      keeper.markets.map((market) =>
+        keeper.client.readContract({
+          address: market.token,
+          abi: erc20Abi,
+          functionName: "balanceOf",
+          args: [account],
+        }),
+      ),
+    ),
     keeper.client.getBalance({ address: account }),
   ]);
-  return { powerBalance, ethBalance };
+  return {
+    tokenBalances: Object.fromEntries(keeper.markets.map((m, i) => [m.name, balances[i]])),
+    ethBalance,
+  };
+}
+
+/** Log fields `tokenBalance.<market>` for token balances by market name. */
+export function tokenBalanceFields(balances: Record<string, bigint>): LogFields {
+  return Object.fromEntries(Object.entries(balances).map(([name, value]) => [`tokenBalance.${name}`, value]));
+}
+
+const marketStatus = (m: MarketSnapshot): MarketStatus =>
+  m.shutDown ? "shut-down" : m.paused ? "paused" : "ok";
+
+function addSummaries(a: LiquidationSummary, b: LiquidationSummary): LiquidationSummary {
+  const sum = emptyLiquidationSummary();
+  for (const key of Object.keys(sum) as (keyof LiquidationSummary)[]) sum[key] = a[key] + b[key];
+  return sum;
 }
 
 /** Logs what the nonce re-synchronisation found: one `transaction` line per settled, dropped or replaced one. */
@@ -164,56 +212,89 @@ export async function runTick(keeper: Keeper): Promise<TickReport> {
   const snapshot = await readSnapshot(keeper);
   const sync = await keeper.sender.sync(snapshot.timestamp, snapshot.fees, keeper.options.replaceAfterMs);
   logSync(keeper, sync);
-  const report: TickReport = {
-    blockNumber: snapshot.blockNumber,
-    timestamp: snapshot.timestamp,
-    status: snapshot.shutDown ? "shut-down" : snapshot.paused ? "paused" : "ok",
+  const markets: MarketTickReport[] = snapshot.markets.map((m) => ({
+    marketId: m.market.id,
+    name: m.market.name,
+    status: marketStatus(m),
     funding: "not-due",
-    vaultsKnown: 0,
-    newVaults: 0,
+    vaults: Number(m.vaultCount),
     scanned: 0,
     withDebt: 0,
     liquidatable: [],
     liquidations: emptyLiquidationSummary(),
-    powerBalance: 0n,
-    ethBalance: 0n,
     healthPages: 0,
-    scanMs: 0,
-    durationMs: 0,
-  };
+  }));
+  const active = snapshot.markets.filter((m) => marketStatus(m) === "ok");
 
-  if (report.status === "ok") {
-    report.funding = await applyFundingIfDue(keeper, snapshot);
-    const discovery = await keeper.discovery.update(keeper.client, snapshot.blockNumber);
-    report.newVaults = discovery.newVaults;
-    // Ids are sequential: any id up to vaultCount() the events did not show is added (and reported).
-    const missed = keeper.discovery.reconcile(snapshot.vaultCount);
-    if (missed > 0) {
-      report.newVaults += missed;
-      const message = `${missed} vault ids up to vaultCount() were not in the VaultOpened events scanned: added`;
-      keeper.logger.log("warning", { message }, "warn");
-    }
-    const ids = keeper.discovery.vaultIds();
-    report.vaultsKnown = ids.length;
-    const scan = await scanHealth(keeper.health, ids, keeper.options.pageSize, snapshot.blockNumber);
+  // Funding first, market by market.
+  for (const [index, market] of snapshot.markets.entries()) {
+    if (markets[index].status === "ok")
+      markets[index].funding = await applyFundingIfDue(keeper, snapshot, market);
+  }
+  // One health scan over every running market at the pinned block.
+  const scanStarted = performance.now();
+  const scans = await scanHealth(
+    keeper.health,
+    active.map((m) => ({ marketId: m.market.id, vaultCount: m.vaultCount })),
+    keeper.options.pageSize,
+    snapshot.blockNumber,
+  );
+  const scanMs = active.length === 0 ? 0 : Math.round(performance.now() - scanStarted);
+  // Then the liquidations of every market, within one --max-liquidations budget for the tick.
+  const attempted = new Set<bigint>();
+  let left = keeper.options.maxLiquidationsPerTick;
+  for (const scan of scans) {
+    const index = snapshot.markets.findIndex((m) => m.market.id === scan.marketId);
+    const report = markets[index];
     report.scanned = scan.scanned;
     report.withDebt = scan.withDebt;
     report.liquidatable = scan.liquidatable;
     report.healthPages = scan.pages;
-    report.scanMs = scan.durationMs;
-    report.liquidations = await liquidateVaults(keeper, snapshot, scan.liquidatable, new Set<bigint>());
+    report.liquidations = await liquidateVaults(
+      keeper,
+      snapshot,
+      snapshot.markets[index],
+      scan.liquidatable,
+      attempted,
+      left,
+    );
+    left = Math.max(0, left - report.liquidations.candidates);
   }
-  ({ powerBalance: report.powerBalance, ethBalance: report.ethBalance } = await readBalances(keeper));
-  report.durationMs = Math.round(performance.now() - started);
+
+  const { tokenBalances, ethBalance } = await readBalances(keeper);
+  const statuses = markets.map((m) => m.status);
+  const report: TickReport = {
+    blockNumber: snapshot.blockNumber,
+    timestamp: snapshot.timestamp,
+    status: statuses.includes("ok")
+      ? "ok"
+      : statuses.every((s) => s === "shut-down") && statuses.length > 0
+        ? "shut-down"
+        : "paused",
+    markets,
+    funding: Object.fromEntries(markets.map((m) => [m.name, m.funding])),
+    vaults: markets.reduce((sum, m) => sum + m.vaults, 0),
+    scanned: markets.reduce((sum, m) => sum + m.scanned, 0),
+    withDebt: markets.reduce((sum, m) => sum + m.withDebt, 0),
+    liquidatable: markets.flatMap((m) => m.liquidatable),
+    liquidations: markets.reduce((sum, m) => addSummaries(sum, m.liquidations), emptyLiquidationSummary()),
+    tokenBalances,
+    ethBalance,
+    healthPages: markets.reduce((sum, m) => sum + m.healthPages, 0),
+    scanMs,
+    durationMs: Math.round(performance.now() - started),
+  };
 
   keeper.logger.log("tick", {
     block: report.blockNumber,
     timestamp: report.timestamp,
     status: report.status,
-    funding: report.funding,
-    fundingAgeSeconds: snapshot.timestamp - snapshot.lastFundingUpdate,
-    vaultsKnown: report.vaultsKnown,
-    newVaults: report.newVaults,
+    markets: markets.map((m) => `${m.name}:${m.status}`),
+    funding: markets.map((m) => `${m.name}:${m.funding}`),
+    fundingAgeSeconds: snapshot.markets.map(
+      (m) => `${m.market.name}:${snapshot.timestamp - m.lastFundingUpdate}`,
+    ),
+    vaults: report.vaults,
     scanned: report.scanned,
     withDebt: report.withDebt,
     liquidatable: report.liquidatable.length,
@@ -223,7 +304,7 @@ export async function runTick(keeper: Keeper): Promise<TickReport> {
     liquidationsFailed: report.liquidations.failed + report.liquidations.reverted,
     liquidationsPending: report.liquidations.pending,
     pendingTransactions: keeper.sender.allPending().length,
-    powerBalance: report.powerBalance,
+    ...tokenBalanceFields(report.tokenBalances),
     ethBalance: report.ethBalance,
     healthPages: report.healthPages,
     scanMs: report.scanMs,

@@ -45,8 +45,10 @@ export interface TransactionRequest {
 export interface ActionDetails {
   /** A block timestamp (seconds) after which the transaction can only revert (its on-chain deadline). */
   expiresAt?: bigint;
-  /** Power tokens it may spend, held back from later liquidations while it is pending. */
+  /** Market tokens it may spend, held back from later liquidations while it is pending. */
   tokens?: bigint;
+  /** The market token `tokens` counts (lower-case address). */
+  token?: string;
 }
 
 /** A sent transaction that has not been seen mined yet. */
@@ -155,10 +157,12 @@ export class TransactionSender {
     return [...this.tracked.values()];
   }
 
-  /** Power tokens the tracked transactions may still spend. */
-  pendingTokens(): bigint {
+  /** Tokens the tracked transactions may still spend: of one market token, or of all of them. */
+  pendingTokens(token?: string): bigint {
     let total = 0n;
-    for (const tracked of this.tracked.values()) total += tracked.tokens ?? 0n;
+    for (const tracked of this.tracked.values()) {
+      if (token === undefined || tracked.token === token.toLowerCase()) total += tracked.tokens ?? 0n;
+    }
     return total;
   }
 

@@ -2,7 +2,7 @@
  * The keeper CLI as a child process (`node --import tsx scripts/keeper/main.ts`, what `npm run keeper` runs)
  * against a real `hardhat node`: the documented `--once` exit codes with JSON lines on stdout and one line on
  * stderr, and the loop riding out a spell of an unreachable RPC endpoint (a TCP proxy that is stopped and
- * restarted) before liquidating a vault made unsafe meanwhile.
+ * restarted) before liquidating vaults of both markets made unsafe meanwhile.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,11 +13,13 @@ import { generatePrivateKey } from "viem/accounts";
 import { ExitCode } from "../../scripts/keeper/errors.js";
 import { findFreePort } from "../../scripts/lib/hardhatNode.js";
 import {
+  ETH1_MARKET,
   TcpProxy,
   killKeepers,
   moveEthPriceUp,
   openVault,
   parseLogLine,
+  raiseEth1Funding,
   runKeeper,
   spawnKeeper,
   startDevnet,
@@ -95,7 +97,7 @@ describe("keeper CLI (child process, hardhat node)", function () {
     expectFailure(
       partial,
       ExitCode.Deployment,
-      /missing contracts: Controller/,
+      /missing contracts: Evergamma, EvergammaLens/,
       "incomplete deployment file",
     );
     expectFailure(
@@ -135,15 +137,21 @@ describe("keeper CLI (child process, hardhat node)", function () {
     await keeper.waitForLog((e) => e.event === "tick-error" && Number(e.consecutiveFailures) >= 3);
     expect(keeper.child.exitCode, "still running").to.equal(null);
 
-    // While the keeper is cut off, a vault is opened and made unsafe (straight on the node).
+    // While the keeper is cut off, a vault in each market is opened and made unsafe (straight on the node).
     const risky = await openVault(devnet, devnet.accounts[1], "1", "2");
+    const risky1 = await openVault(devnet, devnet.accounts[2], "1", "0.665", ETH1_MARKET);
     await moveEthPriceUp(devnet);
+    await raiseEth1Funding(devnet);
     await proxy.start();
     await keeper.waitForLog((e) => e.event === "recovered");
     const liquidation = await keeper.waitForLog(
       (e) => e.event === "liquidation" && e.vaultId === risky.toString(),
     );
-    expect(liquidation.status).to.equal("confirmed");
+    expect(liquidation).to.include({ status: "confirmed", market: "ETH2" });
+    const liquidation1 = await keeper.waitForLog(
+      (e) => e.event === "liquidation" && e.vaultId === risky1.toString(),
+    );
+    expect(liquidation1).to.include({ status: "confirmed", market: "ETH1" });
 
     keeper.child.kill("SIGTERM");
     expect(await keeper.exited).to.equal(ExitCode.Ok);

@@ -8,16 +8,18 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { expect } from "chai";
+import { Interface } from "ethers";
 import { decodeFunctionData, type Hex } from "viem";
 
-import { keeperHelperAbi } from "../../scripts/keeper/abi.js";
+import { engineAbi, keeperHelperAbi } from "../../scripts/keeper/abi.js";
 import { ExitCode } from "../../scripts/keeper/errors.js";
-import { rpc } from "../../scripts/keeper/fixture.js";
+import { rpc, sendFrom } from "../../scripts/keeper/fixture.js";
 import { createKeeper } from "../../scripts/keeper/keeper.js";
 import { createMemoryLogger, type LogEntry } from "../../scripts/keeper/logging.js";
 import { runTick } from "../../scripts/keeper/tick.js";
 import { findFreePort } from "../../scripts/lib/hardhatNode.js";
 import {
+  ETH1_MARKET,
   KEEPER_ADDRESS,
   KEEPER_TOKENS,
   TcpProxy,
@@ -28,15 +30,17 @@ import {
   moveEthPriceUp,
   openVault,
   parseLogLine,
-  powerBalanceOf,
   revert,
   runKeeper,
   snapshot,
   spawnKeeper,
   startDevnet,
+  tokenBalanceOf,
   vaultOf,
   type TestDevnet,
 } from "./support.js";
+
+const engineInterface = new Interface(["function applyFunding(uint32 marketId) returns (uint256)"]);
 
 /** The order of secp256k1 (written out here so that the test does not trust the keeper's own constant). */
 const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -86,11 +90,16 @@ describe("keeper findings (child processes and a hardhat node)", function () {
     const receipts = (await Promise.all(
       block.transactions.map((hash) => rpc(devnet.url, "eth_getTransactionReceipt", [hash])),
     )) as { to: string; status: string }[];
-    return receipts.filter(
-      (r) => r.to.toLowerCase() === devnet.controller.toLowerCase() && r.status === "0x1",
-    ).length;
+    return receipts.filter((r) => r.to.toLowerCase() === devnet.engine.toLowerCase() && r.status === "0x1")
+      .length;
   };
   const events = (entries: LogEntry[], event: string) => entries.filter((e) => e.event === event);
+  /** 3700 s later, with ETH¹'s funding applied by the deployer: only ETH²'s funding is due. */
+  const onlyEth2FundingDue = async () => {
+    await advance(devnet, 3700);
+    const data = engineInterface.encodeFunctionData("applyFunding", [ETH1_MARKET]);
+    await sendFrom(devnet.url, devnet.accounts[0], devnet.engine, data);
+  };
 
   async function newKeeper(overrides: Parameters<typeof keeperOptions>[1] = {}) {
     const logger = createMemoryLogger();
@@ -99,19 +108,19 @@ describe("keeper findings (child processes and a hardhat node)", function () {
   }
 
   it("keeper: M-1 funding is applied again after its pending transaction is dropped", async function () {
-    await advance(devnet, 3700);
+    await onlyEth2FundingDue();
     const before = await lastFundingUpdate(devnet);
     await rpc(devnet.url, "evm_setAutomine", [false]);
     const { keeper, logger } = await newKeeper({ receiptTimeoutMs: 300, maxLiquidationsPerTick: 0 });
-    expect((await runTick(keeper)).funding).to.equal("pending");
+    expect((await runTick(keeper)).funding).to.deep.equal({ ETH2: "pending", ETH1: "not-due" });
     const [dropped] = await pendingTransactions();
     expect(await rpc(devnet.url, "hardhat_dropTransaction", [dropped.hash])).to.equal(true);
 
     // The next tick notices the drop, re-uses the nonce instead of queueing behind the gap, and sends again.
-    expect((await runTick(keeper)).funding).to.equal("pending");
+    expect((await runTick(keeper)).funding).to.deep.equal({ ETH2: "pending", ETH1: "not-due" });
     const dropLine = events(logger.entries, "transaction").find((e) => e.status === "dropped");
     expect(dropLine).to.include({
-      action: "funding",
+      action: "funding:0",
       tx: dropped.hash,
       nonce: Number(BigInt(dropped.nonce)),
     });
@@ -125,20 +134,28 @@ describe("keeper findings (child processes and a hardhat node)", function () {
     expect(keeper.sender.allPending()).to.deep.equal([]);
   });
 
-  it("keeper: L-5 three ticks with a pending applyFunding send one transaction, mined once", async function () {
+  it("keeper: L-5 three ticks with a pending applyFunding send one transaction per market, each mined once", async function () {
     await advance(devnet, 3700);
+    const before = [await lastFundingUpdate(devnet, 0), await lastFundingUpdate(devnet, ETH1_MARKET)];
     await rpc(devnet.url, "evm_setAutomine", [false]);
     const { keeper } = await newKeeper({ receiptTimeoutMs: 300, maxLiquidationsPerTick: 0 });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await runTick(keeper)).funding);
-    expect(statuses).to.deep.equal(["pending", "pending", "pending"]);
-    expect(await pendingTransactions()).to.have.length(1);
+    const pending = { ETH2: "pending", ETH1: "pending" };
+    expect(statuses).to.deep.equal([pending, pending, pending]);
+    const waiting = await pendingTransactions();
+    expect(waiting).to.have.length(2);
+    const markets = waiting.map((t) => decodeFunctionData({ abi: engineAbi, data: t.input }).args[0]);
+    expect(markets).to.deep.equal([0, ETH1_MARKET]);
     await mine();
-    expect(await fundingUpdatesIn("latest")).to.equal(1);
+    expect(await fundingUpdatesIn("latest")).to.equal(2);
+    for (const [i, id] of [0, ETH1_MARKET].entries()) {
+      expect((await lastFundingUpdate(devnet, id)) > before[i], `market ${id}`).to.equal(true);
+    }
   });
 
   it("keeper: L-5 a transaction pending past --replace-after is replaced: same nonce, fees x1.25", async function () {
-    await advance(devnet, 3700);
+    await onlyEth2FundingDue();
     await rpc(devnet.url, "evm_setAutomine", [false]);
     const { keeper, logger } = await newKeeper({
       receiptTimeoutMs: 300,
@@ -158,7 +175,7 @@ describe("keeper findings (child processes and a hardhat node)", function () {
       BigInt(second.maxPriorityFeePerGas) >= (BigInt(first.maxPriorityFeePerGas) * 125n) / 100n,
     ).to.equal(true);
     const line = events(logger.entries, "transaction").find((e) => e.status === "replaced");
-    expect(line).to.include({ action: "funding", replaced: first.hash, tx: second.hash });
+    expect(line).to.include({ action: "funding:0", replaced: first.hash, tx: second.hash });
     await mine();
     expect(await fundingUpdatesIn("latest")).to.equal(1);
     await runTick(keeper);
@@ -191,8 +208,9 @@ describe("keeper findings (child processes and a hardhat node)", function () {
     const clock = BigInt(Math.floor(Date.now() / 1000));
     expect(deadline >= report.timestamp + 36n).to.equal(true);
     expect(deadline <= (clock > report.timestamp ? clock : report.timestamp) + 36n).to.equal(true);
-    expect(await powerBalanceOf(devnet, KEEPER_ADDRESS)).to.equal(KEEPER_TOKENS - debtRepaid);
+    expect(await tokenBalanceOf(devnet, KEEPER_ADDRESS)).to.equal(KEEPER_TOKENS - debtRepaid);
     expect(events(logger.entries, "approval")).to.have.length(1);
+    expect(events(logger.entries, "approval")[0]).to.include({ market: "ETH2", status: "sent" });
     // The approval is made once: the next tick liquidates the second vault without another.
     const next = await runTick(keeper);
     expect(next.liquidations.confirmed).to.equal(1);
@@ -211,14 +229,12 @@ describe("keeper findings (child processes and a hardhat node)", function () {
     const vaultBefore = await vaultOf(devnet, risky);
     const latest = (await rpc(devnet.url, "eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
     await rpc(devnet.url, "evm_mine", [Number(BigInt(latest.timestamp)) + 600]);
-    const liquidation = waiting.find(
-      (t) => t.to.toLowerCase() !== devnet.deployment.contracts.PowerToken.toLowerCase(),
-    );
+    const liquidation = waiting.find((t) => t.to.toLowerCase() !== devnet.tokens[0].toLowerCase());
     const receipt = (await rpc(devnet.url, "eth_getTransactionReceipt", [liquidation?.hash])) as {
       status: string;
     };
     expect(receipt.status).to.equal("0x0");
-    expect(await powerBalanceOf(devnet, KEEPER_ADDRESS)).to.equal(KEEPER_TOKENS);
+    expect(await tokenBalanceOf(devnet, KEEPER_ADDRESS)).to.equal(KEEPER_TOKENS);
     expect(await vaultOf(devnet, risky)).to.deep.equal(vaultBefore);
   });
 
@@ -228,10 +244,13 @@ describe("keeper findings (child processes and a hardhat node)", function () {
     const { keeper, logger } = await newKeeper();
     const report = await runTick(keeper);
     expect(report.liquidations.confirmed).to.equal(1);
-    const onChain = await powerBalanceOf(devnet, KEEPER_ADDRESS);
+    const onChain = await tokenBalanceOf(devnet, KEEPER_ADDRESS);
     expect(onChain < KEEPER_TOKENS).to.equal(true);
     const tick = events(logger.entries, "tick")[0];
-    expect(BigInt(String(tick.powerBalance))).to.equal(onChain);
+    expect(BigInt(String(tick["tokenBalance.ETH2"]))).to.equal(onChain);
+    expect(BigInt(String(tick["tokenBalance.ETH1"]))).to.equal(
+      await tokenBalanceOf(devnet, KEEPER_ADDRESS, ETH1_MARKET),
+    );
     const eth = BigInt((await rpc(devnet.url, "eth_getBalance", [KEEPER_ADDRESS, "latest"])) as string);
     expect(BigInt(String(tick.ethBalance))).to.equal(eth);
   });
@@ -335,7 +354,7 @@ describe("keeper findings (child processes and a hardhat node)", function () {
     expect(() => parseLogLine(pretty.stdout[0])).to.throw();
     expect(pretty.stdout[0]).to.match(/^\d\d:\d\d:\d\d start chainId=31337 /);
     expect(pretty.stdout[0]).to.match(/ethBalance=\d{1,3}(,\d{3})*\.\d\d ETH/);
-    expect(pretty.stdout[0]).to.match(/powerBalance=20\.00 tokens/);
+    expect(pretty.stdout[0]).to.match(/tokenBalance\.ETH2=20\.00 tokens tokenBalance\.ETH1=20\.00 tokens/);
     expect(pretty.stdout.at(-1)).to.match(/ tick ok /);
     expect(piped.code).to.equal(ExitCode.Ok);
     expect(piped.stdout.map((line) => parseLogLine(line).event)).to.include("tick");

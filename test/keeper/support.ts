@@ -1,5 +1,6 @@
 /**
- * Shared by the keeper tests: a `hardhat node` child with the protocol, a KeeperHelper and a funded keeper; keeper
+ * Shared by the keeper tests: a `hardhat node` child with the protocol (two markets: ETH², market 0, and ETH¹,
+ * market 1), a KeeperHelper and a keeper funded with both markets' tokens; keeper
  * CLI child processes (every one of them killed at the end, even on failure); a TCP proxy that can be stopped to
  * make the RPC endpoint unreachable; and small chain helpers over HTTP.
  */
@@ -13,13 +14,14 @@ import { fileURLToPath } from "node:url";
 import { Interface, parseEther } from "ethers";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { advanceTime, setEthPrice } from "../../deploy/evergamma.js";
+import { advanceTime, setEthPrice, setTokenPrice, vaultIdOf } from "../../deploy/evergamma.js";
 import { DEFAULT_OPTIONS, DEV_KEEPER_PRIVATE_KEY, type KeeperOptions } from "../../scripts/keeper/config.js";
 import {
+  ETH1_MARKET,
   deployKeeperDevnet,
   rpc,
   sendFrom,
-  transferPowerTokens,
+  transferTokens,
   writeDevnetDeployment,
   type KeeperDevnet,
 } from "../../scripts/keeper/fixture.js";
@@ -29,8 +31,9 @@ import { startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhatNod
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The keeper's default account (Hardhat development account #9). */
 export const KEEPER_ADDRESS = privateKeyToAccount(DEV_KEEPER_PRIVATE_KEY).address;
-/** Power tokens the keeper account gets from the deployer. */
+/** Tokens of each market the keeper account gets from the deployer. */
 export const KEEPER_TOKENS = parseEther("20");
+export { ETH1_MARKET };
 
 /** A node with the protocol deployed and the deployment file written. */
 export interface TestDevnet extends KeeperDevnet {
@@ -41,7 +44,7 @@ export interface TestDevnet extends KeeperDevnet {
   stop(): Promise<void>;
 }
 
-/** Starts a node, deploys, writes the deployment file and gives the keeper account power tokens. */
+/** Starts a node, deploys, writes the deployment file and gives the keeper account tokens of both markets. */
 export async function startDevnet(): Promise<TestDevnet> {
   const node = await startHardhatNode();
   const dir = await mkdtemp(join(tmpdir(), "evergamma-keeper-test-"));
@@ -53,7 +56,8 @@ export async function startDevnet(): Promise<TestDevnet> {
     const devnet = await deployKeeperDevnet(node.url);
     const deploymentPath = join(dir, "localhost.json");
     await writeDevnetDeployment(devnet, deploymentPath);
-    await transferPowerTokens(devnet, devnet.accounts[0], KEEPER_ADDRESS, KEEPER_TOKENS);
+    await transferTokens(devnet, devnet.accounts[0], KEEPER_ADDRESS, KEEPER_TOKENS, 0);
+    await transferTokens(devnet, devnet.accounts[0], KEEPER_ADDRESS, KEEPER_TOKENS, ETH1_MARKET);
     return { ...devnet, node, dir, deploymentPath, stop };
   } catch (error) {
     await stop();
@@ -76,13 +80,15 @@ export async function revert(devnet: TestDevnet, id: string): Promise<void> {
   if ((await rpc(devnet.url, "evm_revert", [id])) !== true) throw new Error(`evm_revert ${id} failed`);
 }
 
-const controllerInterface = new Interface([
+const engineInterface = new Interface([
   "function mint(uint256 vaultId, uint256 amount) payable returns (uint256)",
-  "function vaultCount() view returns (uint256)",
+  "event Liquidated(uint32 indexed marketId, uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid)",
+]);
+const lensInterface = new Interface([
+  "function vaultCount(uint32 marketId) view returns (uint256)",
   "function getVault(uint256 vaultId) view returns (address owner, address operator, uint256 collateral, uint256 debt)",
-  "function lastFundingUpdate() view returns (uint256)",
+  "function lastFundingUpdate(uint32 marketId) view returns (uint256)",
   "function isVaultSafe(uint256 vaultId) view returns (bool)",
-  "event Liquidated(uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid)",
 ]);
 const erc20Interface = new Interface(["function balanceOf(address account) view returns (uint256)"]);
 
@@ -92,11 +98,18 @@ async function call(devnet: TestDevnet, to: string, iface: Interface, name: stri
   return iface.decodeFunctionResult(name, result);
 }
 
-/** Opens a vault from an unlocked account: `collateral` ETH against `debt` tokens. Returns its id. */
-export async function openVault(devnet: TestDevnet, from: HexAddress, collateral: string, debt: string) {
-  const data = controllerInterface.encodeFunctionData("mint", [0n, parseEther(debt)]);
-  await sendFrom(devnet.url, from, devnet.controller, data, parseEther(collateral));
-  return (await call(devnet, devnet.controller, controllerInterface, "vaultCount"))[0] as bigint;
+/** Opens a vault in a market (default 0) from an unlocked account: `collateral` ETH against `debt` tokens. */
+export async function openVault(
+  devnet: TestDevnet,
+  from: HexAddress,
+  collateral: string,
+  debt: string,
+  marketId = 0,
+): Promise<bigint> {
+  const data = engineInterface.encodeFunctionData("mint", [vaultIdOf(marketId, 0n), parseEther(debt)]);
+  await sendFrom(devnet.url, from, devnet.engine, data, parseEther(collateral));
+  const serial = (await call(devnet, devnet.lens, lensInterface, "vaultCount", [marketId]))[0] as bigint;
+  return vaultIdOf(marketId, serial);
 }
 
 /** A vault's collateral and debt. */
@@ -104,37 +117,35 @@ export async function vaultOf(
   devnet: TestDevnet,
   vaultId: bigint,
 ): Promise<{ collateral: bigint; debt: bigint }> {
-  const [, , collateral, debt] = await call(devnet, devnet.controller, controllerInterface, "getVault", [
-    vaultId,
-  ]);
+  const [, , collateral, debt] = await call(devnet, devnet.lens, lensInterface, "getVault", [vaultId]);
   return { collateral: collateral as bigint, debt: debt as bigint };
 }
 
 /** Whether a vault is safe. */
 export async function isVaultSafe(devnet: TestDevnet, vaultId: bigint): Promise<boolean> {
-  return (await call(devnet, devnet.controller, controllerInterface, "isVaultSafe", [vaultId]))[0] as boolean;
+  return (await call(devnet, devnet.lens, lensInterface, "isVaultSafe", [vaultId]))[0] as boolean;
 }
 
-/** The Controller's last funding update. */
-export async function lastFundingUpdate(devnet: TestDevnet): Promise<bigint> {
-  return (await call(devnet, devnet.controller, controllerInterface, "lastFundingUpdate"))[0] as bigint;
+/** A market's last funding update (default market 0). */
+export async function lastFundingUpdate(devnet: TestDevnet, marketId = 0): Promise<bigint> {
+  return (await call(devnet, devnet.lens, lensInterface, "lastFundingUpdate", [marketId]))[0] as bigint;
 }
 
-/** A power-token balance. */
-export async function powerBalanceOf(devnet: TestDevnet, account: string): Promise<bigint> {
-  const token = devnet.deployment.contracts.PowerToken;
+/** A balance of a market's token (default market 0). */
+export async function tokenBalanceOf(devnet: TestDevnet, account: string, marketId = 0): Promise<bigint> {
+  const token = devnet.tokens[marketId];
   return (await call(devnet, token, erc20Interface, "balanceOf", [account]))[0] as bigint;
 }
 
-/** How many `Liquidated` events each vault has had. */
+/** How many `Liquidated` events each vault has had (all markets). */
 export async function liquidationCounts(devnet: TestDevnet): Promise<Map<bigint, number>> {
-  const event = controllerInterface.getEvent("Liquidated");
+  const event = engineInterface.getEvent("Liquidated");
   const logs = (await rpc(devnet.url, "eth_getLogs", [
-    { address: devnet.controller, fromBlock: "0x0", toBlock: "latest", topics: [event?.topicHash] },
+    { address: devnet.engine, fromBlock: "0x0", toBlock: "latest", topics: [event?.topicHash] },
   ])) as { topics: string[] }[];
   const counts = new Map<bigint, number>();
   for (const log of logs) {
-    const id = BigInt(log.topics[1]);
+    const id = BigInt(log.topics[2]);
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
@@ -144,6 +155,17 @@ export async function liquidationCounts(devnet: TestDevnet): Promise<Map<bigint,
 export async function moveEthPriceUp(devnet: TestDevnet): Promise<void> {
   await setEthPrice(devnet.evergamma, 3400);
   await advanceTime(devnet.evergamma, 600);
+}
+
+/**
+ * ETH¹ vaults are worth NF ETH per token of debt whatever ETH does: they become unsafe as funding raises NF. The
+ * ETH¹ token is pushed to 0.8 ETH (mark / index at the 0.8 floor), its TWAP follows in 600 s, and a day later NF
+ * has grown ~1.3%: a 1 ETH / 0.665 token vault (~150.4%) is then unsafe. Funding is due in both markets by then.
+ */
+export async function raiseEth1Funding(devnet: TestDevnet): Promise<void> {
+  await setTokenPrice(devnet.evergamma, devnet.evergamma.markets[ETH1_MARKET], "0.8");
+  await advanceTime(devnet.evergamma, 600);
+  await advanceTime(devnet.evergamma, 86_400);
 }
 
 /** Mines a block `seconds` later. */

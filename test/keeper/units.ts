@@ -11,7 +11,7 @@ import { artifacts } from "hardhat";
 import { toEventSelector, toFunctionSelector } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { controllerAbi, erc20Abi, keeperHelperAbi } from "../../scripts/keeper/abi.js";
+import { engineAbi, erc20Abi, keeperHelperAbi, lensAbi } from "../../scripts/keeper/abi.js";
 import {
   DEFAULT_OPTIONS,
   DEV_KEEPER_PRIVATE_KEY,
@@ -89,10 +89,6 @@ describe("keeper units", function () {
           "250",
           "--max-liquidations",
           "7",
-          "--from-block",
-          "12",
-          "--log-range",
-          "2000",
           "--rpc-retries",
           "5",
           "--rpc-timeout",
@@ -121,8 +117,6 @@ describe("keeper units", function () {
         minProfitFactor: 1.5,
         pageSize: 250,
         maxLiquidationsPerTick: 7,
-        fromBlock: 12n,
-        logBlockRange: 2000n,
         rpcRetries: 5,
         rpcTimeoutMs: 3000,
         maxBackoffMs: 60_000,
@@ -141,6 +135,9 @@ describe("keeper units", function () {
 
     it("rejects bad flags and keys with exit code 2", function () {
       expectExit(() => options(["--bogus"]), ExitCode.Usage, /bogus/);
+      // Vault discovery by events is gone (serials run from 1 to each market's vault count): so are its flags.
+      expectExit(() => options(["--from-block", "12"]), ExitCode.Usage, /from-block/);
+      expectExit(() => options(["--log-range", "2000"]), ExitCode.Usage, /log-range/);
       expectExit(() => options(["--interval", "soon"]), ExitCode.Usage, /--interval: not a duration/);
       expectExit(() => options(["--page-size", "1001"]), ExitCode.Usage, /between 1 and 1000/);
       expectExit(() => options(["--min-profit-factor=-1"]), ExitCode.Usage, /must be ≥ 0, got -1/);
@@ -176,12 +173,31 @@ describe("keeper units", function () {
       await rm(dir, { recursive: true, force: true });
     });
 
+    const market = (id: number, name: string, power: number) => ({
+      id,
+      name,
+      token: address(100 + 3 * id),
+      pool: address(101 + 3 * id),
+      priceSource: address(102 + 3 * id),
+      params: {
+        power,
+        indexScale: power === 2 ? "10000" : "1",
+        minCollateralRatioWad: "1500000000000000000",
+        minCollateralWei: "500000000000000000",
+        twapPeriodSeconds: 420,
+        fundingPeriodSeconds: 1_512_000,
+        markRatioFloorWad: "800000000000000000",
+        markRatioCapWad: "1400000000000000000",
+        liquidationBonusWad: "100000000000000000",
+      },
+    });
     const deployment = (): Deployment => ({
       chainId: 31337,
       rpcUrl: "http://127.0.0.1:8545",
       contracts: Object.fromEntries(
         [...REQUIRED_CONTRACTS, "KeeperHelper"].map((name, i) => [name, address(i + 1)]),
       ),
+      markets: { "0": market(0, "ETH2", 2), "1": market(1, "ETH1", 1) },
     });
 
     it("round-trips through write and read", async function () {
@@ -209,8 +225,17 @@ describe("keeper units", function () {
         ],
         [
           "partial.json",
-          JSON.stringify({ ...deployment(), contracts: { Controller: address(1) } }),
-          /missing contracts: PowerToken, VaultNFT/,
+          JSON.stringify({ ...deployment(), contracts: { Evergamma: address(1) } }),
+          /missing contracts: EvergammaLens, WETH/,
+        ],
+        ["no-markets.json", JSON.stringify({ ...deployment(), markets: {} }), /"markets" must be an object/],
+        [
+          "market-token.json",
+          JSON.stringify({
+            ...deployment(),
+            markets: { ...deployment().markets, "1": { ...market(1, "ETH1", 1), token: "0x12" } },
+          }),
+          /markets\.1\.token is not an address/,
         ],
       ];
       for (const [name, text, pattern] of cases) {
@@ -230,20 +255,18 @@ describe("keeper units", function () {
   });
 
   describe("paging, profitability and logs", function () {
-    it("cuts ids into contiguous pages of bounded size", function () {
-      expect(toPages([], 1000)).to.deep.equal([]);
-      expect(toPages([1n, 2n, 3n, 4n, 5n], 2)).to.deep.equal([
-        { startId: 1n, count: 2n },
-        { startId: 3n, count: 2n },
-        { startId: 5n, count: 1n },
+    it("cuts a market's serials 1 to its vault count into pages of bounded size", function () {
+      expect(toPages(0, 0n, 1000)).to.deep.equal([]);
+      expect(toPages(1, 5n, 2)).to.deep.equal([
+        { marketId: 1, startSerial: 1n, count: 2n },
+        { marketId: 1, startSerial: 3n, count: 2n },
+        { marketId: 1, startSerial: 5n, count: 1n },
       ]);
-      expect(toPages([1n, 2n, 5n, 6n, 9n], 1000)).to.deep.equal([
-        { startId: 1n, count: 2n },
-        { startId: 5n, count: 2n },
-        { startId: 9n, count: 1n },
-      ]);
-      const ids = Array.from({ length: 10_001 }, (_, i) => BigInt(i + 1));
-      expect(toPages(ids, 1000)).to.have.length(11);
+      expect(toPages(0, 3n, 1000)).to.deep.equal([{ marketId: 0, startSerial: 1n, count: 3n }]);
+      const pages = toPages(0, 10_001n, 1000);
+      expect(pages).to.have.length(11);
+      expect(pages.reduce((sum, p) => sum + p.count, 0n)).to.equal(10_001n);
+      expect(pages.at(-1)).to.deep.equal({ marketId: 0, startSerial: 10_001n, count: 1n });
     });
 
     it("liquidates only when the bonus pays the gas min-profit-factor times over", function () {
@@ -358,9 +381,9 @@ describe("keeper units", function () {
         /^--max-liquidations: must be ≥ 0, got -1$/,
       );
       expectExit(
-        () => options(["--from-block", "-5"]),
+        () => options(["--rpc-retries", "-5"]),
         ExitCode.Usage,
-        /^--from-block: must be ≥ 0, got -5$/,
+        /^--rpc-retries: must be ≥ 0, got -5$/,
       );
     });
 
@@ -416,13 +439,10 @@ describe("keeper units", function () {
     };
 
     it("match the compiled contracts", async function () {
-      await check(controllerAbi, ["Controller", "UniswapTwap", "PowerToken"], "Controller");
-      await check(erc20Abi, ["PowerToken"], "PowerToken");
-      await check(
-        keeperHelperAbi,
-        ["KeeperHelper", "Controller", "UniswapTwap", "PowerToken"],
-        "KeeperHelper",
-      );
+      await check(engineAbi, ["Evergamma", "MarketToken"], "Evergamma");
+      await check(lensAbi, ["EvergammaLens"], "EvergammaLens");
+      await check(erc20Abi, ["MarketToken"], "MarketToken");
+      await check(keeperHelperAbi, ["KeeperHelper", "Evergamma", "MarketToken"], "KeeperHelper");
       const constructor = (await artifacts.readArtifact("KeeperHelper")).abi.find(
         (i) => i.type === "constructor",
       );
