@@ -1,9 +1,11 @@
 /**
  * The devnet (`./evergamma devnet [flags]`, `npm run devnet -- [flags]`): builds the contracts (without the
- * Solidity tests), starts a Hardhat node on 127.0.0.1:8545, deploys Evergamma with real Uniswap v3 pools over
- * JSON-RPC, opens a demo vault, writes `deployments/localhost.json`, starts the keeper and prints a status line
- * whenever the market changes (and a heartbeat every minute). `--simulate` drives the ETH price along a seeded
- * random path with an arbitrage bot on the power pool (see `docs/devnet.md`). Ctrl-C or SIGTERM to this
+ * Solidity tests), starts a Hardhat node on 127.0.0.1:8545, deploys the Evergamma engine with two power markets
+ * side by side over JSON-RPC — ETH² with Squeeth's parameters (market 0) and ETH¹ (market 1: power 1, index scale
+ * 1, a perpetual future funded through the normalization factor), each with its real Uniswap v3 pool —, opens a
+ * demo vault, writes `deployments/localhost.json`, starts the keeper and prints a status line per market whenever
+ * that market changes (and a heartbeat every minute). `--simulate` drives the ETH price along a seeded random path
+ * with an arbitrage bot on every market's pool (see `docs/devnet.md`). Ctrl-C or SIGTERM to this
  * process stops the keeper and the node and exits; both commands run it as the started process itself (exec).
  *
  * @module
@@ -15,7 +17,12 @@ import { computeAddress, parseEther } from "ethers";
 import hre, { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { deployEvergamma, deploymentAddresses, type EvergammaDeployment } from "../deploy/evergamma.js";
+import {
+  deployEvergamma,
+  deploymentRecord,
+  type DeployOptions,
+  type EvergammaDeployment,
+} from "../deploy/evergamma.js";
 import { exact, percent, usd } from "../tasks/format.js";
 import { DevnetArgsError, parseDevnetArgs, USAGE, type DevnetOptions } from "./devnet/args.js";
 import { keeperEntry, startKeeper, type KeeperProcess } from "./devnet/keeper.js";
@@ -24,7 +31,7 @@ import { formatSummary, runSimulation } from "./devnet/simulate.js";
 import { clock, formatStatus, StatusLog, StatusReader } from "./devnet/status.js";
 import type { HardhatNode } from "./lib/hardhatNode.js";
 import { DEV_KEEPER_PRIVATE_KEY, parsePrivateKey } from "./keeper/config.js";
-import { writeDeploymentFile, type HexAddress } from "./lib/deploymentFile.js";
+import { writeDeploymentFile } from "./lib/deploymentFile.js";
 
 const projectRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -87,22 +94,33 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 // Main
 // ---------------------------------------------------------------------------------------------------------
 
-/** Power tokens the keeper account receives, to repay debt in liquidations. */
+/**
+ * The devnet's markets: ETH² with Squeeth's parameters (market 0) and ETH¹, a perpetual future on ETH (market 1,
+ * power 1, index scale 1, funded through the normalization factor).
+ */
+const DEVNET_MARKETS: NonNullable<DeployOptions["markets"]> = [
+  { name: "ETH2", tokenName: "Evergamma Squared ETH", tokenSymbol: "eSQTH" },
+  { name: "ETH1", params: { power: 1, indexScale: 1n } },
+];
+
+/** Market-0 tokens the keeper account receives, to repay debt in liquidations. */
 const KEEPER_TOKENS = parseEther("100");
 
 /**
  * Gives the keeper's account (KEEPER_PRIVATE_KEY, or the keeper's default development account #9) power
- * tokens to liquidate with: the deployer mints them from a vault of its own at ~1000% and sends them over.
+ * tokens of market 0 to liquidate with: the deployer mints them from a vault of its own at ~1000% and sends them
+ * over.
  */
 async function stockKeeper(
   d: EvergammaDeployment,
 ): Promise<{ address: string; tokens: bigint; vaultId: bigint }> {
   const key = parsePrivateKey(process.env.KEEPER_PRIVATE_KEY) ?? DEV_KEEPER_PRIVATE_KEY;
   const address = computeAddress(key);
-  const c = d.controller.connect(d.deployer);
+  const c = d.engine.connect(d.deployer);
   const collateral = parseEther("1000");
-  const vaultId = await c.mint.staticCall(0n, KEEPER_TOKENS, { value: collateral });
-  await (await c.mint(0n, KEEPER_TOKENS, { value: collateral })).wait();
+  const open = d.markets[0].newVaultId;
+  const vaultId = await c.mint.staticCall(open, KEEPER_TOKENS, { value: collateral });
+  await (await c.mint(open, KEEPER_TOKENS, { value: collateral })).wait();
   await (await d.powerToken.connect(d.deployer).transfer(address, KEEPER_TOKENS)).wait();
   return { address, tokens: KEEPER_TOKENS, vaultId };
 }
@@ -120,27 +138,34 @@ async function main(o: DevnetOptions): Promise<void> {
   const { ethers } = connection;
   const chainId = (await ethers.provider.getNetwork()).chainId;
   console.log(
-    "Deploying Evergamma (WETH, USDC, Uniswap v3, pools, Controller, tokens, pricer, keeper helper)...",
+    "Deploying Evergamma (WETH, USDC, Uniswap v3, the engine, its lens, markets ETH2 and ETH1 with their tokens, " +
+      "pools and price sources, pricer, keeper helper)...",
   );
-  const deployment = await deployEvergamma(connection);
+  const deployment = await deployEvergamma(connection, { markets: DEVNET_MARKETS });
   const signers = await ethers.getSigners();
   const demoOwner = signers[1];
-  const controller = deployment.controller.connect(demoOwner);
+  const engine = deployment.engine.connect(demoOwner);
   const demoCollateral = parseEther("10");
   const demoDebt = parseEther("15");
-  const demoVaultId = await controller.mint.staticCall(0n, demoDebt, { value: demoCollateral });
-  await (await controller.mint(0n, demoDebt, { value: demoCollateral })).wait();
+  const open = deployment.markets[0].newVaultId;
+  const demoVaultId = await engine.mint.staticCall(open, demoDebt, { value: demoCollateral });
+  await (await engine.mint(open, demoDebt, { value: demoCollateral })).wait();
   const keeperAccount = await stockKeeper(deployment);
 
-  const contracts = (await deploymentAddresses(deployment)) as Record<string, HexAddress>;
-  await writeDeploymentFile(o.deploymentFile, { chainId: Number(chainId), rpcUrl: node.url, contracts });
+  const record = await deploymentRecord(deployment);
+  await writeDeploymentFile(o.deploymentFile, { chainId: Number(chainId), rpcUrl: node.url, ...record });
 
   console.log(`Deployed on chain ${chainId}; wrote ${displayPath(o.deploymentFile)}`);
-  for (const [name, address] of Object.entries(contracts)) console.log(`  ${name.padEnd(28)} ${address}`);
-  const [ratio, liquidationPrice] = await Promise.all([
-    deployment.controller.collateralRatio(demoVaultId),
-    deployment.controller.liquidationPrice(demoVaultId),
-  ]);
+  for (const [name, address] of Object.entries(record.contracts))
+    console.log(`  ${name.padEnd(28)} ${address}`);
+  for (const m of deployment.markets) {
+    console.log(
+      `  market ${m.id} ${m.name.padEnd(5)} power ${m.params.power}, index scale ${m.params.indexScale}: ` +
+        `token ${await m.token.symbol()} ${record.markets[String(m.id)].token}, pool ${record.markets[String(m.id)].pool}`,
+    );
+  }
+  const report = await deployment.lens.vaultReport(demoVaultId);
+  const [ratio, liquidationPrice] = [report.collateralRatioWad, report.liquidationPriceWad];
   const symbol = await deployment.powerToken.symbol();
   console.log(
     `Demo vault ${demoVaultId} (account #1 ${demoOwner.address}): ${exact(demoCollateral)} ETH, ` +
@@ -166,7 +191,7 @@ async function main(o: DevnetOptions): Promise<void> {
     `Ready. Try: ./evergamma hardhat vault:status --id ${demoVaultId} --network localhost   (Ctrl-C to stop)`,
   );
 
-  const status = new StatusReader(deployment.controller);
+  const status = new StatusReader(deployment.engine, deployment.lens, deployment.markets);
   if (o.simulate) {
     const summary = await runSimulation({
       deployment,
@@ -194,8 +219,10 @@ async function main(o: DevnetOptions): Promise<void> {
   const tick = async () => {
     if (stopping) return;
     try {
-      const reading = await status.read();
-      if (log.shouldPrint(reading, Date.now())) console.log(`[${clock()}] ${formatStatus(reading)}`);
+      const now = Date.now();
+      for (const reading of await status.read()) {
+        if (log.shouldPrint(reading, now)) console.log(`[${clock()}] ${formatStatus(reading)}`);
+      }
       failures = 0;
     } catch (error) {
       if (stopping) return;

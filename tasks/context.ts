@@ -14,8 +14,15 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { NewTaskActionFunction, TaskArguments } from "hardhat/types/tasks";
 import { errorResult, successfulResult } from "hardhat/utils/result";
 
-import { readDeploymentFile, type Deployment } from "../scripts/lib/deploymentFile.js";
-import type { Controller, PowerToken, VaultNFT } from "../types/ethers-contracts/index.js";
+import { marketOfVault, vaultIdOf, VAULT_SERIAL_BITS } from "../deploy/evergamma.js";
+import {
+  DeploymentFileError,
+  readDeploymentFile,
+  selectMarket,
+  type DeployedMarket,
+  type Deployment,
+} from "../scripts/lib/deploymentFile.js";
+import type { Evergamma, EvergammaLens, MarketToken } from "../types/ethers-contracts/index.js";
 import { money, moneyAmount, percent, shortAddress } from "./format.js";
 
 /** Environment variable naming the folder of deployment files (default: `deployments/` in the project). */
@@ -43,21 +50,39 @@ export interface TaskContext {
   networkName: string;
   chainId: bigint;
   deploymentPath: string;
+  /** The deployment file's contents. */
+  deployment: Deployment;
   /** Contract addresses by name, as written by the devnet. */
   contracts: Record<string, string>;
-  controller: Controller;
-  powerToken: PowerToken;
-  vaultNFT: VaultNFT;
+  /** The engine: every entry point, and the ERC-721 collection of the vaults. */
+  engine: Evergamma;
+  /** Every view of the engine. */
+  lens: EvergammaLens;
   /** The `--from` account (default: the first account of the network). */
   signer: HardhatEthersSigner;
   /** The `--from` account as messages name it: "account #0 (0xf39f…2266)". */
   account: string;
-  /** Power n, index scale and the other market parameters, read from the Controller. */
-  market: Awaited<ReturnType<Controller["marketParams"]>>;
+  /** The market the task works on (`--market`, or the market of the `--id` vault; default the first market). */
+  marketId: number;
+  /** That market's entry in the deployment file (name, token, pool, price source). */
+  deployedMarket: DeployedMarket;
+  /** Whether `--market` was given (then a full vault id from another market is refused). */
+  marketGiven: boolean;
+  /** The market's token. */
+  token: MarketToken;
+  /** Power n, index scale and the other market parameters, read from the lens (`marketConfig(marketId)`). */
+  market: Awaited<ReturnType<EvergammaLens["marketConfig"]>>["params"];
 }
 
-/** Reads the deployment file, connects and checks that the chain matches it. */
-export async function loadContext(hre: HardhatRuntimeEnvironment, from = ""): Promise<TaskContext> {
+/**
+ * Reads the deployment file, connects, checks that the chain matches it and selects the market `--market` names
+ * (an id or a name; empty: the first market).
+ */
+export async function loadContext(
+  hre: HardhatRuntimeEnvironment,
+  from = "",
+  marketSelector = "",
+): Promise<TaskContext> {
   const networkName = hre.globalOptions.network || "default";
   const deploymentPath = deploymentFilePath(networkName, hre.config.paths.root);
   let deployment: Deployment;
@@ -92,9 +117,21 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, from = ""): Pr
     );
   }
 
+  const given = marketSelector.trim() !== "";
+  let selected: DeployedMarket;
+  try {
+    selected = selectMarket(deployment, given ? marketSelector : undefined);
+  } catch (error) {
+    if (error instanceof DeploymentFileError) throw new TaskInputError(`--market: ${error.message}`);
+    throw error;
+  }
   const contracts = deployment.contracts;
-  for (const name of ["Controller", "PowerToken", "VaultNFT"]) {
-    const address = contracts[name];
+  const required: [string, string | undefined][] = [
+    ["Evergamma", contracts.Evergamma],
+    ["EvergammaLens", contracts.EvergammaLens],
+    [`market ${selected.id} (${selected.name}) token`, selected.token],
+  ];
+  for (const [name, address] of required) {
     if (address === undefined || !isAddress(address)) {
       throw new TaskInputError(`${deploymentPath} has no valid address for ${name}`);
     }
@@ -107,21 +144,41 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, from = ""): Pr
   }
   const signer = await resolveSigner(connection, from);
   const accountIndex = (await ethers.getSigners()).findIndex((s) => s.address === signer.address);
-  const controller = await ethers.getContractAt("Controller", contracts.Controller, signer);
-  return {
+  const engine = await ethers.getContractAt("Evergamma", contracts.Evergamma, signer);
+  const lens = await ethers.getContractAt("EvergammaLens", contracts.EvergammaLens, signer);
+  const ctx = {
     connection,
     ethers,
     networkName,
     chainId,
     deploymentPath,
+    deployment,
     contracts,
-    controller,
-    powerToken: await ethers.getContractAt("PowerToken", contracts.PowerToken, signer),
-    vaultNFT: await ethers.getContractAt("VaultNFT", contracts.VaultNFT, signer),
+    engine,
+    lens,
     signer,
     account: `account #${accountIndex} (${shortAddress(signer.address)})`,
-    market: await controller.marketParams(),
-  };
+    marketGiven: given,
+  } as TaskContext;
+  await useMarket(ctx, selected);
+  return ctx;
+}
+
+/** Points the context at `market`: its id, deployment entry, token and parameters (from the lens). */
+async function useMarket(ctx: TaskContext, market: DeployedMarket): Promise<void> {
+  let config: Awaited<ReturnType<EvergammaLens["marketConfig"]>>;
+  try {
+    config = await ctx.lens.marketConfig(market.id);
+  } catch (error) {
+    throw new TaskInputError(
+      `market ${market.id} (${market.name}) of ${ctx.deploymentPath} is not on network "${ctx.networkName}" ` +
+        `(${messageOf(error)}): the deployment file is stale (was the devnet restarted?)`,
+    );
+  }
+  ctx.marketId = market.id;
+  ctx.deployedMarket = market;
+  ctx.token = await ctx.ethers.getContractAt("MarketToken", market.token, ctx.signer);
+  ctx.market = config.params;
 }
 
 /**
@@ -186,7 +243,11 @@ export function parseWholeNumber(option: string, text: string, what: string): bi
   return BigInt(value);
 }
 
-/** Parses a vault id given as `--id` and checks that the vault exists. */
+/**
+ * Parses a vault id given as `--id`, checks that the vault exists and points the context at its market. A full
+ * vault id (market id << 64 | serial) names its market; a number below 2⁶⁴ is a serial in the selected market
+ * (`--market`, default the first: market 0's vault ids are its serials 1, 2, 3…).
+ */
 export async function parseVaultId(ctx: TaskContext, text: string): Promise<bigint> {
   const value = text.trim();
   if (value === "") throw new TaskInputError("--id is required (a vault id, from 1)");
@@ -194,10 +255,30 @@ export async function parseVaultId(ctx: TaskContext, text: string): Promise<bigi
   if (!/^\d+$/.test(value) || BigInt(value) === 0n) {
     throw new TaskInputError(`--id must be a positive integer vault id, got "${text}"`);
   }
-  const id = BigInt(value);
-  const count = await ctx.controller.vaultCount();
-  if (id > count) {
-    throw new TaskInputError(`vault ${id} does not exist (${count} vault${count === 1n ? "" : "s"} so far)`);
+  const given = BigInt(value);
+  const id = given >> VAULT_SERIAL_BITS === 0n ? vaultIdOf(ctx.marketId, given) : given;
+  const marketId = marketOfVault(id);
+  if (marketId !== ctx.marketId) {
+    if (ctx.marketGiven) {
+      throw new TaskInputError(
+        `vault ${id} belongs to market ${marketId}, not to --market ${ctx.marketId} (${ctx.deployedMarket.name})`,
+      );
+    }
+    const market = ctx.deployment.markets[String(marketId)];
+    if (market === undefined) {
+      throw new TaskInputError(
+        `vault ${id} would be in market ${marketId}, which this deployment does not have`,
+      );
+    }
+    await useMarket(ctx, market);
+  }
+  const serial = id & ((1n << VAULT_SERIAL_BITS) - 1n);
+  const count = await ctx.lens.vaultCount(ctx.marketId);
+  if (serial === 0n || serial > count) {
+    const where = ctx.marketId === 0 ? "" : ` in market ${ctx.marketId} (${ctx.deployedMarket.name})`;
+    throw new TaskInputError(
+      `vault ${id} does not exist (${count} vault${count === 1n ? "" : "s"}${where} so far)`,
+    );
   }
   return id;
 }
@@ -218,7 +299,7 @@ export async function parseAccount(ctx: TaskContext, option: string, text: strin
   return getAddress(value);
 }
 
-/** The message of anything thrown, reduced to the Controller's custom error (`Name(args)`) when it is one. */
+/** The message of anything thrown, reduced to the engine's custom error (`Name(args)`) when it is one. */
 export function messageOf(error: unknown): string {
   if (typeof error === "object" && error !== null) {
     const revert = (error as { revert?: { name?: string; args?: readonly unknown[] } | null }).revert;
@@ -252,7 +333,7 @@ export async function preflight(what: string, simulate: () => Promise<unknown>):
   }
 }
 
-/** Adds a plain-language reading to the Controller's most common custom errors. */
+/** Adds a plain-language reading to the engine's most common custom errors. */
 function explainRevert(message: string): string {
   const ratio = /^VaultUnsafe\((\d+), (\d+)\)$/.exec(message);
   if (ratio !== null) {
@@ -265,8 +346,9 @@ function explainRevert(message: string): string {
     NotVaultOwnerOrOperator: "only the vault's owner or operator may do this (use --from)",
     NotVaultOwner: "only the vault's owner may do this (use --from)",
     VaultSafe: "the vault is safe, so it cannot be liquidated",
-    ProtocolPaused: "the protocol is paused",
-    ProtocolShutDown: "the protocol is shut down",
+    MarketPaused: "the market is paused",
+    MarketShutDown: "the market is shut down",
+    NotOwnerNorApproved: "only the vault's owner (or an approved account) may transfer it (use --from)",
     LiquidationLeavesDust: "offer more tokens (--max) so that no dust is left",
     ZeroAmount: "the amount must be greater than zero",
   };

@@ -116,7 +116,7 @@ export function shortAddress(address: string): string {
 
 /**
  * The implied volatility as shown everywhere (tasks and the devnet status line): a percentage, or
- * "n/a (mark below index)" when mark ≤ index, where no volatility explains the price (the Controller reports 0).
+ * "n/a (mark below index)" when mark ≤ index, where no volatility explains the price (the lens reports 0).
  */
 export function impliedVolatilityText(impliedVolatility: bigint, mark: bigint, index: bigint): string {
   return mark <= index ? "n/a (mark below index)" : percent(impliedVolatility);

@@ -1,5 +1,5 @@
 /**
- * History tasks, read from the Controller's events: `vault:history` (everything that happened to one vault,
+ * History tasks, read from the engine's events (every one carries the market id first, indexed): `vault:history` (everything that happened to one vault,
  * in block order) and `funding:history` (every normalization-factor update with the funding rate it implies).
  * Both print a table, or with `--json` / `--csv` machine-readable rows (amounts in wei / WAD).
  *
@@ -24,6 +24,7 @@ interface HistoryArgs {
   fromBlock: string;
   json: boolean;
   csv: boolean;
+  market: string;
 }
 
 /** Checks the shared options before anything is read. */
@@ -42,7 +43,7 @@ interface EventRow {
   event: LogDescription;
 }
 
-/** Decodes Controller logs and adds their block timestamps (one block read per distinct block). */
+/** Decodes engine logs and adds their block timestamps (one block read per distinct block). */
 async function decode(ctx: TaskContext, logs: readonly Log[]): Promise<EventRow[]> {
   const times = new Map<number, number>();
   for (const number of new Set(logs.map((log) => log.blockNumber))) {
@@ -50,7 +51,7 @@ async function decode(ctx: TaskContext, logs: readonly Log[]): Promise<EventRow[
   }
   const rows: EventRow[] = [];
   for (const log of logs) {
-    const event = ctx.controller.interface.parseLog(log);
+    const event = ctx.engine.interface.parseLog(log);
     if (event === null) continue;
     rows.push({
       block: log.blockNumber,
@@ -63,13 +64,21 @@ async function decode(ctx: TaskContext, logs: readonly Log[]): Promise<EventRow[
   return rows.sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
 }
 
-/** The name of one of the Controller's events. */
-type ControllerEventName = Parameters<TaskContext["controller"]["interface"]["getEvent"]>[0];
+/** The name of one of the engine's events. */
+type EngineEventName = Parameters<TaskContext["engine"]["interface"]["getEvent"]>[0];
 
-/** Reads the Controller's logs of the given events from `fromBlock` on (topic1 = `vaultId` when given). */
-async function controllerLogs(
+/** A 32-byte topic of an unsigned integer. */
+function topicOf(value: bigint | number): string {
+  return `0x${BigInt(value).toString(16).padStart(64, "0")}`;
+}
+
+/**
+ * Reads the engine's logs of the given events in the task's market from `fromBlock` on (topic1 = the market id,
+ * topic2 = `vaultId` when given).
+ */
+async function engineLogs(
   ctx: TaskContext,
-  events: readonly ControllerEventName[],
+  events: readonly EngineEventName[],
   fromBlock: number,
   vaultId?: bigint,
 ): Promise<Log[]> {
@@ -78,14 +87,14 @@ async function controllerLogs(
     throw new TaskInputError(`--from-block ${fromBlock} is past the latest block (${latest})`);
   }
   const topics = events.map((name) => {
-    const fragment = ctx.controller.interface.getEvent(name);
-    if (fragment === null) throw new Error(`the Controller has no event ${name}`);
+    const fragment = ctx.engine.interface.getEvent(name);
+    if (fragment === null) throw new Error(`the engine has no event ${name}`);
     return fragment.topicHash;
   });
-  const idTopic = vaultId === undefined ? [] : [`0x${vaultId.toString(16).padStart(64, "0")}`];
+  const idTopic = vaultId === undefined ? [] : [topicOf(vaultId)];
   return ctx.ethers.provider.getLogs({
-    address: ctx.contracts.Controller,
-    topics: [topics, ...idTopic],
+    address: ctx.contracts.Evergamma,
+    topics: [topics, topicOf(ctx.marketId), ...idTopic],
     fromBlock,
     toBlock: latest,
   });
@@ -116,8 +125,8 @@ function printRows(
   } else console.log(table().join("\n"));
 }
 
-/** The events of a vault's life (all carry the vault id as their first indexed argument). */
-const VAULT_EVENTS: readonly ControllerEventName[] = [
+/** The events of a vault's life (all carry the market id, then the vault id, as their first indexed arguments). */
+const VAULT_EVENTS: readonly EngineEventName[] = [
   "VaultOpened",
   "Deposited",
   "Withdrawn",
@@ -198,13 +207,13 @@ interface VaultHistoryArgs extends HistoryArgs {
   id: string;
 }
 
-/** `vault:history --id N [--from-block B] [--json | --csv]` */
+/** `vault:history --id N [--market M] [--from-block B] [--json | --csv]` */
 export const vaultHistory = action<VaultHistoryArgs>(async (args, hre) => {
   const { fromBlock, format } = parseHistoryArgs(args);
-  const ctx = await loadContext(hre);
+  const ctx = await loadContext(hre, "", args.market);
   const id = await parseVaultId(ctx, args.id);
-  const rows = await decode(ctx, await controllerLogs(ctx, VAULT_EVENTS, fromBlock, id));
-  const symbol = await ctx.powerToken.symbol();
+  const rows = await decode(ctx, await engineLogs(ctx, VAULT_EVENTS, fromBlock, id));
+  const symbol = await ctx.token.symbol();
   const records = rows.map((r) => ({
     block: r.block,
     timestamp: r.timestamp,
@@ -243,13 +252,14 @@ export function impliedRatePerDay(
   return (-Math.log1p(ratio) * SECONDS_PER_DAY) / Number(elapsedSeconds);
 }
 
-/** `funding:history [--from-block B] [--json | --csv]` */
+/** `funding:history [--market M] [--from-block B] [--json | --csv]`: the market's NF updates. */
 export const fundingHistory = action<HistoryArgs>(async (args, hre) => {
   const { fromBlock, format } = parseHistoryArgs(args);
-  const ctx = await loadContext(hre);
-  const rows = await decode(ctx, await controllerLogs(ctx, ["NormalizationFactorUpdated"], fromBlock));
+  const ctx = await loadContext(hre, "", args.market);
+  const rows = await decode(ctx, await engineLogs(ctx, ["NormalizationFactorUpdated"], fromBlock));
   const records = rows.map((r) => {
-    const [oldFactor, newFactor, lastUpdate, now] = r.event.args as unknown as [
+    const [, oldFactor, newFactor, lastUpdate, now] = r.event.args as unknown as [
+      bigint,
       bigint,
       bigint,
       bigint,
@@ -277,9 +287,9 @@ export const fundingHistory = action<HistoryArgs>(async (args, hre) => {
   ];
   printRows(format, records, columns, () =>
     records.length === 0
-      ? [`No funding updates since block ${fromBlock}`]
+      ? [`No funding updates of market ${ctx.marketId} (${ctx.deployedMarket.name}) since block ${fromBlock}`]
       : [
-          `${records.length} funding update${records.length === 1 ? "" : "s"} since block ${fromBlock} (times UTC; rate: share of NF longs pay per day)`,
+          `${records.length} funding update${records.length === 1 ? "" : "s"} of market ${ctx.marketId} (${ctx.deployedMarket.name}) since block ${fromBlock} (times UTC; rate: share of NF longs pay per day)`,
           `  ${"block".padStart(6)}  ${"time".padEnd(19)}  ${"old NF".padEnd(14)}  ${"new NF".padEnd(14)}  ${"elapsed".padEnd(12)}  rate/day`,
           ...records.map(
             (r) =>

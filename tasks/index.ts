@@ -2,8 +2,10 @@
  * Hardhat tasks for users of a deployed Evergamma. They read `deployments/<network>.json` (the folder can be
  * moved with `EVERGAMMA_DEPLOYMENTS_DIR`), e.g. `npx hardhat vault:status --id 2 --network localhost`.
  *
- * Amounts are decimal: ETH for collateral, whole power tokens (18 decimals) for debt. `--from` picks the
- * sending account: an index into the network's accounts or one of their addresses (default: the first).
+ * Every task works on one market: `--market` (an id or a name, default the first market of the deployment file),
+ * or the market of the `--id` vault. Amounts are decimal: ETH for collateral, whole tokens (18 decimals) for
+ * debt. `--from` picks the sending account: an index into the network's accounts or one of their addresses
+ * (default: the first).
  * State-changing tasks do all they say or nothing (balances checked and the action simulated before the first
  * transaction) and print each transaction's hash and gas used. Bad arguments print `Error: ...` on stderr,
  * send nothing and exit with code 1.
@@ -24,7 +26,14 @@ const id = {
   name: "id",
   type: ArgumentType.STRING,
   defaultValue: "",
-  description: "Vault id (required)",
+  description:
+    "Vault id (required): a full vault id, or a serial in --market (market 0's ids are its serials)",
+} as const;
+const market = {
+  name: "market",
+  type: ArgumentType.STRING,
+  defaultValue: "",
+  description: 'Market: an id ("1") or a name ("ETH1") from the deployment file (default: the first market)',
 } as const;
 const json = { name: "json", description: "Print machine-readable JSON (amounts in wei / WAD)" } as const;
 const csv = { name: "csv", description: "Print CSV rows with a header (amounts in wei / WAD)" } as const;
@@ -50,6 +59,7 @@ export const evergammaTasks: TaskDefinition[] = [
       description: "Power tokens to mint (needs at least 150% collateral)",
     })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./vault.js").then((m) => ({ default: m.openVault })))
     .build(),
 
@@ -57,6 +67,7 @@ export const evergammaTasks: TaskDefinition[] = [
     .addOption(id)
     .addOption({ name: "amount", type: ArgumentType.STRING, defaultValue: "", description: "ETH to deposit" })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./vault.js").then((m) => ({ default: m.depositVault })))
     .build(),
 
@@ -69,6 +80,7 @@ export const evergammaTasks: TaskDefinition[] = [
       description: 'ETH to withdraw, or "all"',
     })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./vault.js").then((m) => ({ default: m.withdrawVault })))
     .build(),
 
@@ -87,6 +99,7 @@ export const evergammaTasks: TaskDefinition[] = [
       description: "ETH to deposit first",
     })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./vault.js").then((m) => ({ default: m.mintVault })))
     .build(),
 
@@ -108,6 +121,7 @@ export const evergammaTasks: TaskDefinition[] = [
       description: 'ETH to withdraw afterwards, or "all"',
     })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./vault.js").then((m) => ({ default: m.burnVault })))
     .build(),
 
@@ -121,6 +135,7 @@ export const evergammaTasks: TaskDefinition[] = [
     })
     .addFlag({ name: "revoke", description: "Remove the vault's operator" })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./vault.js").then((m) => ({ default: m.setOperator })))
     .build(),
 
@@ -133,6 +148,7 @@ export const evergammaTasks: TaskDefinition[] = [
       description: "New owner: an address or account index",
     })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./vault.js").then((m) => ({ default: m.transferVault })))
     .build(),
 
@@ -145,12 +161,14 @@ export const evergammaTasks: TaskDefinition[] = [
     .addOption(fromBlock)
     .addFlag(json)
     .addFlag(csv)
+    .addOption(market)
     .setAction(() => import("./history.js").then((m) => ({ default: m.vaultHistory })))
     .build(),
 
   task("vault:status", "Shows a vault: collateral, debt (normalized and nominal), ratio, liquidation price")
     .addOption(id)
     .addFlag(json)
+    .addOption(market)
     .setAction(() => import("./views.js").then((m) => ({ default: m.vaultStatus })))
     .build(),
 
@@ -163,6 +181,7 @@ export const evergammaTasks: TaskDefinition[] = [
     })
     .addOption(from)
     .addFlag(json)
+    .addOption(market)
     .setAction(() => import("./views.js").then((m) => ({ default: m.vaultList })))
     .build(),
 
@@ -175,11 +194,13 @@ export const evergammaTasks: TaskDefinition[] = [
       description: 'Most power tokens to repay (default "all": as much as the protocol allows)',
     })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./market.js").then((m) => ({ default: m.liquidate })))
     .build(),
 
   task("funding:status", "Shows index, mark, normalization factor, funding per day and implied volatility")
     .addFlag(json)
+    .addOption(market)
     .setAction(() => import("./views.js").then((m) => ({ default: m.fundingStatus })))
     .build(),
 
@@ -190,6 +211,7 @@ export const evergammaTasks: TaskDefinition[] = [
     .addOption(fromBlock)
     .addFlag(json)
     .addFlag(csv)
+    .addOption(market)
     .setAction(() => import("./history.js").then((m) => ({ default: m.fundingHistory })))
     .build(),
 
@@ -217,6 +239,7 @@ export const evergammaTasks: TaskDefinition[] = [
         "Seconds of chain time to advance afterwards (the TWAP period, 420, lets the index follow)",
     })
     .addOption(from)
+    .addOption(market)
     .setAction(() => import("./market.js").then((m) => ({ default: m.setPrice })))
     .build(),
 ];

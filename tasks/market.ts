@@ -40,17 +40,18 @@ interface LiquidateArgs {
   id: string;
   max: string;
   from: string;
+  market: string;
 }
 
 /** `liquidate --id N [--max TOKENS]`: repays debt of an unsafe vault with the sender's tokens, for collateral. */
 export const liquidate = action<LiquidateArgs>(async (args, hre) => {
   const all = args.max.trim() === "" || args.max.trim() === "all";
   const max = all ? MaxUint256 : parseAmount("max", args.max);
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.controller;
-  const symbol = await ctx.powerToken.symbol();
-  const [preview, ratio] = await Promise.all([c.previewLiquidation(id), c.collateralRatio(id)]);
+  const c = ctx.engine;
+  const symbol = await ctx.token.symbol();
+  const [preview, ratio] = await Promise.all([ctx.lens.previewLiquidation(id), ctx.lens.collateralRatio(id)]);
   if (!preview.liquidatable) {
     const shown = ratio === MaxUint256 ? "no debt" : `collateral ratio ${percent(ratio)}`;
     throw new TaskInputError(`vault ${id} is safe (${shown}): it cannot be liquidated`);
@@ -58,7 +59,7 @@ export const liquidate = action<LiquidateArgs>(async (args, hre) => {
   const needed = preview.maxDebt < max ? preview.maxDebt : max;
   requireTokens(
     ctx,
-    await ctx.powerToken.balanceOf(ctx.signer.address),
+    await ctx.token.balanceOf(ctx.signer.address),
     needed,
     symbol,
     `to liquidate vault ${id}: mint some with vault:mint, or pass a smaller --max`,
@@ -78,6 +79,7 @@ interface PriceArgs {
   arb: boolean;
   vol: string;
   from: string;
+  market: string;
 }
 
 /** Parses `--eth`, `--advance` and `--vol` (all checked before anything is sent). */
@@ -94,14 +96,15 @@ function parsePriceArgs(args: PriceArgs): { target: string; advance: number; vol
 
 /**
  * `price:set --eth USD [--arb [--vol σ]] [--advance SECONDS]`: swaps the ETH/USDC pool to the given spot price
- * (USDC is minted, WETH wrapped as needed); with `--arb` the power pool is then traded to the pricer's fair
- * price at implied volatility σ (the devnet's arbitrage bot, selling only tokens the account holds); then
+ * (USDC is minted, WETH wrapped as needed); with `--arb` the `--market` market's token pool (default the first
+ * market's) is then traded to the pricer's fair price at implied volatility σ (the devnet's arbitrage bot, selling
+ * only tokens the account holds); then
  * optionally advances chain time so the TWAPs catch up. Devnet chains only. All or nothing: the chain is
  * snapshotted first and reverted if any step fails.
  */
 export const setPrice = action<PriceArgs>(async (args, hre) => {
   const { target, advance, volWad } = parsePriceArgs(args);
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   if (!DEV_CHAIN_IDS.includes(ctx.chainId)) {
     throw new TaskInputError(
       `price:set only runs on a devnet (chain id ${DEV_CHAIN_IDS.join(" or ")}); network "${ctx.networkName}" ` +
@@ -116,7 +119,7 @@ export const setPrice = action<PriceArgs>(async (args, hre) => {
     "SwapRouter",
     "NonfungiblePositionManager",
   ];
-  if (args.arb) names.push("PowerWethPool", "EverlastingOptionPricer");
+  if (args.arb) names.push("EverlastingOptionPricer");
   for (const name of names) {
     if (ctx.contracts[name] === undefined) throw new TaskInputError(`${ctx.deploymentPath} has no ${name}`);
   }
@@ -167,10 +170,13 @@ export const setPrice = action<PriceArgs>(async (args, hre) => {
     await advanceTime(provider, advance);
     console.log(`Advanced chain time by ${advance} s`);
   }
-  console.log(`ETH price (TWAP) now ${usd(await ctx.controller.ethPrice())}`);
+  console.log(`ETH price (TWAP) now ${usd(await ctx.lens.ethPrice(ctx.marketId))}`);
 });
 
-/** The devnet's arbitrage bot, built from the deployment file's addresses, trading from the task's account. */
+/**
+ * The devnet's arbitrage bot on the task's market, built from the deployment file's addresses, trading from the
+ * task's account.
+ */
 async function arbitrageBot(
   ctx: TaskContext,
   uniswap: UniswapV3,
@@ -179,11 +185,13 @@ async function arbitrageBot(
   const { ethers, contracts, signer } = ctx;
   const deployment: ArbitrageMarket = {
     pricer: await ethers.getContractAt("EverlastingOptionPricer", contracts.EverlastingOptionPricer, signer),
-    controller: ctx.controller,
-    powerToken: ctx.powerToken,
-    powerWethPool: getPoolContract(contracts.PowerWethPool, signer),
+    engine: ctx.engine,
+    lens: ctx.lens,
     uniswap,
     weth: await ethers.getContractAt("WETH9", contracts.WETH, signer),
+    marketId: ctx.marketId,
+    token: ctx.token,
+    pool: getPoolContract(ctx.deployedMarket.pool, signer),
     market: {
       power: Number(ctx.market.power),
       indexScale: ctx.market.indexScale,
@@ -192,11 +200,11 @@ async function arbitrageBot(
   };
   // inventory 0: the bot never opens a vault of the user's; it sells only tokens the account holds.
   const bot = new ArbitrageBot({ deployment, signer, targetVolWad, inventory: 0n });
-  return { bot, symbol: await ctx.powerToken.symbol() };
+  return { bot, symbol: await ctx.token.symbol() };
 }
 
 /**
- * Pushing the power pool down sells power tokens: checks before anything is sent that the account holds some
+ * Pushing the token pool down sells the market's tokens: checks before anything is sent that the account holds some
  * (the swap sells at most what the pool needs to reach the fair price).
  */
 async function requireTokensToSell(
@@ -204,14 +212,15 @@ async function requireTokensToSell(
   arbitrage: { bot: ArbitrageBot; symbol: string },
   spotWad: bigint,
 ): Promise<void> {
-  const fair = await arbitrage.bot.fairPrice(spotWad, await ctx.controller.expectedNormalizationFactor());
-  const pool = getPoolContract(ctx.contracts.PowerWethPool, ctx.signer);
-  const current = parseEther((await readPoolPrice(pool, ctx.contracts.PowerToken)).toFixed(18));
+  const nf = await ctx.lens.expectedNormalizationFactor(ctx.marketId);
+  const fair = await arbitrage.bot.fairPrice(spotWad, nf);
+  const pool = getPoolContract(ctx.deployedMarket.pool, ctx.signer);
+  const current = parseEther((await readPoolPrice(pool, ctx.deployedMarket.token)).toFixed(18));
   if (fair.ethPerToken >= current) return;
-  const balance = await ctx.powerToken.balanceOf(ctx.signer.address);
+  const balance = await ctx.token.balanceOf(ctx.signer.address);
   if (balance === 0n) {
     throw new TaskInputError(
-      `--arb must sell ${arbitrage.symbol} to lower the power pool to its fair price, but ${ctx.account} holds ` +
+      `--arb must sell ${arbitrage.symbol} to lower its pool to its fair price, but ${ctx.account} holds ` +
         `none: mint some with vault:mint, or pass --from with an account that holds them`,
     );
   }

@@ -4,12 +4,14 @@
  *
  * Each one does all it says or nothing: it validates its arguments and the chain's state first (including the
  * account's ETH and token balances), simulates the transaction with an `eth_call` (a revert is reported with
- * the Controller's decoded error and nothing is sent), then sends it, prints its hash and gas used, and
+ * the engine's decoded error and nothing is sent), then sends it, prints its hash and gas used, and
  * prints the vault afterwards.
  *
  * @module
  */
 import { ZeroAddress } from "ethers";
+
+import { vaultIdOf } from "../deploy/evergamma.js";
 
 import {
   action,
@@ -47,48 +49,51 @@ interface OpenArgs {
   collateral: string;
   mint: string;
   from: string;
+  market: string;
 }
 
-/** `vault:open [--collateral ETH] [--mint TOKENS]` */
+/** `vault:open [--market M] [--collateral ETH] [--mint TOKENS]` */
 export const openVault = action<OpenArgs>(async (args, hre) => {
   const collateral = parseAmount("collateral", args.collateral, true);
   const amount = parseAmount("mint", args.mint, true);
-  const ctx = await loadContext(hre, args.from);
-  const c = ctx.controller;
-  const symbol = await ctx.powerToken.symbol();
+  const ctx = await loadContext(hre, args.from, args.market);
+  const c = ctx.engine;
+  const symbol = await ctx.token.symbol();
+  const open = vaultIdOf(ctx.marketId, 0n);
   let id: bigint;
   if (amount > 0n) {
-    // One transaction: mint with vault id 0 opens the vault, deposits msg.value and mints.
+    // One transaction: mint with the market's serial 0 opens the vault, deposits msg.value and mints.
     const value = { value: collateral };
     await checkPayable(
       ctx,
       `opening a vault with ${exact(collateral)} ETH and minting ${exact(amount)} ${symbol}`,
       collateral,
       {
-        staticCall: () => c.mint.staticCall(0n, amount, value),
-        estimateGas: () => c.mint.estimateGas(0n, amount, value),
+        staticCall: () => c.mint.staticCall(open, amount, value),
+        estimateGas: () => c.mint.estimateGas(open, amount, value),
       },
     );
-    id = await c.mint.staticCall(0n, amount, value);
-    await send("mint", () => c.mint(0n, amount, value));
+    id = await c.mint.staticCall(open, amount, value);
+    await send("mint", () => c.mint(open, amount, value));
   } else {
-    // Two transactions (the Controller has no payable open): both are paid for before the first is sent.
+    // Two transactions (the engine has no payable open): both are paid for before the first is sent.
+    const marketId = ctx.marketId;
     await requireEth(ctx, collateral);
-    await preflight("opening a vault", () => c.openVault.staticCall());
-    const openGas = await c.openVault.estimateGas();
+    await preflight("opening a vault", () => c.openVault.staticCall(marketId));
+    const openGas = await c.openVault.estimateGas(marketId);
     // A deposit costs less gas than an open (which also mints the NFT): twice the open covers both.
     await requireEth(ctx, collateral, collateral > 0n ? 2n * openGas : openGas);
-    id = await c.openVault.staticCall();
-    await send("openVault", () => c.openVault());
+    id = await c.openVault.staticCall(marketId);
+    await send("openVault", () => c.openVault(marketId));
     if (collateral > 0n) await send("deposit", () => c.deposit(id, { value: collateral }));
   }
-  if ((await c.getVault(id)).owner !== ctx.signer.address) {
+  if ((await ctx.lens.getVault(id)).owner !== ctx.signer.address) {
     throw new TaskInputError(
       `vault ${id} is not owned by ${ctx.signer.address}: another transaction raced this one`,
     );
   }
   console.log(
-    `Opened vault ${id} for ${ctx.signer.address}` +
+    `Opened vault ${id} in market ${ctx.marketId} (${ctx.deployedMarket.name}) for ${ctx.signer.address}` +
       (collateral > 0n ? `, deposited ${exact(collateral)} ETH` : "") +
       (amount > 0n ? `, minted ${exact(amount)} ${symbol}` : ""),
   );
@@ -99,14 +104,15 @@ interface AmountArgs {
   id: string;
   amount: string;
   from: string;
+  market: string;
 }
 
 /** `vault:deposit --id N --amount ETH` (anyone may deposit into any vault) */
 export const depositVault = action<AmountArgs>(async (args, hre) => {
   const amount = parseAmount("amount", args.amount);
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.controller;
+  const c = ctx.engine;
   await checkPayable(ctx, `depositing ${exact(amount)} ETH`, amount, {
     staticCall: () => c.deposit.staticCall(id, { value: amount }),
     estimateGas: () => c.deposit.estimateGas(id, { value: amount }),
@@ -120,10 +126,10 @@ export const depositVault = action<AmountArgs>(async (args, hre) => {
 export const withdrawVault = action<AmountArgs>(async (args, hre) => {
   const all = args.amount.trim() === "all";
   const requested = all ? 0n : parseAmount("amount", args.amount);
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.controller;
-  const vault = await c.getVault(id);
+  const c = ctx.engine;
+  const vault = await ctx.lens.getVault(id);
   const amount = all ? vault.collateral : requested;
   if (amount === 0n) throw new TaskInputError(`vault ${id} holds no collateral to withdraw`);
   if (amount > vault.collateral) {
@@ -145,10 +151,10 @@ interface MintArgs extends AmountArgs {
 export const mintVault = action<MintArgs>(async (args, hre) => {
   const amount = parseAmount("amount", args.amount);
   const collateral = parseAmount("collateral", args.collateral, true);
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.controller;
-  const symbol = await ctx.powerToken.symbol();
+  const c = ctx.engine;
+  const symbol = await ctx.token.symbol();
   await checkPayable(ctx, `minting ${exact(amount)} ${symbol}`, collateral, {
     staticCall: () => c.mint.staticCall(id, amount, { value: collateral }),
     estimateGas: () => c.mint.estimateGas(id, amount, { value: collateral }),
@@ -171,11 +177,11 @@ export const burnVault = action<BurnArgs>(async (args, hre) => {
   const allCollateral = args.withdraw.trim() === "all";
   const requested = allDebt ? 0n : parseAmount("amount", args.amount, true);
   const requestedWithdraw = allCollateral ? 0n : parseAmount("withdraw", args.withdraw, true);
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.controller;
-  const symbol = await ctx.powerToken.symbol();
-  const vault = await c.getVault(id);
+  const c = ctx.engine;
+  const symbol = await ctx.token.symbol();
+  const vault = await ctx.lens.getVault(id);
   const amount = allDebt ? vault.debt : requested;
   const withdraw = allCollateral ? vault.collateral : requestedWithdraw;
   if (amount === 0n && withdraw === 0n) {
@@ -188,7 +194,7 @@ export const burnVault = action<BurnArgs>(async (args, hre) => {
       `vault ${id} owes ${money(vault.debt, symbol)}, cannot burn ${money(amount, symbol)}`,
     );
   }
-  requireTokens(ctx, await ctx.powerToken.balanceOf(ctx.signer.address), amount, symbol);
+  requireTokens(ctx, await ctx.token.balanceOf(ctx.signer.address), amount, symbol);
   if (withdraw > vault.collateral) {
     throw new TaskInputError(
       `vault ${id} holds ${money(vault.collateral, "ETH")}; this needs ${money(withdraw, "ETH")}`,
@@ -208,6 +214,7 @@ interface OperatorArgs {
   operator: string;
   revoke: boolean;
   from: string;
+  market: string;
 }
 
 /** `vault:operator --id N (--operator ADDRESS|INDEX | --revoke)`: the owner names or removes the operator. */
@@ -216,12 +223,12 @@ export const setOperator = action<OperatorArgs>(async (args, hre) => {
   if (given === args.revoke) {
     throw new TaskInputError("give either --operator ADDRESS (or account index) or --revoke");
   }
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
   const operator = args.revoke ? ZeroAddress : await parseAccount(ctx, "operator", args.operator);
   if (operator === ZeroAddress && given)
     throw new TaskInputError("--operator: use --revoke to remove the operator");
-  const c = ctx.controller;
+  const c = ctx.engine;
   const what = args.revoke
     ? `removing the operator of vault ${id}`
     : `making ${operator} operator of vault ${id}`;
@@ -236,22 +243,23 @@ interface TransferArgs {
   id: string;
   to: string;
   from: string;
+  market: string;
 }
 
-/** `vault:transfer --id N --to ADDRESS|INDEX`: moves the vault NFT (and with it the vault; the operator is reset). */
+/** `vault:transfer --id N --to ADDRESS|INDEX`: moves the vault NFT (the engine's ERC-721) (and with it the vault; the operator is reset). */
 export const transferVault = action<TransferArgs>(async (args, hre) => {
-  const ctx = await loadContext(hre, args.from);
+  const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
   if (args.to.trim() === "") throw new TaskInputError("--to is required (an address or account index)");
   const to = await parseAccount(ctx, "to", args.to);
   if (to === ZeroAddress)
     throw new TaskInputError("--to cannot be the zero address (that would burn the vault)");
-  const owner = (await ctx.controller.getVault(id)).owner;
+  const owner = (await ctx.lens.getVault(id)).owner;
   if (owner !== ctx.signer.address) {
     throw new TaskInputError(`vault ${id} belongs to ${owner}, not ${ctx.account} (use --from)`);
   }
   if (to === owner) throw new TaskInputError(`vault ${id} already belongs to ${to}`);
-  const nft = ctx.vaultNFT;
+  const nft = ctx.engine;
   const from = ctx.signer.address;
   await preflight(`transferring vault ${id} to ${to}`, () =>
     nft["safeTransferFrom(address,address,uint256)"].staticCall(from, to, id),

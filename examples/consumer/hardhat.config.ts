@@ -23,9 +23,10 @@ export default defineConfig({
     },
     // What deployEvergamma() deploys by contract name.
     npmFilesToBuild: [
-      "evergamma/contracts/core/Controller.sol",
-      "evergamma/contracts/core/PowerToken.sol",
-      "evergamma/contracts/core/VaultNFT.sol",
+      "evergamma/contracts/core/Evergamma.sol",
+      "evergamma/contracts/periphery/EvergammaLens.sol",
+      "evergamma/contracts/tokens/MarketToken.sol",
+      "evergamma/contracts/prices/UniswapTwapPrices.sol",
       "evergamma/contracts/pricing/EverlastingOptionPricer.sol",
       "evergamma/contracts/periphery/KeeperHelper.sol",
       "evergamma/contracts/mocks/WETH9.sol",

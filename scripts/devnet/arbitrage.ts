@@ -1,5 +1,5 @@
 /**
- * The simulation's arbitrage bot: trades the power-token/WETH pool to the fair price given by the pricing
+ * The simulation's arbitrage bot: trades one market's token/WETH pool to the fair price given by the pricing
  * contract, `powerPerpFairPrice(S, n, σ, T)` = Sⁿ·exp(n(n−1)σ²T/2) at a target implied volatility σ and the
  * market's funding period T, converted to ETH per token with the normalization factor:
  *
@@ -12,14 +12,15 @@
  */
 import { formatEther, parseEther, type Signer } from "ethers";
 
-import type { EvergammaDeployment, MarketParameters } from "../../deploy/evergamma.js";
-import { movePoolPrice, readPoolPrice } from "../../deploy/uniswap.js";
+import { vaultIdOf, type EvergammaDeployment, type MarketParameters } from "../../deploy/evergamma.js";
+import { movePoolPrice, readPoolPrice, type UniswapV3Pool } from "../../deploy/uniswap.js";
+import type { MarketToken } from "../../types/ethers-contracts/index.js";
 
 const WAD = 10n ** 18n;
 
 /** What one trade did. */
 export interface ArbitrageTrade {
-  /** The pool's power-token price before and after, ETH per token. */
+  /** The pool's token price before and after, ETH per token. */
   before: number;
   after: number;
   /** The fair price traded to, ETH per token (WAD). */
@@ -28,15 +29,36 @@ export interface ArbitrageTrade {
   fairMark: bigint;
 }
 
-/** What the bot trades with: the pricer, the Controller, the power pool and its tokens, the market's shape. */
-export type ArbitrageMarket = Pick<
-  EvergammaDeployment,
-  "pricer" | "controller" | "powerToken" | "powerWethPool" | "uniswap" | "weth"
-> & { market: Pick<MarketParameters, "power" | "indexScale" | "fundingPeriodSeconds"> };
+/**
+ * What the bot trades with: the pricer, the engine and its lens, Uniswap and WETH, and one market: its id, token,
+ * token/WETH pool and shape.
+ */
+export type ArbitrageMarket = Pick<EvergammaDeployment, "pricer" | "engine" | "lens" | "uniswap" | "weth"> & {
+  marketId: number;
+  token: MarketToken;
+  pool: UniswapV3Pool;
+  market: Pick<MarketParameters, "power" | "indexScale" | "fundingPeriodSeconds">;
+};
+
+/** The bot's view of market `index` of a deployment (default: market 0). */
+export function arbitrageMarket(d: EvergammaDeployment, index = 0): ArbitrageMarket {
+  const m = d.markets[index];
+  return {
+    pricer: d.pricer,
+    engine: d.engine,
+    lens: d.lens,
+    uniswap: d.uniswap,
+    weth: d.weth,
+    marketId: m.id,
+    token: m.token,
+    pool: m.pool,
+    market: m.params,
+  };
+}
 
 /** Options of {@link ArbitrageBot}. */
 export interface ArbitrageBotOptions {
-  /** The protocol, with its pricing contract (`deployment.pricer`). */
+  /** The market to trade, with the pricing contract (`deployment.pricer`). */
   deployment: ArbitrageMarket;
   /** The bot's account: it opens its own vault to mint the tokens it sells. */
   signer: Signer;
@@ -45,13 +67,13 @@ export interface ArbitrageBotOptions {
   /** Collateral of the bot's vault, wei. Default 2000 ETH. */
   collateral?: bigint;
   /**
-   * Power tokens kept on hand to sell; topped up by minting when the balance falls below half. Default 200;
+   * Tokens kept on hand to sell; topped up by minting when the balance falls below half. Default 200;
    * 0 never mints (the signer sells only tokens it already holds).
    */
   inventory?: bigint;
 }
 
-/** Trades the power pool towards the pricing contract's fair price. */
+/** Trades a market's token pool towards the pricing contract's fair price. */
 export class ArbitrageBot {
   readonly #o: Required<ArbitrageBotOptions>;
   #vaultId = 0n;
@@ -81,42 +103,43 @@ export class ArbitrageBot {
     return { ethPerToken: (usdPerToken * WAD) / spotWad, mark: fair / market.indexScale };
   }
 
-  /** Keeps at least half the inventory of power tokens on hand, minting from the bot's vault. */
+  /** Keeps at least half the inventory of tokens on hand, minting from the bot's vault in the market. */
   async #restock(): Promise<void> {
-    const { controller, powerToken } = this.#o.deployment;
-    const c = controller.connect(this.#o.signer);
+    const { engine, token, marketId } = this.#o.deployment;
+    const c = engine.connect(this.#o.signer);
     const owner = await this.#o.signer.getAddress();
-    const balance = await powerToken.balanceOf(owner);
+    const balance = await token.balanceOf(owner);
     if (balance >= this.#o.inventory / 2n) return;
     const amount = this.#o.inventory - balance;
     if (this.#vaultId === 0n) {
-      this.#vaultId = await c.mint.staticCall(0n, amount, { value: this.#o.collateral });
-      await (await c.mint(0n, amount, { value: this.#o.collateral })).wait();
+      const open = vaultIdOf(marketId, 0n);
+      this.#vaultId = await c.mint.staticCall(open, amount, { value: this.#o.collateral });
+      await (await c.mint(open, amount, { value: this.#o.collateral })).wait();
     } else {
       await (await c.mint(this.#vaultId, amount)).wait();
     }
   }
 
   /**
-   * Moves the power pool's spot price to the fair price at `spotWad` and the Controller's current
+   * Moves the market's token pool spot price to the fair price at `spotWad` and the market's current
    * normalization factor.
    */
   async trade(spotWad: bigint): Promise<ArbitrageTrade> {
     const d = this.#o.deployment;
     await this.#restock();
-    const nf = await d.controller.expectedNormalizationFactor();
+    const nf = await d.lens.expectedNormalizationFactor(d.marketId);
     const fair = await this.fairPrice(spotWad, nf);
-    const powerToken = await d.powerToken.getAddress();
-    const before = await readPoolPrice(d.powerWethPool, powerToken);
+    const token = await d.token.getAddress();
+    const before = await readPoolPrice(d.pool, token);
     await movePoolPrice({
       uniswap: d.uniswap,
-      pool: d.powerWethPool,
+      pool: d.pool,
       signer: this.#o.signer,
-      baseToken: d.powerToken,
+      baseToken: d.token,
       quoteToken: d.weth,
       targetPrice: formatEther(fair.ethPerToken),
     });
-    const after = await readPoolPrice(d.powerWethPool, powerToken);
+    const after = await readPoolPrice(d.pool, token);
     return { before, after, fairEthPerToken: fair.ethPerToken, fairMark: fair.mark };
   }
 }

@@ -17,7 +17,7 @@ export interface DevnetOptions {
   hostname: string;
   /** Where the deployment file is written (default `deployments/localhost.json`). */
   deploymentFile: string;
-  /** Seconds between two readings of the market (default 5); a line is printed when the status changes. */
+  /** Seconds between two readings of the markets (default 5); a line is printed when a market's status changes. */
   interval: number;
   /** Seconds after which an unchanged status is printed again (default 60). */
   heartbeat: number;
@@ -33,7 +33,7 @@ export interface DevnetOptions {
   vol: number;
   /** Chain seconds per simulated step. */
   dt: number;
-  /** Implied volatility the arbitrage bot prices the power token at. */
+  /** Implied volatility the arbitrage bots price every market's token at. */
   targetVol: number;
   /** Wall-clock milliseconds to wait after each step (gives the keeper time to act). */
   stepDelayMs: number;
@@ -44,25 +44,26 @@ export interface DevnetOptions {
 
 export const USAGE = `Usage: ./evergamma devnet [flags]   (or npm run devnet -- [flags])
 
-Starts a Hardhat node, deploys Evergamma with real Uniswap v3 pools, opens a demo vault, writes the
-deployment file, starts the keeper and prints a status line whenever the market changes (and every minute
-when it does not). Ctrl-C or SIGTERM stops everything.
+Starts a Hardhat node, deploys the Evergamma engine with two markets side by side (ETH2: ETH squared,
+market 0; ETH1: power 1, market 1), each with its real Uniswap v3 pool, opens a demo vault, writes the
+deployment file, starts the keeper and prints a status line per market whenever that market changes (and
+every minute when it does not). Ctrl-C or SIGTERM stops everything.
 
   --port N             JSON-RPC port on 127.0.0.1 (default 8545)
   --hostname HOST      interface to bind (default 127.0.0.1)
   --deployment FILE    deployment file to write (default deployments/localhost.json,
                        or $${DEPLOYMENTS_DIR_ENV}/localhost.json)
-  --interval SECONDS   seconds between two readings of the market (default 5); a status line is
-                       printed when something changed
-  --heartbeat SECONDS  print the status line again after this long without a change (default 60)
+  --interval SECONDS   seconds between two readings of the markets (default 5); a market's status
+                       line is printed when something changed
+  --heartbeat SECONDS  print a status line again after this long without a change (default 60)
   --no-keeper          do not start the keeper
-  --simulate           drive ETH along a seeded geometric Brownian motion, arbitrage the power pool
-                       towards its fair price and advance chain time; ends with a summary and exits
+  --simulate           drive ETH along a seeded geometric Brownian motion, arbitrage every market's
+                       pool towards its fair price and advance chain time; ends with a summary and exits
   --seed N             seed of the price path (default 1)
   --steps N            simulated steps (default 48)
   --vol X              annualised ETH volatility of the path (default 0.8)
   --dt SECONDS         chain time per step (default 3600)
-  --target-vol X       implied volatility the arbitrage bot targets (default 0.8)
+  --target-vol X       implied volatility the arbitrage bots target (default 0.8)
   --step-delay MS      wall-clock pause after each step, for the keeper (default 200)
   --keep-running       after --simulate, keep the devnet running (status lines) until Ctrl-C
   -h, --help           show this help

@@ -1,15 +1,16 @@
 /**
  * `--simulate`: drives the ETH price along a seeded geometric Brownian motion by swapping the ETH/USDC
- * pool, lets the arbitrage bot trade the power pool to its fair price, advances chain time and applies
- * funding, so the normalization factor can be watched doing its job. Ends with a summary.
+ * pool, lets one arbitrage bot per market trade that market's token pool to its fair price, advances chain time
+ * and applies funding in every market, so the normalization factors can be watched doing their job. Ends with a
+ * summary per market.
  *
  * One step of `dt` seconds:
  *  1. S ← S · exp(−σ²dt/2 + σ√dt · Z) (dt in years, Z standard normal from the seeded generator);
  *     the ETH/USDC pool is swapped to S;
- *  2. the arbitrage bot swaps the power pool to NF · Sⁿ · exp(n(n−1)σ*²T/2) / scale / S ETH per token
- *     (σ* the target implied volatility);
- *  3. chain time advances by dt (both TWAPs settle on the new prices);
- *  4. `applyFunding()` moves NF; mark, index and NF are recorded.
+ *  2. each market's arbitrage bot swaps its token pool to NF · Sⁿ · exp(n(n−1)σ*²T/2) / scale / S ETH per
+ *     token (σ* the target implied volatility; no premium for n = 1);
+ *  3. chain time advances by dt (every TWAP settles on the new prices);
+ *  4. `applyFunding(marketId)` moves each market's NF; mark, index and NF are recorded.
  *
  * @module
  */
@@ -17,7 +18,7 @@ import { formatEther, parseEther, type Signer } from "ethers";
 
 import { advanceTime, setEthPrice, type EvergammaDeployment } from "../../deploy/evergamma.js";
 import { fixed, significant, usd } from "../../tasks/format.js";
-import { ArbitrageBot } from "./arbitrage.js";
+import { arbitrageMarket, ArbitrageBot } from "./arbitrage.js";
 import type { StatusReader } from "./status.js";
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
@@ -72,9 +73,9 @@ export function gbmPath(s0: number, vol: number, dtSeconds: number, steps: numbe
 /** Options of {@link runSimulation}. */
 export interface SimulationOptions {
   deployment: EvergammaDeployment;
-  /** The arbitrage bot's account. */
+  /** The arbitrage bots' account (one bot, with its own vault, per market). */
   arbitrageur: Signer;
-  /** Accounts that open the near-the-edge vaults the keeper can liquidate. */
+  /** Accounts that open the near-the-edge vaults (in market 0) the keeper can liquidate. */
   riskyOwners: Signer[];
   status: StatusReader;
   seed: number;
@@ -89,9 +90,11 @@ export interface SimulationOptions {
   stopped?: () => boolean;
 }
 
-/** What the simulation measured. */
-export interface SimulationSummary {
-  steps: number;
+/** What the simulation measured in one market. */
+export interface MarketSimulationSummary {
+  marketId: number;
+  name: string;
+  power: number;
   /** ln(mark/index) − ln(fair mark/index): mean, root mean square and largest magnitude over the steps. */
   trackingErrorMean: number;
   trackingErrorRms: number;
@@ -100,6 +103,14 @@ export interface SimulationSummary {
   nfEnd: bigint;
   /** NF change the target volatility implies over the elapsed time, as a fraction (negative: longs paid). */
   expectedNfChange: number;
+}
+
+/** What the simulation measured. */
+export interface SimulationSummary {
+  steps: number;
+  /** One entry per market, in market-id order. */
+  markets: MarketSimulationSummary[];
+  /** Liquidations in every market during the simulation. */
   liquidations: number;
   ethStart: bigint;
   ethEnd: bigint;
@@ -108,17 +119,18 @@ export interface SimulationSummary {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Opens vaults at 155%, 165% and 180% of the minimum-ratio boundary's ETH value, for the keeper to watch. */
+/** Opens vaults in market 0 at 155%, 165% and 180% of the minimum-ratio boundary's ETH value, for the keeper. */
 async function openRiskyVaults(d: EvergammaDeployment, owners: Signer[]): Promise<bigint[]> {
   const ratios = ["1.55", "1.65", "1.8"];
-  const perToken = await d.controller.debtValuePerToken();
+  const market = d.markets[0];
+  const perToken = await d.lens.debtValuePerToken(market.id);
   const ids: bigint[] = [];
   for (const [i, owner] of owners.slice(0, ratios.length).entries()) {
     const debt = parseEther("10");
     const collateral = (((debt * perToken) / 10n ** 18n) * parseEther(ratios[i])) / 10n ** 18n;
-    const c = d.controller.connect(owner);
-    const id = await c.mint.staticCall(0n, debt, { value: collateral });
-    await (await c.mint(0n, debt, { value: collateral })).wait();
+    const c = d.engine.connect(owner);
+    const id = await c.mint.staticCall(market.newVaultId, debt, { value: collateral });
+    await (await c.mint(market.newVaultId, debt, { value: collateral })).wait();
     ids.push(id);
   }
   return ids;
@@ -128,76 +140,108 @@ async function openRiskyVaults(d: EvergammaDeployment, owners: Signer[]): Promis
 export async function runSimulation(o: SimulationOptions): Promise<SimulationSummary> {
   const log = o.log ?? ((line: string) => console.log(line));
   const d = o.deployment;
-  const c = d.controller.connect(o.arbitrageur);
-  const bot = new ArbitrageBot({
-    deployment: d,
-    signer: o.arbitrageur,
-    targetVolWad: parseEther(String(o.targetVol)),
-  });
+  const engine = d.engine.connect(o.arbitrageur);
+  const markets = d.markets.map((m, i) => ({
+    m,
+    bot: new ArbitrageBot({
+      deployment: arbitrageMarket(d, i),
+      signer: o.arbitrageur,
+      targetVolWad: parseEther(String(o.targetVol)),
+    }),
+    errors: [] as number[],
+  }));
   const risky = await openRiskyVaults(d, o.riskyOwners);
   log(
-    `Simulation: ${o.steps} steps of ${o.dt} s, ETH vol ${o.vol}, target implied vol ${o.targetVol}, seed ${o.seed}`,
+    `Simulation: ${o.steps} steps of ${o.dt} s, ETH vol ${o.vol}, target implied vol ${o.targetVol}, seed ${o.seed}, ` +
+      `markets ${d.markets.map((m) => `${m.id} (${m.name})`).join(", ")}`,
   );
-  log(`  opened near-the-edge vaults ${risky.join(", ")} (155%, 165%, 180%) for the keeper`);
+  log(
+    `  opened near-the-edge vaults ${risky.join(", ")} (155%, 165%, 180%) in market 0 (${d.markets[0].name}) ` +
+      `for the keeper`,
+  );
 
-  const ethStart = await d.controller.ethPrice();
-  const nfStart = await d.controller.expectedNormalizationFactor();
-  const liquidationsStart = (await o.status.read()).liquidations;
+  const ethStart = await d.lens.ethPrice(d.markets[0].id);
+  const nfStart = await Promise.all(d.markets.map((m) => d.lens.expectedNormalizationFactor(m.id)));
+  await o.status.read();
+  const liquidationsStart = o.status.liquidations;
   const path = gbmPath(Number(formatEther(ethStart)), o.vol, o.dt, o.steps, o.seed);
-  const errors: number[] = [];
   let elapsed = 0;
+  let steps = 0;
 
   for (const [i, price] of path.entries()) {
     if (o.stopped?.() === true) break;
     const spot = price.toPrecision(12);
     await setEthPrice(d, spot);
-    const trade = await bot.trade(parseEther(spot));
+    const trades = [];
+    for (const { bot } of markets) trades.push(await bot.trade(parseEther(spot)));
     await advanceTime(d, o.dt);
     elapsed += o.dt;
-    await (await c.applyFunding()).wait();
-    const [index, mark] = await Promise.all([d.controller.index(), d.controller.mark()]);
-    const fairRatio = Number(formatEther(trade.fairMark)) / Number(formatEther(index));
-    const error = Math.log(Number(formatEther(mark)) / Number(formatEther(index))) - Math.log(fairRatio);
-    errors.push(error);
-    const s = await o.status.read();
+    for (const { m } of markets) await (await engine.applyFunding(m.id)).wait();
+    const readings = await o.status.read();
+    const parts: string[] = [];
+    for (const [j, { m, errors }] of markets.entries()) {
+      const [index, mark] = await Promise.all([d.lens.index(m.id), d.lens.mark(m.id)]);
+      const fairRatio = Number(formatEther(trades[j].fairMark)) / Number(formatEther(index));
+      errors.push(Math.log(Number(formatEther(mark)) / Number(formatEther(index))) - Math.log(fairRatio));
+      const fair = (index * parseEther(fairRatio.toFixed(12))) / 10n ** 18n;
+      parts.push(
+        `${m.name}: index ${fixed(index)}  mark ${fixed(mark)}  fair ${fixed(fair)}` +
+          `  NF ${significant(readings[j].normalizationFactor, 8)}`,
+      );
+    }
+    steps++;
+    const unsafe = readings.reduce((sum, r) => sum + r.unsafeVaults, 0);
     log(
-      `  step ${String(i + 1).padStart(String(o.steps).length)}/${o.steps}  spot ${usd(parseEther(spot))}` +
-        `  index ${fixed(index)}  mark ${fixed(mark)}  fair ${fixed((index * parseEther(fairRatio.toFixed(12))) / 10n ** 18n)}` +
-        `  NF ${significant(s.normalizationFactor, 8)}  unsafe ${s.unsafeVaults}  liquidations ${s.liquidations - liquidationsStart}`,
+      `  step ${String(i + 1).padStart(String(o.steps).length)}/${o.steps}  spot ${usd(parseEther(spot))}  ` +
+        `${parts.join("  ")}  unsafe ${unsafe}  liquidations ${o.status.liquidations - liquidationsStart}`,
     );
     if (o.stepDelayMs > 0) await sleep(o.stepDelayMs);
   }
 
-  const nfEnd = await d.controller.expectedNormalizationFactor();
-  const n = d.market.power;
   const years = elapsed / SECONDS_PER_YEAR;
-  const mean = errors.reduce((a, b) => a + b, 0) / Math.max(errors.length, 1);
-  const rms = Math.sqrt(errors.reduce((a, b) => a + b * b, 0) / Math.max(errors.length, 1));
+  const summaries: MarketSimulationSummary[] = [];
+  for (const [j, { m, errors }] of markets.entries()) {
+    const n = m.params.power;
+    const count = Math.max(errors.length, 1);
+    summaries.push({
+      marketId: m.id,
+      name: m.name,
+      power: n,
+      trackingErrorMean: errors.reduce((a, b) => a + b, 0) / count,
+      trackingErrorRms: Math.sqrt(errors.reduce((a, b) => a + b * b, 0) / count),
+      trackingErrorMax: errors.reduce((a, b) => Math.max(a, Math.abs(b)), 0),
+      nfStart: nfStart[j],
+      nfEnd: await d.lens.expectedNormalizationFactor(m.id),
+      expectedNfChange: Math.expm1(-((n * (n - 1) * o.targetVol * o.targetVol) / 2) * years),
+    });
+  }
+  await o.status.read();
   return {
-    steps: errors.length,
-    trackingErrorMean: mean,
-    trackingErrorRms: rms,
-    trackingErrorMax: errors.reduce((a, b) => Math.max(a, Math.abs(b)), 0),
-    nfStart,
-    nfEnd,
-    expectedNfChange: Math.expm1(-((n * (n - 1) * o.targetVol * o.targetVol) / 2) * years),
-    liquidations: (await o.status.read()).liquidations - liquidationsStart,
+    steps,
+    markets: summaries,
+    liquidations: o.status.liquidations - liquidationsStart,
     ethStart,
-    ethEnd: await d.controller.ethPrice(),
+    ethEnd: await d.lens.ethPrice(d.markets[0].id),
     elapsedSeconds: elapsed,
   };
 }
 
-/** The summary, one fact a line. */
+/** The summary, one fact a line, then each market's tracking error and funding. */
 export function formatSummary(s: SimulationSummary): string[] {
-  const nfChange = Number(formatEther(s.nfEnd)) / Number(formatEther(s.nfStart)) - 1;
   const pct = (x: number, digits = 4) => `${(x * 100).toFixed(digits)}%`;
-  return [
+  const lines = [
     `Simulation summary (${s.steps} steps, ${(s.elapsedSeconds / 86_400).toFixed(2)} days of chain time)`,
     `  ETH price                 ${usd(s.ethStart)} -> ${usd(s.ethEnd)}`,
-    `  mark/index tracking error mean ${pct(s.trackingErrorMean)}, rms ${pct(s.trackingErrorRms)}, max ${pct(s.trackingErrorMax)} (ln mark/index − ln fair/index)`,
-    `  funding paid (NF change)  ${significant(s.nfStart, 10)} -> ${significant(s.nfEnd, 10)} = ${pct(nfChange)}` +
-      ` (target vol implies ${pct(s.expectedNfChange)})`,
     `  liquidations              ${s.liquidations}`,
   ];
+  for (const m of s.markets) {
+    const nfChange = Number(formatEther(m.nfEnd)) / Number(formatEther(m.nfStart)) - 1;
+    lines.push(
+      `  market ${m.marketId} (${m.name}, power ${m.power})`,
+      `    mark/index tracking error mean ${pct(m.trackingErrorMean)}, rms ${pct(m.trackingErrorRms)}, max ${pct(m.trackingErrorMax)} (ln mark/index − ln fair/index)`,
+      `    funding paid (NF change)  ${significant(m.nfStart, 10)} -> ${significant(m.nfEnd, 10)} = ${pct(nfChange)}` +
+        ` (target vol implies ${pct(m.expectedNfChange)})`,
+    );
+  }
+  return lines;
 }

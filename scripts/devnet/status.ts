@@ -1,14 +1,17 @@
 /**
- * The devnet's status line: ETH price, index, mark, normalization factor, funding per day, implied
- * volatility, vaults, unsafe vaults and liquidations so far.
+ * The devnet's status lines, one per market: market name, ETH price, index, mark, normalization factor,
+ * funding per day, implied volatility, vaults, unsafe vaults and liquidations so far.
  *
  * @module
  */
+import { vaultIdOf } from "../../deploy/evergamma.js";
 import { fixed, impliedVolatilityText, percent, significant, usd } from "../../tasks/format.js";
-import type { Controller } from "../../types/ethers-contracts/index.js";
+import type { Evergamma, EvergammaLens } from "../../types/ethers-contracts/index.js";
 
-/** One reading of the market. */
+/** One reading of one market. */
 export interface MarketStatus {
+  /** The market's name ("ETH2"). */
+  market: string;
   ethPrice: bigint;
   index: bigint;
   mark: bigint;
@@ -20,56 +23,72 @@ export interface MarketStatus {
   liquidations: number;
 }
 
-/** Reads the market and counts liquidations incrementally (each call scans only the new blocks). */
+/** A market the status reader follows. */
+export interface StatusMarket {
+  id: number;
+  name: string;
+}
+
+/**
+ * Reads every market through the lens and counts each market's liquidations incrementally from the engine's
+ * `Liquidated` events (each call scans only the new blocks).
+ */
 export class StatusReader {
-  #liquidations = 0;
+  readonly #liquidations = new Map<number, number>();
   #nextBlock = 0;
 
-  constructor(private readonly controller: Controller) {}
+  constructor(
+    private readonly engine: Evergamma,
+    private readonly lens: EvergammaLens,
+    private readonly markets: readonly StatusMarket[],
+  ) {}
 
-  /** Liquidations seen so far. */
+  /** Liquidations seen so far in every market. */
   get liquidations(): number {
-    return this.#liquidations;
+    let total = 0;
+    for (const count of this.#liquidations.values()) total += count;
+    return total;
   }
 
-  async read(): Promise<MarketStatus> {
-    const c = this.controller;
-    const provider = c.runner?.provider;
-    if (provider === undefined || provider === null) throw new Error("the Controller handle has no provider");
+  /** One reading per market, in market-id order. */
+  async read(): Promise<MarketStatus[]> {
+    const provider = this.engine.runner?.provider;
+    if (provider === undefined || provider === null) throw new Error("the engine handle has no provider");
     const latest = await provider.getBlockNumber();
     if (latest >= this.#nextBlock) {
-      const events = await c.queryFilter(c.filters.Liquidated(), this.#nextBlock, latest);
-      this.#liquidations += events.length;
+      const events = await this.engine.queryFilter(this.engine.filters.Liquidated(), this.#nextBlock, latest);
+      for (const event of events) {
+        const id = Number(event.args.marketId);
+        this.#liquidations.set(id, (this.#liquidations.get(id) ?? 0) + 1);
+      }
       this.#nextBlock = latest + 1;
     }
-    const [ethPrice, index, mark, nf, rate, iv, vaults] = await Promise.all([
-      c.ethPrice(),
-      c.index(),
-      c.mark(),
-      c.expectedNormalizationFactor(),
-      c.fundingRatePerDay(),
-      c.impliedVolatility(),
-      c.vaultCount(),
-    ]);
-    const ids = Array.from({ length: Number(vaults) }, (_, i) => BigInt(i + 1));
-    const safe = await Promise.all(ids.map((id) => c.isVaultSafe(id)));
+    return Promise.all(this.markets.map((m) => this.#readMarket(m)));
+  }
+
+  async #readMarket(m: StatusMarket): Promise<MarketStatus> {
+    const r = await this.lens.marketReport(m.id);
+    const ids = Array.from({ length: Number(r.vaultCount) }, (_, i) => vaultIdOf(m.id, BigInt(i + 1)));
+    const safe = await Promise.all(ids.map((id) => this.lens.isVaultSafe(id)));
     return {
-      ethPrice,
-      index,
-      mark,
-      normalizationFactor: nf,
-      fundingRatePerDay: rate,
-      impliedVolatility: iv,
-      vaults,
+      market: m.name,
+      ethPrice: r.ethPriceWad,
+      index: r.indexWad,
+      mark: r.markWad,
+      normalizationFactor: r.normalizationFactor,
+      fundingRatePerDay: r.fundingRatePerDayWad,
+      impliedVolatility: r.impliedVolatilityWad,
+      vaults: r.vaultCount,
       unsafeVaults: safe.filter((s) => !s).length,
-      liquidations: this.#liquidations,
+      liquidations: this.#liquidations.get(m.id) ?? 0,
     };
   }
 }
 
-/** `ETH $3,000.00 | index 900.00 | mark 928.41 | NF 0.99999812 | funding/day 0.1753% | IV 80.00% | ...` */
+/** `ETH2 | ETH $3,000.00 | index 900.00 | mark 928.41 | NF 0.99999812 | funding/day 0.1753% | IV 80.00% | ...` */
 export function formatStatus(s: MarketStatus): string {
   return [
+    s.market,
     `ETH ${usd(s.ethPrice)}`,
     `index ${fixed(s.index)}`,
     `mark ${fixed(s.mark)}`,
@@ -88,23 +107,22 @@ export function clock(): string {
 }
 
 /**
- * Which status lines the devnet prints: a reading whose line differs from the last one printed, and an
- * unchanged reading once `heartbeatMs` have passed since the last line (a heartbeat). The normalization factor
- * is left out of the comparison: it drifts with every second of chain time while nothing happens, and a
- * funding update shows in the mark.
+ * Which status lines the devnet prints, market by market: a reading whose line differs from the last one printed
+ * for its market, and an unchanged reading once `heartbeatMs` have passed since that market's last line (a
+ * heartbeat). The normalization factor is left out of the comparison: it drifts with every second of chain time
+ * while nothing happens, and a funding update shows in the mark.
  */
 export class StatusLog {
-  #lastLine: string | undefined;
-  #lastPrintedAt = Number.NEGATIVE_INFINITY;
+  readonly #last = new Map<string, { line: string; printedAt: number }>();
 
   constructor(private readonly heartbeatMs: number) {}
 
-  /** Whether `status`, read at `nowMs`, is to be printed; when it is, it becomes the last line printed. */
+  /** Whether `status`, read at `nowMs`, is to be printed; when it is, it becomes its market's last line printed. */
   shouldPrint(status: MarketStatus, nowMs: number): boolean {
     const line = formatStatus({ ...status, normalizationFactor: 0n });
-    if (line === this.#lastLine && nowMs - this.#lastPrintedAt < this.heartbeatMs) return false;
-    this.#lastLine = line;
-    this.#lastPrintedAt = nowMs;
+    const last = this.#last.get(status.market);
+    if (last !== undefined && line === last.line && nowMs - last.printedAt < this.heartbeatMs) return false;
+    this.#last.set(status.market, { line, printedAt: nowMs });
     return true;
   }
 }

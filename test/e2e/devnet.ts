@@ -1,7 +1,8 @@
 /**
  * End-to-end tests of the devnet (`scripts/devnet.ts`, run as `node --import tsx scripts/devnet.ts` like
- * `npm run devnet` does after building): it starts a node, writes a valid deployment file, prints status
- * lines and stops cleanly on SIGTERM, leaving no process behind and the port free.
+ * `npm run devnet` does after building): it starts a node, deploys two markets side by side (ETH² as market 0,
+ * ETH¹ as market 1), writes a valid deployment file, prints a status line per market and stops cleanly on
+ * SIGTERM, leaving no process behind and the port free.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -46,8 +47,13 @@ describe("devnet (e2e)", function () {
     started.push(d);
     await d.waitFor(/^Ready\./m);
     await d.waitFor(
-      /^\[\d\d:\d\d:\d\d\] ETH \$[\d,]+\.\d\d \| index [\d,.]+ \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [\d.]+% \| vaults 3 \| unsafe 0 \| liquidations 0$/m,
+      /^\[\d\d:\d\d:\d\d\] ETH2 \| ETH \$[\d,]+\.\d\d \| index [\d,.]+ \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [\d.]+% \| vaults 3 \| unsafe 0 \| liquidations 0$/m,
     );
+    // ETH¹: index = S / 1, so the index is the ETH price; only its seed vault.
+    const [, eth, index] = await d.waitFor(
+      /^\[\d\d:\d\d:\d\d\] ETH1 \| ETH (\$[\d,]+\.\d\d) \| index ([\d,.]+) \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [^|]+ \| vaults 1 \| unsafe 0 \| liquidations 0$/m,
+    );
+    expect(`$${index}`).to.equal(eth);
 
     const file = path.join(dir, "localhost.json");
     const deployment = parseDeployment(JSON.parse(readFileSync(file, "utf8")), file);
@@ -60,6 +66,17 @@ describe("devnet (e2e)", function () {
       expect(await rpc(url, "eth_getCode", [address, "latest"]), name).to.not.equal("0x");
     }
     expect(await rpc(url, "eth_chainId")).to.equal("0x7a69");
+    const markets = Object.values(deployment.markets).sort((a, b) => a.id - b.id);
+    expect(markets.map((m) => [m.id, m.name, m.params.power, m.params.indexScale])).to.deep.equal([
+      [0, "ETH2", 2, "10000"],
+      [1, "ETH1", 1, "1"],
+    ]);
+    for (const m of markets) {
+      for (const field of ["token", "pool", "priceSource"] as const) {
+        expect(await rpc(url, "eth_getCode", [m[field], "latest"]), `${m.name} ${field}`).to.not.equal("0x");
+      }
+    }
+    expect(new Set(markets.map((m) => m.pool)).size).to.equal(2);
     expect(d.output).to.match(
       /Demo vault 2 \(account #1 0x[0-9a-fA-F]{40}\): 10 ETH, 15 eSQTH, ratio [\d.]+%/,
     );
@@ -107,18 +124,34 @@ describe("devnet (e2e)", function () {
     const exit = await d.exited;
     expect(exit.code, d.output).to.equal(0);
     expect(d.output).to.match(/^Ready\. Try: \.\/evergamma hardhat vault:status --id 2 --network localhost/m);
-    expect(d.output).to.match(/Simulation: 4 steps of 7200 s, ETH vol 0\.8, target implied vol 0\.8, seed 1/);
-    expect(d.output.match(/^ {2}step [1-4]\/4 {2}spot \$/gm) ?? []).to.have.length(4);
-    const nf =
-      /funding paid \(NF change\)\s+([\d.]+) -> ([\d.]+) = (-[\d.]+)% \(target vol implies (-[\d.]+)%\)/.exec(
-        d.output,
-      );
-    expect(nf, d.output).to.not.equal(null);
-    const [paid, expected] = [Number((nf as RegExpExecArray)[3]), Number((nf as RegExpExecArray)[4])];
-    // Eight hours at 80% implied volatility: NF falls by ~0.058%; the arbitrage keeps mark within a few bp.
-    expect(Math.abs(paid - expected)).to.be.lessThan(0.01);
-    expect(d.output).to.match(/mark\/index tracking error mean -?[\d.]+%, rms [\d.]+%, max [\d.]+%/);
-    expect(d.output).to.match(/liquidations\s+\d+/);
+    expect(d.output).to.match(
+      /Simulation: 4 steps of 7200 s, ETH vol 0\.8, target implied vol 0\.8, seed 1, markets 0 \(ETH2\), 1 \(ETH1\)/,
+    );
+    // One line a step, with both markets' index, mark, fair mark and NF.
+    expect(
+      d.output.match(
+        /^ {2}step [1-4]\/4 {2}spot \$[\d,.]+ {2}ETH2: index .* {2}ETH1: index .* {2}unsafe \d+/gm,
+      ) ?? [],
+    ).to.have.length(4);
+    const funding = (market: string) => {
+      const block = new RegExp(
+        `market \\d \\(${market}, power \\d\\)\\n\\s+mark/index tracking error mean (-?[\\d.]+)%, rms ([\\d.]+)%, max ([\\d.]+)%.*\\n` +
+          `\\s+funding paid \\(NF change\\)\\s+([\\d.]+) -> ([\\d.]+) = (-?[\\d.]+)% \\(target vol implies (-?[\\d.]+)%\\)`,
+      ).exec(d.output);
+      expect(block, d.output).to.not.equal(null);
+      const m = block as RegExpExecArray;
+      return { rms: Number(m[2]), paid: Number(m[6]), expected: Number(m[7]) };
+    };
+    // ETH²: eight hours at 80% implied volatility: NF falls by ~0.058%; the arbitrage keeps mark within a few bp.
+    const eth2 = funding("ETH2");
+    expect(eth2.expected).to.be.lessThan(0);
+    expect(Math.abs(eth2.paid - eth2.expected)).to.be.lessThan(0.01);
+    // ETH¹: no convexity, no premium: the arbitrage holds mark at index and the NF barely moves.
+    const eth1 = funding("ETH1");
+    expect(eth1.expected).to.equal(0);
+    expect(Math.abs(eth1.paid)).to.be.lessThan(0.01);
+    expect(eth1.rms).to.be.lessThan(1);
+    expect(d.output).to.match(/^ {2}liquidations\s+\d+$/m);
     expect(await isPortFree(port)).to.equal(true);
   });
 

@@ -70,6 +70,7 @@ describe("devnet and task helpers", function () {
 
   it("prints a status line when the market changes, and an unchanged one only as a heartbeat", function () {
     const base: MarketStatus = {
+      market: "ETH2",
       ethPrice: parseEther("3000"),
       index: parseEther("900"),
       mark: parseEther("928"),
@@ -92,6 +93,12 @@ describe("devnet and task helpers", function () {
     expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 89_999)).to.equal(false);
     expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 90_000)).to.equal(true); // heartbeat
     expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 95_000)).to.equal(false);
+    // Each market has its own last line and heartbeat: another market's first reading is printed, and does not
+    // make the first market's unchanged reading new.
+    const other: MarketStatus = { ...base, market: "ETH1", ethPrice: parseEther("3001") };
+    expect(log.shouldPrint(other, 96_000)).to.equal(true);
+    expect(log.shouldPrint(other, 97_000)).to.equal(false);
+    expect(log.shouldPrint({ ...base, ethPrice: parseEther("3001") }, 98_000)).to.equal(false);
     // Every 5 s for 16 minutes without a change: 1 line and a heartbeat a minute, not 192 lines.
     const quiet = new StatusLog(60_000);
     let printed = 0;

@@ -13,13 +13,14 @@ import { parseEther, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { deployEvergamma, deploymentAddresses, type EvergammaDeployment } from "../../deploy/evergamma.js";
-import { getPoolContract } from "../../deploy/uniswap.js";
 import {
-  readDeploymentFile,
-  writeDeploymentFile,
-  type HexAddress,
-} from "../../scripts/lib/deploymentFile.js";
+  deployEvergamma,
+  deploymentRecord,
+  vaultIdOf,
+  type EvergammaDeployment,
+} from "../../deploy/evergamma.js";
+import { getPoolContract } from "../../deploy/uniswap.js";
+import { readDeploymentFile, writeDeploymentFile } from "../../scripts/lib/deploymentFile.js";
 import { startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhatNode.js";
 import { fixed, percent, significant, usd } from "../../tasks/format.js";
 import { Background, childEnv, freePort, hardhat, HARDHAT_CLI, type RunResult } from "./helpers.js";
@@ -32,12 +33,18 @@ interface Devchain {
   dir: string;
 }
 
+/** Deploys the devnet's two markets (ETH² as market 0, ETH¹ as market 1) and writes the deployment file. */
 async function deployTo(url: string, chainId: number): Promise<Devchain> {
   const connection = await network.create({ network: "localhost", override: { url } });
-  const deployment = await deployEvergamma(connection);
-  const contracts = (await deploymentAddresses(deployment)) as Record<string, HexAddress>;
+  const deployment = await deployEvergamma(connection, {
+    markets: [
+      { name: "ETH2", tokenName: "Evergamma Squared ETH", tokenSymbol: "eSQTH" },
+      { name: "ETH1", params: { power: 1, indexScale: 1n } },
+    ],
+  });
+  const record = await deploymentRecord(deployment);
   const dir = mkdtempSync(path.join(tmpdir(), "evergamma-tasks-"));
-  await writeDeploymentFile(path.join(dir, "localhost.json"), { chainId, rpcUrl: url, contracts });
+  await writeDeploymentFile(path.join(dir, "localhost.json"), { chainId, rpcUrl: url, ...record });
   return { url, connection, deployment, dir };
 }
 
@@ -102,13 +109,13 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
   });
 
   it("funding:status prints index, mark, normalization factor, funding and implied volatility", async function () {
-    const c = d.controller;
+    const l = d.lens;
     const [index, mark, nf, rate, iv] = await Promise.all([
-      c.index(),
-      c.mark(),
-      c.normalizationFactor(),
-      c.fundingRatePerDay(),
-      c.impliedVolatility(),
+      l.index(0),
+      l.mark(0),
+      l.normalizationFactor(0),
+      l.fundingRatePerDay(0),
+      l.impliedVolatility(0),
     ]);
     const raw = await json(["funding:status"]);
     expect(wei(raw.index)).to.equal(index);
@@ -117,6 +124,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     expect(wei(raw.fundingRatePerDay)).to.equal(rate);
     expect(wei(raw.impliedVolatility)).to.equal(iv);
     expect(wei(raw.secondsSinceLastUpdate) >= 0n).to.equal(true);
+    expect([raw.marketId, raw.market]).to.deep.equal([0, "ETH2"]);
 
     const text = await ok(["funding:status"]);
     expect(text).to.include(`index                    ${fixed(index, 4)}`);
@@ -125,18 +133,22 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     expect(text).to.include(`funding per day          ${percent(rate, 4)}`);
     expect(text).to.include(`implied volatility       ${percent(iv)}`);
     expect(text).to.match(/last update\s+[\dsmhd ]+ ago \(at \d+\)/);
+    expect(text).to.include("Funding of market 0 (ETH2: power 2,");
   });
 
   it("vault:open opens a vault and mints; vault:status shows it in normalized and nominal units", async function () {
     const [, alice] = await d.connection.ethers.getSigners();
     const out = await ok(["vault:open", "--collateral", "10", "--mint", "15", "--from", "1"]);
-    const match = /Opened vault (\d+) for (0x[0-9a-fA-F]{40}), deposited 10 ETH, minted 15 eSQTH/.exec(out);
+    const match =
+      /Opened vault (\d+) in market 0 \(ETH2\) for (0x[0-9a-fA-F]{40}), deposited 10 ETH, minted 15 eSQTH/.exec(
+        out,
+      );
     expect(match, out).to.not.equal(null);
     aliceVault = BigInt((match as RegExpExecArray)[1]);
     expect((match as RegExpExecArray)[2]).to.equal(alice.address);
     await expectTransactionLines(out, ["mint"]);
 
-    const vault = await d.controller.getVault(aliceVault);
+    const vault = await d.lens.getVault(aliceVault);
     expect(vault.owner).to.equal(alice.address);
     expect(vault.collateral).to.equal(parseEther("10"));
     expect(vault.debt).to.equal(parseEther("15"));
@@ -144,10 +156,10 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
 
     const raw = await json(["vault:status", "--id", String(aliceVault)]);
     const [nf, ratio, liquidationPrice, ethPrice] = await Promise.all([
-      d.controller.expectedNormalizationFactor(),
-      d.controller.collateralRatio(aliceVault),
-      d.controller.liquidationPrice(aliceVault),
-      d.controller.ethPrice(),
+      d.lens.expectedNormalizationFactor(0),
+      d.lens.collateralRatio(aliceVault),
+      d.lens.liquidationPrice(aliceVault),
+      d.lens.ethPrice(0),
     ]);
     expect(raw.owner).to.equal(alice.address);
     expect(wei(raw.collateralWei)).to.equal(parseEther("10"));
@@ -173,7 +185,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     const id = String(aliceVault);
     const [, alice] = await d.connection.ethers.getSigners();
     const state = async () => {
-      const v = await d.controller.getVault(aliceVault);
+      const v = await d.lens.getVault(aliceVault);
       return [v.collateral, v.debt, await d.powerToken.balanceOf(alice.address)];
     };
     const deposited = await ok(["vault:deposit", "--id", id, "--amount", "2", "--from", "3"]);
@@ -208,13 +220,13 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     const out = await ok(["price:set", "--eth", "3300", "--advance", "420"]);
     expect(out).to.match(/ETH\/USDC pool spot price: \d+\.\d\d -> 3300\.00 USDC per ETH/);
     expect(out).to.match(/^tx to SwapRouter 0x[0-9a-f]{64} \(gas used [\d,]+\)$/m);
-    const price = Number(await d.controller.ethPrice()) / 1e18;
+    const price = Number(await d.lens.ethPrice(0)) / 1e18;
     expect(Math.abs(price / 3300 - 1)).to.be.lessThan(1e-3);
   });
 
   it("liquidate liquidates an unsafe vault with the sender's tokens", async function () {
     // Bob's vault at ~156% of its debt value, then ETH +9%: the ratio falls to ~143% (< 150%).
-    const perToken = await d.controller.debtValuePerToken();
+    const perToken = await d.lens.debtValuePerToken(0);
     const collateral = (((parseEther("10") * perToken) / 10n ** 18n) * 156n) / 100n;
     const opened = await ok([
       "vault:open",
@@ -227,15 +239,15 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     ]);
     const bobVault = BigInt((/Opened vault (\d+)/.exec(opened) as RegExpExecArray)[1]);
     await ok(["price:set", "--eth", "3600", "--advance", "420"]);
-    expect(await d.controller.isVaultSafe(bobVault)).to.equal(false);
+    expect(await d.lens.isVaultSafe(bobVault)).to.equal(false);
     const status = await ok(["vault:status", "--id", String(bobVault)]);
     expect(status).to.include("UNSAFE: can be liquidated");
 
-    const before = await d.controller.getVault(bobVault);
+    const before = await d.lens.getVault(bobVault);
     const out = await ok(["liquidate", "--id", String(bobVault), "--from", "1"]);
     const match = /Liquidated vault \d+: repaid ([\d.]+) eSQTH, received ([\d.]+) ETH/.exec(out);
     expect(match, out).to.not.equal(null);
-    const after = await d.controller.getVault(bobVault);
+    const after = await d.lens.getVault(bobVault);
     const repaid = parseEther((match as RegExpExecArray)[1]);
     expect(before.debt - after.debt).to.equal(repaid);
     expect(before.collateral - after.collateral).to.equal(parseEther((match as RegExpExecArray)[2]));
@@ -247,7 +259,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     const poor = signers[5];
     const provider = d.connection.ethers.provider;
     const [count, nonce, balance] = await Promise.all([
-      d.controller.vaultCount(),
+      d.lens.vaultCount(0),
       provider.getTransactionCount(poor.address),
       provider.getBalance(poor.address),
     ]);
@@ -265,7 +277,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
       );
       expect(r.stderr).to.not.match(/\d{19,}/);
     }
-    expect(await d.controller.vaultCount()).to.equal(count);
+    expect(await d.lens.vaultCount(0)).to.equal(count);
     expect(await provider.getTransactionCount(poor.address)).to.equal(nonce);
     expect(await provider.getBalance(poor.address)).to.equal(balance);
   });
@@ -279,19 +291,19 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     const named = await ok(["vault:operator", "--id", id, "--operator", "7", "--from", "6"]);
     expect(named).to.include(`${operator.address} is now operator of vault ${id}`);
     await expectTransactionLines(named, ["setOperator"]);
-    expect((await d.controller.getVault(id)).operator).to.equal(operator.address);
+    expect((await d.lens.getVault(id)).operator).to.equal(operator.address);
     // The operator may now act for the owner.
     await ok(["vault:withdraw", "--id", id, "--amount", "0.1", "--from", "7"]);
     const revoked = await ok(["vault:operator", "--id", id, "--revoke", "--from", "6"]);
     expect(revoked).to.include(`Vault ${id} has no operator now`);
-    expect((await d.controller.getVault(id)).operator).to.equal(ZeroAddress);
+    expect((await d.lens.getVault(id)).operator).to.equal(ZeroAddress);
     await ok(["vault:operator", "--id", id, "--operator", operator.address, "--from", "6"]);
 
     const transferBlock = (await d.connection.ethers.provider.getBlockNumber()) + 1;
     const moved = await ok(["vault:transfer", "--id", id, "--to", buyer.address, "--from", "6"]);
     expect(moved).to.include(`Transferred vault ${id} from ${owner.address} to ${buyer.address}`);
     await expectTransactionLines(moved, ["safeTransferFrom"]);
-    const after = await d.controller.getVault(id);
+    const after = await d.lens.getVault(id);
     expect([after.owner, after.operator]).to.deep.equal([buyer.address, ZeroAddress]);
 
     const events = (await json(["vault:history", "--id", id])) as unknown as {
@@ -347,7 +359,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
   });
 
   it("funding:history lists every NF update, chained, with the rate it implies", async function () {
-    await (await d.controller.applyFunding()).wait();
+    await (await d.engine.applyFunding(0)).wait();
     const updates = (await json(["funding:history"])) as unknown as {
       oldFactor: string;
       newFactor: string;
@@ -364,12 +376,12 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
         expect(Math.abs((u.ratePerDay as number) - expected)).to.be.lessThan(1e-9);
       }
     }
-    expect(BigInt(updates[updates.length - 1].newFactor)).to.equal(await d.controller.normalizationFactor());
+    expect(BigInt(updates[updates.length - 1].newFactor)).to.equal(await d.lens.normalizationFactor(0));
     const csv = (await ok(["funding:history", "--csv"])).trim().split("\n");
     expect(csv[0]).to.equal("block,timestamp,transactionHash,oldFactor,newFactor,elapsedSeconds,ratePerDay");
     expect(csv).to.have.length(updates.length + 1);
     const text = await ok(["funding:history"]);
-    expect(text).to.include(`${updates.length} funding updates since block 0`);
+    expect(text).to.include(`${updates.length} funding updates of market 0 (ETH2) since block 0`);
     expect(text).to.match(
       /^\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+0\.9\d+\s+0\.9\d+\s+[\dsmhd ]+\s+-?\d+\.\d{4}%$/m,
     );
@@ -377,7 +389,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
 
   it("price:set moves only ETH (IV n/a), and --arb trades the power pool back to fair value", async function () {
     await ok(["price:set", "--eth", "4600", "--advance", "420"]);
-    const [index, mark] = await Promise.all([d.controller.index(), d.controller.mark()]);
+    const [index, mark] = await Promise.all([d.lens.index(0), d.lens.mark(0)]);
     expect(Number(mark) / Number(index)).to.be.lessThan(0.9);
     const status = await ok(["funding:status"]);
     expect(status).to.include("implied volatility       n/a (mark below index)");
@@ -385,12 +397,93 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     const out = await ok(["price:set", "--eth", "4600", "--arb", "--advance", "420"]);
     expect(out).to.match(/eSQTH\/WETH pool spot price: [\d.]+ -> [\d.]+ ETH per token \(fair at IV 80\.00%/);
     expect(out).to.match(/^tx to SwapRouter 0x[0-9a-f]{64} \(gas used [\d,]+\)$/m);
-    const [index2, mark2] = await Promise.all([d.controller.index(), d.controller.mark()]);
+    const [index2, mark2] = await Promise.all([d.lens.index(0), d.lens.mark(0)]);
     const n = Number(d.market.power);
     const fairRatio = Math.exp((n * (n - 1) * 0.8 ** 2 * d.market.fundingPeriodSeconds) / (365 * 86400) / 2);
     expect(Math.abs(Number(mark2) / Number(index2) / fairRatio - 1)).to.be.lessThan(0.01);
     const iv = /implied volatility\s+([\d.]+)%/.exec(await ok(["funding:status"]));
     expect(Math.abs(Number((iv as RegExpExecArray)[1]) - 80)).to.be.lessThan(4);
+  });
+
+  it("--market selects the ETH¹ market: vault:open, vault:status, vault:list, funding:status, funding:history", async function () {
+    const eth1 = d.markets[1];
+    const [, alice] = await d.connection.ethers.getSigners();
+    const out = await ok([
+      "vault:open",
+      "--market",
+      "ETH1",
+      "--collateral",
+      "3",
+      "--mint",
+      "1",
+      "--from",
+      "1",
+    ]);
+    const match =
+      /Opened vault (\d+) in market 1 \(ETH1\) for (0x[0-9a-fA-F]{40}), deposited 3 ETH, minted 1 eETH1/.exec(
+        out,
+      );
+    expect(match, out).to.not.equal(null);
+    const id = BigInt((match as RegExpExecArray)[1]);
+    expect(id).to.equal(vaultIdOf(1, 2n)); // the market's seed vault is its serial 1
+    const vault = await d.lens.getVault(id);
+    expect([vault.owner, vault.collateral, vault.debt]).to.deep.equal([
+      alice.address,
+      parseEther("3"),
+      parseEther("1"),
+    ]);
+    expect(await eth1.token.balanceOf(alice.address)).to.equal(parseEther("1"));
+
+    // A full vault id names its market; a serial names a vault of --market.
+    const full = await json(["vault:status", "--id", String(id)]);
+    expect(await json(["vault:status", "--market", "1", "--id", "2"])).to.deep.equal(full);
+    const report = await d.lens.vaultReport(id);
+    expect([full.marketId, full.market, full.owner]).to.deep.equal([1, "ETH1", alice.address]);
+    expect(wei(full.collateralWei)).to.equal(report.collateral);
+    expect(wei(full.debt)).to.equal(report.debt);
+    expect(wei(full.debtValueWei)).to.equal(report.debtValue);
+    expect(wei(full.collateralRatioWad)).to.equal(report.collateralRatioWad);
+    expect(wei(full.maxMintable)).to.equal(report.maxMintable);
+    expect(full.safe).to.equal(report.healthy);
+    const text = await ok(["vault:status", "--id", String(id)]);
+    expect(text).to.include("market               1 (ETH1)");
+    expect(text).to.include("debt (normalized)    1 eETH1");
+
+    const listed = await json(["vault:list", "--owner", "1", "--market", "eth1"]);
+    expect((listed.vaults as { id: string }[]).map((v) => v.id)).to.deep.equal([String(id)]);
+    const deployer = await json(["vault:list", "--market", "1"]);
+    expect((deployer.vaults as { id: string }[]).map((v) => v.id)).to.deep.equal([String(eth1.seedVaultId)]);
+
+    const funding = await json(["funding:status", "--market", "ETH1"]);
+    const [index, mark, nf] = await Promise.all([
+      d.lens.index(1),
+      d.lens.mark(1),
+      d.lens.normalizationFactor(1),
+    ]);
+    expect([funding.marketId, funding.market, funding.power]).to.deep.equal([1, "ETH1", "1"]);
+    expect(wei(funding.index)).to.equal(index);
+    expect(wei(funding.mark)).to.equal(mark);
+    expect(wei(funding.normalizationFactor)).to.equal(nf);
+    expect(wei(funding.index)).to.equal(await d.lens.ethPrice(1)); // n = 1, scale 1: the index is S
+
+    // funding:history reads the market's own NF updates only.
+    await (await d.engine.applyFunding(1)).wait();
+    const updates = (await json(["funding:history", "--market", "ETH1"])) as unknown as {
+      oldFactor: string;
+      newFactor: string;
+      transactionHash: string;
+    }[];
+    const events = await d.engine.queryFilter(d.engine.filters.NormalizationFactorUpdated(1));
+    expect(updates.map((u) => u.transactionHash)).to.deep.equal(events.map((e) => e.transactionHash));
+    expect(updates.length).to.be.at.least(3);
+    for (const [i, u] of updates.entries()) if (i > 0) expect(u.oldFactor).to.equal(updates[i - 1].newFactor);
+    expect(BigInt(updates[updates.length - 1].newFactor)).to.equal(await d.lens.normalizationFactor(1));
+    const market0 = (await json(["funding:history"])) as unknown as { transactionHash: string }[];
+    const ours = new Set(updates.map((u) => u.transactionHash));
+    expect(market0.filter((u) => ours.has(u.transactionHash))).to.deep.equal([]);
+
+    const history = (await json(["vault:history", "--id", String(id)])) as unknown as { event: string }[];
+    expect(history.map((e) => e.event)).to.deep.equal(["VaultOpened", "Deposited", "Minted"]);
   });
 
   describe("bad arguments", function () {
@@ -464,10 +557,23 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
         [["price:set", "--eth", "abc"], /--eth must be a positive price in USD/],
         [["price:set", "--eth", "0"], /--eth must be a positive price in USD/],
         [["price:set", "--eth", "3000", "--advance", "1.5"], /--advance must be a whole number of seconds/],
+        [
+          ["funding:status", "--market", "ETH9"],
+          /--market: unknown market "ETH9"; this deployment has 0 \(ETH2\), 1 \(ETH1\)/,
+        ],
+        [
+          ["vault:status", "--market", "0", "--id", String(vaultIdOf(1, 1n))],
+          /vault \d+ belongs to market 1, not to --market 0 \(ETH2\)/,
+        ],
+        [["vault:status", "--id", String(vaultIdOf(2, 1n))], /market 2, which this deployment does not have/],
+        [
+          ["vault:status", "--market", "ETH1", "--id", "99"],
+          /vault \d+ does not exist \(\d+ vaults? in market 1 \(ETH1\) so far\)/,
+        ],
       ];
       const provider = d.connection.ethers.provider;
       const blockBefore = await provider.getBlockNumber();
-      const vaultBefore = await d.controller.getVault(aliceVault);
+      const vaultBefore = await d.lens.getVault(aliceVault);
       const results = await pooled(cases, 4, ([args]) => task(args));
       for (const [i, [args, message]] of cases.entries()) {
         const r = results[i];
@@ -477,7 +583,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
         expect(r.stderr, shown).to.match(/^Error: /m);
       }
       expect(await provider.getBlockNumber()).to.equal(blockBefore);
-      expect(await d.controller.getVault(aliceVault)).to.deep.equal(vaultBefore);
+      expect(await d.lens.getVault(aliceVault)).to.deep.equal(vaultBefore);
     });
 
     it("fail clearly without a deployment file, or when its chain is not running", async function () {

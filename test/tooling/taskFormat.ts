@@ -53,6 +53,7 @@ describe("task message helpers", function () {
     expect(impliedVolatilityText(0n, parseEther("540"), index)).to.equal("n/a (mark below index)");
     expect(impliedVolatilityText(0n, index, index)).to.equal("n/a (mark below index)");
     const status: MarketStatus = {
+      market: "ETH2",
       ethPrice: parseEther("4600"),
       index,
       mark: parseEther("540"),
@@ -63,6 +64,7 @@ describe("task message helpers", function () {
       unsafeVaults: 0,
       liquidations: 0,
     };
+    expect(formatStatus(status)).to.match(/^ETH2 \| ETH \$4,600\.00 \| /);
     expect(formatStatus(status)).to.include("| IV n/a (mark below index) |");
     expect(
       formatStatus({ ...status, mark: parseEther("928"), impliedVolatility: parseEther("0.8") }),
