@@ -134,7 +134,8 @@ function parseMarkets(value: unknown, fail: (problem: string) => never): Record<
   for (const [key, market] of Object.entries(value)) {
     if (!isRecord(market)) return fail(`markets.${key} must be an object`);
     if (market.id !== Number(key)) return fail(`markets.${key}.id must be ${key}`);
-    if (typeof market.name !== "string" || market.name === "") return fail(`markets.${key}.name must be a name`);
+    if (typeof market.name !== "string" || market.name === "")
+      return fail(`markets.${key}.name must be a name`);
     for (const field of MARKET_ADDRESS_FIELDS) {
       const address = market[field];
       if (typeof address !== "string" || !ADDRESS_PATTERN.test(address)) {

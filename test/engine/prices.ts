@@ -15,7 +15,12 @@ import {
   type ContractTransactionResponse,
 } from "ethers";
 
-import { addMarket, setTokenPrice, vaultIdOf, type MarketDeployment as EngineMarket } from "../../deploy/evergamma.js";
+import {
+  addMarket,
+  setTokenPrice,
+  vaultIdOf,
+  type MarketDeployment as EngineMarket,
+} from "../../deploy/evergamma.js";
 import { initializePool, setEthPrice } from "../../deploy/evergamma.js";
 import {
   UNISWAP_V3_POOL_INIT_CODE_HASH,
