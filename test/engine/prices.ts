@@ -235,7 +235,7 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
   });
 
   describe("prices()", function () {
-    it("is the TWAP of both pools over 420 s (observe reference), the old Controller's ETH price too", async function () {
+    it("is the TWAP of both pools over 420 s (observe reference), the same ETH price for every market", async function () {
       const f = await loadEngine();
       for (const m of [f.eth2, f.eth1]) {
         const { eth, tok } = await referencePrices(f, m);
