@@ -19,7 +19,7 @@ import type {
   UniswapTwapPrices,
   WETH9,
 } from "../types/ethers-contracts/index.js";
-import type { DeployedMarket, HexAddress } from "../scripts/lib/deploymentFile.js";
+import type { DeployedMarket, HexAddress } from "./deploymentRecord.js";
 import {
   advanceTime as advanceChainTime,
   createPoolWithLiquidity,

@@ -25,36 +25,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** A `0x`-prefixed 20-byte hex address. */
-export type HexAddress = `0x${string}`;
+import type { DeployedMarket, HexAddress } from "../../deploy/deploymentRecord.js";
 
-/** A market's terms as written to a deployment file (WAD values as decimal strings). */
-export interface DeployedMarketParams {
-  power: number;
-  indexScale: string;
-  minCollateralRatioWad: string;
-  minCollateralWei: string;
-  twapPeriodSeconds: number;
-  fundingPeriodSeconds: number;
-  markRatioFloorWad: string;
-  markRatioCapWad: string;
-  liquidationBonusWad: string;
-}
-
-/** One market of a deployment file. */
-export interface DeployedMarket {
-  /** The engine's market id. */
-  id: number;
-  /** A short name for humans and `--market` (for example "ETH2"). */
-  name: string;
-  /** The market's ERC-20. */
-  token: HexAddress;
-  /** The token/WETH Uniswap v3 pool. */
-  pool: HexAddress;
-  /** The market's price source. */
-  priceSource: HexAddress;
-  params: DeployedMarketParams;
-}
+export type { DeployedMarket, DeployedMarketParams, HexAddress } from "../../deploy/deploymentRecord.js";
 
 /** The contents of a deployment file. */
 export interface Deployment {
