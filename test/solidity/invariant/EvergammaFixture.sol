@@ -5,22 +5,28 @@ import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol"
 import {FullMath} from "@uniswap/v4-core/src/libraries/FullMath.sol";
 import {TickMath} from "@uniswap/v4-core/src/libraries/TickMath.sol";
 
-import {Controller} from "../../../contracts/core/Controller.sol";
-import {PowerToken} from "../../../contracts/core/PowerToken.sol";
-import {VaultNFT} from "../../../contracts/core/VaultNFT.sol";
-import {MarketContracts, MarketParams} from "../../../contracts/interfaces/IController.sol";
+import {Evergamma} from "../../../contracts/core/Evergamma.sol";
+import {IEvergamma} from "../../../contracts/interfaces/IEvergamma.sol";
+import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
+import {EvergammaLens} from "../../../contracts/periphery/EvergammaLens.sol";
+import {UniswapTwapPrices} from "../../../contracts/prices/UniswapTwapPrices.sol";
+import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
+import {MarketParams, ProductKind} from "../../../contracts/types/MarketConfig.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
 import {TestUSDC} from "../../../contracts/mocks/TestUSDC.sol";
 import {WETH9} from "../../../contracts/mocks/WETH9.sol";
 import {Test} from "../utils/Test.sol";
 
-/// @notice Everything one Evergamma market needs, deployed inside a Solidity test: WETH9, a 6-decimal USDC, two
-///         oracle-faithful mock Uniswap v3 pools the test moves with `setTick`, the power token, the vault NFT and
-///         the Controller (whose address the tokens are built for, predicted from this contract's nonce).
+/// @notice The engine and its first market (market 0), deployed inside a Solidity test: WETH9, a 6-decimal USDC,
+///         oracle-faithful mock Uniswap v3 pools the test moves with `setTick`, the engine (also the vault ERC-721),
+///         its lens, market 0's token and its price source (`UniswapTwapPrices` over the ETH pool and the token's
+///         pool). Further markets share the ETH pool (`MarketHandles`).
 struct Protocol {
-    Controller controller;
-    PowerToken powerToken;
-    VaultNFT vaultNFT;
+    Evergamma engine;
+    EvergammaLens lens;
+    /// @dev Market 0's token, token/WETH pool and price source.
+    MarketToken powerToken;
+    UniswapTwapPrices priceSource;
     WETH9 weth;
     TestUSDC usdc;
     MockUniswapV3Pool ethPool;
@@ -29,6 +35,27 @@ struct Protocol {
     int256 ethTickSign;
     /// @dev +1 when a higher pool tick means a higher power-token price in ETH (power token is token0), else -1.
     int256 powerTickSign;
+}
+
+/// @notice One market of the engine: its id, parameters, token, token/WETH pool and price source.
+struct MarketHandles {
+    uint32 id;
+    MarketParams params;
+    MarketToken token;
+    MockUniswapV3Pool pool;
+    UniswapTwapPrices source;
+    /// @dev +1 when a higher pool tick means a higher token price in ETH (the token is token0), else -1.
+    int256 tickSign;
+}
+
+/// @notice What to deploy for one market: parameters, token name and symbol, initial token price (ETH per token)
+///         and the token pool's observation capacity.
+struct MarketSpec {
+    MarketParams params;
+    string name;
+    string symbol;
+    uint256 tokenPriceWad;
+    uint16 cardinality;
 }
 
 /// @title EvergammaFixture
@@ -40,15 +67,17 @@ abstract contract EvergammaFixture is Test {
     uint256 internal constant START_TIME = 1_750_000_000;
     uint256 internal constant START_BLOCK = 20_000_000;
     uint16 internal constant POOL_CARDINALITY = 1024;
+    /// @dev The TWAP window of every market's price source.
+    uint32 internal constant TWAP_PERIOD = 420;
 
     function defaultMarketParams() internal pure returns (MarketParams memory) {
         return
             MarketParams({
+                kind: ProductKind.Power,
                 power: 2,
                 indexScale: 1e4,
                 minCollateralRatioWad: 1.5e18,
                 minCollateralWei: 0.5e18,
-                twapPeriodSeconds: 420,
                 fundingPeriodSeconds: 420 hours,
                 markRatioFloorWad: 0.8e18,
                 markRatioCapWad: 1.4e18,
@@ -78,42 +107,76 @@ abstract contract EvergammaFixture is Test {
         uint16 powerCardinality,
         uint256 warmup
     ) internal returns (Protocol memory p) {
+        MarketSpec[] memory specs = new MarketSpec[](1);
+        specs[0] = MarketSpec(params, "Evergamma Squared ETH", "eSQTH", powerPriceWad, powerCardinality);
+        (p, ) = deployMarkets(specs, ethPriceWad, ethCardinality, warmup);
+    }
+
+    /// @notice Deploys the engine (owned by this test), its lens and one market per spec, all on one ETH pool
+    ///         seeded at `ethPriceWad` USD per ETH with `ethCardinality` slots. Every token pool is initialised
+    ///         before the ETH pool is warmed (so each holds a TWAP period of history), then each market gets its
+    ///         token, price source (which checks that the ETH pool holds a full window, L-4) and `createMarket`.
+    ///         Finally `warmup` seconds pass.
+    function deployMarkets(
+        MarketSpec[] memory specs,
+        uint256 ethPriceWad,
+        uint16 ethCardinality,
+        uint256 warmup
+    ) internal returns (Protocol memory p, MarketHandles[] memory markets) {
         p.weth = new WETH9();
         p.usdc = new TestUSDC();
-        // Nonces from here: PowerToken, VaultNFT, ETH pool, power pool, Controller.
-        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 4);
-        p.powerToken = new PowerToken("Evergamma Squared ETH", "eSQTH", predicted);
-        p.vaultNFT = new VaultNFT("Evergamma Short Vault", "eSV", predicted);
+        p.engine = new Evergamma(address(this));
+        p.lens = new EvergammaLens(IEvergamma(address(p.engine)));
         p.ethPool = new MockUniswapV3Pool(address(p.weth), address(p.usdc), 1e21);
-        p.powerPool = new MockUniswapV3Pool(address(p.powerToken), address(p.weth), 1e21);
         p.ethTickSign = p.ethPool.token0() == address(p.weth) ? int256(1) : int256(-1);
-        p.powerTickSign = p.powerPool.token0() == address(p.powerToken) ? int256(1) : int256(-1);
         p.ethPool.initializeAtTick(tickForPrice(address(p.weth), address(p.usdc), ethPriceWad, 18, 6));
-        p.powerPool.initializeAtTick(
-            tickForPrice(address(p.powerToken), address(p.weth), powerPriceWad, 18, 18)
-        );
         p.ethPool.increaseObservationCardinalityNext(ethCardinality);
-        p.powerPool.increaseObservationCardinalityNext(powerCardinality);
-        warmPool(p.ethPool, params.twapPeriodSeconds);
-        p.controller = new Controller(
-            MarketContracts({
-                powerToken: address(p.powerToken),
-                vaultNFT: address(p.vaultNFT),
-                weth: address(p.weth),
-                quoteToken: address(p.usdc),
-                ethQuotePool: address(p.ethPool),
-                powerPool: address(p.powerPool)
-            }),
-            params
-        );
-        require(address(p.controller) == predicted, "fixture: controller address");
+        markets = new MarketHandles[](specs.length);
+        for (uint256 i = 0; i < specs.length; i++) markets[i] = newTokenAndPool(p, specs[i]);
+        warmPool(p.ethPool, TWAP_PERIOD);
+        for (uint256 i = 0; i < specs.length; i++) {
+            createMarket(p, markets[i]);
+            require(markets[i].id == i, "fixture: market id");
+        }
+        p.powerToken = markets[0].token;
+        p.powerPool = markets[0].pool;
+        p.priceSource = markets[0].source;
+        p.powerTickSign = markets[0].tickSign;
         if (warmup != 0) {
             vm.warp(vm.getBlockTimestamp() + warmup);
             vm.roll(vm.getBlockNumber() + 1);
         }
     }
 
-    /// @notice Makes a freshly initialised pool hold a full window, as the Controller requires of the ETH pool
+    /// @notice A market's token (for the engine) and its token/WETH pool, initialised at the spec's price.
+    function newTokenAndPool(
+        Protocol memory p,
+        MarketSpec memory spec
+    ) internal returns (MarketHandles memory mk) {
+        mk.params = spec.params;
+        mk.token = new MarketToken(spec.name, spec.symbol, address(p.engine));
+        mk.pool = new MockUniswapV3Pool(address(mk.token), address(p.weth), 1e21);
+        mk.tickSign = mk.pool.token0() == address(mk.token) ? int256(1) : int256(-1);
+        mk.pool.initializeAtTick(
+            tickForPrice(address(mk.token), address(p.weth), spec.tokenPriceWad, 18, 18)
+        );
+        mk.pool.increaseObservationCardinalityNext(spec.cardinality);
+    }
+
+    /// @notice The market's price source on the ETH pool and its token pool, then `createMarket`.
+    function createMarket(Protocol memory p, MarketHandles memory mk) internal {
+        mk.source = new UniswapTwapPrices(
+            address(p.weth),
+            address(p.usdc),
+            address(p.ethPool),
+            address(mk.token),
+            address(mk.pool),
+            TWAP_PERIOD
+        );
+        mk.id = p.engine.createMarket(mk.params, address(mk.token), address(mk.source));
+    }
+
+    /// @notice Makes a freshly initialised pool hold a full window, as the price source requires of the ETH pool
     ///         (L-4): a write in the next block grows its ring buffer to `cardinalityNext` (a tick there and back,
     ///         one second at +1 tick), then `periodSeconds` pass in all.
     function warmPool(MockUniswapV3Pool pool, uint32 periodSeconds) internal {
@@ -149,10 +212,28 @@ abstract contract EvergammaFixture is Test {
         uint256 ethPriceWad,
         uint256 normalizationFactor
     ) internal pure returns (uint256) {
-        // exp(0.64 * 420 / 8760) = exp(0.030685) = 1.031160...
-        int256 exponent = int256(uint256(0.64e18 * 420) / 8760);
+        return fairTokenPriceWad(defaultMarketParams(), ethPriceWad, normalizationFactor);
+    }
+
+    /// @notice A power market's fair token price in ETH for 80% implied volatility: one token's claim value
+    ///         NF * S^(n-1) / scale times exp(n(n-1) sigma^2 T / 2), T = the funding period.
+    function fairTokenPriceWad(
+        MarketParams memory params,
+        uint256 ethPriceWad,
+        uint256 normalizationFactor
+    ) internal pure returns (uint256) {
+        uint256 n = params.power;
+        int256 exponent = int256(
+            (0.64e18 * n * (n - 1) * uint256(params.fundingPeriodSeconds)) / (2 * 365 days)
+        );
         uint256 premiumWad = uint256(FPML.expWad(exponent));
-        return FPML.mulWad(FPML.mulWad(normalizationFactor, ethPriceWad) / 1e4, premiumWad);
+        uint256 claim = PowerPerpMath.claimValuePerTokenWad(
+            normalizationFactor,
+            ethPriceWad,
+            n,
+            params.indexScale
+        );
+        return FPML.mulWad(claim, premiumWad);
     }
 
     /// @notice The pool tick (price of token0 in token1, raw units) at which one whole `base` is worth

@@ -2,12 +2,16 @@
 pragma solidity 0.8.30;
 
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
-import {IERC20Errors, IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
-import {Controller} from "../../../contracts/core/Controller.sol";
-import {PowerToken} from "../../../contracts/core/PowerToken.sol";
-import {VaultNFT} from "../../../contracts/core/VaultNFT.sol";
-import {IControllerErrors} from "../../../contracts/interfaces/IControllerErrors.sol";
+import {ERC721} from "solady/src/tokens/ERC721.sol";
+
+import {Evergamma} from "../../../contracts/core/Evergamma.sol";
+import {IEvergammaErrors} from "../../../contracts/interfaces/IEvergammaErrors.sol";
+import {EvergammaLens} from "../../../contracts/periphery/EvergammaLens.sol";
+import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
+import {MarketParams} from "../../../contracts/types/MarketConfig.sol";
+import {VaultIdLib} from "../../../contracts/types/VaultId.sol";
 import {
     LiquidationInput,
     LiquidationMath,
@@ -17,30 +21,35 @@ import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
 import {TickMath} from "@uniswap/v4-core/src/libraries/TickMath.sol";
-import {EvergammaFixture, Protocol} from "./EvergammaFixture.sol";
+import {EvergammaFixture, MarketHandles, MarketSpec, Protocol} from "./EvergammaFixture.sol";
 
 /// @title EvergammaHandlerBase
-/// @notice Drives one Evergamma market through random sequences of user, keeper, owner and market actions on
-///         behalf of a few actors, and checks every outcome against an exact model of the Controller:
-///         - before each call it predicts the outcome (success, or the one custom error the Controller must
-///           revert with, in the Controller's own check order); any other outcome fails the run
-///           (`UnexpectedOutcome`), so a revert is never silently accepted and a success never hides a missing
-///           check;
+/// @notice Drives two Evergamma markets of one engine at once (ETH², market 0, and ETH³, market 1, sharing the ETH
+///         pool) through random sequences of user, keeper, owner and market actions on behalf of a few actors; every
+///         action picks its market from its first argument. It checks every outcome against an exact model of the
+///         engine:
+///         - before each call it predicts the outcome (success, or the one custom error the engine must revert
+///           with, in the engine's own check order); any other outcome fails the run (`UnexpectedOutcome`), so a
+///           revert is never silently accepted and a success never hides a missing check;
 ///         - after each success it checks the amounts moved (ETH, tokens, vault state) against the prediction and
-///           updates the ghost state (per-vault collateral and debt, per-actor ETH in and out);
-///         - after every action it checks the funding rules (INV-6) and, after every mint, burn and withdraw, the
-///           health of the acting vault (INV-3).
+///           updates the ghost state (per-vault collateral and debt, per-actor ETH in and out, per-market ETH in
+///           and out);
+///         - after every action it checks, for every market, the funding rules (INV-6) and bad debt (INV-15); that
+///           no other market changed (INV-16); that the engine's balance covers every market's claims (INV-17);
+///           and, after every mint, burn and withdraw, the health of the acting vault (INV-3).
 ///         Global invariants (INV-1, 2, 4, 5, 7, 8) are asserted by the test contracts from the ghost state.
-/// @dev The handler deploys the market itself (it owns the Controller and controls the mock pools). Actor 0 is
-///      the "hermit" of INV-7: it never receives tokens, vaults or operator rights, never liquidates, never
-///      transfers its vaults and nobody else deposits into them.
+/// @dev The handler deploys the engine itself (it owns it and controls the mock pools). Actor 0 is the "hermit"
+///      of INV-7: it never receives tokens, vaults or operator rights, never liquidates, never transfers its vaults
+///      and nobody else deposits into them (in any market).
 /// @dev Abstract because the invariant runner only fuzzes contracts whose artifact it knows, and Hardhat emits
 ///      artifacts for contracts defined in test root files: each suite defines `contract X is
 ///      EvergammaHandlerBase {}` in its own `.t.sol` file.
 abstract contract EvergammaHandlerBase is EvergammaFixture {
+    using VaultIdLib for uint256;
+
     /* ERRORS */
 
-    /// @notice The Controller did something the model did not predict. `expected` is 0 for success; `actual`
+    /// @notice The engine did something the model did not predict. `expected` is 0 for success; `actual`
     ///         is the revert data, or `SUCCEEDED` when the call unexpectedly succeeded.
     error UnexpectedOutcome(string action, bytes4 expected, bytes actual);
     /// @notice An invariant or a checked amount failed. `id` names the invariant (see docs/spec.md).
@@ -51,6 +60,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /* CONFIGURATION */
 
     uint256 internal constant ACTOR_COUNT = 4;
+    uint32 internal constant MARKET_COUNT = 2;
     uint256 internal constant MAX_VAULTS = 24;
     uint256 internal constant MIN_COLLATERAL = 0.5e18;
     uint256 internal constant MIN_RATIO = 1.5e18;
@@ -66,9 +76,12 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /* WIRING */
 
     Protocol internal p;
-    Controller public immutable controller;
-    PowerToken public immutable powerToken;
-    VaultNFT public immutable vaultNFT;
+    Evergamma public immutable engine;
+    EvergammaLens public immutable lens;
+    /// @dev Market 0 (ETH², the protocol's default) and market 1 (ETH³), both on `p.ethPool`.
+    MarketHandles[] internal markets;
+    /// @dev The market the current action drives (set by `_use`).
+    uint32 internal cm;
     address public immutable feeRecipient = address(uint160(uint256(keccak256("evergamma.feeRecipient"))));
     /// @dev The owner moves the fees between two recipients, in every state (L-3).
     address public immutable otherFeeRecipient = address(
@@ -91,32 +104,32 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @dev INV-7 after shutdown: the hermit's vaults' settlement shortfall plus the settlement value of the tokens
     ///      it holds beyond its debt (see `_recordHermitAllowance`).
     uint256 public hermitSettlementAllowance;
-    uint256 public ghostEthIn;
-    uint256 public ghostEthOut;
+    mapping(uint32 marketId => uint256) public ghostEthIn;
+    mapping(uint32 marketId => uint256) public ghostEthOut;
     uint256 public ghostFeesCollected;
     /// @dev Campaign reach: liquidations that left bad debt, settlements with a shortfall (pro-rata longs).
     uint256 public badDebtLiquidations;
     uint256 public settlementsWithShortfall;
 
-    uint256 public lastNormalizationFactor;
-    uint256 public lastFundingUpdate;
-    uint256 public lastFactorChangeAt;
+    mapping(uint32 marketId => uint256) public lastNormalizationFactor;
+    mapping(uint32 marketId => uint256) public lastFundingUpdate;
+    mapping(uint32 marketId => uint256) public lastFactorChangeAt;
     uint256 public fundingUpdates;
 
-    uint256 internal pausedAt;
+    mapping(uint32 marketId => uint256) internal pausedAt;
     /// @dev NF as checkpointed by the last pause: it stays frozen while paused and through a shutdown from a pause.
-    uint256 internal frozenFactor;
+    mapping(uint32 marketId => uint256) internal frozenFactor;
     /// @dev The end of the last unpause's grace period: liquidations revert before it (M-1).
-    uint256 public liquidationsOpenAt;
+    mapping(uint32 marketId => uint256) public liquidationsOpenAt;
 
-    bool public shutDown;
-    uint256 public balanceAtShutdown;
-    uint256 public feesAtShutdown;
-    uint256 public supplyAtShutdown;
-    uint256 public redemptionsPaid;
-    uint256 public feesCollectedAfterShutdown;
+    mapping(uint32 marketId => bool) public shutDown;
+    mapping(uint32 marketId => uint256) public balanceAtShutdown;
+    mapping(uint32 marketId => uint256) public feesAtShutdown;
+    mapping(uint32 marketId => uint256) public supplyAtShutdown;
+    mapping(uint32 marketId => uint256) public redemptionsPaid;
+    mapping(uint32 marketId => uint256) public feesCollectedAfterShutdown;
     uint256 public longRedemptions;
-    bool public settlementChecked;
+    mapping(uint32 marketId => bool) public settlementChecked;
 
     mapping(bytes32 action => uint256) public calls;
     mapping(bytes32 action => uint256) public successes;
@@ -124,26 +137,52 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     mapping(bytes32 actionAndError => uint256) public expectedReverts;
 
     constructor() {
-        p = deployDefaultProtocol();
-        controller = p.controller;
-        powerToken = p.powerToken;
-        vaultNFT = p.vaultNFT;
-        deployedAt = vm.getBlockTimestamp() - 420;
+        vm.warp(START_TIME);
+        vm.roll(START_BLOCK);
+        MarketSpec[] memory specs = new MarketSpec[](MARKET_COUNT);
+        MarketParams memory eth2 = defaultMarketParams();
+        MarketParams memory eth3 = defaultMarketParams();
+        eth3.power = 3;
+        eth3.indexScale = 1e8;
+        specs[0] = MarketSpec(
+            eth2,
+            "Evergamma Squared ETH",
+            "eSQTH",
+            fairTokenPriceWad(eth2, 3000e18, WAD),
+            1024
+        );
+        specs[1] = MarketSpec(
+            eth3,
+            "Evergamma Cubed ETH",
+            "eCBTH",
+            fairTokenPriceWad(eth3, 3000e18, WAD),
+            1024
+        );
+        MarketHandles[] memory deployed;
+        (p, deployed) = deployMarkets(specs, 3000e18, POOL_CARDINALITY, TWAP_PERIOD);
+        engine = p.engine;
+        lens = p.lens;
+        for (uint256 i = 0; i < deployed.length; i++) markets.push(deployed[i]);
+        deployedAt = vm.getBlockTimestamp() - TWAP_PERIOD;
         for (uint256 i = 0; i < ACTOR_COUNT; i++) {
             actors.push(address(uint160(uint256(keccak256(abi.encode("evergamma.actor", i))))));
         }
         (, int24 tick, , , , , ) = p.ethPool.slot0();
         ethTickStart = int256(tick) * p.ethTickSign;
-        lastNormalizationFactor = controller.normalizationFactor();
-        lastFundingUpdate = controller.lastFundingUpdate();
-        // A well-collateralised whale (the last actor) holds tokens to liquidate with from the start.
+        // A well-collateralised whale (the last actor) holds tokens of every market to liquidate with.
         address whale = actors[ACTOR_COUNT - 1];
-        vm.deal(whale, 1000 ether);
-        vm.prank(whale);
-        uint256 id = controller.mint{value: 1000 ether}(0, 1000e18);
-        _recordDeposit(whale, id, 1000 ether);
-        ghostDebt[id] = 1000e18;
-        _checkFunding();
+        for (uint32 k = 0; k < MARKET_COUNT; k++) {
+            cm = k;
+            lastNormalizationFactor[cm] = lens.normalizationFactor(cm);
+            lastFundingUpdate[cm] = lens.lastFundingUpdate(cm);
+            vm.deal(whale, 1000 ether);
+            vm.prank(whale);
+            uint256 id = engine.mint{value: 1000 ether}(VaultIdLib.toVaultId(cm, 0), 1000e18);
+            _recordDeposit(whale, id, 1000 ether);
+            ghostDebt[id] = 1000e18;
+            _checkFunding();
+        }
+        cm = 0;
     }
 
     /* VIEWS FOR THE TEST CONTRACTS */
@@ -156,23 +195,32 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         return actors;
     }
 
+    function marketList() external view returns (MarketHandles[] memory) {
+        return markets;
+    }
+
+    function marketCount() external pure returns (uint32) {
+        return MARKET_COUNT;
+    }
+
     function hermit() public view returns (address) {
         return actors[0];
     }
 
     /* USER ACTIONS */
 
-    function openVault(uint256 actorSeed) external {
+    function openVault(uint256 marketSeed, uint256 actorSeed) external {
+        _use(marketSeed);
         _count("openVault");
-        if (controller.vaultCount() >= MAX_VAULTS) return;
+        if (lens.vaultCount(cm) >= MAX_VAULTS) return;
         address actor = _actor(actorSeed);
         bytes4 expected = _statusError();
-        uint256 expectedId = controller.vaultCount() + 1;
+        uint256 expectedId = VaultIdLib.toVaultId(cm, lens.vaultCount(cm) + 1);
         vm.prank(actor);
-        try controller.openVault() returns (uint256 id) {
+        try engine.openVault(cm) returns (uint256 id) {
             _expect("openVault", expected, true, "");
             _eq("OPEN", "vault id", id, expectedId);
-            _eq("OPEN", "owner", uint160(vaultNFT.ownerOf(id)), uint160(actor));
+            _eq("OPEN", "owner", uint160(engine.ownerOf(id)), uint160(actor));
             _success("openVault");
         } catch (bytes memory err) {
             _expect("openVault", expected, false, err);
@@ -180,7 +228,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    function deposit(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed) external {
+    function deposit(uint256 marketSeed, uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed) external {
+        _use(marketSeed);
         _count("deposit");
         uint256 id = _pickVault(vaultSeed);
         address actor = _actor(actorSeed);
@@ -188,13 +237,13 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (_ownerOrZero(id) == hermit()) actor = hermit();
         else if (actor == hermit()) actor = _nonHermit(actorSeed);
         uint256 amount = amountSeed % 8 == 0 ? 0 : bound(amountSeed, 1, 50 ether);
-        bytes4 expected = amount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
-        if (expected == 0 && (id == 0 || id > controller.vaultCount())) {
-            expected = IControllerErrors.VaultNotFound.selector;
+        bytes4 expected = amount == 0 ? IEvergammaErrors.ZeroAmount.selector : _statusError();
+        if (expected == 0 && (id.serialOf() == 0 || id.serialOf() > lens.vaultCount(cm))) {
+            expected = IEvergammaErrors.VaultNotFound.selector;
         }
         vm.deal(actor, actor.balance + amount);
         vm.prank(actor);
-        try controller.deposit{value: amount}(id) {
+        try engine.deposit{value: amount}(id) {
             _expect("deposit", expected, true, "");
             _recordDeposit(actor, id, amount);
             _success("deposit");
@@ -204,25 +253,25 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(id);
     }
 
-    function withdraw(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed) external {
+    function withdraw(uint256 marketSeed, uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed) external {
+        _use(marketSeed);
         _count("withdraw");
         uint256 id = _pickVault(vaultSeed);
         address actor = _actorFor(id, actorSeed);
         uint256 collateral = ghostCollateral[id];
         uint256 amount = _withdrawAmount(id, collateral, ghostDebt[id], amountSeed);
-        bytes4 expected = amount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
+        bytes4 expected = amount == 0 ? IEvergammaErrors.ZeroAmount.selector : _statusError();
         if (expected == 0) expected = _authError(id, actor);
-        if (expected == 0 && amount > collateral)
-            expected = IControllerErrors.InsufficientCollateral.selector;
+        if (expected == 0 && amount > collateral) expected = IEvergammaErrors.InsufficientCollateral.selector;
         if (expected == 0) expected = _healthError(collateral - amount, ghostDebt[id]);
         uint256 balanceBefore = actor.balance;
         vm.prank(actor);
-        try controller.withdraw(id, amount) {
+        try engine.withdraw(id, amount) {
             _expect("withdraw", expected, true, "");
             _eq("ETH", "withdrawn ETH received", actor.balance - balanceBefore, amount);
             ghostCollateral[id] = collateral - amount;
             ghostWithdrawn[actor] += amount;
-            ghostEthOut += amount;
+            ghostEthOut[cm] += amount;
             _checkHealthyAfterAction(id);
             _success("withdraw");
         } catch (bytes memory err) {
@@ -247,14 +296,21 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 tokensBefore;
     }
 
-    function mint(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed, uint256 ethSeed) external {
+    function mint(
+        uint256 marketSeed,
+        uint256 actorSeed,
+        uint256 vaultSeed,
+        uint256 amountSeed,
+        uint256 ethSeed
+    ) external {
+        _use(marketSeed);
         _count("mint");
         MintPlan memory m;
-        bool room = controller.vaultCount() < MAX_VAULTS;
+        bool room = lens.vaultCount(cm) < MAX_VAULTS;
         m.isNew = vaultSeed % 4 == 0 && room;
-        m.id = m.isNew ? 0 : _pickVault(vaultSeed);
-        if (m.id == 0) m.isNew = room;
-        if (!m.isNew && m.id == 0) return;
+        m.id = m.isNew ? VaultIdLib.toVaultId(cm, 0) : _pickVault(vaultSeed);
+        if (m.id.serialOf() == 0) m.isNew = room;
+        if (!m.isNew && m.id.serialOf() == 0) return;
         m.actor = m.isNew ? _actor(actorSeed) : _actorFor(m.id, actorSeed);
         m.value = _ethAmount(ethSeed, m.isNew);
         m.collateral = (m.isNew ? 0 : ghostCollateral[m.id]) + m.value;
@@ -265,47 +321,47 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     }
 
     function _predictMint(MintPlan memory m) internal view {
-        m.expected = m.amount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
+        m.expected = m.amount == 0 ? IEvergammaErrors.ZeroAmount.selector : _statusError();
         if (m.expected == 0 && !m.isNew) m.expected = _authError(m.id, m.actor);
         if (m.expected == 0) {
             m.fee = _mintFee(m.amount);
-            if (m.fee > m.collateral) m.expected = IControllerErrors.InsufficientCollateral.selector;
+            if (m.fee > m.collateral) m.expected = IEvergammaErrors.InsufficientCollateral.selector;
         }
         if (m.expected == 0) m.expected = _healthError(m.collateral - m.fee, m.debt + m.amount);
         if (
             m.expected == 0 &&
             (m.collateral - m.fee > type(uint96).max || m.debt + m.amount > type(uint128).max)
         ) {
-            m.expected = IControllerErrors.AmountOverflow.selector;
+            m.expected = IEvergammaErrors.AmountOverflow.selector;
         }
         // Liveness of the view: minting exactly the maximum (no fee) from a vault above the floor succeeds.
         if (m.atMax && m.fee == 0 && m.collateral >= MIN_COLLATERAL && _statusError() == 0) {
             if (
                 m.expected != 0 &&
-                m.expected != IControllerErrors.NotVaultOwnerOrOperator.selector &&
-                m.expected != IControllerErrors.VaultNotFound.selector
+                m.expected != IEvergammaErrors.NotVaultOwnerOrOperator.selector &&
+                m.expected != IEvergammaErrors.VaultNotFound.selector
             ) {
                 revert Violated("INV-3", "minting the maximum is rejected", m.amount, uint32(m.expected));
             }
         }
-        m.expectedId = m.isNew ? controller.vaultCount() + 1 : m.id;
-        m.feesBefore = controller.accruedFees();
-        m.tokensBefore = powerToken.balanceOf(m.actor);
+        m.expectedId = m.isNew ? VaultIdLib.toVaultId(cm, lens.vaultCount(cm) + 1) : m.id;
+        m.feesBefore = lens.accruedFees(cm);
+        m.tokensBefore = _token().balanceOf(m.actor);
     }
 
     function _executeMint(MintPlan memory m) internal {
         vm.deal(m.actor, m.actor.balance + m.value);
         vm.prank(m.actor);
-        try controller.mint{value: m.value}(m.id, m.amount) returns (uint256 usedId) {
+        try engine.mint{value: m.value}(m.id, m.amount) returns (uint256 usedId) {
             _expect("mint", m.expected, true, "");
             _eq("MINT", "vault id", usedId, m.expectedId);
-            _eq("MINT", "fee charged", controller.accruedFees() - m.feesBefore, m.fee);
-            _eq("MINT", "tokens minted", powerToken.balanceOf(m.actor) - m.tokensBefore, m.amount);
-            if (m.isNew) _eq("MINT", "new owner", uint160(vaultNFT.ownerOf(usedId)), uint160(m.actor));
+            _eq("MINT", "fee charged", lens.accruedFees(cm) - m.feesBefore, m.fee);
+            _eq("MINT", "tokens minted", _token().balanceOf(m.actor) - m.tokensBefore, m.amount);
+            if (m.isNew) _eq("MINT", "new owner", uint160(engine.ownerOf(usedId)), uint160(m.actor));
             ghostCollateral[usedId] = m.collateral - m.fee;
             ghostDebt[usedId] = m.debt + m.amount;
             ghostDeposited[m.actor] += m.value;
-            ghostEthIn += m.value;
+            ghostEthIn[cm] += m.value;
             if (m.actor == hermit()) hermitCollateralTaken += m.fee;
             _checkHealthyAfterAction(usedId);
             _success("mint");
@@ -316,45 +372,56 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(m.id);
     }
 
-    function burn(uint256 actorSeed, uint256 vaultSeed, uint256 amountSeed, uint256 withdrawSeed) external {
+    function burn(
+        uint256 marketSeed,
+        uint256 actorSeed,
+        uint256 vaultSeed,
+        uint256 amountSeed,
+        uint256 withdrawSeed
+    ) external {
+        _use(marketSeed);
         _count("burn");
         uint256 id = _pickVault(vaultSeed);
         address actor = _actorFor(id, actorSeed);
         uint256 collateral = ghostCollateral[id];
         uint256 debt = ghostDebt[id];
-        uint256 balance = powerToken.balanceOf(actor);
+        uint256 balance = _token().balanceOf(actor);
         uint256 amount = _burnAmount(debt, balance, amountSeed);
         uint256 withdrawAmount =
             amount <= debt ? _withdrawAmount(id, collateral, debt - amount, withdrawSeed) : withdrawSeed % 2;
         if (withdrawSeed % 5 == 0 && amount == debt) withdrawAmount = collateral; // close the vault
 
         bytes4 expected =
-            amount == 0 && withdrawAmount == 0 ? IControllerErrors.ZeroAmount.selector : _statusError();
+            amount == 0 && withdrawAmount == 0 ? IEvergammaErrors.ZeroAmount.selector : _statusError();
         if (expected == 0) expected = _authError(id, actor);
-        if (expected == 0 && amount > debt) expected = IControllerErrors.BurnExceedsDebt.selector;
+        if (expected == 0 && amount > debt) expected = IEvergammaErrors.BurnExceedsDebt.selector;
         if (expected == 0 && withdrawAmount > collateral) {
-            expected = IControllerErrors.InsufficientCollateral.selector;
+            expected = IEvergammaErrors.InsufficientCollateral.selector;
         }
         if (expected == 0) expected = _healthError(collateral - withdrawAmount, debt - amount);
         if (expected == 0 && amount > balance) expected = IERC20Errors.ERC20InsufficientBalance.selector;
         // INV-9: full repayment with enough tokens always succeeds while the protocol runs.
         if (amount == debt && withdrawAmount == collateral && amount <= balance && _statusError() == 0) {
-            if (expected != 0 && expected != IControllerErrors.NotVaultOwnerOrOperator.selector) {
-                if (!(amount == 0 && withdrawAmount == 0) && id != 0 && id <= controller.vaultCount()) {
+            if (expected != 0 && expected != IEvergammaErrors.NotVaultOwnerOrOperator.selector) {
+                if (
+                    !(amount == 0 && withdrawAmount == 0) &&
+                    id.serialOf() != 0 &&
+                    id.serialOf() <= lens.vaultCount(cm)
+                ) {
                     revert Violated("INV-9", "closing a vault is rejected", id, uint32(expected));
                 }
             }
         }
         uint256 ethBefore = actor.balance;
         vm.prank(actor);
-        try controller.burn(id, amount, withdrawAmount) {
+        try engine.burn(id, amount, withdrawAmount) {
             _expect("burn", expected, true, "");
-            _eq("BURN", "tokens burned", balance - powerToken.balanceOf(actor), amount);
+            _eq("BURN", "tokens burned", balance - _token().balanceOf(actor), amount);
             _eq("BURN", "ETH received", actor.balance - ethBefore, withdrawAmount);
             ghostDebt[id] = debt - amount;
             ghostCollateral[id] = collateral - withdrawAmount;
             ghostWithdrawn[actor] += withdrawAmount;
-            ghostEthOut += withdrawAmount;
+            ghostEthOut[cm] += withdrawAmount;
             _checkHealthyAfterAction(id);
             _success("burn");
         } catch (bytes memory err) {
@@ -363,7 +430,13 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(id);
     }
 
-    function setOperator(uint256 callerSeed, uint256 vaultSeed, uint256 operatorSeed) external {
+    function setOperator(
+        uint256 marketSeed,
+        uint256 callerSeed,
+        uint256 vaultSeed,
+        uint256 operatorSeed
+    ) external {
+        _use(marketSeed);
         _count("setOperator");
         uint256 id = _pickVault(vaultSeed);
         address owner = _ownerOrZero(id);
@@ -374,12 +447,12 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         address operator = operatorSeed % 4 == 0 ? address(0) : _nonHermit(operatorSeed / 4);
         // Revoking works in every state (I-1); granting only while the protocol runs.
         bytes4 expected = operator == address(0) ? bytes4(0) : _statusError();
-        if (expected == 0 && owner == address(0)) expected = IControllerErrors.VaultNotFound.selector;
-        if (expected == 0 && caller != owner) expected = IControllerErrors.NotVaultOwner.selector;
+        if (expected == 0 && owner == address(0)) expected = IEvergammaErrors.VaultNotFound.selector;
+        if (expected == 0 && caller != owner) expected = IEvergammaErrors.NotVaultOwner.selector;
         vm.prank(caller);
-        try controller.setOperator(id, operator) {
+        try engine.setOperator(id, operator) {
             _expect("setOperator", expected, true, "");
-            (, address stored, , ) = controller.getVault(id);
+            (, address stored, , ) = lens.getVault(id);
             _eq("OPERATOR", "operator stored", uint160(stored), uint160(operator));
             _success("setOperator");
         } catch (bytes memory err) {
@@ -388,7 +461,14 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(id);
     }
 
-    function transferVault(uint256 senderSeed, uint256 vaultSeed, uint256 toSeed, bool safe) external {
+    function transferVault(
+        uint256 marketSeed,
+        uint256 senderSeed,
+        uint256 vaultSeed,
+        uint256 toSeed,
+        bool safe
+    ) external {
+        _use(marketSeed);
         _count("transferVault");
         uint256 id = _pickVault(vaultSeed);
         address owner = _ownerOrZero(id);
@@ -396,18 +476,18 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         address sender = senderSeed % 4 == 0 ? _actor(senderSeed / 4) : owner;
         address to = _nonHermit(toSeed);
         if (to == owner) to = _nonHermit((toSeed % ACTOR_COUNT) + 1);
-        bytes4 expected = sender == owner ? bytes4(0) : IERC721Errors.ERC721InsufficientApproval.selector;
+        bytes4 expected = sender == owner ? bytes4(0) : ERC721.NotOwnerNorApproved.selector;
         vm.prank(sender);
         bool ok;
         bytes memory err;
         if (safe) {
-            try vaultNFT.safeTransferFrom(owner, to, id) {
+            try engine.safeTransferFrom(owner, to, id) {
                 ok = true;
             } catch (bytes memory e) {
                 err = e;
             }
         } else {
-            try vaultNFT.transferFrom(owner, to, id) {
+            try engine.transferFrom(owner, to, id) {
                 ok = true;
             } catch (bytes memory e) {
                 err = e;
@@ -415,7 +495,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         }
         _expect("transferVault", expected, ok, err);
         if (ok) {
-            (address newOwner, address operator, , ) = controller.getVault(id);
+            (address newOwner, address operator, , ) = lens.getVault(id);
             _eq("TRANSFER", "new owner", uint160(newOwner), uint160(to));
             _eq("TRANSFER", "operator cleared", uint160(operator), 0);
             _success("transferVault");
@@ -423,44 +503,56 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(id);
     }
 
-    function transferTokens(uint256 fromSeed, uint256 toSeed, uint256 amountSeed) external {
+    function transferTokens(
+        uint256 marketSeed,
+        uint256 fromSeed,
+        uint256 toSeed,
+        uint256 amountSeed
+    ) external {
+        _use(marketSeed);
         _count("transferTokens");
         address from = _actor(fromSeed);
         address to = _nonHermit(toSeed);
         if (from == to) return;
-        uint256 balance = powerToken.balanceOf(from);
+        uint256 balance = _token().balanceOf(from);
         if (balance == 0) return;
         uint256 amount = amountSeed % 3 == 0 ? balance : bound(amountSeed, 1, balance);
         vm.prank(from);
-        powerToken.transfer(to, amount);
+        _token().transfer(to, amount);
         _success("transferTokens");
         _after(0);
     }
 
     /* KEEPER ACTIONS */
 
-    function liquidate(uint256 liquidatorSeed, uint256 vaultSeed, uint256 maxDebtSeed) external {
+    function liquidate(
+        uint256 marketSeed,
+        uint256 liquidatorSeed,
+        uint256 vaultSeed,
+        uint256 maxDebtSeed
+    ) external {
+        _use(marketSeed);
         _count("liquidate");
         address liquidator = liquidatorSeed % 2 == 0 ? _richest() : _nonHermit(liquidatorSeed / 2);
         uint256 id = _pickUnsafeVault(vaultSeed);
         uint256 collateral = ghostCollateral[id];
         uint256 debt = ghostDebt[id];
-        uint256 balance = powerToken.balanceOf(liquidator);
+        uint256 balance = _token().balanceOf(liquidator);
         uint256 maxDebt = _liquidationOffer(debt, balance, maxDebtSeed);
 
         LiquidationResult memory r;
-        // Independent of the Controller's views: the collateral is below the debt's value at index.
-        uint256 perToken = controller.debtValuePerToken();
+        // Independent of the lens's views: the collateral is below the debt's value at index.
+        uint256 perToken = lens.debtValuePerToken(cm);
         bool insolventAtIndex = debt != 0 && collateral < VaultMath.debtValue(debt, perToken);
         bytes4 expected = _statusError();
-        if (expected == 0 && vm.getBlockTimestamp() < liquidationsOpenAt) {
-            expected = IControllerErrors.LiquidationGracePeriod.selector; // M-1: the grace after an unpause
+        if (expected == 0 && vm.getBlockTimestamp() < liquidationsOpenAt[cm]) {
+            expected = IEvergammaErrors.LiquidationGracePeriod.selector; // M-1: the grace after an unpause
         }
-        if (expected == 0 && (id == 0 || id > controller.vaultCount())) {
-            expected = IControllerErrors.VaultNotFound.selector;
+        if (expected == 0 && (id.serialOf() == 0 || id.serialOf() > lens.vaultCount(cm))) {
+            expected = IEvergammaErrors.VaultNotFound.selector;
         }
         if (expected == 0 && _healthError(collateral, debt) == 0)
-            expected = IControllerErrors.VaultSafe.selector;
+            expected = IEvergammaErrors.VaultSafe.selector;
         if (expected == 0) {
             r = LiquidationMath.compute(
                 LiquidationInput(collateral, debt, maxDebt, insolventAtIndex),
@@ -468,17 +560,17 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
                 BONUS,
                 MIN_COLLATERAL
             );
-            if (r.leavesDust) expected = IControllerErrors.LiquidationLeavesDust.selector;
-            else if (r.debtRepaid == 0) expected = IControllerErrors.ZeroAmount.selector;
+            if (r.leavesDust) expected = IEvergammaErrors.LiquidationLeavesDust.selector;
+            else if (r.debtRepaid == 0) expected = IEvergammaErrors.ZeroAmount.selector;
             else if (r.debtRepaid > balance) expected = IERC20Errors.ERC20InsufficientBalance.selector;
         }
         uint256 ethBefore = liquidator.balance;
         vm.prank(liquidator);
-        try controller.liquidate(id, maxDebt) returns (uint256 repaid, uint256 paid) {
+        try engine.liquidate(id, maxDebt) returns (uint256 repaid, uint256 paid) {
             _expect("liquidate", expected, true, "");
             _eq("LIQ", "debt repaid", repaid, r.debtRepaid);
             _eq("LIQ", "collateral paid", paid, r.collateralPaid);
-            _eq("LIQ", "tokens burned", balance - powerToken.balanceOf(liquidator), repaid);
+            _eq("LIQ", "tokens burned", balance - _token().balanceOf(liquidator), repaid);
             _eq("LIQ", "ETH received", liquidator.balance - ethBefore, paid);
             uint256 collateralLeft = collateral - paid;
             uint256 debtLeft = debt - repaid;
@@ -501,7 +593,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             ghostCollateral[id] = collateralLeft;
             ghostDebt[id] = debtLeft;
             ghostLiquidationProceeds[liquidator] += paid;
-            ghostEthOut += paid;
+            ghostEthOut[cm] += paid;
             if (_ownerOrZero(id) == hermit()) hermitCollateralTaken += paid;
             _success("liquidate");
         } catch (bytes memory err) {
@@ -510,15 +602,16 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(id);
     }
 
-    function applyFunding(uint256 actorSeed) external {
+    function applyFunding(uint256 marketSeed, uint256 actorSeed) external {
+        _use(marketSeed);
         _count("applyFunding");
         bytes4 expected = _statusError();
-        uint256 preview = controller.expectedNormalizationFactor();
+        uint256 preview = lens.expectedNormalizationFactor(cm);
         vm.prank(_actor(actorSeed));
-        try controller.applyFunding() returns (uint256 factor) {
+        try engine.applyFunding(cm) returns (uint256 factor) {
             _expect("applyFunding", expected, true, "");
             _eq("INV-6", "applied factor = previewed factor", factor, preview);
-            _eq("INV-6", "returned factor stored", controller.normalizationFactor(), factor);
+            _eq("INV-6", "returned factor stored", lens.normalizationFactor(cm), factor);
             _success("applyFunding");
         } catch (bytes memory err) {
             _expect("applyFunding", expected, false, err);
@@ -529,7 +622,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /* MARKET ACTIONS: PRICES AND TIME */
 
     /// @notice Moves the ETH/USD pool's tick by up to +-40% (a swap): the TWAP follows over 420 s.
-    function moveEthPrice(uint256 deltaSeed) external {
+    function moveEthPrice(uint256 marketSeed, uint256 deltaSeed) external {
+        _use(marketSeed);
         _count("moveEthPrice");
         int256 delta = int256(bound(deltaSeed, 0, 8000)) - 4000;
         int256 logical = _logicalTick(p.ethPool, p.ethTickSign) + delta;
@@ -542,7 +636,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     /// @notice A rally that hurts shorts: ETH up 10% to 65% (or the power token up, half the time), then one to
     ///         three TWAP periods pass so that the oracle fully reflects it.
-    function shock(uint256 seed) external {
+    function shock(uint256 marketSeed, uint256 seed) external {
+        _use(marketSeed);
         _count("shock");
         int256 delta = int256(bound(seed, 1000, 5000));
         if (seed % 2 == 0) {
@@ -550,7 +645,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
             p.ethPool.setTick(int24(logical * p.ethTickSign));
         } else {
-            _setPowerTick(_logicalTick(p.powerPool, p.powerTickSign) + delta);
+            _setPowerTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
         }
         vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
         vm.roll(vm.getBlockNumber() + 1);
@@ -561,7 +656,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @notice A crash for shorts: ETH up 60% to 150% (vaults minted near 150% become insolvent at index), then one
     ///         to three TWAP periods pass. Reaches bad debt, partial liquidations of insolvent vaults and settlement
     ///         shortfalls.
-    function crash(uint256 seed) external {
+    function crash(uint256 marketSeed, uint256 seed) external {
+        _use(marketSeed);
         _count("crash");
         int256 logical = _logicalTick(p.ethPool, p.ethTickSign) + int256(bound(seed, 4700, 9200));
         if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
@@ -576,16 +672,18 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     /// @notice Moves the power pool's tick by up to +-20%, kept within [-45%, +80%] of the fair price (beyond
     ///         both funding clamps).
-    function movePowerPrice(uint256 deltaSeed) external {
+    function movePowerPrice(uint256 marketSeed, uint256 deltaSeed) external {
+        _use(marketSeed);
         _count("movePowerPrice");
         int256 delta = int256(bound(deltaSeed, 0, 4000)) - 2000;
-        _setPowerTick(_logicalTick(p.powerPool, p.powerTickSign) + delta);
+        _setPowerTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
         _success("movePowerPrice");
         _after(0);
     }
 
     /// @notice Puts the power token back near its fair price with a premium between -25% and +57%.
-    function syncPowerPrice(uint256 premiumSeed) external {
+    function syncPowerPrice(uint256 marketSeed, uint256 premiumSeed) external {
+        _use(marketSeed);
         _count("syncPowerPrice");
         int256 premium = int256(bound(premiumSeed, 0, 7500)) - 3000;
         _setPowerTick(_fairPowerTick() + premium);
@@ -594,7 +692,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     }
 
     /// @notice Advances time (and the block): mostly a block or a few, sometimes a TWAP period, a day or a week.
-    function warp(uint256 secondsSeed) external {
+    function warp(uint256 marketSeed, uint256 secondsSeed) external {
+        _use(marketSeed);
         _count("warp");
         uint256 mode = secondsSeed % 8;
         uint256 dt;
@@ -608,21 +707,22 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _success("warp");
         _after(0);
         // A keeper unpauses as soon as anyone may (the pause is a day old).
-        if (controller.isPaused() && vm.getBlockTimestamp() >= pausedAt + 1 days) unpause(1);
+        if (lens.isPaused(cm) && vm.getBlockTimestamp() >= pausedAt[cm] + 1 days) unpause(cm, 1);
     }
 
     /* OWNER ACTIONS */
 
     /// @notice Sets the fee and moves it between two recipients: allowed in every state (L-3).
-    function setFee(uint256 bpsSeed) external {
+    function setFee(uint256 marketSeed, uint256 bpsSeed) external {
+        _use(marketSeed);
         _count("setFee");
         uint256 bps = bound(bpsSeed, 0, 120);
         address recipient = (bpsSeed >> 128) % 2 == 0 ? feeRecipient : otherFeeRecipient;
-        bytes4 expected = bps > 100 ? IControllerErrors.FeeTooHigh.selector : bytes4(0);
-        try controller.setFee(bps, recipient) {
+        bytes4 expected = bps > 100 ? IEvergammaErrors.FeeTooHigh.selector : bytes4(0);
+        try engine.setFee(cm, bps, recipient) {
             _expect("setFee", expected, true, "");
-            _eq("FEE", "fee stored", controller.feeBps(), bps);
-            _eq("FEE", "recipient stored", uint160(controller.feeRecipient()), uint160(recipient));
+            _eq("FEE", "fee stored", lens.feeBps(cm), bps);
+            _eq("FEE", "recipient stored", uint160(lens.feeRecipient(cm)), uint160(recipient));
             _success("setFee");
         } catch (bytes memory err) {
             _expect("setFee", expected, false, err);
@@ -630,21 +730,22 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    function collectFees(uint256 callerSeed) public {
+    function collectFees(uint256 marketSeed, uint256 callerSeed) public {
+        _use(marketSeed);
         _count("collectFees");
-        uint256 accrued = controller.accruedFees();
+        uint256 accrued = lens.accruedFees(cm);
         // In every state, paused and shut down included (L-3).
-        bytes4 expected = accrued == 0 ? IControllerErrors.NoFeesToCollect.selector : bytes4(0);
-        address recipient = controller.feeRecipient();
+        bytes4 expected = accrued == 0 ? IEvergammaErrors.NoFeesToCollect.selector : bytes4(0);
+        address recipient = lens.feeRecipient(cm);
         uint256 before = recipient.balance;
         vm.prank(_actor(callerSeed));
-        try controller.collectFees() returns (uint256 amount) {
+        try engine.collectFees(cm) returns (uint256 amount) {
             _expect("collectFees", expected, true, "");
             _eq("FEE", "fees collected", amount, accrued);
             _eq("FEE", "fees received", recipient.balance - before, accrued);
-            ghostEthOut += amount;
+            ghostEthOut[cm] += amount;
             ghostFeesCollected += amount;
-            if (shutDown) feesCollectedAfterShutdown += amount;
+            if (shutDown[cm]) feesCollectedAfterShutdown[cm] += amount;
             _success("collectFees");
         } catch (bytes memory err) {
             _expect("collectFees", expected, false, err);
@@ -653,22 +754,23 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     }
 
     /// @notice Pauses one time in eight (a pause blocks nearly every action until someone unpauses).
-    function pause(uint256 seed) external {
+    function pause(uint256 marketSeed, uint256 seed) external {
+        _use(marketSeed);
         if (seed % 8 != 0) return;
         _count("pause");
         bytes4 expected = _activeError();
-        if (expected == 0 && controller.pausesLeft() == 0) expected = IControllerErrors.NoPausesLeft.selector;
+        if (expected == 0 && lens.pausesLeft(cm) == 0) expected = IEvergammaErrors.NoPausesLeft.selector;
         if (expected == 0 && vm.getBlockTimestamp() > deployedAt + 182 days) {
-            expected = IControllerErrors.PauseWindowClosed.selector;
+            expected = IEvergammaErrors.PauseWindowClosed.selector;
         }
-        uint256 preview = controller.expectedNormalizationFactor();
-        try controller.pause() {
+        uint256 preview = lens.expectedNormalizationFactor(cm);
+        try engine.pause(cm) {
             _expect("pause", expected, true, "");
-            pausedAt = vm.getBlockTimestamp();
+            pausedAt[cm] = vm.getBlockTimestamp();
             // M-2: the pause applies funding first (a checkpoint), then NF stays frozen.
-            _eq("PAUSE", "funding applied at the pause", controller.normalizationFactor(), preview);
-            _eq("PAUSE", "checkpoint stamped now", controller.lastFundingUpdate(), pausedAt);
-            frozenFactor = preview;
+            _eq("PAUSE", "funding applied at the pause", lens.normalizationFactor(cm), preview);
+            _eq("PAUSE", "checkpoint stamped now", lens.lastFundingUpdate(cm), pausedAt[cm]);
+            frozenFactor[cm] = preview;
             _success("pause");
         } catch (bytes memory err) {
             _expect("pause", expected, false, err);
@@ -676,29 +778,30 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    function unpause(uint256 callerSeed) public {
+    function unpause(uint256 marketSeed, uint256 callerSeed) public {
+        _use(marketSeed);
         _count("unpause");
         address caller = callerSeed % 2 == 0 ? address(this) : _actor(callerSeed / 2);
         bytes4 expected;
-        if (controller.isShutDown()) expected = IControllerErrors.ProtocolShutDown.selector;
-        else if (!controller.isPaused()) expected = IControllerErrors.ProtocolNotPaused.selector;
-        else if (caller != address(this) && vm.getBlockTimestamp() < pausedAt + 1 days) {
-            expected = IControllerErrors.UnpauseTooEarly.selector;
+        if (lens.isShutDown(cm)) expected = IEvergammaErrors.MarketShutDown.selector;
+        else if (!lens.isPaused(cm)) expected = IEvergammaErrors.MarketNotPaused.selector;
+        else if (caller != address(this) && vm.getBlockTimestamp() < pausedAt[cm] + 1 days) {
+            expected = IEvergammaErrors.UnpauseTooEarly.selector;
         }
         vm.prank(caller);
-        try controller.unpause() {
+        try engine.unpause(cm) {
             _expect("unpause", expected, true, "");
             // M-2: funding restarts now from the frozen NF; M-1: liquidations stay closed for an hour.
-            _eq("UNPAUSE", "NF frozen across the pause", controller.normalizationFactor(), frozenFactor);
-            _eq("UNPAUSE", "funding restarts now", controller.lastFundingUpdate(), vm.getBlockTimestamp());
+            _eq("UNPAUSE", "NF frozen across the pause", lens.normalizationFactor(cm), frozenFactor[cm]);
+            _eq("UNPAUSE", "funding restarts now", lens.lastFundingUpdate(cm), vm.getBlockTimestamp());
             _eq(
                 "UNPAUSE",
                 "nothing accrued at the restart",
-                controller.expectedNormalizationFactor(),
-                frozenFactor
+                lens.expectedNormalizationFactor(cm),
+                frozenFactor[cm]
             );
-            liquidationsOpenAt = vm.getBlockTimestamp() + 1 hours;
-            _eq("UNPAUSE", "grace period", controller.liquidationsOpenAt(), liquidationsOpenAt);
+            liquidationsOpenAt[cm] = vm.getBlockTimestamp() + 1 hours;
+            _eq("UNPAUSE", "grace period", lens.liquidationsOpenAt(cm), liquidationsOpenAt[cm]);
             _success("unpause");
         } catch (bytes memory err) {
             _expect("unpause", expected, false, err);
@@ -708,27 +811,30 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     /* SHUTDOWN ACTIONS (targeted by the shutdown suite only) */
 
-    function shutdown() public {
+    function shutdown(uint256 marketSeed) public {
+        _use(marketSeed);
         _count("shutdown");
-        bytes4 expected = controller.isShutDown() ? IControllerErrors.ProtocolShutDown.selector : bytes4(0);
-        uint256 balance = address(controller).balance;
-        uint256 fees = controller.accruedFees();
-        uint256 supply = powerToken.totalSupply();
-        bool wasPaused = controller.isPaused();
-        try controller.shutdown() {
+        bytes4 expected = lens.isShutDown(cm) ? IEvergammaErrors.MarketShutDown.selector : bytes4(0);
+        // What the market holds: its vaults' collateral and its uncollected fees (INV-1 while it runs).
+        (uint256 collateral, ) = marketTotals(cm);
+        uint256 fees = lens.accruedFees(cm);
+        uint256 balance = collateral + fees;
+        uint256 supply = _token().totalSupply();
+        bool wasPaused = lens.isPaused(cm);
+        try engine.shutdown(cm) {
             _expect("shutdown", expected, true, "");
             // M-2: a shutdown from a pause charges no funding for the paused interval.
             if (wasPaused)
                 _eq(
                     "SHUTDOWN",
                     "NF frozen through the pause",
-                    controller.normalizationFactor(),
-                    frozenFactor
+                    lens.normalizationFactor(cm),
+                    frozenFactor[cm]
                 );
-            shutDown = true;
-            balanceAtShutdown = balance;
-            feesAtShutdown = fees;
-            supplyAtShutdown = supply;
+            shutDown[cm] = true;
+            balanceAtShutdown[cm] = balance;
+            feesAtShutdown[cm] = fees;
+            supplyAtShutdown[cm] = supply;
             _success("shutdown");
         } catch (bytes memory err) {
             _expect("shutdown", expected, false, err);
@@ -736,27 +842,28 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    function settleVaults(uint256 callerSeed, uint256 maxSeed) external {
+    function settleVaults(uint256 marketSeed, uint256 callerSeed, uint256 maxSeed) external {
+        _use(marketSeed);
         _settleVaults(_actor(callerSeed), bound(maxSeed, 0, 8));
     }
 
     function _settleVaults(address caller, uint256 maxVaults) internal {
         _count("settleVaults");
         bytes4 expected =
-            controller.isPaused()
-                ? IControllerErrors.ProtocolPaused.selector
-                : controller.isShutDown()
+            lens.isPaused(cm)
+                ? IEvergammaErrors.MarketPaused.selector
+                : lens.isShutDown(cm)
                     ? bytes4(0)
-                    : IControllerErrors.ProtocolNotShutDown.selector;
-        uint256 settledBefore = controller.settledVaults();
-        uint256 count = controller.vaultCount();
+                    : IEvergammaErrors.MarketNotShutDown.selector;
+        uint256 settledBefore = lens.settledVaults(cm);
+        uint256 count = lens.vaultCount(cm);
         vm.prank(caller);
-        try controller.settleVaults(maxVaults) returns (bool complete) {
+        try engine.settleVaults(cm, maxVaults) returns (bool complete) {
             _expect("settleVaults", expected, true, "");
             uint256 end = count - settledBefore > maxVaults ? settledBefore + maxVaults : count;
-            _eq("SETTLE", "settled vaults", controller.settledVaults(), end);
+            _eq("SETTLE", "settled vaults", lens.settledVaults(cm), end);
             _eq("SETTLE", "complete", complete ? 1 : 0, end == count ? 1 : 0);
-            if (complete && !settlementChecked) _checkSettlementSolvency();
+            if (complete && !settlementChecked[cm]) _checkSettlementSolvency();
             _success("settleVaults");
         } catch (bytes memory err) {
             _expect("settleVaults", expected, false, err);
@@ -764,9 +871,10 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    function redeemLong(uint256 actorSeed, uint256 amountSeed) external {
+    function redeemLong(uint256 marketSeed, uint256 actorSeed, uint256 amountSeed) external {
+        _use(marketSeed);
         address actor = _actor(actorSeed);
-        uint256 balance = powerToken.balanceOf(actor);
+        uint256 balance = _token().balanceOf(actor);
         uint256 mode = amountSeed % 6;
         _redeemLong(
             actor,
@@ -780,13 +888,13 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     function _redeemLong(address actor, uint256 amount) internal {
         _count("redeemLong");
-        uint256 balance = powerToken.balanceOf(actor);
-        bytes4 expected = amount == 0 ? IControllerErrors.ZeroAmount.selector : _settledError();
+        uint256 balance = _token().balanceOf(actor);
+        bytes4 expected = amount == 0 ? IEvergammaErrors.ZeroAmount.selector : _settledError();
         if (expected == 0 && amount > balance) expected = IERC20Errors.ERC20InsufficientBalance.selector;
-        uint256 payout = expected == 0 ? _longPayout(amount) : 0;
+        uint256 payout = expected == 0 ? _longPayout(cm, amount) : 0;
         uint256 ethBefore = actor.balance;
         vm.prank(actor);
-        try controller.redeemLong(amount) returns (uint256 paid) {
+        try engine.redeemLong(cm, amount) returns (uint256 paid) {
             _expect("redeemLong", expected, true, "");
             _eq("INV-8", "long payout (order independent)", paid, payout);
             _eq("INV-8", "long ETH received", actor.balance - ethBefore, paid);
@@ -799,7 +907,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    function redeemShort(uint256 actorSeed, uint256 vaultSeed) external {
+    function redeemShort(uint256 marketSeed, uint256 actorSeed, uint256 vaultSeed) external {
+        _use(marketSeed);
         uint256 id = _pickVault(vaultSeed);
         _redeemShort(_actorFor(id, actorSeed), id);
     }
@@ -808,14 +917,14 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _count("redeemShort");
         bytes4 expected = _settledError();
         if (expected == 0) expected = _authError(id, actor);
-        uint256 payout = expected == 0 ? _shortPayout(id) : 0;
+        uint256 payout = expected == 0 ? _shortPayout(cm, id) : 0;
         uint256 ethBefore = actor.balance;
         vm.prank(actor);
-        try controller.redeemShort(id) returns (uint256 paid) {
+        try engine.redeemShort(id) returns (uint256 paid) {
             _expect("redeemShort", expected, true, "");
             _eq("INV-8", "short payout", paid, payout);
             _eq("INV-8", "short ETH received", actor.balance - ethBefore, paid);
-            (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+            (, , uint256 collateral, uint256 debt) = lens.getVault(id);
             _eq("INV-8", "vault closed", collateral + debt, 0);
             if (_ownerOrZero(id) == hermit()) hermitCollateralTaken += ghostCollateral[id];
             ghostCollateral[id] = 0;
@@ -831,76 +940,86 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @notice Shuts down (if not yet), settles every vault and redeems every token and vault, in an order drawn
     ///         from `seed`. Used by the shutdown suite's `afterInvariant`.
     function closeOut(uint256 seed) external {
-        if (controller.isPaused() && !controller.isShutDown()) {
+        uint32 first = uint32(seed % MARKET_COUNT);
+        for (uint32 n = 0; n < MARKET_COUNT; n++) {
+            seed = uint256(keccak256(abi.encode(seed, n)));
+            _closeOutMarket((first + n) % MARKET_COUNT, seed);
+        }
+    }
+
+    /// @dev `closeOut` for market `k` (the other markets are checked untouched after every step, INV-16).
+    function _closeOutMarket(uint32 k, uint256 seed) internal {
+        _use(k);
+        if (lens.isPaused(cm) && !lens.isShutDown(cm)) {
             // Shutdown is allowed while paused; exercise that path as is.
             seed = uint256(keccak256(abi.encode(seed, "paused")));
         }
-        if (!controller.isShutDown()) shutdown();
-        while (controller.settledVaults() < controller.vaultCount()) {
+        if (!lens.isShutDown(cm)) shutdown(k);
+        while (lens.settledVaults(cm) < lens.vaultCount(cm)) {
             _settleVaults(_actor(seed), ((seed >> 8) % 7) + 1);
             seed = uint256(keccak256(abi.encode(seed)));
         }
-        if (!settlementChecked) _checkSettlementSolvency();
-        uint256 count = controller.vaultCount();
+        if (!settlementChecked[cm]) _checkSettlementSolvency();
+        uint256 count = lens.vaultCount(cm);
         // Visit actors' long positions and every vault in a seeded random interleaving.
         uint256 remaining = ACTOR_COUNT + count;
         bool[] memory done = new bool[](remaining);
         while (remaining != 0) {
             seed = uint256(keccak256(abi.encode(seed)));
-            uint256 k = seed % done.length;
-            while (done[k]) k = (k + 1) % done.length;
-            done[k] = true;
+            uint256 j = seed % done.length;
+            while (done[j]) j = (j + 1) % done.length;
+            done[j] = true;
             remaining--;
-            if (k < ACTOR_COUNT) {
-                address actor = actors[k];
-                uint256 balance = powerToken.balanceOf(actor);
+            if (j < ACTOR_COUNT) {
+                address actor = actors[j];
+                uint256 balance = _token().balanceOf(actor);
                 if (balance != 0) _redeemLong(actor, balance);
             } else {
-                uint256 id = k - ACTOR_COUNT + 1;
+                uint256 id = VaultIdLib.toVaultId(cm, j - ACTOR_COUNT + 1);
                 address owner = _ownerOrZero(id);
-                (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+                (, , uint256 collateral, uint256 debt) = lens.getVault(id);
                 if (owner != address(0) && collateral + debt != 0) _redeemShort(owner, id);
             }
         }
-        if (controller.accruedFees() != 0) collectFees(seed);
+        if (lens.accruedFees(cm) != 0) collectFees(k, seed);
     }
 
     /* INTERNAL: PREDICTIONS */
 
     function _statusError() internal view returns (bytes4) {
-        if (controller.isShutDown()) return IControllerErrors.ProtocolShutDown.selector;
-        if (controller.isPaused()) return IControllerErrors.ProtocolPaused.selector;
+        if (lens.isShutDown(cm)) return IEvergammaErrors.MarketShutDown.selector;
+        if (lens.isPaused(cm)) return IEvergammaErrors.MarketPaused.selector;
         return 0;
     }
 
     /// @dev `_requireActive`'s order (paused first).
     function _activeError() internal view returns (bytes4) {
-        if (controller.isPaused()) return IControllerErrors.ProtocolPaused.selector;
-        if (controller.isShutDown()) return IControllerErrors.ProtocolShutDown.selector;
+        if (lens.isPaused(cm)) return IEvergammaErrors.MarketPaused.selector;
+        if (lens.isShutDown(cm)) return IEvergammaErrors.MarketShutDown.selector;
         return 0;
     }
 
     function _settledError() internal view returns (bytes4) {
-        if (controller.isPaused()) return IControllerErrors.ProtocolPaused.selector;
-        if (!controller.isShutDown()) return IControllerErrors.ProtocolNotShutDown.selector;
-        if (controller.settledVaults() != controller.vaultCount()) {
-            return IControllerErrors.SettlementIncomplete.selector;
+        if (lens.isPaused(cm)) return IEvergammaErrors.MarketPaused.selector;
+        if (!lens.isShutDown(cm)) return IEvergammaErrors.MarketNotShutDown.selector;
+        if (lens.settledVaults(cm) != lens.vaultCount(cm)) {
+            return IEvergammaErrors.SettlementIncomplete.selector;
         }
         return 0;
     }
 
     function _authError(uint256 id, address caller) internal view returns (bytes4) {
         address owner = _ownerOrZero(id);
-        if (owner == address(0)) return IControllerErrors.VaultNotFound.selector;
-        (, address operator, , ) = controller.getVault(id);
-        if (caller != owner && caller != operator) return IControllerErrors.NotVaultOwnerOrOperator.selector;
+        if (owner == address(0)) return IEvergammaErrors.VaultNotFound.selector;
+        (, address operator, , ) = lens.getVault(id);
+        if (caller != owner && caller != operator) return IEvergammaErrors.NotVaultOwnerOrOperator.selector;
         return 0;
     }
 
     /// @dev The health rule: no debt, or at least the dust floor and 150% of the debt value (rounded up).
     function _healthError(uint256 collateral, uint256 debt) internal view returns (bytes4) {
         if (debt == 0) return 0;
-        return _healthErrorAt(collateral, debt, controller.debtValuePerToken());
+        return _healthErrorAt(collateral, debt, lens.debtValuePerToken(cm));
     }
 
     function _healthErrorAt(
@@ -909,15 +1028,15 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 perToken
     ) internal pure returns (bytes4) {
         if (debt == 0) return 0;
-        if (collateral < MIN_COLLATERAL) return IControllerErrors.VaultBelowMinCollateral.selector;
+        if (collateral < MIN_COLLATERAL) return IEvergammaErrors.VaultBelowMinCollateral.selector;
         uint256 debtValue = VaultMath.debtValue(debt, perToken);
         if (!VaultMath.meetsRatio(collateral, debtValue, MIN_RATIO))
-            return IControllerErrors.VaultUnsafe.selector;
+            return IEvergammaErrors.VaultUnsafe.selector;
         return 0;
     }
 
     function _mintFee(uint256 amount) internal view returns (uint256) {
-        uint256 bps = controller.feeBps();
+        uint256 bps = lens.feeBps(cm);
         if (bps == 0) return 0;
         return FPML.fullMulDivUp(amount, _pricingPowerPrice() * bps, 1e18 * 1e4);
     }
@@ -925,40 +1044,41 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @dev The power price of liquidation payouts and the mint fee (S-1/S-2): the TWAP capped at 1.4 x one
     ///      token's debt value at index.
     function _pricingPowerPrice() internal view returns (uint256) {
-        uint256 cap = FPML.mulWad(controller.debtValuePerToken(), 1.4e18);
-        uint256 q = controller.powerTokenPrice();
+        uint256 cap = FPML.mulWad(lens.debtValuePerToken(cm), 1.4e18);
+        uint256 q = lens.tokenPrice(cm);
         return q < cap ? q : cap;
     }
 
-    /// @notice INV-15 model: the debt of the vaults that hold debt and no collateral (what `totalBadDebt` must
-    ///         equal while the protocol runs).
-    function ghostBadDebt() public view returns (uint256 unbacked) {
-        uint256 count = controller.vaultCount();
-        for (uint256 id = 1; id <= count; id++) {
+    /// @notice INV-15 model: the debt of market `k`'s vaults that hold debt and no collateral (what its
+    ///         `totalBadDebt` must equal while it runs).
+    function ghostBadDebt(uint32 k) public view returns (uint256 unbacked) {
+        uint256 count = lens.vaultCount(k);
+        for (uint256 serial = 1; serial <= count; serial++) {
+            uint256 id = VaultIdLib.toVaultId(k, serial);
             if (ghostCollateral[id] == 0) unbacked += ghostDebt[id];
         }
     }
 
-    function _longPayout(uint256 amount) internal view returns (uint256) {
-        if (controller.settlementShortfall() == 0) {
+    function _longPayout(uint32 k, uint256 amount) internal view returns (uint256) {
+        if (lens.settlementShortfall(k) == 0) {
             uint256 perToken = PowerPerpMath.claimValuePerTokenWad(
-                controller.normalizationFactor(),
-                controller.settlementEthPrice(),
-                2,
-                1e4
+                lens.normalizationFactor(k),
+                lens.settlementEthPrice(k),
+                markets[k].params.power,
+                markets[k].params.indexScale
             );
             return FPML.fullMulDiv(amount, perToken, WAD);
         }
-        return FPML.fullMulDiv(amount, controller.longPayoutPool(), supplyAtShutdown);
+        return FPML.fullMulDiv(amount, lens.longPayoutPool(k), supplyAtShutdown[k]);
     }
 
-    function _shortPayout(uint256 id) internal view returns (uint256) {
-        (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+    function _shortPayout(uint32 k, uint256 id) internal view returns (uint256) {
+        (, , uint256 collateral, uint256 debt) = lens.getVault(id);
         uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
-            controller.normalizationFactor(),
-            controller.settlementEthPrice(),
-            2,
-            1e4
+            lens.normalizationFactor(k),
+            lens.settlementEthPrice(k),
+            markets[k].params.power,
+            markets[k].params.indexScale
         );
         uint256 debtValue = VaultMath.debtValue(debt, perToken);
         return collateral > debtValue ? collateral - debtValue : 0;
@@ -981,18 +1101,23 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (left != right) revert Violated(id, what, left, right);
     }
 
-    /// @dev INV-3: after a successful mint, burn or withdraw the vault is safe, by the Controller's view and by an
+    /// @dev INV-3: after a successful mint, burn or withdraw the vault is safe, by the lens's view and by an
     ///      independent (unrounded) computation of collateral >= 1.5 * debt * NF * S / scale.
     function _checkHealthyAfterAction(uint256 id) internal view {
-        if (!controller.isVaultSafe(id)) revert Violated("INV-3", "vault unsafe after action", id, 0);
-        (, , uint256 collateral, uint256 debt) = controller.getVault(id);
+        if (!lens.isVaultSafe(id)) revert Violated("INV-3", "vault unsafe after action", id, 0);
+        (, , uint256 collateral, uint256 debt) = lens.getVault(id);
         if (debt == 0) return;
         if (collateral < MIN_COLLATERAL)
             revert Violated("INV-3", "dust vault after action", collateral, debt);
+        // NF * S^(n-1) / scale, multiplied out step by step (not through the engine's libraries).
+        MarketParams memory params = markets[cm].params;
+        uint256 ethPrice = lens.ethPrice(cm);
+        uint256 ethPower = WAD;
+        for (uint256 i = 1; i < params.power; i++) ethPower = FPML.fullMulDiv(ethPower, ethPrice, WAD);
         uint256 valuePerToken = FPML.fullMulDiv(
-            controller.normalizationFactor(),
-            controller.ethPrice(),
-            1e4 * WAD
+            lens.normalizationFactor(cm),
+            ethPower,
+            params.indexScale * WAD
         );
         uint256 debtValue = FPML.fullMulDiv(debt, valuePerToken, WAD);
         uint256 required = FPML.fullMulDiv(debtValue, MIN_RATIO, WAD);
@@ -1003,32 +1128,33 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @dev INV-6: NF > 0; it changes only in a block in which it did not change yet, stamped with that block's
     ///      time; each change is within the clamp's bounds for the elapsed time; it is frozen while paused.
     function _checkFunding() internal {
-        uint256 factor = controller.normalizationFactor();
-        uint256 updatedAt = controller.lastFundingUpdate();
+        uint256 factor = lens.normalizationFactor(cm);
+        uint256 updatedAt = lens.lastFundingUpdate(cm);
         uint256 nowTs = vm.getBlockTimestamp();
         if (factor == 0) revert Violated("INV-6", "normalization factor is zero", 0, 0);
         if (updatedAt > nowTs) revert Violated("INV-6", "update in the future", updatedAt, nowTs);
-        if (updatedAt < lastFundingUpdate) revert Violated("INV-6", "update time went back", updatedAt, 0);
+        if (updatedAt < lastFundingUpdate[cm])
+            revert Violated("INV-6", "update time went back", updatedAt, 0);
         // M-2: while paused NF is frozen at the pause's checkpoint, and so is every preview of it.
-        if (controller.isPaused()) {
-            _eq("INV-6", "NF frozen while paused", factor, frozenFactor);
-            _eq("INV-6", "no update while paused", updatedAt, pausedAt);
+        if (lens.isPaused(cm)) {
+            _eq("INV-6", "NF frozen while paused", factor, frozenFactor[cm]);
+            _eq("INV-6", "no update while paused", updatedAt, pausedAt[cm]);
             _eq(
                 "INV-6",
                 "preview frozen while paused",
-                controller.expectedNormalizationFactor(),
-                frozenFactor
+                lens.expectedNormalizationFactor(cm),
+                frozenFactor[cm]
             );
         }
-        uint256 previous = lastNormalizationFactor;
+        uint256 previous = lastNormalizationFactor[cm];
         if (factor != previous) {
             if (updatedAt != nowTs)
                 revert Violated("INV-6", "NF changed without an update stamp", updatedAt, nowTs);
-            if (lastFactorChangeAt == nowTs)
+            if (lastFactorChangeAt[cm] == nowTs)
                 revert Violated("INV-6", "NF changed twice in a block", factor, previous);
-            if (lastFundingUpdate == nowTs)
+            if (lastFundingUpdate[cm] == nowTs)
                 revert Violated("INV-6", "NF changed after this block's update", 0, 0);
-            uint256 tau = FPML.mulDiv(updatedAt - lastFundingUpdate, WAD, FUNDING_PERIOD);
+            uint256 tau = FPML.mulDiv(updatedAt - lastFundingUpdate[cm], WAD, FUNDING_PERIOD);
             int256 logChange = FPML.lnWad(int256(factor)) - FPML.lnWad(int256(previous));
             uint256 smaller = factor < previous ? factor : previous;
             // Rounding: NF is floored to a wei (1/NF relative) and expWad/lnWad are exact to ~1e-17.
@@ -1038,24 +1164,27 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             if (magnitude > bound_ && !(factor == 1 && logChange < 0)) {
                 revert Violated("INV-6", "NF moved beyond the clamp bound", magnitude, bound_);
             }
-            lastFactorChangeAt = nowTs;
+            lastFactorChangeAt[cm] = nowTs;
         }
-        if (updatedAt != lastFundingUpdate) fundingUpdates++;
-        lastNormalizationFactor = factor;
-        lastFundingUpdate = updatedAt;
+        if (updatedAt != lastFundingUpdate[cm]) fundingUpdates++;
+        lastNormalizationFactor[cm] = factor;
+        lastFundingUpdate[cm] = updatedAt;
     }
 
-    /// @dev INV-8a, once settlement completes (before any redemption can run): everything the Controller owes
-    ///      at the settlement price, short equity plus long claims plus fees, fits in its balance.
+    /// @dev INV-8a, once a market's settlement completes (before any redemption can run): everything it owes at
+    ///      the settlement price, short equity plus long claims plus fees, fits in the ETH the market holds (its
+    ///      ledger: ETH in minus ETH out), and so in the engine's balance.
     function _checkSettlementSolvency() internal {
-        if (!controller.isShutDown() || controller.settledVaults() != controller.vaultCount()) {
-            revert Violated("HANDLER", "settlement checked before completion", controller.settledVaults(), 0);
+        if (!lens.isShutDown(cm) || lens.settledVaults(cm) != lens.vaultCount(cm)) {
+            revert Violated("HANDLER", "settlement checked before completion", lens.settledVaults(cm), 0);
         }
-        settlementChecked = true;
-        if (controller.settlementShortfall() != 0) settlementsWithShortfall++;
+        settlementChecked[cm] = true;
+        if (lens.settlementShortfall(cm) != 0) settlementsWithShortfall++;
         _recordHermitAllowance();
-        uint256 owed = owedAtSettlement();
-        uint256 balance = address(controller).balance;
+        uint256 owed = owedAtSettlement(cm);
+        uint256 held = ghostEthIn[cm] - ghostEthOut[cm];
+        if (owed > held) revert Violated("INV-8", "claims at settlement exceed the market's ETH", owed, held);
+        uint256 balance = address(engine).balance;
         if (owed > balance)
             revert Violated("INV-8", "claims at settlement exceed the balance", owed, balance);
     }
@@ -1063,48 +1192,158 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @dev INV-7 after shutdown: what the hermit may receive beyond its deposits, by design. Its vaults' settlement
     ///      shortfall is borne by all longs pro rata (the hermit's own tokens are paid nearly in full), and tokens it
     ///      still holds beyond its debt (its vault was liquidated with others' tokens) are redeemed at the settlement
-    ///      price. Both are computed when settlement completes, before any redemption.
+    ///      price. Both are computed when the market's settlement completes, before any redemption.
     function _recordHermitAllowance() internal {
         address h = hermit();
-        uint256 count = controller.vaultCount();
+        uint256 count = lens.vaultCount(cm);
         uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
-            controller.normalizationFactor(),
-            controller.settlementEthPrice(),
-            2,
-            1e4
+            lens.normalizationFactor(cm),
+            lens.settlementEthPrice(cm),
+            markets[cm].params.power,
+            markets[cm].params.indexScale
         );
         uint256 debt;
-        for (uint256 id = 1; id <= count; id++) {
+        for (uint256 serial = 1; serial <= count; serial++) {
+            uint256 id = VaultIdLib.toVaultId(cm, serial);
             if (_ownerOrZero(id) != h) continue;
-            (, , uint256 c, uint256 d) = controller.getVault(id);
+            (, , uint256 c, uint256 d) = lens.getVault(id);
             debt += d;
             uint256 value = VaultMath.debtValue(d, perToken);
             if (value > c) hermitSettlementAllowance += value - c;
         }
-        uint256 tokens = powerToken.balanceOf(h);
+        uint256 tokens = _token().balanceOf(h);
         if (tokens > debt) hermitSettlementAllowance += FPML.fullMulDivUp(tokens - debt, perToken, WAD);
     }
 
-    /// @notice What the Controller still owes at the settlement price: the equity of every unredeemed vault, the
-    ///         remaining tokens' claims and the uncollected fees (valid once settlement is complete).
-    function owedAtSettlement() public view returns (uint256 owed) {
-        owed = controller.accruedFees();
-        uint256 count = controller.vaultCount();
-        for (uint256 id = 1; id <= count; id++) owed += _shortPayout(id);
-        owed += _longPayout(powerToken.totalSupply());
+    /// @notice What market `k` still owes at the settlement price: the equity of every unredeemed vault, the
+    ///         remaining tokens' claims and the uncollected fees (valid once its settlement is complete).
+    function owedAtSettlement(uint32 k) public view returns (uint256 owed) {
+        owed = lens.accruedFees(k);
+        uint256 count = lens.vaultCount(k);
+        for (uint256 serial = 1; serial <= count; serial++) {
+            owed += _shortPayout(k, VaultIdLib.toVaultId(k, serial));
+        }
+        owed += _longPayout(k, markets[k].token.totalSupply());
     }
 
-    /// @dev After every action: funding rules, and the post-shutdown payout bound.
-    function _after(uint256) internal {
-        _checkFunding();
-        // INV-15: while the protocol runs, totalBadDebt is the debt now unbacked.
-        if (!shutDown)
-            _eq("INV-15", "totalBadDebt = unbacked debt", controller.totalBadDebt(), ghostBadDebt());
-        if (shutDown) {
-            uint256 paid = redemptionsPaid + feesCollectedAfterShutdown;
-            if (paid > balanceAtShutdown)
-                revert Violated("INV-8", "paid out more than held", paid, balanceAtShutdown);
+    /// @notice Market `k`'s vault collateral and debt, summed.
+    function marketTotals(uint32 k) public view returns (uint256 collateral, uint256 debt) {
+        uint256 count = lens.vaultCount(k);
+        for (uint256 serial = 1; serial <= count; serial++) {
+            (, , uint256 c, uint256 d) = lens.getVault(VaultIdLib.toVaultId(k, serial));
+            collateral += c;
+            debt += d;
         }
+    }
+
+    /// @notice INV-17: what market `k` owes now. While it runs, is paused, or is shut down and not yet fully
+    ///         settled (no redemption can run before that), its vaults' collateral plus its uncollected fees; once
+    ///         settled, `owedAtSettlement(k)` (short equity of unredeemed vaults, remaining long claims, fees).
+    function marketClaims(uint32 k) public view returns (uint256) {
+        if (lens.isShutDown(k) && lens.settledVaults(k) == lens.vaultCount(k)) return owedAtSettlement(k);
+        (uint256 collateral, ) = marketTotals(k);
+        return collateral + lens.accruedFees(k);
+    }
+
+    /// @notice INV-17: the engine's ETH balance covers every market's claims at once (the sum over markets).
+    function checkEngineCoversAllMarkets() public view {
+        uint256 owed;
+        for (uint32 k = 0; k < MARKET_COUNT; k++) owed += marketClaims(k);
+        uint256 balance = address(engine).balance;
+        if (owed > balance)
+            revert Violated("INV-17", "balance < sum of every market's claims", balance, owed);
+    }
+
+    /* CROSS-MARKET ISOLATION (INV-16) */
+
+    /// @dev What an action on another market must leave untouched.
+    struct Isolation {
+        uint256 normalizationFactor;
+        uint256 lastFundingUpdate;
+        uint256 supply;
+        uint256 collateral;
+        uint256 debt;
+        uint256 accruedFees;
+        uint256 badDebt;
+        uint256 vaultCount;
+        uint256 settledVaults;
+        bool paused;
+        bool shutDown;
+        bytes32 vaultsHash;
+    }
+
+    mapping(uint32 marketId => Isolation) internal isolationBefore;
+    /// @dev Actions whose isolation check ran, and markets compared (campaign reach).
+    uint256 public isolationChecks;
+
+    function _isolation(uint32 k) internal view returns (Isolation memory s) {
+        s.normalizationFactor = lens.normalizationFactor(k);
+        s.lastFundingUpdate = lens.lastFundingUpdate(k);
+        s.supply = markets[k].token.totalSupply();
+        s.accruedFees = lens.accruedFees(k);
+        s.badDebt = lens.totalBadDebt(k);
+        s.vaultCount = lens.vaultCount(k);
+        s.settledVaults = lens.settledVaults(k);
+        s.paused = lens.isPaused(k);
+        s.shutDown = lens.isShutDown(k);
+        for (uint256 serial = 1; serial <= s.vaultCount; serial++) {
+            (address owner, address operator, uint256 c, uint256 d) = lens.getVault(
+                VaultIdLib.toVaultId(k, serial)
+            );
+            s.collateral += c;
+            s.debt += d;
+            s.vaultsHash = keccak256(abi.encode(s.vaultsHash, owner, operator, c, d));
+        }
+    }
+
+    /// @dev Picks the action's market and snapshots every other market (INV-16).
+    function _use(uint256 marketSeed) internal {
+        cm = uint32(marketSeed % MARKET_COUNT);
+        for (uint32 k = 0; k < MARKET_COUNT; k++) {
+            if (k != cm) isolationBefore[k] = _isolation(k);
+        }
+    }
+
+    /// @dev INV-16: an action on market `cm` changed no other market's NF or funding stamp, token supply, vaults
+    ///      (owners, operators, collateral, debt, count), fees, bad debt, pause or shutdown state or settlement.
+    function _checkIsolation(uint32 k) internal view {
+        Isolation memory a = isolationBefore[k];
+        Isolation memory b = _isolation(k);
+        _eq("INV-16", "other market's NF", b.normalizationFactor, a.normalizationFactor);
+        _eq("INV-16", "other market's funding stamp", b.lastFundingUpdate, a.lastFundingUpdate);
+        _eq("INV-16", "other market's token supply", b.supply, a.supply);
+        _eq("INV-16", "other market's collateral", b.collateral, a.collateral);
+        _eq("INV-16", "other market's debt", b.debt, a.debt);
+        _eq("INV-16", "other market's fees", b.accruedFees, a.accruedFees);
+        _eq("INV-16", "other market's bad debt", b.badDebt, a.badDebt);
+        _eq("INV-16", "other market's vault count", b.vaultCount, a.vaultCount);
+        _eq("INV-16", "other market's settlement", b.settledVaults, a.settledVaults);
+        _eq("INV-16", "other market's pause", b.paused ? 1 : 0, a.paused ? 1 : 0);
+        _eq("INV-16", "other market's shutdown", b.shutDown ? 1 : 0, a.shutDown ? 1 : 0);
+        _eq("INV-16", "other market's vaults", uint256(b.vaultsHash), uint256(a.vaultsHash));
+    }
+
+    /// @dev After every action: for every market the funding rules (INV-6), bad debt (INV-15) and the
+    ///      post-shutdown payout bound (INV-8); isolation of the other markets (INV-16); the engine's balance
+    ///      against every market's claims (INV-17).
+    function _after(uint256) internal {
+        uint32 acting = cm;
+        for (uint32 k = 0; k < MARKET_COUNT; k++) {
+            cm = k;
+            _checkFunding();
+            // INV-15: while the market runs, totalBadDebt is the debt now unbacked.
+            if (!shutDown[cm])
+                _eq("INV-15", "totalBadDebt = unbacked debt", lens.totalBadDebt(cm), ghostBadDebt(cm));
+            if (shutDown[cm]) {
+                uint256 paid = redemptionsPaid[cm] + feesCollectedAfterShutdown[cm];
+                if (paid > balanceAtShutdown[cm])
+                    revert Violated("INV-8", "paid out more than held", paid, balanceAtShutdown[cm]);
+            }
+            if (k != acting) _checkIsolation(k);
+        }
+        cm = acting;
+        isolationChecks++;
+        checkEngineCoversAllMarkets();
     }
 
     /* INTERNAL: CHOICES */
@@ -1128,7 +1367,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     /// @dev Mostly the vault's owner or operator, sometimes anyone (unauthorised attempts, INV-5).
     function _actorFor(uint256 id, uint256 seed) internal view returns (address) {
         if (seed % 5 == 0) return _actor(seed / 5);
-        (address owner, address operator, , ) = controller.getVault(id);
+        (address owner, address operator, , ) = lens.getVault(id);
         if (owner == address(0)) return _actor(seed);
         if (operator != address(0) && seed % 3 == 0) return operator;
         return owner;
@@ -1138,33 +1377,38 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     function _richest() internal view returns (address richest) {
         uint256 most;
         for (uint256 i = 1; i < ACTOR_COUNT; i++) {
-            uint256 balance = powerToken.balanceOf(actors[i]);
+            uint256 balance = _token().balanceOf(actors[i]);
             if (balance >= most) (most, richest) = (balance, actors[i]);
         }
     }
 
+    function _token() internal view returns (MarketToken) {
+        return markets[cm].token;
+    }
+
     function _ownerOrZero(uint256 id) internal view returns (address) {
-        return vaultNFT.ownerOfOrZero(id);
+        (address owner, , , ) = lens.getVault(id);
+        return owner;
     }
 
     /// @dev A vault id, occasionally 0 or one past the last (not found).
     function _pickVault(uint256 seed) internal view returns (uint256) {
-        uint256 count = controller.vaultCount();
-        if (seed % 23 == 0) return seed % 2 == 0 ? 0 : count + 1;
-        if (count == 0) return 0;
-        return (seed % count) + 1;
+        uint256 count = lens.vaultCount(cm);
+        if (seed % 23 == 0) return VaultIdLib.toVaultId(cm, seed % 2 == 0 ? 0 : count + 1);
+        if (count == 0) return VaultIdLib.toVaultId(cm, 0);
+        return VaultIdLib.toVaultId(cm, (seed % count) + 1);
     }
 
     /// @dev The first unsafe vault from a seeded start, else the seeded vault (mostly a VaultSafe attempt).
     function _pickUnsafeVault(uint256 seed) internal view returns (uint256) {
-        uint256 count = controller.vaultCount();
+        uint256 count = lens.vaultCount(cm);
         if (count == 0 || seed % 17 == 0) return _pickVault(seed);
-        uint256 perToken = controller.debtValuePerToken();
+        uint256 perToken = lens.debtValuePerToken(cm);
         for (uint256 k = 0; k < count; k++) {
-            uint256 id = (((seed % count) + k) % count) + 1;
+            uint256 id = VaultIdLib.toVaultId(cm, (((seed % count) + k) % count) + 1);
             if (_healthErrorAt(ghostCollateral[id], ghostDebt[id], perToken) != 0) return id;
         }
-        return (seed % count) + 1;
+        return VaultIdLib.toVaultId(cm, (seed % count) + 1);
     }
 
     function _ethAmount(uint256 seed, bool isNew) internal pure returns (uint256) {
@@ -1184,7 +1428,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 debt,
         uint256 seed
     ) internal view returns (uint256 amount, bool atMax) {
-        uint256 maxDebt = VaultMath.maxDebt(collateral, controller.debtValuePerToken(), MIN_RATIO);
+        uint256 maxDebt = VaultMath.maxDebt(collateral, lens.debtValuePerToken(cm), MIN_RATIO);
         uint256 room = maxDebt > debt ? maxDebt - debt : 0;
         uint256 mode = seed % 8;
         if ((mode == 0 || mode == 1) && room != 0) return (room, true);
@@ -1208,7 +1452,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (debtAfter == 0) {
             free = collateral;
         } else {
-            uint256 debtValue = VaultMath.debtValue(debtAfter, controller.debtValuePerToken());
+            uint256 debtValue = VaultMath.debtValue(debtAfter, lens.debtValuePerToken(cm));
             uint256 required = FPML.fullMulDivUp(debtValue, MIN_RATIO, WAD);
             if (required < MIN_COLLATERAL) required = MIN_COLLATERAL;
             free = collateral > required ? collateral - required : 0;
@@ -1264,20 +1508,26 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             p.ethTickSign > 0
                 ? FPML.fullMulDiv(ratioX192, 1e30, 1 << 192)
                 : FPML.fullMulDiv(1 << 192, 1e30, ratioX192);
-        uint256 fair = FPML.fullMulDiv(controller.normalizationFactor(), spotWad, 1e4 * WAD);
+        MarketParams memory params = markets[cm].params;
+        uint256 fair = PowerPerpMath.claimValuePerTokenWad(
+            lens.normalizationFactor(cm),
+            spotWad,
+            params.power,
+            params.indexScale
+        );
         if (fair == 0) fair = 1;
-        int24 tick = tickForPrice(address(powerToken), address(p.weth), fair, 18, 18);
-        return int256(tick) * p.powerTickSign;
+        int24 tick = tickForPrice(address(markets[cm].token), address(p.weth), fair, 18, 18);
+        return int256(tick) * markets[cm].tickSign;
     }
 
     function _setPowerTick(int256 logical) internal {
         int256 fair = _fairPowerTick();
         if (logical < fair - 6000) logical = fair - 6000;
         if (logical > fair + 6000) logical = fair + 6000;
-        int256 tick = logical * p.powerTickSign;
+        int256 tick = logical * markets[cm].tickSign;
         if (tick < -887000) tick = -887000;
         if (tick > 887000) tick = 887000;
-        p.powerPool.setTick(int24(tick));
+        markets[cm].pool.setTick(int24(tick));
     }
 
     /* INTERNAL: GHOST BOOKKEEPING */
@@ -1285,13 +1535,13 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     function _recordDeposit(address actor, uint256 id, uint256 amount) internal {
         ghostCollateral[id] += amount;
         ghostDeposited[actor] += amount;
-        ghostEthIn += amount;
+        ghostEthIn[cm] += amount;
     }
 
     function _recordRedemption(address actor, uint256 paid) internal {
         ghostRedeemed[actor] += paid;
-        redemptionsPaid += paid;
-        ghostEthOut += paid;
+        redemptionsPaid[cm] += paid;
+        ghostEthOut[cm] += paid;
     }
 
     receive() external payable {}

@@ -162,19 +162,14 @@ contract MockPoolTest is EvergammaFixture {
 
     function testMarketReadsTheSeededPrices() external {
         Protocol memory p = deployDefaultProtocol();
-        assertApproxEqRel(p.controller.ethPrice(), 3000e18, 1e14, "ETH price");
-        assertApproxEqRel(
-            p.controller.powerTokenPrice(),
-            fairPowerPriceWad(3000e18, WAD),
-            1e14,
-            "power price"
-        );
-        assertApproxEqRel(p.controller.index(), 900e18, 2e14, "index");
-        assertEq(p.controller.normalizationFactor(), WAD, "NF");
-        uint256 id = p.controller.mint{value: 10 ether}(0, 15e18);
+        assertApproxEqRel(p.lens.ethPrice(0), 3000e18, 1e14, "ETH price");
+        assertApproxEqRel(p.lens.tokenPrice(0), fairPowerPriceWad(3000e18, WAD), 1e14, "power price");
+        assertApproxEqRel(p.lens.index(0), 900e18, 2e14, "index");
+        assertEq(p.lens.normalizationFactor(0), WAD, "NF");
+        uint256 id = p.engine.mint{value: 10 ether}(0, 15e18);
         assertEq(id, 1, "vault id");
-        assertTrue(p.controller.isVaultSafe(id), "safe");
-        assertApproxEqRel(p.controller.liquidationPrice(id), 4444.44e18, 1e14, "liquidation price");
+        assertTrue(p.lens.isVaultSafe(id), "safe");
+        assertApproxEqRel(p.lens.liquidationPrice(id), 4444.44e18, 1e14, "liquidation price");
     }
 
     receive() external payable {}

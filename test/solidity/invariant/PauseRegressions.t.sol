@@ -3,35 +3,35 @@ pragma solidity 0.8.30;
 
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 
-import {Controller} from "../../../contracts/core/Controller.sol";
-import {PowerToken} from "../../../contracts/core/PowerToken.sol";
-import {VaultNFT} from "../../../contracts/core/VaultNFT.sol";
-import {MarketContracts} from "../../../contracts/interfaces/IController.sol";
-import {IControllerErrors} from "../../../contracts/interfaces/IControllerErrors.sol";
+import {Evergamma} from "../../../contracts/core/Evergamma.sol";
+import {IUniswapTwapPrices} from "../../../contracts/interfaces/IUniswapTwapPrices.sol";
+import {IEvergammaErrors} from "../../../contracts/interfaces/IEvergammaErrors.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
 import {TestUSDC} from "../../../contracts/mocks/TestUSDC.sol";
 import {WETH9} from "../../../contracts/mocks/WETH9.sol";
+import {UniswapTwapPrices} from "../../../contracts/prices/UniswapTwapPrices.sol";
+import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
 import {RegressionBase} from "./RegressionBase.sol";
 
 /// @notice Anyone's contract that unpauses and acts in the same transaction, so that no vault owner can react in
 ///         between (the audit's M-1 and M-2 attacker).
 contract UnpauseBot {
-    Controller internal immutable CONTROLLER;
+    Evergamma internal immutable ENGINE;
 
-    constructor(Controller controller) {
-        CONTROLLER = controller;
+    constructor(Evergamma engine) {
+        ENGINE = engine;
     }
 
     function unpauseAndLiquidate(uint256 vaultId, uint256 maxDebt) external returns (uint256, uint256) {
-        CONTROLLER.unpause();
-        return CONTROLLER.liquidate(vaultId, maxDebt);
+        ENGINE.unpause(0);
+        return ENGINE.liquidate(vaultId, maxDebt);
     }
 
     function unpauseAndApplyFunding() external returns (uint256) {
-        CONTROLLER.unpause();
-        return CONTROLLER.applyFunding();
+        ENGINE.unpause(0);
+        return ENGINE.applyFunding(0);
     }
 
     receive() external payable {}
@@ -51,11 +51,11 @@ contract PauseRegressions is RegressionBase {
     /// @dev Alice's vault at 160% (10 ETH) with the premium at 1.03; the keeper holds tokens to liquidate with.
     function aliceAt160() internal returns (uint256 id, uint256 tokens) {
         vm.prank(KEEPER);
-        p.controller.mint{value: 50_000 ether}(0, 20_000e18);
-        setPremium(1.03e18, p.controller.ethPrice(), 420);
-        tokens = VaultMath.maxDebt(10 ether, p.controller.debtValuePerToken(), 1.6e18);
+        p.engine.mint{value: 50_000 ether}(0, 20_000e18);
+        setPremium(1.03e18, p.lens.ethPrice(0), 420);
+        tokens = VaultMath.maxDebt(10 ether, p.lens.debtValuePerToken(0), 1.6e18);
         vm.prank(ALICE);
-        id = p.controller.mint{value: 10 ether}(0, tokens);
+        id = p.engine.mint{value: 10 ether}(0, tokens);
     }
 
     /// @dev The audit's M-1 setup: Alice at 160%, the owner pauses, ETH rises 8% during a day-long pause and the
@@ -63,12 +63,12 @@ contract PauseRegressions is RegressionBase {
     function unsafeAfterPause() internal returns (uint256 id, UnpauseBot bot) {
         uint256 tokens;
         (id, tokens) = aliceAt160();
-        p.controller.pause();
+        p.engine.pause(0);
         moveEth(770, 0); // ETH +8% while paused
         setPremium(1.03e18, (3000e18 * 108) / 100, 420);
         warpBy(1 days - 420);
-        assertTrue(!p.controller.isVaultSafe(id), "Alice's vault became unsafe during the pause");
-        bot = new UnpauseBot(p.controller);
+        assertTrue(!p.lens.isVaultSafe(id), "Alice's vault became unsafe during the pause");
+        bot = new UnpauseBot(p.engine);
         vm.prank(KEEPER);
         p.powerToken.transfer(address(bot), tokens);
     }
@@ -87,16 +87,16 @@ contract PauseRegressions is RegressionBase {
     ///         Now the pause checkpoints funding and NF is frozen until unpause: in all three runs NF after the
     ///         unpause and a funding update in the same transaction equals NF at the pause.
     function test_M2_pausedIntervalCannotSteerFunding() external {
-        setPremium(1.03e18, p.controller.ethPrice(), 420);
-        p.controller.applyFunding();
+        setPremium(1.03e18, p.lens.ethPrice(0), 420);
+        p.engine.applyFunding(0);
         warpBy(3600);
         // The pause applies the hour's funding first (a checkpoint), as applyFunding would have.
-        uint256 expectedAtPause = p.controller.expectedNormalizationFactor();
-        assertLt(expectedAtPause, p.controller.normalizationFactor(), "premium 1.03: NF falls over the hour");
-        p.controller.pause();
-        uint256 nfAtPause = p.controller.normalizationFactor();
+        uint256 expectedAtPause = p.lens.expectedNormalizationFactor(0);
+        assertLt(expectedAtPause, p.lens.normalizationFactor(0), "premium 1.03: NF falls over the hour");
+        p.engine.pause(0);
+        uint256 nfAtPause = p.lens.normalizationFactor(0);
         assertEq(nfAtPause, expectedAtPause, "M-2: pause applies funding up to now");
-        assertEq(p.controller.lastFundingUpdate(), vm.getBlockTimestamp(), "checkpoint stamped at the pause");
+        assertEq(p.lens.lastFundingUpdate(0), vm.getBlockTimestamp(), "checkpoint stamped at the pause");
         warpBy(1 days - 420);
         uint256 snapshot = vm.snapshotState();
 
@@ -104,16 +104,16 @@ contract PauseRegressions is RegressionBase {
         for (uint256 i; i < premiums.length; ++i) {
             vm.revertToState(snapshot);
             // The last TWAP window before anyone may unpause: honest, held at the floor, held at 2x.
-            setPremium(premiums[i], p.controller.ethPrice(), 420);
-            assertEq(p.controller.expectedNormalizationFactor(), nfAtPause, "frozen while paused");
-            UnpauseBot bot = new UnpauseBot(p.controller);
+            setPremium(premiums[i], p.lens.ethPrice(0), 420);
+            assertEq(p.lens.expectedNormalizationFactor(0), nfAtPause, "frozen while paused");
+            UnpauseBot bot = new UnpauseBot(p.engine);
             uint256 nfAfter = bot.unpauseAndApplyFunding();
             assertEq(nfAfter, nfAtPause, "M-2: NF unchanged across the pause, whatever the last window");
-            assertEq(p.controller.lastFundingUpdate(), vm.getBlockTimestamp(), "funding restarts at unpause");
+            assertEq(p.lens.lastFundingUpdate(0), vm.getBlockTimestamp(), "funding restarts at unpause");
         }
         // Funding runs again from the unpause: the next hour at 2x is charged at the cap, an hour's worth.
         warpBy(3600);
-        uint256 nfHourLater = p.controller.applyFunding();
+        uint256 nfHourLater = p.engine.applyFunding(0);
         int256 hourAtCap = -(FPML.lnWad(1.4e18) * 3600) / int256(420 hours);
         uint256 expected = FPML.mulWad(nfAtPause, uint256(FPML.expWad(hourAtCap)));
         assertApproxEqRel(nfHourLater, expected, 1e6, "the hour after the unpause is charged as usual");
@@ -123,16 +123,16 @@ contract PauseRegressions is RegressionBase {
     ///         at the last window's TWAP, so one window held at the clamp moved the settlement NF by ~13%. Now the
     ///         settlement NF is the frozen one and the settlement price is read fresh in the shutdown block.
     function test_M2_weekLongPauseThenShutdownChargesNoFunding() external {
-        setPremium(1.03e18, p.controller.ethPrice(), 420);
-        p.controller.pause();
-        uint256 nfAtPause = p.controller.normalizationFactor();
+        setPremium(1.03e18, p.lens.ethPrice(0), 420);
+        p.engine.pause(0);
+        uint256 nfAtPause = p.lens.normalizationFactor(0);
         warpBy(7 days);
         moveEth(2000, 0); // ETH +22% during the pause
         setPremium(2e18, (3000e18 * 122) / 100, 420); // the power pool held at 2x for the last window
-        uint256 freshEthPrice = p.controller.ethPrice();
-        p.controller.shutdown();
-        assertEq(p.controller.normalizationFactor(), nfAtPause, "M-2: the paused week is not charged");
-        assertEq(p.controller.settlementEthPrice(), freshEthPrice, "settlement at the shutdown block's TWAP");
+        uint256 freshEthPrice = p.lens.ethPrice(0);
+        p.engine.shutdown(0);
+        assertEq(p.lens.normalizationFactor(0), nfAtPause, "M-2: the paused week is not charged");
+        assertEq(p.lens.settlementEthPrice(0), freshEthPrice, "settlement at the shutdown block's TWAP");
         assertGt(freshEthPrice, 3500e18, "the price moved during the pause is the one settled at");
     }
 
@@ -140,18 +140,18 @@ contract PauseRegressions is RegressionBase {
     ///         not the ones cached at the pause (the cache is keyed on lastUpdate == now).
     function test_M2_unpauseBlockReadsFreshPrices() external {
         (uint256 id, ) = aliceAt160();
-        p.controller.pause();
+        p.engine.pause(0);
         moveEth(770, 0); // ETH +8% while paused
         warpBy(1 days);
-        p.controller.unpause();
+        p.engine.unpause(0);
         // At the pause's price Alice could withdraw 0.3 ETH (160% -> ~155%); at today's she cannot.
         vm.prank(ALICE);
-        try p.controller.withdraw(id, 0.3 ether) {
+        try p.engine.withdraw(id, 0.3 ether) {
             revert("withdrawal at the pause's price went through");
         } catch (bytes memory err) {
-            assertRevertedWith(err, IControllerErrors.VaultUnsafe.selector, "checked at the fresh price");
+            assertRevertedWith(err, IEvergammaErrors.VaultUnsafe.selector, "checked at the fresh price");
         }
-        assertApproxEqRel(p.controller.ethPrice(), 3240e18, 1e15, "the fresh TWAP");
+        assertApproxEqRel(p.lens.ethPrice(0), 3240e18, 1e15, "the fresh TWAP");
     }
 
     /* M-1: no grace after a pause */
@@ -162,9 +162,9 @@ contract PauseRegressions is RegressionBase {
     function test_M1_unpauseAndLiquidateInOneTransactionReverts() external {
         (uint256 id, UnpauseBot bot) = unsafeAfterPause();
         uint256 opensAt = vm.getBlockTimestamp() + GRACE;
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationGracePeriod.selector, opensAt));
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.LiquidationGracePeriod.selector, opensAt));
         bot.unpauseAndLiquidate(id, type(uint256).max);
-        assertTrue(p.controller.isPaused(), "the whole transaction reverted");
+        assertTrue(p.lens.isPaused(0), "the whole transaction reverted");
     }
 
     /// @notice During the grace every vault action is open: Alice deposits and her vault is safe for good; the
@@ -172,26 +172,26 @@ contract PauseRegressions is RegressionBase {
     function test_M1_ownerRestoresVaultDuringGrace() external {
         (uint256 id, ) = unsafeAfterPause();
         vm.prank(BOB);
-        p.controller.unpause();
+        p.engine.unpause(0);
         uint256 opensAt = vm.getBlockTimestamp() + GRACE;
-        assertEq(p.controller.liquidationsOpenAt(), opensAt, "grace stored");
-        (bool liquidatable, , ) = p.controller.previewLiquidation(id);
+        assertEq(p.lens.liquidationsOpenAt(0), opensAt, "grace stored");
+        (bool liquidatable, , ) = p.lens.previewLiquidation(id);
         assertTrue(!liquidatable, "preview: not liquidatable during the grace");
         vm.prank(KEEPER);
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationGracePeriod.selector, opensAt));
-        p.controller.liquidate(id, type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.LiquidationGracePeriod.selector, opensAt));
+        p.engine.liquidate(id, type(uint256).max);
 
         warpBy(600);
         vm.prank(ALICE);
-        p.controller.deposit{value: 3 ether}(id);
-        assertTrue(p.controller.isVaultSafe(id), "restored during the grace");
+        p.engine.deposit{value: 3 ether}(id);
+        assertTrue(p.lens.isVaultSafe(id), "restored during the grace");
         vm.warp(opensAt);
         vm.roll(vm.getBlockNumber() + 1);
         vm.prank(KEEPER);
-        try p.controller.liquidate(id, type(uint256).max) {
+        try p.engine.liquidate(id, type(uint256).max) {
             revert("liquidated a restored vault");
         } catch (bytes memory err) {
-            assertRevertedWith(err, IControllerErrors.VaultSafe.selector, "the restored vault is safe");
+            assertRevertedWith(err, IEvergammaErrors.VaultSafe.selector, "the restored vault is safe");
         }
     }
 
@@ -203,14 +203,14 @@ contract PauseRegressions is RegressionBase {
         vm.warp(opensAt - 1);
         vm.roll(vm.getBlockNumber() + 1);
         vm.prank(KEEPER);
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationGracePeriod.selector, opensAt));
-        p.controller.liquidate(id, type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.LiquidationGracePeriod.selector, opensAt));
+        p.engine.liquidate(id, type(uint256).max);
         warpBy(1);
-        assertTrue(!p.controller.isVaultSafe(id), "still unsafe");
-        (bool liquidatable, uint256 maxDebt, ) = p.controller.previewLiquidation(id);
+        assertTrue(!p.lens.isVaultSafe(id), "still unsafe");
+        (bool liquidatable, uint256 maxDebt, ) = p.lens.previewLiquidation(id);
         assertTrue(liquidatable, "preview: liquidatable once the grace is over");
         vm.prank(KEEPER);
-        (uint256 repaid, ) = p.controller.liquidate(id, type(uint256).max);
+        (uint256 repaid, ) = p.engine.liquidate(id, type(uint256).max);
         assertEq(repaid, maxDebt, "liquidated as previewed");
     }
 
@@ -221,55 +221,55 @@ contract PauseRegressions is RegressionBase {
     ///         vault's equity to itself. Now revoking works in every state; granting keeps today's rules.
     function test_I1_operatorRevocableWhilePausedAndAfterShutdown() external {
         vm.prank(ALICE);
-        uint256 id = p.controller.mint{value: 10 ether}(0, 10e18);
+        uint256 id = p.engine.mint{value: 10 ether}(0, 10e18);
         vm.prank(ALICE);
-        p.controller.setOperator(id, BOB);
+        p.engine.setOperator(id, BOB);
 
-        p.controller.pause();
+        p.engine.pause(0);
         vm.prank(ALICE);
-        vm.expectRevert(IControllerErrors.ProtocolPaused.selector);
-        p.controller.setOperator(id, KEEPER); // granting needs a running market
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.MarketPaused.selector, uint32(0)));
+        p.engine.setOperator(id, KEEPER); // granting needs a running market
         vm.prank(ALICE);
-        p.controller.setOperator(id, address(0));
-        (, address operator, , ) = p.controller.getVault(id);
+        p.engine.setOperator(id, address(0));
+        (, address operator, , ) = p.lens.getVault(id);
         assertEq(uint160(operator), 0, "I-1: revoked while paused");
         vm.prank(BOB);
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.NotVaultOwner.selector, id, BOB));
-        p.controller.setOperator(id, address(0)); // only the owner revokes
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.NotVaultOwner.selector, id, BOB));
+        p.engine.setOperator(id, address(0)); // only the owner revokes
 
-        p.controller.unpause();
+        p.engine.unpause(0);
         vm.prank(ALICE);
-        p.controller.setOperator(id, BOB);
-        p.controller.shutdown();
-        p.controller.settleVaults(10);
+        p.engine.setOperator(id, BOB);
+        p.engine.shutdown(0);
+        p.engine.settleVaults(0, 10);
         vm.prank(ALICE);
-        vm.expectRevert(IControllerErrors.ProtocolShutDown.selector);
-        p.controller.setOperator(id, KEEPER);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.MarketShutDown.selector, uint32(0)));
+        p.engine.setOperator(id, KEEPER);
         vm.prank(ALICE);
-        p.controller.setOperator(id, address(0));
+        p.engine.setOperator(id, address(0));
         vm.prank(BOB);
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.NotVaultOwnerOrOperator.selector, id, BOB));
-        p.controller.redeemShort(id);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.NotVaultOwnerOrOperator.selector, id, BOB));
+        p.engine.redeemShort(id);
         vm.prank(ALICE);
-        assertGt(p.controller.redeemShort(id), 0, "the owner redeems her equity");
+        assertGt(p.engine.redeemShort(id), 0, "the owner redeems her equity");
     }
 
     /// @notice Vault NFTs change hands while paused (documented): harmless, since vault actions stay blocked and
     ///         the transfer clears the operator.
     function test_I1_vaultTransferWhilePausedClearsOperator() external {
         vm.prank(ALICE);
-        uint256 id = p.controller.mint{value: 10 ether}(0, 10e18);
+        uint256 id = p.engine.mint{value: 10 ether}(0, 10e18);
         vm.prank(ALICE);
-        p.controller.setOperator(id, KEEPER);
-        p.controller.pause();
+        p.engine.setOperator(id, KEEPER);
+        p.engine.pause(0);
         vm.prank(ALICE);
-        p.vaultNFT.transferFrom(ALICE, BOB, id);
-        (address owner, address operator, , ) = p.controller.getVault(id);
+        p.engine.transferFrom(ALICE, BOB, id);
+        (address owner, address operator, , ) = p.lens.getVault(id);
         assertEq(uint160(owner), uint160(BOB), "the vault moved with its NFT");
         assertEq(uint160(operator), 0, "the transfer cleared the operator");
         vm.prank(BOB);
-        vm.expectRevert(IControllerErrors.ProtocolPaused.selector);
-        p.controller.withdraw(id, 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.MarketPaused.selector, uint32(0)));
+        p.engine.withdraw(id, 1 ether);
     }
 
     /* L-3: fees locked when the recipient refuses ETH outside normal operation */
@@ -279,37 +279,37 @@ contract PauseRegressions is RegressionBase {
     function test_L3_feesRedirectedWhilePaused() external {
         address refuser = address(new EthRefuser());
         uint256 fees = accrueFeesFor(refuser);
-        p.controller.pause();
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.EthTransferFailed.selector, refuser, fees));
-        p.controller.collectFees();
-        p.controller.setFee(100, BOB);
-        assertEq(uint160(p.controller.feeRecipient()), uint160(BOB), "L-3: recipient changed while paused");
+        p.engine.pause(0);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.EthTransferFailed.selector, refuser, fees));
+        p.engine.collectFees(0);
+        p.engine.setFee(0, 100, BOB);
+        assertEq(uint160(p.lens.feeRecipient(0)), uint160(BOB), "L-3: recipient changed while paused");
         uint256 before = BOB.balance;
         vm.prank(KEEPER);
-        assertEq(p.controller.collectFees(), fees, "collected while paused");
+        assertEq(p.engine.collectFees(0), fees, "collected while paused");
         assertEq(BOB.balance - before, fees, "fees reached the new recipient");
-        assertEq(p.controller.accruedFees(), 0, "nothing left");
+        assertEq(p.lens.accruedFees(0), 0, "nothing left");
     }
 
     /// @notice Regression L-3 (shut down). Originally the fees stayed in the Controller for good after shutdown.
     function test_L3_feesRedirectedAfterShutdown() external {
         address refuser = address(new EthRefuser());
         uint256 fees = accrueFeesFor(refuser);
-        p.controller.shutdown();
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.EthTransferFailed.selector, refuser, fees));
-        p.controller.collectFees();
-        p.controller.setFee(0, BOB);
+        p.engine.shutdown(0);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.EthTransferFailed.selector, refuser, fees));
+        p.engine.collectFees(0);
+        p.engine.setFee(0, 0, BOB);
         uint256 before = BOB.balance;
-        assertEq(p.controller.collectFees(), fees, "collected after shutdown");
+        assertEq(p.engine.collectFees(0), fees, "collected after shutdown");
         assertEq(BOB.balance - before, fees, "L-3: fees reached the new recipient");
     }
 
     /// @dev Sets a 1% fee to `recipient` and has Alice mint; returns the fees accrued.
     function accrueFeesFor(address recipient) internal returns (uint256 fees) {
-        p.controller.setFee(100, recipient);
+        p.engine.setFee(0, 100, recipient);
         vm.prank(ALICE);
-        p.controller.mint{value: 10 ether}(0, 10e18);
-        fees = p.controller.accruedFees();
+        p.engine.mint{value: 10 ether}(0, 10e18);
+        fees = p.lens.accruedFees(0);
         assertGt(fees, 0, "fees accrued");
     }
 
@@ -318,7 +318,8 @@ contract PauseRegressions is RegressionBase {
     /// @notice Regression L-4. Originally the constructor checked `cardinalityNext` only: an hour-old ETH pool that
     ///         kept 2 observations, its cardinality raised just before deployment, passed, and for ~420 s the ETH
     ///         TWAP averaged its 24 s of history (4,243 instead of ~3,060 twelve seconds after ETH doubled). Now the
-    ///         ETH pool must hold twapPeriod + 1 observations and twapPeriod seconds of history.
+    ///         price source's constructor (`UniswapTwapPrices`, which every market is created with) requires the
+    ///         ETH pool to hold twapPeriod + 1 observations and twapPeriod seconds of history.
     function test_L4_oldTwoSlotEthPoolRefusedAtDeployment() external {
         PoolSetup memory s = newPools(2);
         (, int24 tick, , , , , ) = s.ethPool.slot0();
@@ -330,18 +331,18 @@ contract PauseRegressions is RegressionBase {
         warpBy(12);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IControllerErrors.OracleWindowNotCovered.selector,
+                IUniswapTwapPrices.OracleWindowNotCovered.selector,
                 address(s.ethPool),
                 uint16(2),
                 uint32(24),
                 uint32(420)
             )
         );
-        this.deployController(s);
+        this.deployPriceSource(s);
     }
 
-    /// @notice L-4, the young pool: with the capacity grown but 419 s of history the constructor refuses; one
-    ///         second later it accepts, and the power pool needs only its capacity (it is created with the market).
+    /// @notice L-4, the young pool: with the capacity grown but 419 s of history the price source refuses; one
+    ///         second later it accepts, and the token pool needs only its capacity (it is created with the market).
     function test_L4_youngEthPoolRefusedUntilItHoldsAWindow() external {
         PoolSetup memory s = newPools(1024);
         uint256 start = vm.getBlockTimestamp();
@@ -352,43 +353,46 @@ contract PauseRegressions is RegressionBase {
         vm.roll(vm.getBlockNumber() + 1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IControllerErrors.OracleWindowNotCovered.selector,
+                IUniswapTwapPrices.OracleWindowNotCovered.selector,
                 address(s.ethPool),
                 uint16(1024),
                 uint32(419),
                 uint32(420)
             )
         );
-        this.deployController(s); // an external call: its revert also undoes the nonce it used
+        this.deployPriceSource(s);
         warpBy(1);
         (, , , uint16 powerCardinality, , , ) = s.powerPool.slot0();
         assertEq(powerCardinality, 1, "the power pool has written nothing yet");
+        UniswapTwapPrices source = this.deployPriceSource(s);
+        assertEq(source.twapPeriodSeconds(), 420, "accepted with a full window");
+        (uint256 ethUsd, ) = source.prices();
+        assertApproxEqRel(ethUsd, 3000e18, 1e15, "and it reads the ETH price");
+        // The market is created on it.
+        Evergamma engine = s.engine;
         assertEq(
-            uint160(address(this.deployController(s))),
-            uint160(s.predicted),
-            "accepted with a full window"
+            engine.createMarket(defaultMarketParams(), address(s.powerToken), address(source)),
+            0,
+            "created"
         );
     }
 
     struct PoolSetup {
         WETH9 weth;
         TestUSDC usdc;
-        PowerToken powerToken;
-        VaultNFT vaultNFT;
+        Evergamma engine;
+        MarketToken powerToken;
         MockUniswapV3Pool ethPool;
         MockUniswapV3Pool powerPool;
-        address predicted;
     }
 
-    /// @dev Tokens and two fresh pools (ETH at 3000, power token at its fair price), the ETH pool's capacity raised
-    ///      to `ethCardinalityNext` and the power pool's to 1024; the Controller is the next contract this test
-    ///      creates.
+    /// @dev An engine, tokens and two fresh pools (ETH at 3000, power token at its fair price), the ETH pool's
+    ///      capacity raised to `ethCardinalityNext` and the power pool's to 1024.
     function newPools(uint16 ethCardinalityNext) internal returns (PoolSetup memory s) {
         s.weth = new WETH9();
         s.usdc = new TestUSDC();
-        s.predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 4);
-        s.powerToken = new PowerToken("E", "E", s.predicted);
-        s.vaultNFT = new VaultNFT("V", "V", s.predicted);
+        s.engine = new Evergamma(address(this));
+        s.powerToken = new MarketToken("E", "E", address(s.engine));
         s.ethPool = new MockUniswapV3Pool(address(s.weth), address(s.usdc), 1e21);
         s.powerPool = new MockUniswapV3Pool(address(s.powerToken), address(s.weth), 1e21);
         s.ethPool.initializeAtTick(tickForPrice(address(s.weth), address(s.usdc), 3000e18, 18, 6));
@@ -399,19 +403,17 @@ contract PauseRegressions is RegressionBase {
         s.powerPool.increaseObservationCardinalityNext(1024);
     }
 
-    /// @notice Deploys the Controller on the setup's pools (external, so that a reverting attempt leaves no trace).
-    function deployController(PoolSetup memory s) external returns (Controller) {
+    /// @notice Deploys the price source on the setup's pools (external, so that a reverting attempt leaves no
+    ///         trace).
+    function deployPriceSource(PoolSetup memory s) external returns (UniswapTwapPrices) {
         return
-            new Controller(
-                MarketContracts(
-                    address(s.powerToken),
-                    address(s.vaultNFT),
-                    address(s.weth),
-                    address(s.usdc),
-                    address(s.ethPool),
-                    address(s.powerPool)
-                ),
-                defaultMarketParams()
+            new UniswapTwapPrices(
+                address(s.weth),
+                address(s.usdc),
+                address(s.ethPool),
+                address(s.powerToken),
+                address(s.powerPool),
+                TWAP_PERIOD
             );
     }
 

@@ -7,7 +7,7 @@ import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {EvergammaFixture, Protocol} from "./EvergammaFixture.sol";
 
 /// @title RegressionBase
-/// @notice The default protocol, three funded actors and the price moves the regression suites share.
+/// @notice The default protocol (the engine with one ETH² market, market 0), three funded actors and the price moves the regression suites share.
 abstract contract RegressionBase is EvergammaFixture {
     Protocol internal p;
     address internal constant ALICE = address(0xA11CE);
@@ -39,7 +39,7 @@ abstract contract RegressionBase is EvergammaFixture {
     ///      `ethPriceWad`, and lets `wait` seconds pass.
     function setPremium(uint256 premiumWad, uint256 ethPriceWad, uint256 wait) internal {
         uint256 q = FPML.mulWad(
-            PowerPerpMath.claimValuePerTokenWad(p.controller.normalizationFactor(), ethPriceWad, 2, 1e4),
+            PowerPerpMath.claimValuePerTokenWad(p.lens.normalizationFactor(0), ethPriceWad, 2, 1e4),
             premiumWad
         );
         p.powerPool.setTick(tickForPrice(address(p.powerToken), address(p.weth), q, 18, 18));

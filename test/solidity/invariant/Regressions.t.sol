@@ -3,8 +3,8 @@ pragma solidity 0.8.30;
 
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 
-import {MarketParams} from "../../../contracts/interfaces/IController.sol";
-import {IControllerErrors} from "../../../contracts/interfaces/IControllerErrors.sol";
+import {MarketParams} from "../../../contracts/types/MarketConfig.sol";
+import {IEvergammaErrors} from "../../../contracts/interfaces/IEvergammaErrors.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {EvergammaHandlerBase} from "./EvergammaHandler.sol";
@@ -26,13 +26,15 @@ contract Regressions is RegressionBase {
     /// @dev The keeper's big, safe vault: tokens to liquidate with.
     function fundKeeper(uint256 tokens) internal {
         vm.prank(KEEPER);
-        p.controller.mint{value: 50_000 ether}(0, tokens);
+        p.engine.mint{value: 50_000 ether}(0, tokens);
     }
 
+    /// @dev Replays calls recorded against the single-market handler on market 0 of today's two-market handler:
+    ///      each action now takes its market first, so the recorded arguments are passed after a market seed of 0.
     function replay(bytes[] memory calls) internal returns (RegressionHandler handler) {
         handler = new RegressionHandler();
         for (uint256 i = 0; i < calls.length; i++) {
-            (bool ok, bytes memory err) = address(handler).call(calls[i]);
+            (bool ok, bytes memory err) = address(handler).call(onMarket0(calls[i]));
             if (!ok) {
                 assembly {
                     revert(add(err, 0x20), mload(err))
@@ -41,7 +43,70 @@ contract Regressions is RegressionBase {
         }
     }
 
-    /* R-1: bad debt recorded once (found against the Controller before commit 1eb9def) */
+    /// @dev The single-market handler's signatures and today's actions they map to.
+    function onMarket0(bytes memory recorded) internal pure returns (bytes memory) {
+        bytes4 old = bytes4(recorded);
+        bytes4[24] memory olds = [
+            bytes4(keccak256("openVault(uint256)")),
+            bytes4(keccak256("deposit(uint256,uint256,uint256)")),
+            bytes4(keccak256("withdraw(uint256,uint256,uint256)")),
+            bytes4(keccak256("mint(uint256,uint256,uint256,uint256)")),
+            bytes4(keccak256("burn(uint256,uint256,uint256,uint256)")),
+            bytes4(keccak256("setOperator(uint256,uint256,uint256)")),
+            bytes4(keccak256("transferVault(uint256,uint256,uint256,bool)")),
+            bytes4(keccak256("transferTokens(uint256,uint256,uint256)")),
+            bytes4(keccak256("liquidate(uint256,uint256,uint256)")),
+            bytes4(keccak256("applyFunding(uint256)")),
+            bytes4(keccak256("moveEthPrice(uint256)")),
+            bytes4(keccak256("shock(uint256)")),
+            bytes4(keccak256("crash(uint256)")),
+            bytes4(keccak256("movePowerPrice(uint256)")),
+            bytes4(keccak256("syncPowerPrice(uint256)")),
+            bytes4(keccak256("warp(uint256)")),
+            bytes4(keccak256("setFee(uint256)")),
+            bytes4(keccak256("collectFees(uint256)")),
+            bytes4(keccak256("pause(uint256)")),
+            bytes4(keccak256("unpause(uint256)")),
+            bytes4(keccak256("shutdown()")),
+            bytes4(keccak256("settleVaults(uint256,uint256)")),
+            bytes4(keccak256("redeemLong(uint256,uint256)")),
+            bytes4(keccak256("redeemShort(uint256,uint256)"))
+        ];
+        bytes4[24] memory news = [
+            EvergammaHandlerBase.openVault.selector,
+            EvergammaHandlerBase.deposit.selector,
+            EvergammaHandlerBase.withdraw.selector,
+            EvergammaHandlerBase.mint.selector,
+            EvergammaHandlerBase.burn.selector,
+            EvergammaHandlerBase.setOperator.selector,
+            EvergammaHandlerBase.transferVault.selector,
+            EvergammaHandlerBase.transferTokens.selector,
+            EvergammaHandlerBase.liquidate.selector,
+            EvergammaHandlerBase.applyFunding.selector,
+            EvergammaHandlerBase.moveEthPrice.selector,
+            EvergammaHandlerBase.shock.selector,
+            EvergammaHandlerBase.crash.selector,
+            EvergammaHandlerBase.movePowerPrice.selector,
+            EvergammaHandlerBase.syncPowerPrice.selector,
+            EvergammaHandlerBase.warp.selector,
+            EvergammaHandlerBase.setFee.selector,
+            EvergammaHandlerBase.collectFees.selector,
+            EvergammaHandlerBase.pause.selector,
+            EvergammaHandlerBase.unpause.selector,
+            EvergammaHandlerBase.shutdown.selector,
+            EvergammaHandlerBase.settleVaults.selector,
+            EvergammaHandlerBase.redeemLong.selector,
+            EvergammaHandlerBase.redeemShort.selector
+        ];
+        bytes memory args = new bytes(recorded.length - 4);
+        for (uint256 i = 0; i < args.length; i++) args[i] = recorded[i + 4];
+        for (uint256 i = 0; i < olds.length; i++) {
+            if (olds[i] == old) return abi.encodePacked(news[i], uint256(0), args);
+        }
+        revert("replay: unknown recorded action");
+    }
+
+    /* R-1: bad debt recorded once (found against the single-market Controller before commit 1eb9def) */
 
     /// @notice The fuzzer's sequence: the whale vault is liquidated into bad debt (collateral 0, 2321 wei of debt
     ///         left), then liquidated again for half of that debt with no collateral paid. The old Controller added
@@ -63,8 +128,8 @@ contract Regressions is RegressionBase {
             hex"20dc208800000000000000000000000000000000000000000000000000061ab7a229c070000bf32020987494641444654142bca0d45c90362e69824f9f22f1ffdd56e32300000000000000000000000018e150d6fe7bd7c450f76aa844cb364cb36b94b9";
         RegressionHandler handler = replay(c);
         assertEq(
-            handler.protocol().controller.totalBadDebt(),
-            handler.ghostBadDebt(),
+            handler.protocol().lens.totalBadDebt(0),
+            handler.ghostBadDebt(0),
             "R-1: bad debt recorded once"
         );
     }
@@ -75,23 +140,23 @@ contract Regressions is RegressionBase {
     function test_R1_badDebtRecordedOnce() external {
         fundKeeper(10_000e18);
         vm.prank(ALICE);
-        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18); // CR 10 / (20 * 0.3) = 1.67
+        uint256 id = p.engine.mint{value: 10 ether}(0, 20e18); // CR 10 / (20 * 0.3) = 1.67
         moveEth(6000, 0); // ETH x1.82: CR 0.92, insolvent
-        setPremium(1e18, p.controller.ethPrice(), 420); // the power token follows ETH (at index)
-        setPremium(1e18, p.controller.ethPrice(), 420);
-        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
-        uint256 payPerToken = FPML.mulWad(p.controller.powerTokenPrice(), 1.1e18);
+        setPremium(1e18, p.lens.ethPrice(0), 420); // the power token follows ETH (at index)
+        setPremium(1e18, p.lens.ethPrice(0), 420);
+        (, , uint256 collateral, uint256 debt) = p.lens.getVault(id);
+        uint256 payPerToken = FPML.mulWad(p.lens.tokenPrice(0), 1.1e18);
         uint256 offer = FPML.divUp(collateral * WAD, payPerToken); // just enough to take all collateral
         vm.prank(KEEPER);
-        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, offer);
+        (uint256 repaid, uint256 paid) = p.engine.liquidate(id, offer);
         assertEq(paid, collateral, "took all collateral");
         uint256 badDebt = debt - repaid;
-        assertEq(p.controller.totalBadDebt(), badDebt, "bad debt recorded");
+        assertEq(p.lens.totalBadDebt(0), badDebt, "bad debt recorded");
         vm.prank(KEEPER);
-        p.controller.liquidate(id, badDebt / 2);
+        p.engine.liquidate(id, badDebt / 2);
         // Not recorded again; since L-1 the repaid part is no longer unbacked either.
         assertEq(
-            p.controller.totalBadDebt(),
+            p.lens.totalBadDebt(0),
             badDebt - badDebt / 2,
             "R-1: recorded once, not again on the second liquidation"
         );
@@ -138,29 +203,29 @@ contract Regressions is RegressionBase {
     ///         the debt and 6% of Alice's debt stays unbacked (`BadDebtRecorded`), borne by longs at settlement.
     function test_B1_partialLiquidationLeavesBadDebtFromSolventVault() external {
         fundKeeper(20_000e18);
-        setPremium(1.4e18, p.controller.ethPrice(), 420);
-        uint256 maxTokens = VaultMath.maxDebt(10 ether, p.controller.debtValuePerToken(), 1.5e18);
+        setPremium(1.4e18, p.lens.ethPrice(0), 420);
+        uint256 maxTokens = VaultMath.maxDebt(10 ether, p.lens.debtValuePerToken(0), 1.5e18);
         vm.prank(ALICE);
-        uint256 id = p.controller.mint{value: 10 ether}(0, maxTokens);
+        uint256 id = p.engine.mint{value: 10 ether}(0, maxTokens);
         moveEth(350, 0); // +3.5%
         setPremium(1.4e18, (3000e18 * 10350) / 10000, 420); // keep the mark at 1.4 x index
-        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
-        uint256 debtValueAtIndex = VaultMath.debtValue(debt, p.controller.debtValuePerToken());
-        assertTrue(!p.controller.isVaultSafe(id), "unsafe");
+        (, , uint256 collateral, uint256 debt) = p.lens.getVault(id);
+        uint256 debtValueAtIndex = VaultMath.debtValue(debt, p.lens.debtValuePerToken(0));
+        assertTrue(!p.lens.isVaultSafe(id), "unsafe");
         assertGt(
             collateral,
             (debtValueAtIndex * 14) / 10,
             "setup: the vault covers 140% of its debt at index"
         );
 
-        uint256 offer = FPML.divUp(collateral * WAD, FPML.mulWad(p.controller.powerTokenPrice(), 1.1e18));
+        uint256 offer = FPML.divUp(collateral * WAD, FPML.mulWad(p.lens.tokenPrice(0), 1.1e18));
         // Fixed: a vault that covers its debt at index must be liquidated whole.
         vm.prank(KEEPER);
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationLeavesDust.selector, id, debt));
-        p.controller.liquidate(id, offer);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.LiquidationLeavesDust.selector, id, debt));
+        p.engine.liquidate(id, offer);
         vm.prank(KEEPER);
-        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, debt);
-        assertEq(p.controller.totalBadDebt(), 0, "B-1: bad debt created from a solvent vault");
+        (uint256 repaid, uint256 paid) = p.engine.liquidate(id, debt);
+        assertEq(p.lens.totalBadDebt(0), 0, "B-1: bad debt created from a solvent vault");
         assertTrue(repaid == debt && paid == collateral, "B-1: the whole debt for all of the collateral");
     }
 
@@ -179,7 +244,7 @@ contract Regressions is RegressionBase {
         // A market whose power pool keeps the minimum twapPeriod + 1 observations (the ETH pool keeps 1024).
         MarketParams memory params = defaultMarketParams();
         Protocol memory q = deployProtocol(params, 3000e18, fairPowerPriceWad(3000e18, WAD), 1024, 421, 420);
-        assertApproxEqRel(q.controller.ethPrice(), 3000e18, 1e15, "start");
+        assertApproxEqRel(q.lens.ethPrice(0), 3000e18, 1e15, "start");
 
         (, int24 ethTick, , , , , ) = q.ethPool.slot0();
         (, int24 powerTick, , , , , ) = q.powerPool.slot0();
@@ -187,14 +252,14 @@ contract Regressions is RegressionBase {
         q.powerPool.setTick(powerTick + 1); // dust swap
         warpBy(12);
         q.powerPool.setTick(powerTick); // dust swap back, next block
-        uint256 twap = q.controller.ethPrice();
+        uint256 twap = q.lens.ethPrice(0);
         // A 420 s TWAP moves by 2^(12/420) - 1 = 2% after 12 s.
         assertLe(twap, 3100e18, "B-2: the ETH TWAP window collapsed to one block");
     }
 
     /* B-3, B-4: pools that keep few observations (now refused below twapPeriod + 1) */
 
-    /// @notice Regression B-3 (fixed: the Controller now requires twapPeriod + 1 observation slots per pool, so the
+    /// @notice Regression B-3 (fixed: the price source now requires twapPeriod + 1 observation slots per pool, so the
     ///         attack below runs against the minimum capacity; the TypeScript suite checks that 2 slots are refused).
     ///         Originally: The constructor accepts any pool whose cardinalityNext is at least 2, and
     ///         `_readPrices` still caps each pool's window at that pool's own history. An ETH pool that keeps 2
@@ -213,12 +278,12 @@ contract Regressions is RegressionBase {
             1024,
             420
         );
-        assertApproxEqRel(q.controller.ethPrice(), 3000e18, 1e15, "start");
+        assertApproxEqRel(q.lens.ethPrice(0), 3000e18, 1e15, "start");
         (, int24 ethTick, , , , , ) = q.ethPool.slot0();
         q.ethPool.setTick(int24(int256(ethTick) + 6932 * q.ethTickSign)); // ETH x2 (writes the pre-swap tick)
         warpBy(12);
         q.ethPool.setTick(int24(int256(ethTick) + 6933 * q.ethTickSign)); // dust swap in the next block
-        assertLe(q.controller.ethPrice(), 3100e18, "B-3: the ETH TWAP window collapsed to one block");
+        assertLe(q.lens.ethPrice(0), 3100e18, "B-3: the ETH TWAP window collapsed to one block");
     }
 
     /// @notice Regression B-4 (fixed like B-3). Originally: The same with a power pool that keeps 2 observations: the power TWAP, which
@@ -235,25 +300,21 @@ contract Regressions is RegressionBase {
             421,
             420
         );
-        uint256 before = q.controller.powerTokenPrice();
+        uint256 before = q.lens.tokenPrice(0);
         (, int24 powerTick, , , , , ) = q.powerPool.slot0();
         q.powerPool.setTick(int24(int256(powerTick) + 6932 * q.powerTickSign)); // power token x2
         warpBy(12);
         q.powerPool.setTick(int24(int256(powerTick) + 6933 * q.powerTickSign)); // dust swap in the next block
-        assertLe(
-            q.controller.powerTokenPrice(),
-            (before * 103) / 100,
-            "B-4: the power TWAP collapsed to one block"
-        );
+        assertLe(q.lens.tokenPrice(0), (before * 103) / 100, "B-4: the power TWAP collapsed to one block");
     }
 
     /* H-1: two liquidations turn a vault that is solvent at index into bad debt (audit A) */
 
     /// @dev The price liquidations and the mint fee use: the power TWAP capped at the funding clamp's cap times one
-    ///      token's debt value at index (S-1/S-2), read for the next Controller call of this block.
+    ///      token's debt value at index (S-1/S-2), read for the next engine call of this block.
     function pricingPowerPrice() internal view returns (uint256) {
-        uint256 capped = FPML.mulWad(p.controller.debtValuePerToken(), 1.4e18);
-        uint256 q = p.controller.powerTokenPrice();
+        uint256 capped = FPML.mulWad(p.lens.debtValuePerToken(0), 1.4e18);
+        uint256 q = p.lens.tokenPrice(0);
         return q < capped ? q : capped;
     }
 
@@ -265,15 +326,15 @@ contract Regressions is RegressionBase {
         int256 ethTicks,
         uint256 ethPriceAfterWad
     ) internal returns (uint256 id) {
-        setPremium(premiumWad, p.controller.ethPrice(), 420);
-        uint256 maxTokens = VaultMath.maxDebt(collateral, p.controller.debtValuePerToken(), 1.5e18);
+        setPremium(premiumWad, p.lens.ethPrice(0), 420);
+        uint256 maxTokens = VaultMath.maxDebt(collateral, p.lens.debtValuePerToken(0), 1.5e18);
         vm.prank(ALICE);
-        id = p.controller.mint{value: collateral}(0, maxTokens);
+        id = p.engine.mint{value: collateral}(0, maxTokens);
         moveEth(ethTicks, 0);
         setPremium(premiumWad, ethPriceAfterWad, 420);
-        setPremium(premiumWad, p.controller.ethPrice(), 420);
-        assertTrue(!p.controller.isVaultSafe(id), "setup: unsafe");
-        assertGe(p.controller.collateralRatio(id), 1e18, "setup: solvent at index");
+        setPremium(premiumWad, p.lens.ethPrice(0), 420);
+        assertTrue(!p.lens.isVaultSafe(id), "setup: unsafe");
+        assertGe(p.lens.collateralRatio(id), 1e18, "setup: solvent at index");
     }
 
     /// @dev Audit A's first step: a partial repayment that leaves collateral above the dust floor (1 ETH here, so
@@ -281,7 +342,7 @@ contract Regressions is RegressionBase {
     ///      Refused: a vault solvent at index that cannot cover its debt plus bonus at the payout price is
     ///      liquidated whole only. Then the whole liquidation goes through without bad debt.
     function expectOnlyWholeLiquidation(uint256 id, address liquidator) internal {
-        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        (, , uint256 collateral, uint256 debt) = p.lens.getVault(id);
         uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
         assertLe(collateral, FPML.mulWad(debt, payPerToken), "setup: cannot cover the debt plus bonus");
         expectPartialRefusedThenWhole(id, liquidator, ((collateral - 1 ether) * WAD) / payPerToken);
@@ -290,14 +351,14 @@ contract Regressions is RegressionBase {
     /// @dev A partial offer is refused with `LiquidationLeavesDust(id, debt)`; then the whole debt takes all of the
     ///      collateral and no bad debt is recorded.
     function expectPartialRefusedThenWhole(uint256 id, address liquidator, uint256 partialOffer) internal {
-        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        (, , uint256 collateral, uint256 debt) = p.lens.getVault(id);
         vm.prank(liquidator);
-        vm.expectRevert(abi.encodeWithSelector(IControllerErrors.LiquidationLeavesDust.selector, id, debt));
-        p.controller.liquidate(id, partialOffer);
+        vm.expectRevert(abi.encodeWithSelector(IEvergammaErrors.LiquidationLeavesDust.selector, id, debt));
+        p.engine.liquidate(id, partialOffer);
         vm.prank(liquidator);
-        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, debt);
+        (uint256 repaid, uint256 paid) = p.engine.liquidate(id, debt);
         assertTrue(repaid == debt && paid == collateral, "the whole debt for all of the collateral");
-        assertEq(p.controller.totalBadDebt(), 0, "no bad debt from a vault solvent at index");
+        assertEq(p.lens.totalBadDebt(0), 0, "no bad debt from a vault solvent at index");
     }
 
     /// @notice Regression H-1 (fixed), the B-1 setup: mark = 1.4 x index, Alice at 150% from 10 ETH, ETH +3.5%
@@ -322,7 +383,7 @@ contract Regressions is RegressionBase {
     ///         them unbacked. Now only the whole debt is accepted, which leaves her exactly where repaying does.
     function test_H1_selfLiquidationInTwoStepsRefused() external {
         uint256 id = unsafeSolventVault(100 ether, 1.05e18, 3365, (3000e18 * 14) / 10);
-        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
+        (, , uint256 collateral, uint256 debt) = p.lens.getVault(id);
         uint256 ethBefore = ALICE.balance;
         uint256 tokensBefore = p.powerToken.balanceOf(ALICE);
         expectOnlyWholeLiquidation(id, ALICE);
@@ -340,25 +401,25 @@ contract Regressions is RegressionBase {
     function test_L1_depositIntoBadDebtVaultIsNotCountedAgain() external {
         fundKeeper(10_000e18);
         vm.prank(ALICE);
-        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18);
+        uint256 id = p.engine.mint{value: 10 ether}(0, 20e18);
         moveEth(6000, 0); // ETH x1.82: insolvent at index
-        setPremium(1e18, p.controller.ethPrice(), 420);
-        setPremium(1e18, p.controller.ethPrice(), 420);
-        (, , uint256 collateral, ) = p.controller.getVault(id);
+        setPremium(1e18, p.lens.ethPrice(0), 420);
+        setPremium(1e18, p.lens.ethPrice(0), 420);
+        (, , uint256 collateral, ) = p.lens.getVault(id);
         uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
         vm.prank(KEEPER);
-        p.controller.liquidate(id, FPML.divUp(collateral * WAD, payPerToken));
-        (, , , uint256 badDebt) = p.controller.getVault(id);
-        assertEq(p.controller.totalBadDebt(), badDebt, "bad debt recorded");
+        p.engine.liquidate(id, FPML.divUp(collateral * WAD, payPerToken));
+        (, , , uint256 badDebt) = p.lens.getVault(id);
+        assertEq(p.lens.totalBadDebt(0), badDebt, "bad debt recorded");
         for (uint256 round = 0; round < 3; round++) {
             vm.prank(BOB);
-            p.controller.deposit{value: 1}(id);
-            assertEq(p.controller.totalBadDebt(), 0, "L-1: a vault with collateral holds no unbacked debt");
+            p.engine.deposit{value: 1}(id);
+            assertEq(p.lens.totalBadDebt(0), 0, "L-1: a vault with collateral holds no unbacked debt");
             vm.prank(KEEPER);
-            p.controller.liquidate(id, FPML.divUp(WAD, payPerToken));
-            (, , uint256 left, uint256 debtLeft) = p.controller.getVault(id);
+            p.engine.liquidate(id, FPML.divUp(WAD, payPerToken));
+            (, , uint256 left, uint256 debtLeft) = p.lens.getVault(id);
             assertEq(left, 0, "the wei was taken");
-            assertEq(p.controller.totalBadDebt(), debtLeft, "L-1: the debt left, counted once");
+            assertEq(p.lens.totalBadDebt(0), debtLeft, "L-1: the debt left, counted once");
             assertLt(debtLeft, badDebt, "each round repays some of it");
         }
     }
@@ -372,16 +433,16 @@ contract Regressions is RegressionBase {
     function test_S1_payoutsAndFeeUseThePowerPriceCappedAtTheFundingBand() external {
         fundKeeper(10_000e18);
         vm.prank(ALICE);
-        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18);
+        uint256 id = p.engine.mint{value: 10 ether}(0, 20e18);
         moveEth(6000, 0); // ETH x1.82: insolvent at index
-        setPremium(2e18, p.controller.ethPrice(), 420);
-        setPremium(2e18, p.controller.ethPrice(), 420);
-        uint256 q = p.controller.powerTokenPrice();
+        setPremium(2e18, p.lens.ethPrice(0), 420);
+        setPremium(2e18, p.lens.ethPrice(0), 420);
+        uint256 q = p.lens.tokenPrice(0);
         uint256 price = pricingPowerPrice();
         assertLt(price, (q * 71) / 100, "setup: q is about 2 x index, the cap 1.4 x");
         uint256 offer = 1e18;
         vm.prank(KEEPER);
-        (uint256 repaid, uint256 paid) = p.controller.liquidate(id, offer);
+        (uint256 repaid, uint256 paid) = p.engine.liquidate(id, offer);
         assertEq(repaid, offer, "partial liquidation");
         assertEq(
             paid,
@@ -389,11 +450,11 @@ contract Regressions is RegressionBase {
             "S-1: paid at the capped price + bonus"
         );
 
-        p.controller.setFee(100, address(0xFEE));
-        uint256 feesBefore = p.controller.accruedFees();
+        p.engine.setFee(0, 100, address(0xFEE));
+        uint256 feesBefore = p.lens.accruedFees(0);
         vm.prank(BOB);
-        p.controller.mint{value: 100 ether}(0, 10e18);
-        uint256 fee = p.controller.accruedFees() - feesBefore;
+        p.engine.mint{value: 100 ether}(0, 10e18);
+        uint256 fee = p.lens.accruedFees(0) - feesBefore;
         assertEq(fee, FPML.fullMulDivUp(10e18, price * 100, WAD * 10_000), "S-2: fee at the capped price");
     }
 
@@ -405,20 +466,40 @@ contract Regressions is RegressionBase {
     function test_MutationGap_liquidationAtExactly100Percent() external {
         fundKeeper(10_000e18);
         vm.prank(ALICE);
-        uint256 id = p.controller.mint{value: 10 ether}(0, 20e18);
+        uint256 id = p.engine.mint{value: 10 ether}(0, 20e18);
         moveEth(6000, 0); // ETH x1.82: insolvent at index
-        setPremium(1e18, p.controller.ethPrice(), 420);
-        setPremium(1e18, p.controller.ethPrice(), 420);
+        setPremium(1e18, p.lens.ethPrice(0), 420);
+        setPremium(1e18, p.lens.ethPrice(0), 420);
         // Top up to exactly the debt value at index, in the liquidation's block.
-        (, , uint256 collateral, uint256 debt) = p.controller.getVault(id);
-        uint256 debtValue = VaultMath.debtValue(debt, p.controller.debtValuePerToken());
+        (, , uint256 collateral, uint256 debt) = p.lens.getVault(id);
+        uint256 debtValue = VaultMath.debtValue(debt, p.lens.debtValuePerToken(0));
         vm.prank(BOB);
-        p.controller.deposit{value: debtValue - collateral}(id);
-        assertEq(p.controller.collateralRatio(id), 1e18, "setup: exactly 100% at index");
+        p.engine.deposit{value: debtValue - collateral}(id);
+        assertEq(p.lens.collateralRatio(id), 1e18, "setup: exactly 100% at index");
         uint256 payPerToken = FPML.mulWad(pricingPowerPrice(), 1.1e18);
         uint256 takesAll = FPML.divUp(debtValue * WAD, payPerToken);
         assertLt(takesAll, debt, "setup: a partial offer worth all of the collateral");
         expectPartialRefusedThenWhole(id, KEEPER, takesAll);
+    }
+
+    /* Two markets: the handler drives market 1 (ETH³) while market 0 (ETH²) stays untouched (INV-16) */
+
+    /// @notice A short sequence on market 1 through the handler: a new vault minted at the maximum, a crash that
+    ///         makes it unsafe, a liquidation attempt. Every step is predicted exactly and, after each, the handler checks
+    ///         that market 0 did not change (INV-16) and that the balance covers both markets (INV-17).
+    function test_twoMarkets_actionsOnMarket1LeaveMarket0Untouched() external {
+        RegressionHandler handler = new RegressionHandler();
+        Protocol memory q = handler.protocol();
+        uint256 nf0 = q.lens.normalizationFactor(0);
+        handler.mint(1, 1, 0, 0, 3); // actor 1, a new vault, the maximum, 1 to 20 ETH
+        assertEq(q.lens.vaultCount(1), 2, "a second vault in market 1 (the whale's is the first)");
+        handler.crash(1, 4700);
+        handler.liquidate(1, 2, 1, 0);
+        handler.applyFunding(1, 0);
+        assertEq(q.lens.vaultCount(0), 1, "market 0 kept its one vault");
+        assertEq(q.lens.normalizationFactor(0), nf0, "market 0's NF untouched by market 1's funding");
+        assertGt(q.lens.normalizationFactor(1), 0, "market 1 funded");
+        assertEq(handler.isolationChecks(), 4, "INV-16 checked after every call");
     }
 
     receive() external payable {}

@@ -18,7 +18,7 @@ contract FundingMathTest is Test {
         return FundingMath.markClamp(0.8e18, 1.4e18);
     }
 
-    /// @dev Funding as the Controller runs it: mark / index recomputed from the current factor, prices fixed.
+    /// @dev Funding as the engine runs it: mark / index recomputed from the current factor, prices fixed.
     function step(
         uint256 nf,
         uint256 powerPrice,

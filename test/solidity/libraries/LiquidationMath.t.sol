@@ -178,7 +178,7 @@ contract LiquidationMathTest is Test {
 
     uint256 private constant STEPS = 6;
 
-    /// @dev A vault and the index value of one token, as the Controller sees them within one block (or while the
+    /// @dev A vault and the index value of one token, as the engine sees them within one block (or while the
     ///      index stands still): collateral at or above the debt's value at index, up to twice it.
     struct SolventVault {
         uint256 collateral;
@@ -197,7 +197,7 @@ contract LiquidationMathTest is Test {
         v.collateral = bound(ratioSeed, debtValue, 2 * debtValue);
     }
 
-    /// @dev The Controller's rule: insolvent at index when collateral / debt value (rounded down) < 100%.
+    /// @dev The engine's rule: insolvent at index when collateral / debt value (rounded down) < 100%.
     function insolventAtIndex(SolventVault memory v) private pure returns (bool) {
         return VaultMath.collateralRatioWad(v.collateral, VaultMath.debtValue(v.debt, v.valuePerToken)) < WAD;
     }

@@ -36,7 +36,7 @@ contract CumulativesPool {
 
 /// @notice The mean tick of `UniswapTwap` is Uniswap's: the cumulative delta over the window, divided by the window
 ///         and rounded toward negative infinity (v3-periphery `OracleLibrary.consult`), on both read paths (the raw
-///         `tryMeanTick` the Controller uses first and the decoded `meanTick` of its capped-window fallback).
+///         `tryMeanTick` the price source uses first and the decoded `meanTick` of its capped-window fallback).
 contract UniswapTwapTest is Test {
     uint32 private constant WINDOW = 420;
     /// @dev The largest |tick| of a v3 pool, so the largest |mean tick|.
