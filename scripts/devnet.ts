@@ -113,16 +113,20 @@ const KEEPER_TOKENS = parseEther("100");
  */
 async function stockKeeper(
   d: EvergammaDeployment,
-): Promise<{ address: string; tokens: bigint; vaultId: bigint }> {
+): Promise<{ address: string; tokens: bigint; vaultIds: bigint[] }> {
   const key = parsePrivateKey(process.env.KEEPER_PRIVATE_KEY) ?? DEV_KEEPER_PRIVATE_KEY;
   const address = computeAddress(key);
   const c = d.engine.connect(d.deployer);
   const collateral = parseEther("1000");
-  const open = d.markets[0].newVaultId;
-  const vaultId = await c.mint.staticCall(open, KEEPER_TOKENS, { value: collateral });
-  await (await c.mint(open, KEEPER_TOKENS, { value: collateral })).wait();
-  await (await d.powerToken.connect(d.deployer).transfer(address, KEEPER_TOKENS)).wait();
-  return { address, tokens: KEEPER_TOKENS, vaultId };
+  const vaultIds: bigint[] = [];
+  // The keeper liquidates with each market's own token: it gets KEEPER_TOKENS of every market.
+  for (const market of d.markets) {
+    const vaultId = await c.mint.staticCall(market.newVaultId, KEEPER_TOKENS, { value: collateral });
+    await (await c.mint(market.newVaultId, KEEPER_TOKENS, { value: collateral })).wait();
+    await (await market.token.connect(d.deployer).transfer(address, KEEPER_TOKENS)).wait();
+    vaultIds.push(vaultId);
+  }
+  return { address, tokens: KEEPER_TOKENS, vaultIds };
 }
 // ---------------------------------------------------------------------------------------------------------
 
@@ -183,9 +187,10 @@ async function main(o: DevnetOptions): Promise<void> {
       if (!stopping) console.log(`[devnet] the keeper exited (${code}); the devnet goes on without it`);
     });
   }
+  const symbols = await Promise.all(deployment.markets.map((m) => m.token.symbol()));
   console.log(
-    `Keeper account ${keeperAccount.address}: holds ${exact(keeperAccount.tokens)} ${symbol} to liquidate with ` +
-      `(minted from the deployer's vault ${keeperAccount.vaultId})`,
+    `Keeper account ${keeperAccount.address}: holds ${exact(keeperAccount.tokens)} ${symbols.join(` and ${exact(keeperAccount.tokens)} `)} ` +
+      `to liquidate with (minted from the deployer's vaults ${keeperAccount.vaultIds.join(", ")})`,
   );
   console.log(
     `Ready. Try: ./evergamma hardhat vault:status --id ${demoVaultId} --network localhost   (Ctrl-C to stop)`,

@@ -49,8 +49,13 @@ export function formatKeeperLine(line: string): string | undefined {
       );
     case "funding":
       return `${level}funding ${String(event.status)}${reason}`;
-    case "start":
-      return `started: account ${String(event.account)}, ${amount(event.powerBalance)} power tokens`;
+    case "start": {
+      const prefix = "tokenBalance.";
+      const balances = Object.entries(event)
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, value]) => `${amount(value)} ${key.slice(prefix.length)}`);
+      return `started: account ${String(event.account)}, tokens: ${balances.join(", ")}`;
+    }
     case "stop":
       return "stopped";
     default: {

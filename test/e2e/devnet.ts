@@ -90,7 +90,7 @@ describe("devnet (e2e)", function () {
     expect(tried.code, tried.stdout + tried.stderr).to.equal(0);
     expect(tried.stdout).to.match(/vault 2/i);
 
-    await d.waitFor(/^\[keeper\] started: account 0x[0-9a-fA-F]{40}, 100 power tokens$/m);
+    await d.waitFor(/^\[keeper\] started: account 0x[0-9a-fA-F]{40}, tokens: 100 ETH2, 100 ETH1$/m);
     const children = descendants(d.pid);
     expect(children.length, d.output).to.be.at.least(2); // the node and the keeper
     d.child.kill("SIGTERM");
