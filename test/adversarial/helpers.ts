@@ -5,9 +5,6 @@
  */
 import { expect } from "chai";
 
-import { advanceTime, fairPowerPriceEth, setEthPrice, setPowerPrice } from "../../deploy/evergamma.js";
-import type { ProtocolFixture } from "../fixtures.js";
-
 export {
   advance,
   nextVaultId,
@@ -23,9 +20,6 @@ export {
 } from "../utils/coreHelpers.js";
 
 export const WAD = 10n ** 18n;
-
-/** The implied volatility the deployment seeds the power pool at. */
-const SEED_IMPLIED_VOLATILITY = 0.8;
 
 /** |actual / expected − 1| ≤ rel. */
 export function expectRelClose(actual: bigint, expected: bigint, rel: number, what: string): void {
@@ -45,14 +39,4 @@ export function lnRatio(a: bigint, b: bigint): number {
   return Math.log(Number((a * 10n ** 18n) / b) / 1e18);
 }
 
-/**
- * Moves ETH to `ethUsd` on the ETH/USDC pool and the power token to `powerPremium` times its fair price (at the
- * seed volatility and market 0's expected NF), then lets one TWAP period pass so that both TWAPs follow.
- */
-export async function movePrices(d: ProtocolFixture, ethUsd: number, powerPremium = 1): Promise<void> {
-  await setEthPrice(d, ethUsd);
-  const nf = Number(await d.lens.expectedNormalizationFactor(d.marketId)) / 1e18;
-  const fair = fairPowerPriceEth(d.market, ethUsd, SEED_IMPLIED_VOLATILITY, nf) * powerPremium;
-  await setPowerPrice(d, fair.toPrecision(12));
-  await advanceTime(d, d.market.twapPeriodSeconds + 1);
-}
+export { movePrices } from "../utils/riskHelpers.js";
