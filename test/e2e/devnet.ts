@@ -51,7 +51,7 @@ describe("devnet (e2e)", function () {
     );
     // ETH¹: index = S / 1, so the index is the ETH price; only its seed vault.
     const [, eth, index] = await d.waitFor(
-      /^\[\d\d:\d\d:\d\d\] ETH1 \| ETH (\$[\d,]+\.\d\d) \| index ([\d,.]+) \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [^|]+ \| vaults 1 \| unsafe 0 \| liquidations 0$/m,
+      /^\[\d\d:\d\d:\d\d\] ETH1 \| ETH (\$[\d,]+\.\d\d) \| index ([\d,.]+) \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [^|]+ \| vaults 2 \| unsafe 0 \| liquidations 0$/m,
     );
     expect(`$${index}`).to.equal(eth);
 
