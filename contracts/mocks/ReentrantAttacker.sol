@@ -207,7 +207,8 @@ contract ReentrantAttacker {
         else if (c == Call.ApplyFunding) engine.applyFunding(marketId);
         else if (c == Call.Deposit) engine.deposit{value: amount}(targetVault);
         else if (c == Call.OpenVault) engine.openVault(marketId);
-        else if (c == Call.MintNewVault) engine.mint{value: 1 ether}(VaultIdLib.toVaultId(marketId, 0), amount);
+        else if (c == Call.MintNewVault)
+            engine.mint{value: 1 ether}(VaultIdLib.toVaultId(marketId, 0), amount);
     }
 }
 

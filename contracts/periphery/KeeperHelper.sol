@@ -47,7 +47,12 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
     /// @param recipient_ The recipient of liquidation proceeds.
     /// @param fundingInterval_ How old a market's funding update must be before an upkeep applies it, in seconds.
     /// @param owner_ The owner (sets the recipient and interval, withdraws tokens).
-    constructor(IEvergamma engine_, address recipient_, uint256 fundingInterval_, address owner_) Ownable(owner_) {
+    constructor(
+        IEvergamma engine_,
+        address recipient_,
+        uint256 fundingInterval_,
+        address owner_
+    ) Ownable(owner_) {
         if (address(engine_) == address(0) || recipient_ == address(0)) revert ZeroAddress();
         if (fundingInterval_ == 0) revert InvalidFundingInterval();
         ENGINE = engine_;
@@ -354,7 +359,8 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
     }
 
     function _tokenPrice(uint32 marketId) private view returns (uint256 tokenPriceWad) {
-        (, tokenPriceWad) = IPriceSource(MarketConfigLib.read(address(ENGINE), marketId).priceSource).prices();
+        (, tokenPriceWad) = IPriceSource(MarketConfigLib.read(address(ENGINE), marketId).priceSource)
+            .prices();
     }
 
     /// @dev Shortens a memory array in place to its first `length` entries.
