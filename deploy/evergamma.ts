@@ -411,14 +411,21 @@ async function createMarket(
   )) as unknown as MarketToken;
   const seedPrice = fairPowerPriceEth(params, w.ethPriceUsd, m.seedImpliedVolatility ?? 0.8);
   const pool = await initializePool(w.uniswap, w.deployer, token, w.weth, seedPrice, w.cardinality);
-  const priceSource = (await ethers.deployContract(
+  const template = await ethers.deployContract(
     "UniswapTwapPrices",
     [w.weth, w.usdc, w.ethUsdcPoolAddress, token, pool, params.twapPeriodSeconds],
     w.deployer,
-  )) as unknown as UniswapTwapPrices;
+  );
   const engine = w.engine.connect(w.deployer);
   const id = Number(await engine.marketCount());
-  await (await engine.createMarket(toEngineParams(params), token, priceSource)).wait();
+  const receipt = await (await engine.createMarket(toEngineParams(params), token, template)).wait();
+  // The engine runs the source from its market account, a copy of the template's code with the configuration.
+  const created = receipt?.logs
+    .map((log) => engine.interface.parseLog(log))
+    .find((event) => event?.name === "MarketCreated");
+  if (!created) throw new Error(`createMarket: no MarketCreated event for market ${id}`);
+  const account = created.args.priceSource as string;
+  const priceSource = template.attach(account) as unknown as UniswapTwapPrices;
 
   const seedTokens = m.seedTokens ?? parseEther("100");
   const collateral = (seedTokens * parseEther(seedPrice.toPrecision(17)) * 3n) / parseEther("1");

@@ -141,7 +141,7 @@ const VAULT_EVENTS: readonly EngineEventName[] = [
 /**
  * The account and amounts of one vault event: `account` is who acted or received (owner, sender, recipient,
  * liquidator, operator, new owner), `amount` the event's ETH or power-token amount, `collateral` the ETH a
- * liquidation paid.
+ * liquidation paid or a burn withdrew.
  */
 function vaultEventFields(e: LogDescription): {
   account: string;
@@ -158,7 +158,7 @@ function vaultEventFields(e: LogDescription): {
     case "Minted":
       return { account: a.to as string, amount: a.amount as bigint, collateral: null };
     case "Burned":
-      return { account: a.from as string, amount: a.amount as bigint, collateral: null };
+      return { account: a.from as string, amount: a.amount as bigint, collateral: a.withdrawn as bigint };
     case "Liquidated":
       return {
         account: a.liquidator as string,
@@ -189,7 +189,9 @@ function describeVaultEvent(e: LogDescription, symbol: string): string {
     case "Minted":
       return `mint of ${tokens(amount)} to ${account}`;
     case "Burned":
-      return `burn of ${tokens(amount)} by ${account}`;
+      return collateral === 0n
+        ? `burn of ${tokens(amount)} by ${account}`
+        : `burn of ${tokens(amount)} by ${account}, withdrawal of ${eth(collateral)}`;
     case "Liquidated":
       return `liquidation by ${account}: repaid ${tokens(amount)}, paid ${eth(collateral)}`;
     case "BadDebtRecorded":
@@ -257,16 +259,24 @@ export const fundingHistory = action<HistoryArgs>(async (args, hre) => {
   const { fromBlock, format } = parseHistoryArgs(args);
   const ctx = await loadContext(hre, "", args.market);
   const rows = await decode(ctx, await engineLogs(ctx, ["NormalizationFactorUpdated"], fromBlock));
-  const records = rows.map((r) => {
-    const [, oldFactor, newFactor, lastUpdate, now] = r.event.args as unknown as [
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-    ];
+  const records: {
+    block: number;
+    timestamp: bigint;
+    transactionHash: string;
+    oldFactor: bigint;
+    newFactor: bigint;
+    elapsedSeconds: bigint;
+    ratePerDay: number | null;
+  }[] = [];
+  for (const r of rows) {
+    // The event carries the new NF; the state it started from is the market's slot at the block before.
+    const before = { blockTag: r.block - 1 };
+    const oldFactor = await ctx.lens.normalizationFactor(ctx.marketId, before);
+    const lastUpdate = await ctx.lens.lastFundingUpdate(ctx.marketId, before);
+    const newFactor = r.event.args.normalizationFactor as bigint;
+    const now = BigInt(r.timestamp);
     const elapsed = now - lastUpdate;
-    return {
+    records.push({
       block: r.block,
       timestamp: now,
       transactionHash: r.transactionHash,
@@ -274,8 +284,8 @@ export const fundingHistory = action<HistoryArgs>(async (args, hre) => {
       newFactor,
       elapsedSeconds: elapsed,
       ratePerDay: impliedRatePerDay(oldFactor, newFactor, elapsed),
-    };
-  });
+    });
+  }
   const columns = [
     "block",
     "timestamp",

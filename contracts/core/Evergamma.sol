@@ -25,7 +25,7 @@ import {VaultIdLib} from "../types/VaultId.sol";
 ///         each market's token, and applies each market's funding through its normalization factor. It is also the
 ///         ERC-721 collection of the vaults (solady's `ERC721`): ownership checks read its own storage.
 /// @dev One contract, many markets (the shape of Morpho Blue and Uniswap v4's PoolManager). A market is created by
-///      the owner with an immutable configuration (SSTORE2, `MarketConfigLib`), a token and a price source; its
+///      the owner with an immutable configuration, a token and a price source (one market account: `MarketConfigLib`); its
 ///      mutable state is one slot (`Market.State`). A vault id carries its market in its high bits (`VaultIdLib`)
 ///      and a vault is one slot. Every state-changing entry point of a market first brings its funding up to date
 ///      (at most once per block; `deposit` needs none, as Morpho's `supplyCollateral`). The ETH/USD price of the
@@ -123,7 +123,6 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
             revert InvalidMarketAddress("token");
         }
         if (IPriceSource(priceSource).token() != token) revert InvalidMarketAddress("priceSource");
-        IPriceSource(priceSource).prices(); // it answers now, or the market is not created
         MarkClamp memory clamp = FundingMath.markClamp(params.markRatioFloorWad, params.markRatioCapWad);
         MarketConfig memory config = MarketConfig(
             params,
@@ -137,7 +136,14 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         if (marketId == type(uint32).max) revert AmountOverflow(marketId);
         marketCount = marketId + 1;
         listedTokens[token] = true;
-        MarketConfigLib.write(marketId, config);
+        address account = MarketConfigLib.write(marketId, config, priceSource);
+        // The market account must answer now, as the source it copies does (a source that keeps storage or reads
+        // its own address cannot be copied), or the market is not created.
+        (uint256 ethPriceWad, uint256 tokenPriceWad) = IPriceSource(priceSource).prices();
+        (uint256 copyEthPriceWad, uint256 copyTokenPriceWad) = IPriceSource(account).prices();
+        if (copyEthPriceWad != ethPriceWad || copyTokenPriceWad != tokenPriceWad) {
+            revert InvalidMarketAddress("priceSource");
+        }
         marketStates[marketId] = Market.State(
             uint128(C.WAD),
             uint32(block.timestamp),
@@ -146,7 +152,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         );
         admins[marketId].pausesLeft = uint8(C.MAX_PAUSES);
         books[marketId].createdAt = uint32(block.timestamp);
-        emit MarketCreated(marketId, token, priceSource, config);
+        emit MarketCreated(marketId, token, account, config);
     }
 
     /* VAULT ACTIONS */
@@ -492,16 +498,15 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         uint256 perToken = Product.debtValuePerTokenWad(config.params, nf, ethPriceWad);
         Health.requireHealthy(vaultId, collateral, debt, perToken, config.params);
         _trackBadDebt(vaultId, collateral + withdrawAmount, debt + amount, collateral, debt);
+        if (amount != 0) vault.debt = uint128(debt);
+        if (withdrawAmount != 0) vault.collateral = uint96(collateral);
         if (amount != 0) {
-            vault.debt = uint128(debt);
-            emit Burned(marketId, vaultId, msg.sender, amount);
+            emit Burned(marketId, vaultId, msg.sender, amount, withdrawAmount);
             IMarketToken(config.token).burn(msg.sender, amount);
-        }
-        if (withdrawAmount != 0) {
-            vault.collateral = uint96(collateral);
+        } else {
             emit Withdrawn(marketId, vaultId, msg.sender, withdrawAmount);
-            _sendEth(msg.sender, withdrawAmount);
         }
+        if (withdrawAmount != 0) _sendEth(msg.sender, withdrawAmount);
     }
 
     /// @dev Charges the mint fee, amount * capped token price * feeBps (rounded up), against the vault's collateral.
@@ -597,15 +602,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
             _toUint88(ethPriceWad),
             state.status
         );
-        if (state.lastUpdate != uint32(block.timestamp)) {
-            emit NormalizationFactorUpdated(
-                marketId,
-                state.normalizationFactor,
-                nf,
-                state.lastUpdate,
-                block.timestamp
-            );
-        }
+        if (state.lastUpdate != uint32(block.timestamp)) emit NormalizationFactorUpdated(marketId, nf);
     }
 
     function _pause(uint32 marketId) private {

@@ -23,11 +23,12 @@ interface IEvergamma is IEvergammaErrors, IEvergammaEvents {
     /* MARKETS */
 
     /// @notice Lists a market: validates its terms, checks that `token` names this engine and serves no other market
-    ///         and that `priceSource` prices `token` and answers now, writes the configuration (immutable from now
-    ///         on) and starts funding at NF = 1. Owner only.
+    ///         and that `priceSource` prices `token`, deploys the market account (a copy of the source's code with
+    ///         the configuration appended, immutable from now on; see `MarketConfigLib`), checks that the copy
+    ///         answers as the source does, and starts funding at NF = 1. Owner only.
     /// @param params The market's terms (see `MarketParams`).
     /// @param token The market's `IMarketToken`, deployed for this engine and not yet listed.
-    /// @param priceSource The market's `IPriceSource`.
+    /// @param priceSource The `IPriceSource` whose code the market account runs (stateless: see `IPriceSource`).
     /// @return marketId The new market's id (`marketCount` before the call).
     function createMarket(
         MarketParams calldata params,

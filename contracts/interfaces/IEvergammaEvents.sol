@@ -10,7 +10,7 @@ interface IEvergammaEvents {
     /// @notice Emitted when the owner lists a market.
     /// @param marketId The new market's id (0 for the first market).
     /// @param token The market's ERC-20.
-    /// @param priceSource The market's price source.
+    /// @param priceSource The market account, the price source the engine calls (a copy of the one given).
     /// @param config The market's configuration, fixed from now on.
     event MarketCreated(
         uint32 indexed marketId,
@@ -32,7 +32,8 @@ interface IEvergammaEvents {
     /// @param amount The amount in wei.
     event Deposited(uint32 indexed marketId, uint256 indexed vaultId, address indexed sender, uint256 amount);
 
-    /// @notice Emitted when ETH collateral leaves a vault to its owner or operator.
+    /// @notice Emitted by `withdraw` (and by `burn` with nothing to burn): ETH collateral leaves a vault to its owner
+    ///         or operator. A withdrawal made with a burn is in `Burned`.
     /// @param marketId The market.
     /// @param vaultId The vault id.
     /// @param to The recipient of the ETH.
@@ -46,12 +47,20 @@ interface IEvergammaEvents {
     /// @param amount The amount in power-token units.
     event Minted(uint32 indexed marketId, uint256 indexed vaultId, address indexed to, uint256 amount);
 
-    /// @notice Emitted when power tokens are burned to repay a vault's debt.
+    /// @notice Emitted by `burn`: tokens are burned to repay a vault's debt, and collateral withdrawn in the same
+    ///         call (one event for both, so a close is one log).
     /// @param marketId The market.
     /// @param vaultId The vault id.
-    /// @param from The account whose tokens were burned.
-    /// @param amount The amount in power-token units.
-    event Burned(uint32 indexed marketId, uint256 indexed vaultId, address indexed from, uint256 amount);
+    /// @param from The account whose tokens were burned, and the recipient of the ETH.
+    /// @param amount The amount burned, in token units.
+    /// @param withdrawn The collateral withdrawn in the same call, in wei (0 for none).
+    event Burned(
+        uint32 indexed marketId,
+        uint256 indexed vaultId,
+        address indexed from,
+        uint256 amount,
+        uint256 withdrawn
+    );
 
     /// @notice Emitted when a vault's operator changes (including the reset on NFT transfer).
     /// @param marketId The market.
@@ -65,19 +74,11 @@ interface IEvergammaEvents {
     /// @param newOwner The new owner.
     event VaultTransferred(uint32 indexed marketId, uint256 indexed vaultId, address indexed newOwner);
 
-    /// @notice Emitted when funding is applied.
+    /// @notice Emitted when funding is applied: once per market per block in which an entry point brings NF up to
+    ///         date (the previous value is the market's previous event; the times are the blocks' timestamps).
     /// @param marketId The market.
-    /// @param oldFactor The normalization factor before the update (1e18 = 1).
-    /// @param newFactor The normalization factor after the update.
-    /// @param lastUpdate The timestamp of the previous update.
-    /// @param now_ The timestamp of this update.
-    event NormalizationFactorUpdated(
-        uint32 indexed marketId,
-        uint256 oldFactor,
-        uint256 newFactor,
-        uint256 lastUpdate,
-        uint256 now_
-    );
+    /// @param normalizationFactor The normalization factor now (1e18 = 1).
+    event NormalizationFactorUpdated(uint32 indexed marketId, uint256 normalizationFactor);
 
     /// @notice Emitted when a vault is liquidated.
     /// @param marketId The market.

@@ -22,6 +22,10 @@ library UniswapTwap {
     uint256 private constant Q192 = 1 << 192;
     /// @dev `IUniswapV3Pool.observe(uint32[])`.
     uint256 private constant OBSERVE_SELECTOR = 0x883bdbfd;
+    /// @dev `IUniswapV3Pool.slot0()`.
+    uint256 private constant SLOT0_SELECTOR = 0x3850c7bd;
+    /// @dev `IUniswapV3Pool.observations(uint256)`.
+    uint256 private constant OBSERVATIONS_SELECTOR = 0x252c09d7;
     uint256 private constant Q128 = 1 << 128;
 
     /// @notice The arithmetic mean tick over the last `periodSeconds`, rounded toward negative infinity, or
@@ -51,6 +55,42 @@ library UniswapTwap {
             ok := and(ok, iszero(lt(returndatasize(), 0x100)))
         }
         if (ok) tick = _meanTick(int56(delta), periodSeconds);
+    }
+
+    /// @notice The mean tick over the last `periodSeconds` of a pool that wrote no observation inside that window:
+    ///         its current tick, exactly what `observe` would average (both ends of the window extrapolate the
+    ///         newest observation with the current tick). `quiet = false` when the pool did write one (or a call
+    ///         fails): then `tryMeanTick` must run.
+    /// @dev Two raw staticcalls, `slot0()` and `observations(index)`: two storage reads where `observe` makes three
+    ///      (it also reads the liquidity) and encodes two arrays. The quiet case is the common one for the token
+    ///      pools of a market that trades less than once per window; it costs a busy pool two extra calls (about
+    ///      1.2k gas), so use it for pools that are usually quiet.
+    /// @param pool The pool.
+    /// @param periodSeconds The window length.
+    /// @return quiet Whether the pool's newest observation is at least `periodSeconds` old.
+    /// @return tick The current tick when `quiet`.
+    function tryQuietTick(address pool, uint32 periodSeconds) internal view returns (bool quiet, int24 tick) {
+        uint256 observedAt;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, SLOT0_SELECTOR))
+            // slot0() returns 7 words: sqrtPriceX96, tick, observationIndex, ...
+            quiet := staticcall(gas(), pool, m, 0x04, m, 0x60)
+            quiet := and(quiet, iszero(lt(returndatasize(), 0xe0)))
+            tick := signextend(2, mload(add(m, 0x20)))
+            let index := and(mload(add(m, 0x40)), 0xffff)
+            mstore(m, shl(224, OBSERVATIONS_SELECTOR))
+            mstore(add(m, 0x04), index)
+            // observations(index) returns 4 words: blockTimestamp, tickCumulative, ...
+            let ok := staticcall(gas(), pool, m, 0x24, m, 0x20)
+            quiet := and(quiet, and(ok, iszero(lt(returndatasize(), 0x80))))
+            observedAt := and(mload(m), 0xffffffff)
+        }
+        unchecked {
+            // uint32 wrap-around, as in the pool itself
+            quiet = quiet && uint32(block.timestamp) - uint32(observedAt) >= periodSeconds;
+        }
+        if (!quiet) tick = 0;
     }
 
     /// @notice The arithmetic mean tick over the last `periodSeconds`, rounded toward negative infinity.

@@ -83,9 +83,12 @@ contract UniswapTwapPrices is IUniswapTwapPrices {
             window = _cappedWindow(ethQuotePool, window);
             ethTick = UniswapTwap.meanTick(ethQuotePool, window);
         }
-        int24 tokenTick;
-        (ok, tokenTick) = UniswapTwap.tryMeanTick(tokenPool, window);
-        if (!ok) tokenTick = UniswapTwap.meanTick(tokenPool, _cappedWindow(tokenPool, window));
+        // A market's token pool usually trades less than once per window: read its tick without `observe` then.
+        (bool quiet, int24 tokenTick) = UniswapTwap.tryQuietTick(tokenPool, window);
+        if (!quiet) {
+            (ok, tokenTick) = UniswapTwap.tryMeanTick(tokenPool, window);
+            if (!ok) tokenTick = UniswapTwap.meanTick(tokenPool, _cappedWindow(tokenPool, window));
+        }
         ethUsdWad = UniswapTwap.quoteAtTick(ethTick, ETH_PRICE_BASE_AMOUNT, weth, quoteToken);
         tokenEthWad = UniswapTwap.quoteAtTick(tokenTick, WAD, TOKEN, weth);
     }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
+import {CREATE3} from "solady/src/utils/CREATE3.sol";
+
+import {IEvergammaErrors} from "../interfaces/IEvergammaErrors.sol";
 
 /// @notice What a market's token is a claim on. The product library (`Product`) is the one place that knows each
 ///         kind; `Power` is the only kind so far (everlasting calls and puts come next).
@@ -48,35 +50,73 @@ struct MarketConfig {
 }
 
 /// @title MarketConfigLib
-/// @notice Market configurations live in the code of one SSTORE2 data contract per market, at an address that
-///         depends only on the engine and the market id (solady's CREATE3 flavour). Reading one costs a cold
-///         `EXTCODECOPY` and no storage read; nobody can change it after creation.
+/// @notice Each market lives in one account, its *market account*: a copy of its price source's runtime code with
+///         the market's configuration appended, deployed by the engine at an address that depends only on the
+///         engine and the market id (solady's CREATE3). The engine calls the account for prices (it runs the price
+///         source's code: immutables and all) and reads the configuration from the tail of its code, so one cold
+///         account serves both: the first touch (`EXTCODESIZE`) warms it for the `EXTCODECOPY` and the price call.
+///         Nobody can change either after creation.
+/// @dev A price source can be copied when its answers depend only on its code and other contracts' state: no storage
+///      of its own and no use of its own address (`IPriceSource` states this; `createMarket` checks that the copy
+///      answers as the original does). The appended bytes are never executed: they follow the copied code's metadata,
+///      and the copied code only jumps to targets inside itself.
 library MarketConfigLib {
     /// @dev The size of `MarketParams` in memory and in its ABI encoding: nine one-word fields.
     uint256 private constant PARAMS_BYTES = 0x120;
+    /// @dev The four one-word fields of `MarketConfig` after `params`.
+    uint256 private constant TAIL_BYTES = 0x80;
+    /// @dev The configuration's size at the end of a market account's code: `PARAMS_BYTES + TAIL_BYTES`.
+    uint256 internal constant CONFIG_BYTES = 0x1a0;
+    /// @dev EIP-170: the largest runtime code an account can hold, in bytes.
+    uint256 internal constant MAX_CODE_BYTES = 24_576;
 
-    /// @notice Writes a new market's configuration. Called once per market id by the engine.
-    /// @param marketId The market id (the salt of the data contract).
-    /// @param config The configuration.
-    function write(uint32 marketId, MarketConfig memory config) internal {
-        SSTORE2.writeDeterministic(abi.encode(config), bytes32(uint256(marketId)));
+    /// @notice The market account's address: depends only on the engine and the market id.
+    /// @param engine The engine that creates it.
+    /// @param marketId The market id (the CREATE3 salt).
+    /// @return The address.
+    function accountOf(address engine, uint32 marketId) internal pure returns (address) {
+        return CREATE3.predictDeterministicAddress(bytes32(uint256(marketId)), engine);
     }
 
-    /// @notice Reads a market's configuration from `engine`'s data contract, copying the code straight into the
-    ///         structs: every field is one word, so the ABI encoding `write` stored is the memory layout of
+    /// @notice Deploys a new market's account: `priceSource`'s runtime code followed by `config`, whose
+    ///         `priceSource` field is set to the account itself. Called once per market id by the engine.
+    /// @param marketId The market id.
+    /// @param config The configuration (its `priceSource` field is overwritten).
+    /// @param priceSource The price source whose code the account runs.
+    /// @return account The market account (the engine's price source for this market).
+    function write(
+        uint32 marketId,
+        MarketConfig memory config,
+        address priceSource
+    ) internal returns (address account) {
+        bytes memory code = priceSource.code;
+        if (code.length == 0 || code.length + CONFIG_BYTES > MAX_CODE_BYTES) {
+            revert IEvergammaErrors.InvalidMarketAddress("priceSource");
+        }
+        account = accountOf(address(this), marketId);
+        config.priceSource = account;
+        bytes memory runtime = abi.encodePacked(code, abi.encode(config));
+        // Init code: PUSH2 len, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY, RETURNDATASIZE, RETURN: returns the
+        // 10-byte prefix's trailing bytes as the runtime code.
+        bytes memory initCode = abi.encodePacked(hex"61", uint16(runtime.length), hex"80600a3d393df3", runtime);
+        CREATE3.deployDeterministic(initCode, bytes32(uint256(marketId)));
+    }
+
+    /// @notice Reads a market's configuration from the tail of its account's code, copying it straight into the
+    ///         structs: every field is one word, so the ABI encoding `write` appended is the memory layout of
     ///         `MarketParams` (9 words) followed by the four words after `params` in `MarketConfig`. Nothing is
-    ///         decoded or validated: only the engine writes these contracts. A market that was never created reads
-    ///         as zeros.
+    ///         decoded or validated: only the engine writes these accounts. A market that was never created has no
+    ///         code and reads as zeros (the copy offset then lies beyond its empty code).
     /// @param engine The engine that wrote it.
     /// @param marketId The market id.
     /// @return config The configuration.
     function read(address engine, uint32 marketId) internal view returns (MarketConfig memory config) {
-        address pointer = SSTORE2.predictDeterministicAddress(bytes32(uint256(marketId)), engine);
+        address account = accountOf(engine, marketId);
         MarketParams memory params = config.params;
         assembly ("memory-safe") {
-            // The data starts after the data contract's leading STOP byte.
-            extcodecopy(pointer, params, 0x01, PARAMS_BYTES)
-            extcodecopy(pointer, add(config, 0x20), add(0x01, PARAMS_BYTES), 0x80)
+            let start := sub(extcodesize(account), CONFIG_BYTES)
+            extcodecopy(account, params, start, PARAMS_BYTES)
+            extcodecopy(account, add(config, 0x20), add(start, PARAMS_BYTES), TAIL_BYTES)
         }
     }
 }

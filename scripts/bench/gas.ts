@@ -2,7 +2,8 @@
  * Gas benchmark of the engine against Squeeth's figures on the same scenario: ETH = 3000, NF = 1, pools with one
  * full-range position and cardinality 421 (the price source's minimum for a 420 s TWAP; Squeeth was measured with
  * 128, which does not change these figures: no observation search runs), each measured transaction the first engine
- * transaction of its block (so it pays the funding update), on the ETH² market. Also the gas of `createMarket`.
+ * transaction of its block (so it pays the funding update), on the ETH² market. Also the gas of `createMarket`, and
+ * of `applyFunding` when the token pool traded inside the window (its price source then calls `observe`).
  *
  * Prints a table beside the single-market Controller's last figures and writes bench/gas.json. Run with
  * `npm run bench:gas`.
@@ -75,6 +76,10 @@ await measure("withdraw", () => engine.withdraw(vaultId, parseEther("0.2")));
 const [, , collateral, debt] = await lens.getVault(vaultId);
 await measure("closeVault", () => engine.burn(vaultId, debt, collateral));
 await measure("applyFunding", () => engine.applyFunding(marketId));
+// The same update when the token pool traded inside the window: its price source then runs `observe` (the path of
+// every busy pool) instead of reading the quiet pool's tick (see UniswapTwap.tryQuietTick).
+await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 3000, 0.9).toPrecision(12));
+await measure("applyFundingTokenPoolTraded", () => engine.applyFunding(marketId));
 
 // Liquidation: the same 10 ETH / 15 token vault, ETH up from 3000 to 4800 (its liquidation price is ~4444),
 // the token pool following at its fair price, then half the debt repaid by a token holder.

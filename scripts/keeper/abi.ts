@@ -27,7 +27,7 @@ export const engineAbi = parseAbi([
   "function applyFunding(uint32 marketId) returns (uint256 normalizationFactor)",
   "function marketCount() view returns (uint32)",
   "event Liquidated(uint32 indexed marketId, uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid)",
-  "event NormalizationFactorUpdated(uint32 indexed marketId, uint256 oldFactor, uint256 newFactor, uint256 lastUpdate, uint256 now_)",
+  "event NormalizationFactorUpdated(uint32 indexed marketId, uint256 normalizationFactor)",
   ...ENGINE_ERRORS,
 ]);
 

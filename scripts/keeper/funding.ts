@@ -117,8 +117,7 @@ export async function applyFundingIfDue(
     tx: hash,
     txBlock: receipt.blockNumber,
     gasUsed: receipt.gasUsed,
-    oldFactor: update?.args.oldFactor,
-    newFactor: update?.args.newFactor,
+    normalizationFactor: update?.args.normalizationFactor,
   });
   return "applied";
 }

@@ -64,7 +64,7 @@ const ETH_FIELDS = new Set(["ethBalance", "collateralPaid", "minCollateralOut", 
 /** Fields holding market-token amounts (18 decimals), besides the per-market `tokenBalance.<market>`. */
 const TOKEN_FIELDS = new Set(["tokenBalance", "powerBalance", "debtRepaid", "amount", "tokensInFlight"]);
 /** Fields holding WAD factors. */
-const WAD_FIELDS = new Set(["oldFactor", "newFactor"]);
+const WAD_FIELDS = new Set(["normalizationFactor"]);
 
 /**
  * An 18-decimal amount for people: thousands separators, two decimals from 1 up (`1,234.50`), up to six

@@ -54,7 +54,7 @@ describe("Engine owner and operator rules (market 0)", function () {
     );
 
     const burn = await engine.connect(bob).burn(id, parseEther("0.25"), 0n);
-    await expect(burn).to.emit(engine, "Burned").withArgs(MARKET, id, bob.address, parseEther("0.25"));
+    await expect(burn).to.emit(engine, "Burned").withArgs(MARKET, id, bob.address, parseEther("0.25"), 0n);
     await expect(burn).to.changeTokenBalances(ethers, powerToken, [bob, alice], [-parseEther("0.25"), 0n]);
 
     const withdraw = await engine.connect(bob).withdraw(id, parseEther("1"));
@@ -174,7 +174,7 @@ describe("Engine owner and operator rules (market 0)", function () {
     );
     await expect(engine.connect(carol).burn(id, parseEther("1"), 0n))
       .to.emit(engine, "Burned")
-      .withArgs(MARKET, id, carol.address, parseEther("1"));
+      .withArgs(MARKET, id, carol.address, parseEther("1"), 0n);
     await expect(engine.connect(carol).setOperator(id, keeper))
       .to.emit(engine, "OperatorSet")
       .withArgs(MARKET, id, keeper.address);

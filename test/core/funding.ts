@@ -33,7 +33,7 @@ const TEN_YEARS = 10 * 365 * SECONDS_PER_DAY;
 const MARKET = 0;
 
 /**
- * The engine's NormalizationFactorUpdated events of a receipt, as [old, new, lastUpdate, now]; every one must be
+ * The engine's NormalizationFactorUpdated events of a receipt, as [new factor]; every one must be
  * market 0's (the event's first argument).
  */
 function fundingEvents(d: ProtocolFixture, receipt: ContractTransactionReceipt): bigint[][] {
@@ -105,7 +105,9 @@ describe("Funding through the normalization factor", function () {
     // About one day of the quoted rate (the premium itself grows by about 6% over the day, T = 17.5 days).
     expectRel(Number(nf1 - nf2) / Number(nf1), Number(rate) / 1e18, 0.05);
     const block = await receipt.getBlock();
-    expect(fundingEvents(d, receipt)).to.deep.equal([[nf1, nf2, t1, BigInt(block.timestamp)]]);
+    expect(fundingEvents(d, receipt)).to.deep.equal([[nf2]]);
+    expect(await d.lens.lastFundingUpdate(MARKET)).to.equal(BigInt(block.timestamp));
+    expect(t1).to.be.lessThan(BigInt(block.timestamp));
   });
 
   it("mark below index: NF rises at the exact rate, rate per day < 0", async function () {
@@ -197,19 +199,14 @@ describe("Funding through the normalization factor", function () {
     expect(new Set(receipts.map((r) => r.blockNumber)).size).to.equal(1);
     const nf1 = await lens.normalizationFactor(MARKET);
     expect(nf1).to.not.equal(nf0);
-    expect(receipts.map((r) => fundingEvents(d, r))).to.deep.equal([
-      [[nf0, nf1, t0, BigInt(timestamp)]],
-      [],
-      [],
-      [],
-      [],
-      [],
-    ]);
+    expect(receipts.map((r) => fundingEvents(d, r))).to.deep.equal([[[nf1]], [], [], [], [], []]);
     expect(await lens.lastFundingUpdate(MARKET)).to.equal(BigInt(timestamp));
     // The next block applies again, from this block's timestamp.
     const next = await applyFundingAfter(d, 10);
     expect(fundingEvents(d, next)).to.have.length(1);
-    expect(fundingEvents(d, next)[0][2]).to.equal(BigInt(timestamp));
+    const nextTimestamp = BigInt((await next.getBlock()).timestamp);
+    expect(nextTimestamp).to.be.greaterThan(BigInt(timestamp));
+    expect(await lens.lastFundingUpdate(MARKET)).to.equal(nextTimestamp);
   });
 
   it("mint, burn, withdraw and applyFunding apply funding first; openVault, deposit and setOperator do not", async function () {
@@ -241,11 +238,10 @@ describe("Funding through the normalization factor", function () {
       const events = fundingEvents(d, receipt);
       if (applies) {
         expect(events, label).to.have.length(1);
-        expect(events[0][0], label).to.equal(nf0);
-        expect(events[0][2], label).to.equal(t0);
-        expect(events[0][3], label).to.equal(BigInt(timestamp));
+        expect(t0, label).to.be.lessThan(BigInt(timestamp));
         expect(await lens.lastFundingUpdate(MARKET), label).to.equal(BigInt(timestamp));
-        expect(await lens.normalizationFactor(MARKET), label).to.equal(events[0][1]);
+        expect(await lens.normalizationFactor(MARKET), label).to.equal(events[0][0]);
+        expect(events[0][0], label).to.not.equal(nf0);
       } else {
         expect(events, label).to.deep.equal([]);
         expect(await lens.lastFundingUpdate(MARKET), label).to.equal(t0);
@@ -362,7 +358,7 @@ describe("Funding through the normalization factor", function () {
     expect(await d.lens.normalizationFactor(MARKET)).to.equal(stored);
   });
 
-  it("NormalizationFactorUpdated carries (old factor, new factor, previous update, now)", async function () {
+  it("NormalizationFactorUpdated carries (market, new factor); the update time is the block's", async function () {
     const d = await loadProtocol();
     const { engine, lens } = d;
     const [nf0, t0] = [await lens.normalizationFactor(MARKET), await lens.lastFundingUpdate(MARKET)];
@@ -370,7 +366,9 @@ describe("Funding through the normalization factor", function () {
     const expected = await lens.expectedNormalizationFactor(MARKET, PENDING);
     await expect(engine.applyFunding(MARKET))
       .to.emit(engine, "NormalizationFactorUpdated")
-      .withArgs(MARKET, nf0, expected, t0, timestamp);
+      .withArgs(MARKET, expected);
+    expect(await lens.lastFundingUpdate(MARKET)).to.equal(BigInt(timestamp));
+    expect(t0).to.be.lessThan(BigInt(timestamp));
     expect(expected).to.be.lessThan(nf0);
     expect(expected).to.be.greaterThan((nf0 * 9n) / 10n);
     expect(nf0).to.be.at.most(WAD);

@@ -524,7 +524,12 @@ describe("Engine reverts (market 0)", function () {
         power: BigInt(params.power),
         fundingPeriodSeconds: BigInt(params.fundingPeriodSeconds),
       });
-      expect([config.token, config.priceSource]).to.deep.equal([tokenAddress, await source.getAddress()]);
+      // The engine calls the market account: a copy of the source's code (the same answers) with the config.
+      expect(config.token).to.equal(tokenAddress);
+      expect(config.priceSource).to.not.equal(await source.getAddress());
+      const account = source.attach(config.priceSource) as UniswapTwapPrices;
+      expect(await account.prices()).to.deep.equal(await source.prices());
+      expect(await account.token()).to.equal(tokenAddress);
       expect(await lens.vaultCount(market)).to.equal(0n);
       expect(await lens.normalizationFactor(market)).to.equal(WAD);
 

@@ -204,7 +204,7 @@ describe("Engine vault flows (market 0)", function () {
     const supply = await powerToken.totalSupply();
     const amount = parseEther("0.5");
     const tx = await engine.connect(alice).burn(id, amount, 0n);
-    await expect(tx).to.emit(engine, "Burned").withArgs(MARKET, id, alice.address, amount);
+    await expect(tx).to.emit(engine, "Burned").withArgs(MARKET, id, alice.address, amount, 0n);
     await expect(tx).to.emit(powerToken, "Transfer").withArgs(alice.address, ZeroAddress, amount);
     await expect(tx).not.to.emit(engine, "Withdrawn");
     await expect(tx).to.changeTokenBalance(ethers, powerToken, alice, -amount);
@@ -219,8 +219,8 @@ describe("Engine vault flows (market 0)", function () {
     const id = await openVault(d, alice, parseEther("3"), parseEther("2"));
     const [amount, eth] = [parseEther("1"), parseEther("0.4")];
     const tx = await engine.connect(alice).burn(id, amount, eth);
-    await expect(tx).to.emit(engine, "Burned").withArgs(MARKET, id, alice.address, amount);
-    await expect(tx).to.emit(engine, "Withdrawn").withArgs(MARKET, id, alice.address, eth);
+    await expect(tx).to.emit(engine, "Burned").withArgs(MARKET, id, alice.address, amount, eth);
+    await expect(tx).not.to.emit(engine, "Withdrawn");
     await expect(tx).to.changeEtherBalances(ethers, [alice, engine], [eth, -eth]);
     await expect(tx).to.changeTokenBalance(ethers, powerToken, alice, -amount);
     expect(await vaultState(d, id)).to.deep.include({ collateral: parseEther("2.6"), debt: parseEther("1") });
@@ -267,8 +267,7 @@ describe("Engine vault flows (market 0)", function () {
     );
     // ... but closing it completely always works.
     const tx = await engine.connect(alice).burn(id, debt, collateral);
-    await expect(tx).to.emit(engine, "Burned").withArgs(MARKET, id, alice.address, debt);
-    await expect(tx).to.emit(engine, "Withdrawn").withArgs(MARKET, id, alice.address, collateral);
+    await expect(tx).to.emit(engine, "Burned").withArgs(MARKET, id, alice.address, debt, collateral);
     await expect(tx).to.changeEtherBalances(ethers, [alice, engine], [collateral, -collateral]);
     await expect(tx).to.changeTokenBalance(ethers, powerToken, alice, -debt);
     expect(await vaultState(d, id)).to.deep.include({ collateral: 0n, debt: 0n });

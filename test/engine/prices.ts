@@ -253,6 +253,25 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
       expectRel(Number(q1) / 1e18, 1, 1e-3);
     });
 
+    it("a token pool quiet for a whole window reads its tick without observe: equal to observe's TWAP on both sides of the edge", async function () {
+      const f = await loadEngine();
+      for (const m of [f.eth2, f.eth1]) {
+        const [, q] = await m.priceSource.prices();
+        // A trade writes an observation: busy until it is a window old, then quiet (the current tick).
+        await setTokenPrice(f, m, (Number(q) / 1e18) * 0.9);
+        const tradedAt = (await ethers.provider.getBlock("latest"))!.timestamp;
+        for (const age of [1, TWAP - 1, TWAP, TWAP + 1, 3 * TWAP]) {
+          const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+          if (tradedAt + age > now) await advance(tradedAt + age - now);
+          const { eth, tok } = await referencePrices(f, m);
+          const [s2, q2] = await m.priceSource.prices();
+          expect(q2, `${m.name} ${age} s after the trade`).to.equal(tok.priceWad);
+          expect(s2).to.equal(eth.priceWad);
+          if (age < TWAP) expect(q2).to.not.equal(q);
+        }
+      }
+    });
+
     it("a young token pool shortens only its own window (history), the ETH window stays 420 s", async function () {
       const f = await loadEngine();
       const m = await addMarket(f, { name: "ETH2b" });
@@ -352,7 +371,7 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
   });
 
   describe("funding through the engine", function () {
-    it("applyFunding emits NormalizationFactorUpdated(id, old, new, lastUpdate, now) with the exact funding", async function () {
+    it("applyFunding emits NormalizationFactorUpdated(id, new NF) with the exact funding", async function () {
       const f = await loadEngine();
       // ETH¹'s pool sits at its index (tick 0: mark / index = 1 exactly, no funding): lift it 5%.
       expect(await f.lens.fundingRatePerDay(f.eth1.id)).to.equal(0n);
@@ -371,7 +390,7 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
         expect(expected).to.be.lessThan(nf0);
         await expect(f.engine.applyFunding(m.id))
           .to.emit(f.engine, "NormalizationFactorUpdated")
-          .withArgs(m.id, nf0, expected, t0, now);
+          .withArgs(m.id, expected);
         expect(await f.lens.normalizationFactor(m.id)).to.equal(expected);
         expect(await f.lens.lastFundingUpdate(m.id)).to.equal(BigInt(now));
         expect(await f.lens.expectedNormalizationFactor(m.id)).to.equal(expected);
@@ -381,7 +400,7 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
     it("updates at most once per block per market: the second call in the block emits nothing", async function () {
       const f = await loadEngine();
       await advance(3600);
-      const [nf0, nf1] = [await f.lens.normalizationFactor(0), await f.lens.normalizationFactor(1)];
+      const nf0 = await f.lens.normalizationFactor(0);
       const receipts = await inOneBlock(async () => [
         await f.engine.applyFunding(f.eth2.id, GAS),
         await f.engine.applyFunding(f.eth2.id, GAS),
@@ -392,11 +411,10 @@ describe("engine prices: UniswapTwapPrices, funding through the engine, EngineSt
       const counts = receipts.map((r) => engineEvents(f, r, "NormalizationFactorUpdated"));
       expect(counts.map((c) => c.length)).to.deep.equal([1, 0, 1, 0]);
       expect(counts[0][0][0]).to.equal(0n);
-      expect(counts[0][0][1]).to.equal(nf0);
       expect(counts[2][0][0]).to.equal(1n);
-      expect(counts[2][0][1]).to.equal(nf1);
-      expect(await f.lens.normalizationFactor(0)).to.equal(counts[0][0][2]);
-      expect(await f.lens.normalizationFactor(1)).to.equal(counts[2][0][2]);
+      expect(counts[0][0][1]).to.not.equal(nf0); // ETH² funds; ETH¹'s pool sits at its index
+      expect(await f.lens.normalizationFactor(0)).to.equal(counts[0][0][1]);
+      expect(await f.lens.normalizationFactor(1)).to.equal(counts[2][0][1]);
       const block = await ethers.provider.getBlock(receipts[0].blockNumber);
       expect(await f.lens.lastFundingUpdate(0)).to.equal(BigInt(block!.timestamp));
     });

@@ -4,7 +4,7 @@
  * is checked in market 0 (ETH²) while market 1 (ETH¹) is shown untouched.
  */
 import { expect } from "chai";
-import { MaxUint256, ZeroAddress, parseEther, type ContractTransactionResponse } from "ethers";
+import { AbiCoder, MaxUint256, ZeroAddress, parseEther, type ContractTransactionResponse } from "ethers";
 
 import { addMarket, setTokenPrice, toEngineParams, vaultIdOf } from "../../deploy/evergamma.js";
 import {
@@ -310,7 +310,7 @@ describe("Engine risk: pause", function () {
       .withArgs(1n, other, alice.address, parseEther("1"));
     await expect(engine.connect(alice).burn(other, parseEther("0.5"), parseEther("1")))
       .to.emit(engine, "Burned")
-      .withArgs(1n, other, alice.address, parseEther("0.5"));
+      .withArgs(1n, other, alice.address, parseEther("0.5"), parseEther("1"));
     await expect(engine.connect(keeper).applyFunding(1)).to.emit(engine, "NormalizationFactorUpdated");
   });
 
@@ -624,7 +624,43 @@ describe("Engine risk: createMarket", function () {
     await expect(engine.createMarket(base, fresh, eth2.priceSource))
       .to.be.revertedWithCustomError(engine, "InvalidMarketAddress")
       .withArgs("priceSource");
+    // A source that keeps its answers in storage cannot run from the market account (a copy of its code).
+    const stateful = await ethers.deployContract("StatefulPriceSource", [
+      fresh,
+      parseEther("3000"),
+      parseEther("1"),
+    ]);
+    await expect(engine.createMarket(base, fresh, stateful))
+      .to.be.revertedWithCustomError(engine, "InvalidMarketAddress")
+      .withArgs("priceSource");
+    // An account without code (no token() to answer) is refused before anything is written.
+    await expect(engine.createMarket(base, fresh, protocol.alice.address)).to.be.revert(ethers);
     expect(await engine.marketCount()).to.equal(2n);
+  });
+
+  it("runs each market's price source from its market account: the source's code with the configuration appended", async function () {
+    const { eth2, eth1, lens } = await loadEngine();
+    for (const m of [eth2, eth1]) {
+      const account = await m.priceSource.getAddress();
+      expect((await lens.marketConfig(m.id)).priceSource).to.equal(account);
+      const code = await ethers.provider.getCode(account);
+      const runtimeBytes = (code.length - 2) / 2;
+      // The configuration is the last 13 words; before it, UniswapTwapPrices's runtime code (with its immutables).
+      const configBytes = 13 * 32;
+      expect(runtimeBytes - configBytes).to.be.greaterThan(4000);
+      const tail = AbiCoder.defaultAbiCoder().decode(
+        [
+          ...["uint8", "uint8", "uint256", "uint256", "uint256", "uint32", "uint256", "uint256", "uint256"],
+          ...["address", "address", "int256", "int256"],
+        ],
+        "0x" + code.slice(2 + 2 * (runtimeBytes - configBytes)),
+      );
+      expect(tail[1]).to.equal(BigInt(m.params.power));
+      expect(tail[9]).to.equal(await m.token.getAddress());
+      expect(tail[10]).to.equal(account);
+      expect(tail[11]).to.be.lessThan(0n); // ln of the clamp floor (< 1)
+      expect(tail[12]).to.be.greaterThan(0n); // ln of the clamp cap (> 1)
+    }
   });
 
   it("lists a third market (ETH³): MarketCreated, marketCount 3, first vault (2 << 64) | 1", async function () {

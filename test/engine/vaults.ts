@@ -362,7 +362,7 @@ describe("Evergamma vault actions", function () {
         "ZeroAmount",
       );
       const tx = await engine.connect(alice).burn(id, parseEther("0.5"), 0n);
-      await expect(tx).to.emit(engine, "Burned").withArgs(1, id, alice.address, parseEther("0.5"));
+      await expect(tx).to.emit(engine, "Burned").withArgs(1, id, alice.address, parseEther("0.5"), 0n);
       await expect(tx).not.to.emit(engine, "Withdrawn");
       await expect(tx).to.changeTokenBalance(ethers, eth1.token, alice, -parseEther("0.5"));
       await expect(tx).to.changeEtherBalance(ethers, engine, 0n);
@@ -375,15 +375,18 @@ describe("Evergamma vault actions", function () {
       ]);
     });
 
-    it("burn with withdrawal emits Burned and Withdrawn; a full close works even for an unsafe vault", async function () {
+    it("burn with withdrawal emits one Burned with both amounts; a full close works even for an unsafe vault", async function () {
       const f = await loadEngine();
       const { engine, lens, eth2, protocol } = f;
       const { alice } = protocol;
       // ~1.6x collateralised at ETH = 3000; unsafe (~1.07x) at ETH = 4500.
       const id = await openWith(f, alice, eth2, parseEther("2"), DEBT[0]);
       const partial = await engine.connect(alice).burn(id, parseEther("1"), parseEther("0.2"));
-      await expect(partial).to.emit(engine, "Burned").withArgs(0, id, alice.address, parseEther("1"));
-      await expect(partial).to.emit(engine, "Withdrawn").withArgs(0, id, alice.address, parseEther("0.2"));
+      // One event for the burn and its withdrawal.
+      await expect(partial)
+        .to.emit(engine, "Burned")
+        .withArgs(0, id, alice.address, parseEther("1"), parseEther("0.2"));
+      await expect(partial).not.to.emit(engine, "Withdrawn");
       await expect(partial).to.changeEtherBalances(
         ethers,
         [alice, engine],
@@ -416,8 +419,7 @@ describe("Evergamma vault actions", function () {
       );
 
       const close = await engine.connect(alice).burn(id, debt, collateral);
-      await expect(close).to.emit(engine, "Burned").withArgs(0, id, alice.address, debt);
-      await expect(close).to.emit(engine, "Withdrawn").withArgs(0, id, alice.address, collateral);
+      await expect(close).to.emit(engine, "Burned").withArgs(0, id, alice.address, debt, collateral);
       await expect(close).to.changeEtherBalances(ethers, [alice, engine], [collateral, -collateral]);
       await expect(close).to.changeTokenBalance(ethers, eth2.token, alice, -debt);
       expect(await lens.getVault(id)).to.deep.equal([alice.address, ZeroAddress, 0n, 0n]);
