@@ -20,6 +20,10 @@ export interface DeployedMarketParams {
   markRatioFloorWad: string;
   markRatioCapWad: string;
   liquidationBonusWad: string;
+  /** Options only: the product ("call" or "put"), the strike and the floor volatility (WAD strings). */
+  kind?: "power" | "call" | "put";
+  strikeWad?: string;
+  floorVolatilityWad?: string;
 }
 
 /** One market of a deployment file. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseEther, type Signer } from "ethers";
+import { formatEther, parseEther, type Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type {
@@ -41,10 +41,18 @@ export type EvergammaConnection = Pick<NetworkConnection, "ethers" | "provider">
  * A power market's terms (the engine's `MarketParams` in `contracts/types/MarketConfig.sol`, plus the TWAP period of
  * its Uniswap price source).
  */
+/** What a market's token is a claim on (the engine's `ProductKind`). */
+export type ProductKindName = "power" | "call" | "put";
+
+/** The engine's `ProductKind` index of each kind. */
+export const PRODUCT_KINDS: readonly ProductKindName[] = ["power", "call", "put"];
+
 export interface MarketParameters {
-  /** The power n (integer 1 to 4). */
+  /** The product (default "power"). Options set `power` 0, `indexScale` 1, a strike and a floor volatility. */
+  kind?: ProductKindName;
+  /** The power n (integer 1 to 4; 0 for options). */
   power: number;
-  /** index = S^n / indexScale. */
+  /** index = S^n / indexScale (1 for options). */
   indexScale: bigint;
   /** Minimum collateral ratio, WAD (1.5e18 = 150%). */
   minCollateralRatioWad: bigint;
@@ -58,6 +66,41 @@ export interface MarketParameters {
   markRatioCapWad: bigint;
   /** Liquidation bonus over the repaid debt's market value, WAD (0.1e18 = 10%). */
   liquidationBonusWad: bigint;
+  /** An option's strike in USD, WAD (0 for power perpetuals). */
+  strikeWad?: bigint;
+  /** An option's floor volatility for the debt valuation, WAD (0 for power perpetuals). */
+  floorVolatilityWad?: bigint;
+}
+
+/**
+ * An everlasting option market's terms: strike K USD, 150%, 0.1 ETH dust floor, 420 s TWAP, a 7-day funding period,
+ * payoff / mark band [0, 1.25], 10% liquidation bonus, debt valued at no less than the fair value at 50% volatility.
+ */
+export function optionMarketParameters(
+  kind: "call" | "put",
+  strikeUsd: number,
+  overrides: Partial<MarketParameters> = {},
+): MarketParameters {
+  return {
+    kind,
+    power: 0,
+    indexScale: 1n,
+    minCollateralRatioWad: parseEther("1.5"),
+    minCollateralWei: parseEther("0.1"),
+    twapPeriodSeconds: 420,
+    fundingPeriodSeconds: 7 * 24 * 3600,
+    markRatioFloorWad: 0n,
+    markRatioCapWad: parseEther("1.25"),
+    liquidationBonusWad: parseEther("0.1"),
+    strikeWad: parseEther(String(strikeUsd)),
+    floorVolatilityWad: parseEther("0.5"),
+    ...overrides,
+  };
+}
+
+/** Whether a market's terms describe an everlasting option. */
+export function isOptionMarket(p: MarketParameters): boolean {
+  return p.kind === "call" || p.kind === "put";
 }
 
 /**
@@ -181,7 +224,7 @@ export function marketOfVault(vaultId: bigint): number {
 /** The engine's `MarketParams` struct for a market's terms (product kind 0: power perpetual). */
 export function toEngineParams(p: MarketParameters) {
   return {
-    kind: 0,
+    kind: PRODUCT_KINDS.indexOf(p.kind ?? "power"),
     power: p.power,
     indexScale: p.indexScale,
     minCollateralRatioWad: p.minCollateralRatioWad,
@@ -190,6 +233,8 @@ export function toEngineParams(p: MarketParameters) {
     markRatioFloorWad: p.markRatioFloorWad,
     markRatioCapWad: p.markRatioCapWad,
     liquidationBonusWad: p.liquidationBonusWad,
+    strikeWad: p.strikeWad ?? 0n,
+    floorVolatilityWad: p.floorVolatilityWad ?? 0n,
   };
 }
 
@@ -256,17 +301,18 @@ export async function deployEvergamma(
   // A price source requires the ETH pool to hold a full TWAP window (L-4); its liquidity mint grew the ring buffer.
   await advanceChainTime(ethers.provider, longestTwap);
 
-  const engine = (await ethers.deployContract(
-    "Evergamma",
-    [deployerAddress],
-    deployer,
-  )) as unknown as Evergamma;
-  const lens = (await ethers.deployContract("EvergammaLens", [engine], deployer)) as unknown as EvergammaLens;
+  // The engine values option debt and runs option funding with the pricer.
   const pricer = (await ethers.deployContract(
     "EverlastingOptionPricer",
     [],
     deployer,
   )) as unknown as EverlastingOptionPricer;
+  const engine = (await ethers.deployContract(
+    "Evergamma",
+    [deployerAddress, pricer],
+    deployer,
+  )) as unknown as Evergamma;
+  const lens = (await ethers.deployContract("EvergammaLens", [engine], deployer)) as unknown as EvergammaLens;
   const keeperHelper = (await ethers.deployContract(
     "KeeperHelper",
     [engine, deployerAddress, KEEPER_FUNDING_INTERVAL_SECONDS, deployerAddress],
@@ -280,6 +326,8 @@ export async function deployEvergamma(
     weth,
     usdc,
     engine,
+    lens,
+    pricer,
     ethUsdcPoolAddress,
     ethPriceUsd,
     cardinality,
@@ -348,6 +396,13 @@ export async function deploymentRecord(
         markRatioFloorWad: m.params.markRatioFloorWad.toString(),
         markRatioCapWad: m.params.markRatioCapWad.toString(),
         liquidationBonusWad: m.params.liquidationBonusWad.toString(),
+        ...(isOptionMarket(m.params)
+          ? {
+              kind: m.params.kind,
+              strikeWad: (m.params.strikeWad ?? 0n).toString(),
+              floorVolatilityWad: (m.params.floorVolatilityWad ?? 0n).toString(),
+            }
+          : {}),
       },
     };
   }
@@ -371,6 +426,8 @@ export async function addMarket(
     weth: d.weth,
     usdc: d.usdc,
     engine: d.engine,
+    lens: d.lens,
+    pricer: d.pricer,
     ethUsdcPoolAddress: await d.ethUsdcPool.getAddress(),
     ethPriceUsd,
     cardinality: params.twapPeriodSeconds + 1,
@@ -388,6 +445,8 @@ interface MarketWorld {
   weth: WETH9;
   usdc: TestUSDC;
   engine: Evergamma;
+  lens: EvergammaLens;
+  pricer: EverlastingOptionPricer;
   ethUsdcPoolAddress: string;
   ethPriceUsd: number;
   cardinality: number;
@@ -404,12 +463,13 @@ async function createMarket(
 ): Promise<MarketDeployment> {
   const { ethers } = w.connection;
   const params = m.params;
+  const labels = marketLabels(params);
   const token = (await ethers.deployContract(
     "MarketToken",
-    [m.tokenName ?? `Evergamma ETH^${params.power}`, m.tokenSymbol ?? `eETH${params.power}`, w.engine],
+    [m.tokenName ?? labels.tokenName, m.tokenSymbol ?? labels.tokenSymbol, w.engine],
     w.deployer,
   )) as unknown as MarketToken;
-  const seedPrice = fairPowerPriceEth(params, w.ethPriceUsd, m.seedImpliedVolatility ?? 0.8);
+  const seedPrice = await seedTokenPriceEth(w, params, m.seedImpliedVolatility ?? 0.8);
   const pool = await initializePool(w.uniswap, w.deployer, token, w.weth, seedPrice, w.cardinality);
   const template = await ethers.deployContract(
     "UniswapTwapPrices",
@@ -428,20 +488,24 @@ async function createMarket(
   const priceSource = template.attach(account) as unknown as UniswapTwapPrices;
 
   const seedTokens = m.seedTokens ?? parseEther("100");
-  const collateral = (seedTokens * parseEther(seedPrice.toPrecision(17)) * 3n) / parseEther("1");
+  // Twice the 150% the health rule asks for (an option's debt is valued after a 20% adverse move).
+  const debtValue = await w.lens.debtValuePerToken(id);
+  const threeTimesValue = (seedTokens * debtValue * 3n) / parseEther("1");
+  const collateral =
+    threeTimesValue > params.minCollateralWei * 2n ? threeTimesValue : params.minCollateralWei * 2n;
   await (await engine.mint(vaultIdOf(id, 0n), seedTokens, { value: collateral })).wait();
   await createPoolWithLiquidity({
     uniswap: w.uniswap,
     signer: w.deployer,
     tokenA: token,
     tokenB: w.weth,
-    priceAInB: seedPrice.toPrecision(17),
+    priceAInB: ethDecimal(seedPrice),
     amountA: seedTokens / 2n,
     cardinality: w.cardinality,
   });
   return {
     id,
-    name: m.name ?? `ETH${params.power}`,
+    name: m.name ?? labels.name,
     params,
     token,
     pool: getPoolContract(await pool.getAddress(), w.deployer),
@@ -449,6 +513,47 @@ async function createMarket(
     seedVaultId: vaultIdOf(id, 1n),
     newVaultId: vaultIdOf(id, 0n),
   };
+}
+
+/** A price as a decimal string `parseEther` accepts: 17 significant digits, at most 18 decimals. */
+function ethDecimal(value: number): string {
+  const text = value.toPrecision(17);
+  const decimals = text.split(".")[1]?.length ?? 0;
+  return decimals > 18 || text.includes("e") ? value.toFixed(18) : text;
+}
+
+/**
+ * A market's default short name, token name and symbol: "ETH2" / "Evergamma ETH^2" / "eETH2" for a power, "C3500" /
+ * "Evergamma ETH 3500 Call" / "eC3500" for a call at 3500 (and "P…" / "Put" for a put).
+ */
+export function marketLabels(p: MarketParameters): { name: string; tokenName: string; tokenSymbol: string } {
+  if (!isOptionMarket(p)) {
+    return { name: `ETH${p.power}`, tokenName: `Evergamma ETH^${p.power}`, tokenSymbol: `eETH${p.power}` };
+  }
+  const strike = formatEther(p.strikeWad ?? 0n).replace(/\.0$/, "");
+  const [letter, word] = p.kind === "call" ? ["C", "Call"] : ["P", "Put"];
+  return {
+    name: `${letter}${strike}`,
+    tokenName: `Evergamma ETH ${strike} ${word}`,
+    tokenSymbol: `e${letter}${strike}`,
+  };
+}
+
+/**
+ * The seed price of a market's token in ETH at NF = 1: a power's fair price (`fairPowerPriceEth`), an option's
+ * everlasting fair value from the deployed pricer divided by S.
+ */
+async function seedTokenPriceEth(
+  w: MarketWorld,
+  p: MarketParameters,
+  impliedVolatility: number,
+): Promise<number> {
+  if (!isOptionMarket(p)) return fairPowerPriceEth(p, w.ethPriceUsd, impliedVolatility);
+  const spot = parseEther(w.ethPriceUsd.toString());
+  const volatility = parseEther(impliedVolatility.toString());
+  const price = p.kind === "call" ? w.pricer.callPrice : w.pricer.putPrice;
+  const usd = await price(spot, p.strikeWad ?? 0n, volatility, p.fundingPeriodSeconds);
+  return Number(usd) / 1e18 / w.ethPriceUsd;
 }
 
 /** Creates and initialises the tokenA/tokenB pool at `priceAInB` and raises its observation capacity. */

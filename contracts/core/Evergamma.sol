@@ -7,6 +7,7 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ERC721} from "solady/src/tokens/ERC721.sol";
 
+import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
 import {IEvergamma} from "../interfaces/IEvergamma.sol";
 import {IMarketToken} from "../interfaces/IMarketToken.sol";
 import {IPriceSource} from "../interfaces/IPriceSource.sol";
@@ -75,6 +76,10 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         uint128 debt;
     }
 
+    /// @dev The everlasting-option pricer: values option debt (fair value at the floor volatility) and runs option
+    ///      funding, so that the engine carries no option math of its own.
+    IEverlastingOptionPricer private immutable PRICER;
+
     /// @inheritdoc IEvergamma
     uint32 public marketCount;
     mapping(uint32 marketId => Market.State) private marketStates;
@@ -88,7 +93,16 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
 
     /// @notice Deploys the engine (and vault collection); markets are added with `createMarket`.
     /// @param owner_ The owner (creates markets, sets fees, pauses and shuts markets down).
-    constructor(address owner_) Ownable(owner_) {}
+    /// @param pricer_ The `EverlastingOptionPricer` option markets are valued and funded with.
+    constructor(address owner_, IEverlastingOptionPricer pricer_) Ownable(owner_) {
+        if (address(pricer_).code.length == 0) revert InvalidMarketAddress("pricer");
+        PRICER = pricer_;
+    }
+
+    /// @inheritdoc IEvergamma
+    function optionPricer() external view returns (address) {
+        return address(PRICER);
+    }
 
     /// @notice The vault collection's name.
     function name() public pure override returns (string memory) {
@@ -123,7 +137,11 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
             revert InvalidMarketAddress("token");
         }
         if (IPriceSource(priceSource).token() != token) revert InvalidMarketAddress("priceSource");
-        MarkClamp memory clamp = FundingMath.markClamp(params.markRatioFloorWad, params.markRatioCapWad);
+        // ln of a power market's clamp, computed once; an option's band is used as it is.
+        MarkClamp memory clamp =
+            Product.isOption(params)
+                ? MarkClamp(params.markRatioFloorWad, params.markRatioCapWad, 0, 0)
+                : FundingMath.markClamp(params.markRatioFloorWad, params.markRatioCapWad);
         MarketConfig memory config = MarketConfig(
             params,
             token,
@@ -199,7 +217,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
             collateral += msg.value;
             emit Deposited(marketId, vaultId, msg.sender, msg.value);
         }
-        uint256 perToken = Product.debtValuePerTokenWad(config.params, nf, ethPriceWad);
+        uint256 perToken = _debtValuePerToken(marketId, config, nf, ethPriceWad);
         collateral -= _chargeMintFee(vaultId, amount, collateral, config, perToken);
         uint256 debt = vault.debt + amount;
         Health.requireHealthy(vaultId, collateral, debt, perToken, config.params);
@@ -261,7 +279,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         Vault storage vault = vaults[vaultId];
         uint256 collateral = vault.collateral;
         uint256 debt = vault.debt;
-        uint256 perToken = Product.debtValuePerTokenWad(config.params, nf, ethPriceWad);
+        uint256 perToken = _debtValuePerToken(marketId, config, nf, ethPriceWad);
         uint256 ratio = Health.collateralRatioWad(collateral, debt, perToken);
         if (Health.isHealthy(collateral, debt, perToken, config.params)) revert VaultSafe(vaultId, ratio);
 
@@ -495,7 +513,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
             debt -= amount;
             collateral -= withdrawAmount;
         }
-        uint256 perToken = Product.debtValuePerTokenWad(config.params, nf, ethPriceWad);
+        uint256 perToken = _debtValuePerToken(marketId, config, nf, ethPriceWad);
         Health.requireHealthy(vaultId, collateral, debt, perToken, config.params);
         _trackBadDebt(vaultId, collateral + withdrawAmount, debt + amount, collateral, debt);
         if (amount != 0) vault.debt = uint128(debt);
@@ -595,7 +613,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         uint256 tokenPriceWad;
         (ethPriceWad, tokenPriceWad) = IPriceSource(config.priceSource).prices();
         _cacheTokenPrice(marketId, tokenPriceWad);
-        nf = Market.nextNormalizationFactor(state, config, ethPriceWad, tokenPriceWad);
+        nf = Market.nextNormalizationFactor(state, config, PRICER, ethPriceWad, tokenPriceWad);
         marketStates[marketId] = Market.State(
             uint128(nf),
             uint32(block.timestamp),
@@ -603,6 +621,18 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
             state.status
         );
         if (state.lastUpdate != uint32(block.timestamp)) emit NormalizationFactorUpdated(marketId, nf);
+    }
+
+    /// @dev The debt value of one token for the health rule (`Product.debtValuePerTokenWad`); an option's also
+    ///      reads the token price (cached for the transaction).
+    function _debtValuePerToken(
+        uint32 marketId,
+        MarketConfig memory config,
+        uint256 nf,
+        uint256 ethPriceWad
+    ) private returns (uint256) {
+        uint256 tokenPriceWad = Product.isOption(config.params) ? _tokenPrice(marketId, config) : 0;
+        return Product.debtValuePerTokenWad(config.params, PRICER, nf, ethPriceWad, tokenPriceWad);
     }
 
     function _pause(uint32 marketId) private {
@@ -669,16 +699,10 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
     /* INTERNAL: VALIDATION AND CASTS */
 
     function _validateParams(MarketParams calldata params) private pure {
-        string memory invalidTerm = Product.invalidTerm(params, C.MAX_POWER);
+        string memory invalidTerm = Product.invalidTerm(params);
         if (bytes(invalidTerm).length != 0) revert InvalidMarketParameter(invalidTerm);
         if (params.minCollateralRatioWad <= C.WAD) revert InvalidMarketParameter("minCollateralRatioWad");
         if (params.fundingPeriodSeconds == 0) revert InvalidMarketParameter("fundingPeriodSeconds");
-        if (params.markRatioFloorWad == 0 || params.markRatioFloorWad > C.WAD) {
-            revert InvalidMarketParameter("markRatioFloorWad");
-        }
-        if (params.markRatioCapWad < C.WAD || params.markRatioCapWad > C.MARK_RATIO_CAP_MAX_WAD) {
-            revert InvalidMarketParameter("markRatioCapWad");
-        }
         if (params.liquidationBonusWad > C.MAX_LIQUIDATION_BONUS_WAD) {
             revert InvalidMarketParameter("liquidationBonusWad");
         }

@@ -39,6 +39,9 @@ interface IEvergamma is IEvergammaErrors, IEvergammaEvents {
     /// @notice The number of markets created (market ids are 0 to marketCount - 1).
     function marketCount() external view returns (uint32);
 
+    /// @notice The `EverlastingOptionPricer` that values option debt and runs option funding (fixed at deployment).
+    function optionPricer() external view returns (address);
+
     /* VAULT ACTIONS */
 
     /// @notice Opens an empty vault in a market, owned by the caller, and mints its NFT (a safe mint).

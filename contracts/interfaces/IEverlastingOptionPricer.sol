@@ -231,4 +231,48 @@ interface IEverlastingOptionPricer {
         uint256 payoff,
         uint256 fundingPeriod
     ) external pure returns (int256 rate);
+
+    /// @notice An everlasting option market's normalization factor after `elapsedSeconds` of funding at fixed prices:
+    ///         d ln NF / dt = -(1 - x) / T with x = payoff / mark clamped to [bandFloor, bandCap], mark = q S / NF,
+    ///         integrated exactly (`OptionFundingMath`). The engine calls this on the first transaction of a block of
+    ///         an option market. Never reverts for a band the engine accepts.
+    /// @param normalizationFactor NF at the last update (WAD).
+    /// @param payoffUsdWad The payoff at S (USD, WAD).
+    /// @param tokenPriceEthWad q, the token's price in ETH (WAD).
+    /// @param ethPriceWad S, USD per ETH (WAD).
+    /// @param bandFloorWad The band's floor on x (WAD).
+    /// @param bandCapWad The band's cap on x (WAD).
+    /// @param elapsedSeconds Seconds since the last update.
+    /// @param fundingPeriodSeconds T, seconds.
+    /// @return NF now (WAD).
+    function optionNormalizationFactor(
+        uint256 normalizationFactor,
+        uint256 payoffUsdWad,
+        uint256 tokenPriceEthWad,
+        uint256 ethPriceWad,
+        uint256 bandFloorWad,
+        uint256 bandCapWad,
+        uint256 elapsedSeconds,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (uint256);
+
+    /// @notice An everlasting option market's funding rate per day at its current prices: (1 - x) / T times a day,
+    ///         x = payoff / mark clamped to the band (WAD; positive when longs pay).
+    /// @param normalizationFactor NF (WAD).
+    /// @param payoffUsdWad The payoff at S (USD, WAD).
+    /// @param tokenPriceEthWad q (WAD).
+    /// @param ethPriceWad S (WAD).
+    /// @param bandFloorWad The band's floor on x (WAD).
+    /// @param bandCapWad The band's cap on x (WAD).
+    /// @param fundingPeriodSeconds T, seconds.
+    /// @return The rate per day (WAD).
+    function optionFundingRatePerDay(
+        uint256 normalizationFactor,
+        uint256 payoffUsdWad,
+        uint256 tokenPriceEthWad,
+        uint256 ethPriceWad,
+        uint256 bandFloorWad,
+        uint256 bandCapWad,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (int256);
 }

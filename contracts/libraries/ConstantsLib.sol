@@ -25,4 +25,14 @@ library ConstantsLib {
     /// @notice After every unpause liquidations stay closed this long, in seconds, while every vault action is
     ///         open (M-1): owners can restore vaults that became unsafe while paused, and the TWAPs refresh.
     uint256 internal constant LIQUIDATION_GRACE_SECONDS = 1 hours;
+    /// @notice The largest option strike, in USD (WAD): the pricer's price domain (and below 2^128 for funding).
+    uint256 internal constant MAX_STRIKE_WAD = 1e36;
+    /// @notice The smallest floor volatility of an option market (WAD, 0.01e18 = 1% a year): zero would value an
+    ///         out-of-the-money option's debt at nothing.
+    uint256 internal constant MIN_FLOOR_VOLATILITY_WAD = 0.01e18;
+    /// @notice The largest floor volatility of an option market (WAD, 10e18 = 1,000% a year).
+    uint256 internal constant MAX_FLOOR_VOLATILITY_WAD = 10e18;
+    /// @notice The adverse ETH move an option short's debt is valued after (WAD, 0.2e18 = 20%: up for a call, down
+    ///         for a put), so that a vault minted at the limit still covers the market price after such a move.
+    uint256 internal constant OPTION_STRESS_MOVE_WAD = 0.2e18;
 }

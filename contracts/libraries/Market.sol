@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
 import {MarketConfig} from "../types/MarketConfig.sol";
 import {FundingMath, MarkClamp} from "./FundingMath.sol";
 import {Product} from "./Product.sol";
@@ -36,31 +37,46 @@ library Market {
         return state.lastUpdate == uint32(block.timestamp) && state.ethPriceWad != 0;
     }
 
-    /// @notice NF now, from NF at the last update and the prices of this block: funding at mark / index, exactly
-    ///         integrated (`FundingMath`). Frozen while paused and after shutdown: a paused interval is never
-    ///         charged (M-2).
+    /// @notice NF now, from NF at the last update and the prices of this block, exactly integrated: at mark / index
+    ///         for a power perpetual (`FundingMath`), at payoff / mark for an option (`OptionFundingMath`, run by
+    ///         the pricer contract). Frozen while paused and after shutdown: a paused interval is never charged (M-2).
     /// @param state The market's state as of its last update.
     /// @param config The market's configuration.
+    /// @param pricer The everlasting-option pricer (called for options only).
     /// @param ethPriceWad S (WAD).
     /// @param tokenPriceWad q, the token's market price in ETH (WAD).
     /// @return The normalization factor now (WAD).
     function nextNormalizationFactor(
         State memory state,
         MarketConfig memory config,
+        IEverlastingOptionPricer pricer,
         uint256 ethPriceWad,
         uint256 tokenPriceWad
     ) internal view returns (uint256) {
         if (state.status != STATUS_ACTIVE) return state.normalizationFactor;
+        uint256 elapsed;
+        unchecked {
+            elapsed = uint32(block.timestamp) - state.lastUpdate; // uint32 timestamps wrap in 2106, as Uniswap's do
+        }
+        if (Product.isOption(config.params)) {
+            return
+                pricer.optionNormalizationFactor(
+                    state.normalizationFactor,
+                    Product.payoffWad(config.params, ethPriceWad),
+                    tokenPriceWad,
+                    ethPriceWad,
+                    config.params.markRatioFloorWad,
+                    config.params.markRatioCapWad,
+                    elapsed,
+                    config.params.fundingPeriodSeconds
+                );
+        }
         uint256 ratio = Product.markIndexRatioWad(
             config.params,
             state.normalizationFactor,
             ethPriceWad,
             tokenPriceWad
         );
-        uint256 elapsed;
-        unchecked {
-            elapsed = uint32(block.timestamp) - state.lastUpdate; // uint32 timestamps wrap in 2106, as Uniswap's do
-        }
         return
             FundingMath.nextNormalizationFactor(
                 state.normalizationFactor,

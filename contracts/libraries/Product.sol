@@ -3,19 +3,46 @@ pragma solidity 0.8.30;
 
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 
-import {MarketParams} from "../types/MarketConfig.sol";
+import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
+import {MarketParams, ProductKind} from "../types/MarketConfig.sol";
+import {ConstantsLib as C} from "./ConstantsLib.sol";
 import {FundingMath} from "./FundingMath.sol";
+import {OptionFundingMath} from "./OptionFundingMath.sol";
 import {PowerPerpMath} from "./PowerPerpMath.sol";
 import {VaultMath} from "./VaultMath.sol";
 
 /// @title Product
 /// @notice The product seam: the only code that knows what a market's token is a claim on. Everything the engine,
 ///         the lens and the keeper helper need from a product is here: the ETH value of one token (which prices
-///         debt for health and claims at settlement), the index, and mark / index (which drives funding).
-/// @dev A new kind is added here (and validated in `createMarket`); no entry point of the engine changes. Only
-///      `ProductKind.Power` exists so far: one token is worth NF * S^n / scale in USD, NF * S^(n-1) / scale in ETH.
+///         debt for health and claims at settlement), the index, and the validation of a kind's terms.
+/// @dev Kinds:
+///      - `Power`: one token is worth NF * S^n / scale in USD, NF * S^(n-1) / scale in ETH; funding at mark / index
+///        (`FundingMath`).
+///      - `Call` / `Put` (strike K): one token is a claim on NF * payoff(S), payoff = max(S - K, 0) or
+///        max(K - S, 0) in USD, so NF * payoff / S in ETH at settlement; funding at payoff / mark
+///        (`OptionFundingMath`, run by the pricer contract to keep the engine small). A short's debt is valued for
+///        health with the deployed `EverlastingOptionPricer` at the market's floor volatility after a 20% adverse
+///        ETH move, and never below the token's own market price (`debtValuePerTokenWad`): an out-of-the-money
+///        option is not free to write, and a vault is never healthier than the market says.
+///      A new kind is added here; no entry point of the engine changes.
 library Product {
-    /// @notice The ETH value of one token at index (WAD): NF * S^(n-1) / scale for a power perpetual.
+    /// @notice Whether the market is an everlasting option (call or put).
+    /// @param params The market's terms.
+    /// @return Whether the kind is `Call` or `Put`.
+    function isOption(MarketParams memory params) internal pure returns (bool) {
+        return params.kind != ProductKind.Power;
+    }
+
+    /// @notice An option's payoff at S in USD (WAD): max(S - K, 0) for a call, max(K - S, 0) for a put.
+    /// @param params The market's terms (an option).
+    /// @param ethPriceWad S, USD per ETH (WAD).
+    /// @return The payoff in USD (WAD).
+    function payoffWad(MarketParams memory params, uint256 ethPriceWad) internal pure returns (uint256) {
+        return OptionFundingMath.payoffWad(params.kind == ProductKind.Call, ethPriceWad, params.strikeWad);
+    }
+
+    /// @notice The ETH value of one token at index (WAD): NF * S^(n-1) / scale for a power perpetual, NF * payoff / S
+    ///         for an option (its claim at settlement).
     /// @param params The market's terms.
     /// @param normalizationFactor NF (WAD).
     /// @param ethPriceWad S, USD per ETH (WAD).
@@ -27,6 +54,13 @@ library Product {
         uint256 ethPriceWad,
         bool roundUp
     ) internal pure returns (uint256) {
+        if (isOption(params)) {
+            uint256 payoff = payoffWad(params, ethPriceWad);
+            return
+                roundUp
+                    ? FPML.fullMulDivUp(normalizationFactor, payoff, ethPriceWad)
+                    : FPML.fullMulDiv(normalizationFactor, payoff, ethPriceWad);
+        }
         return
             PowerPerpMath.valuePerTokenWad(
                 normalizationFactor,
@@ -37,33 +71,90 @@ library Product {
             );
     }
 
-    /// @notice The ETH value of one token's debt, rounded up: the price every health check uses.
+    /// @notice The ETH value of one token of debt for the health rule (WAD), rounded up (favouring the protocol).
+    ///         Power: its value at index. Option: the floor model's value after an adverse ETH move, scaled up by how
+    ///         rich the market prices the option over the floor model:
+    ///             a(x) = NF * V(x) / x,  debt value = a(S') * max(1, q / a(S)),
+    ///         V the everlasting fair value at the floor volatility (the pricer), S' = S * (1 + m) for a call and
+    ///         S * (1 - m) for a put, m = `OPTION_STRESS_MOVE_WAD` (20%). a is increasing in S for a call and
+    ///         decreasing for a put, so the value is at least NF * V(S) / S (at least the payoff: V >= payoff), at
+    ///         least q, and a vault minted at the limit still covers the market price after a 20% adverse move as
+    ///         long as the market's relative repricing is no larger than the floor model's (docs/spec.md, "Option
+    ///         markets").
     /// @param params The market's terms.
+    /// @param pricer The everlasting-option pricer (called for options only).
     /// @param normalizationFactor NF (WAD).
-    /// @param ethPriceWad S (WAD).
-    /// @return The value in ETH (WAD).
+    /// @param ethPriceWad S, USD per ETH (WAD).
+    /// @param tokenPriceWad q, the token's market price in ETH (WAD); read only for options.
+    /// @return The debt value of one token in ETH (WAD).
     function debtValuePerTokenWad(
         MarketParams memory params,
+        IEverlastingOptionPricer pricer,
         uint256 normalizationFactor,
-        uint256 ethPriceWad
+        uint256 ethPriceWad,
+        uint256 tokenPriceWad
     ) internal pure returns (uint256) {
-        return valuePerTokenWad(params, normalizationFactor, ethPriceWad, true);
+        if (!isOption(params)) return valuePerTokenWad(params, normalizationFactor, ethPriceWad, true);
+        bool isCall = params.kind == ProductKind.Call;
+        uint256 stressedSpot =
+            isCall
+                ? FPML.mulWadUp(ethPriceWad, C.WAD + C.OPTION_STRESS_MOVE_WAD)
+                : FPML.mulWad(ethPriceWad, C.WAD - C.OPTION_STRESS_MOVE_WAD);
+        // The pricer rounds down: one more wei of USD rounds the stressed value up.
+        uint256 stressedEth = FPML.fullMulDivUp(
+            normalizationFactor,
+            _fairValueUsd(params, pricer, stressedSpot, isCall) + 1,
+            stressedSpot
+        );
+        uint256 nowEth = FPML.fullMulDiv(
+            normalizationFactor,
+            _fairValueUsd(params, pricer, ethPriceWad, isCall),
+            ethPriceWad
+        );
+        if (tokenPriceWad <= nowEth) return stressedEth;
+        // nowEth rounded down in the denominator: the scaled value rounds up.
+        if (nowEth == 0) return stressedEth > tokenPriceWad ? stressedEth : tokenPriceWad;
+        return FPML.fullMulDivUp(stressedEth, tokenPriceWad, nowEth);
     }
 
-    /// @notice The index in USD (WAD): S^n / scale for a power perpetual, rounded down.
+    /// @dev The everlasting fair value at the market's floor volatility (USD, WAD, rounded down by the pricer).
+    function _fairValueUsd(
+        MarketParams memory params,
+        IEverlastingOptionPricer pricer,
+        uint256 spot,
+        bool isCall
+    ) private pure returns (uint256) {
+        return
+            isCall
+                ? pricer.callPrice(
+                    spot,
+                    params.strikeWad,
+                    params.floorVolatilityWad,
+                    params.fundingPeriodSeconds
+                )
+                : pricer.putPrice(
+                    spot,
+                    params.strikeWad,
+                    params.floorVolatilityWad,
+                    params.fundingPeriodSeconds
+                );
+    }
+
+    /// @notice The index in USD (WAD): S^n / scale for a power perpetual, the payoff for an option.
     /// @param params The market's terms.
     /// @param ethPriceWad S (WAD).
     /// @return The index (WAD).
     function indexWad(MarketParams memory params, uint256 ethPriceWad) internal pure returns (uint256) {
+        if (isOption(params)) return payoffWad(params, ethPriceWad);
         return PowerPerpMath.indexWad(ethPriceWad, params.power, params.indexScale);
     }
 
-    /// @notice mark / index, the premium that drives funding: q * scale / (NF * S^(n-1)), rounded down.
-    /// @param params The market's terms.
+    /// @notice A power perpetual's mark / index (WAD), which drives its funding and implies its volatility.
+    /// @param params The market's terms (a power perpetual).
     /// @param normalizationFactor NF (WAD).
     /// @param ethPriceWad S (WAD).
-    /// @param tokenPriceWad q, the token's market price in ETH (WAD).
-    /// @return The ratio (WAD).
+    /// @param tokenPriceWad q, ETH per token (WAD).
+    /// @return mark / index (WAD).
     function markIndexRatioWad(
         MarketParams memory params,
         uint256 normalizationFactor,
@@ -80,34 +171,56 @@ library Product {
             );
     }
 
-    /// @notice The first of `params`' product terms that the engine does not support, or "" when they are valid
-    ///         (checked once, by `createMarket`).
-    /// @param params The market's terms.
-    /// @param maxPower The largest power allowed.
-    /// @return parameter The name of the invalid term ("" for none).
-    function invalidTerm(
-        MarketParams memory params,
-        uint256 maxPower
-    ) internal pure returns (string memory parameter) {
-        // The ABI decoder already rejects kinds that do not exist; every kind so far is a power.
-        if (params.power == 0 || params.power > maxPower) return "power";
-        if (params.indexScale == 0) return "indexScale";
+    /// @notice The first term of `params` that a market of its kind cannot have, or "" when all are valid. The
+    ///         terms common to every kind (minimum ratio, funding period, liquidation bonus) are checked by the
+    ///         engine.
+    /// @param params The proposed terms.
+    /// @return parameter The name of the invalid field, or "".
+    function invalidTerm(MarketParams memory params) internal pure returns (string memory parameter) {
+        if (!isOption(params)) {
+            if (params.power == 0 || params.power > C.MAX_POWER) return "power";
+            if (params.indexScale == 0) return "indexScale";
+            if (params.strikeWad != 0) return "strikeWad";
+            if (params.floorVolatilityWad != 0) return "floorVolatilityWad";
+            if (params.markRatioFloorWad == 0 || params.markRatioFloorWad > C.WAD) return "markRatioFloorWad";
+            if (params.markRatioCapWad < C.WAD || params.markRatioCapWad > C.MARK_RATIO_CAP_MAX_WAD) {
+                return "markRatioCapWad";
+            }
+            return "";
+        }
+        if (params.power != 0) return "power";
+        if (params.indexScale != 1) return "indexScale";
+        if (params.strikeWad == 0 || params.strikeWad > C.MAX_STRIKE_WAD) return "strikeWad";
+        if (
+            params.floorVolatilityWad < C.MIN_FLOOR_VOLATILITY_WAD ||
+            params.floorVolatilityWad > C.MAX_FLOOR_VOLATILITY_WAD
+        ) {
+            return "floorVolatilityWad";
+        }
+        if (params.markRatioFloorWad > OptionFundingMath.FLOOR_MAX_WAD) return "markRatioFloorWad";
+        if (
+            params.markRatioCapWad < OptionFundingMath.CAP_MIN_WAD ||
+            params.markRatioCapWad > OptionFundingMath.CAP_MAX_WAD
+        ) {
+            return "markRatioCapWad";
+        }
         return "";
     }
 
-    /// @notice The ETH price (WAD) at which a vault reaches the minimum ratio with normalization factor `nf`; 0 when
-    ///         it has no debt or when its health does not depend on the ETH price (n = 1).
+    /// @notice A power perpetual's liquidation price: the ETH price at which the vault's ratio reaches the minimum.
+    ///         0 for options (their debt value is not a power of S: see the lens).
     /// @param params The market's terms.
-    /// @param collateral The vault's collateral in wei.
-    /// @param debt The vault's debt in token units.
+    /// @param collateral The vault's collateral (wei).
+    /// @param debt The vault's debt (token units).
     /// @param normalizationFactor NF (WAD).
-    /// @return The price (WAD).
+    /// @return The ETH price in USD (WAD).
     function liquidationPriceWad(
         MarketParams memory params,
         uint256 collateral,
         uint256 debt,
         uint256 normalizationFactor
     ) internal pure returns (uint256) {
+        if (isOption(params)) return 0;
         return
             VaultMath.liquidationPriceWad(
                 collateral,
@@ -119,11 +232,10 @@ library Product {
             );
     }
 
-    /// @notice The annualised volatility implied by mark / index (WAD): sqrt(2 ln(mark / index) / (n (n - 1) T)) for
-    ///         a power perpetual, T the funding period in years; zero when mark <= index or n = 1.
+    /// @notice A power perpetual's volatility implied by mark / index (WAD); options: see the lens (the pricer).
     /// @param params The market's terms.
     /// @param markIndexRatio mark / index (WAD).
-    /// @return The volatility (WAD, 1e18 = 100%).
+    /// @return The implied volatility (WAD).
     function impliedVolatilityWad(
         MarketParams memory params,
         uint256 markIndexRatio
@@ -131,12 +243,12 @@ library Product {
         return FundingMath.impliedVolatilityWad(markIndexRatio, params.power, params.fundingPeriodSeconds);
     }
 
-    /// @notice The price of one token for liquidation payouts and the mint fee (S-1/S-2): the market price q, capped
-    ///         at its debt value at index times the funding clamp's cap, so that a thin pool held high cannot raise
-    ///         payouts or fees beyond what funding accepts.
+    /// @notice The price of one token for payouts and fees (WAD): the market price q, capped at the debt value
+    ///         times the funding cap (S-1/S-2: a pushed pool cannot drain vaults). For an option the debt value
+    ///         includes q, so this is q.
     /// @param params The market's terms.
-    /// @param tokenPriceWad q (WAD, ETH per token).
-    /// @param debtValuePerTokenWad_ The ETH value of one token's debt (WAD).
+    /// @param tokenPriceWad q (WAD).
+    /// @param debtValuePerTokenWad_ The debt value of one token (WAD).
     /// @return The capped price (WAD).
     function cappedTokenPriceWad(
         MarketParams memory params,

@@ -7,11 +7,9 @@ import {IEvergamma} from "../interfaces/IEvergamma.sol";
 import {IEvergammaLens, MarketReport, VaultReport} from "../interfaces/IEvergammaLens.sol";
 import {IPriceSource} from "../interfaces/IPriceSource.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
-import {FundingMath} from "../libraries/FundingMath.sol";
 import {Health} from "../libraries/Health.sol";
 import {LiquidationResult} from "../libraries/LiquidationMath.sol";
 import {Market} from "../libraries/Market.sol";
-import {PowerPerpMath} from "../libraries/PowerPerpMath.sol";
 import {Product} from "../libraries/Product.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {MarketConfig, MarketConfigLib} from "../types/MarketConfig.sol";
@@ -77,7 +75,6 @@ contract EvergammaLens is IEvergammaLens {
     function marketReport(uint32 marketId) external view returns (MarketReport memory report) {
         Snapshot memory s = _snapshot(marketId);
         StoredBook memory book = EngineStorage.book(ENGINE, marketId);
-        uint256 ratio = MarketSnapshot.markIndexRatio(s);
         report.marketId = marketId;
         report.config = s.config;
         report.status = s.state.status;
@@ -86,13 +83,9 @@ contract EvergammaLens is IEvergammaLens {
         report.ethPriceWad = s.ethPriceWad;
         report.tokenPriceWad = s.tokenPriceWad;
         report.indexWad = Product.indexWad(s.config.params, s.ethPriceWad);
-        report.markWad = PowerPerpMath.markWad(s.tokenPriceWad, s.ethPriceWad, s.normalizationFactor);
-        report.fundingRatePerDayWad = FundingMath.ratePerDayWad(
-            ratio,
-            Market.markClamp(s.config),
-            s.config.params.fundingPeriodSeconds
-        );
-        report.impliedVolatilityWad = Product.impliedVolatilityWad(s.config.params, ratio);
+        report.markWad = MarketSnapshot.markWad(s);
+        report.fundingRatePerDayWad = MarketSnapshot.fundingRatePerDayWad(s);
+        report.impliedVolatilityWad = MarketSnapshot.impliedVolatilityWad(s);
         report.debtValuePerTokenWad = s.debtValuePerTokenWad;
         report.vaultCount = book.vaultCount;
         report.tokenSupply = IERC20(s.config.token).totalSupply();
@@ -150,25 +143,17 @@ contract EvergammaLens is IEvergammaLens {
 
     /// @inheritdoc IEvergammaLens
     function mark(uint32 marketId) external view returns (uint256) {
-        Snapshot memory s = _snapshot(marketId);
-        return PowerPerpMath.markWad(s.tokenPriceWad, s.ethPriceWad, s.normalizationFactor);
+        return MarketSnapshot.markWad(_snapshot(marketId));
     }
 
     /// @inheritdoc IEvergammaLens
     function fundingRatePerDay(uint32 marketId) external view returns (int256) {
-        Snapshot memory s = _snapshot(marketId);
-        return
-            FundingMath.ratePerDayWad(
-                MarketSnapshot.markIndexRatio(s),
-                Market.markClamp(s.config),
-                s.config.params.fundingPeriodSeconds
-            );
+        return MarketSnapshot.fundingRatePerDayWad(_snapshot(marketId));
     }
 
     /// @inheritdoc IEvergammaLens
     function impliedVolatility(uint32 marketId) external view returns (uint256) {
-        Snapshot memory s = _snapshot(marketId);
-        return Product.impliedVolatilityWad(s.config.params, MarketSnapshot.markIndexRatio(s));
+        return MarketSnapshot.impliedVolatilityWad(_snapshot(marketId));
     }
 
     /// @inheritdoc IEvergammaLens

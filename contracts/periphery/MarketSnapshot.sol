@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+
+import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
 import {IEvergamma} from "../interfaces/IEvergamma.sol";
 import {IEvergammaLens} from "../interfaces/IEvergammaLens.sol";
 import {IPriceSource} from "../interfaces/IPriceSource.sol";
 import {Health} from "../libraries/Health.sol";
 import {LiquidationInput, LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
+import {FundingMath} from "../libraries/FundingMath.sol";
 import {Market} from "../libraries/Market.sol";
 import {Product} from "../libraries/Product.sol";
-import {MarketConfig, MarketConfigLib} from "../types/MarketConfig.sol";
+import {MarketConfig, MarketConfigLib, MarketParams, ProductKind} from "../types/MarketConfig.sol";
 import {EngineStorage} from "./EngineStorage.sol";
 
 /// @notice A market as of now: its configuration and stored state, its prices, NF with funding applied now, the ETH
@@ -21,6 +25,7 @@ import {EngineStorage} from "./EngineStorage.sol";
 /// @param normalizationFactor NF as `applyFunding` would set it in this block (WAD).
 /// @param debtValuePerTokenWad The ETH value of one token's debt (WAD, rounded up).
 /// @param liquidationsOpen Running and past the grace period after an unpause.
+/// @param pricer The engine's everlasting-option pricer.
 struct Snapshot {
     uint32 marketId;
     MarketConfig config;
@@ -30,6 +35,7 @@ struct Snapshot {
     uint256 normalizationFactor;
     uint256 debtValuePerTokenWad;
     bool liquidationsOpen;
+    IEverlastingOptionPricer pricer;
 }
 
 /// @title MarketSnapshot
@@ -49,28 +55,87 @@ library MarketSnapshot {
         if (s.state.normalizationFactor == 0) revert IEvergammaLens.MarketNotFound(marketId);
         s.config = MarketConfigLib.read(address(engine), marketId);
         (s.ethPriceWad, s.tokenPriceWad) = IPriceSource(s.config.priceSource).prices();
+        s.pricer = IEverlastingOptionPricer(engine.optionPricer());
         s.normalizationFactor = Market.nextNormalizationFactor(
             s.state,
             s.config,
+            s.pricer,
             s.ethPriceWad,
             s.tokenPriceWad
         );
         s.debtValuePerTokenWad = Product.debtValuePerTokenWad(
             s.config.params,
+            s.pricer,
             s.normalizationFactor,
-            s.ethPriceWad
+            s.ethPriceWad,
+            s.tokenPriceWad
         );
         s.liquidationsOpen =
             s.state.status == Market.STATUS_ACTIVE &&
             block.timestamp >= EngineStorage.book(engine, marketId).liquidationsOpenAt;
     }
 
-    /// @notice mark / index now (WAD).
+    /// @notice The mark in USD per unit of claim, q * S / NF (WAD): a power token's price over NF, an option's
+    ///         price per unit of payoff claim.
     /// @param s The snapshot.
-    /// @return The ratio.
-    function markIndexRatio(Snapshot memory s) internal pure returns (uint256) {
+    /// @return The mark (WAD).
+    function markWad(Snapshot memory s) internal pure returns (uint256) {
+        return FPML.fullMulDiv(s.tokenPriceWad, s.ethPriceWad, s.normalizationFactor);
+    }
+
+    /// @notice The funding rate per day now (WAD, positive when longs pay): ln(clamped mark / index) * 1 day / T for
+    ///         a power perpetual, (1 - clamped payoff / mark) * 1 day / T for an option (from the pricer).
+    /// @param s The snapshot.
+    /// @return The rate (WAD).
+    function fundingRatePerDayWad(Snapshot memory s) internal pure returns (int256) {
+        MarketParams memory p = s.config.params;
+        if (!Product.isOption(p)) {
+            return
+                FundingMath.ratePerDayWad(
+                    Product.markIndexRatioWad(p, s.normalizationFactor, s.ethPriceWad, s.tokenPriceWad),
+                    Market.markClamp(s.config),
+                    p.fundingPeriodSeconds
+                );
+        }
         return
-            Product.markIndexRatioWad(s.config.params, s.normalizationFactor, s.ethPriceWad, s.tokenPriceWad);
+            s.pricer.optionFundingRatePerDay(
+                s.normalizationFactor,
+                Product.payoffWad(p, s.ethPriceWad),
+                s.tokenPriceWad,
+                s.ethPriceWad,
+                p.markRatioFloorWad,
+                p.markRatioCapWad,
+                p.fundingPeriodSeconds
+            );
+    }
+
+    /// @notice The volatility the mark implies (WAD): from mark / index for a power perpetual, from the mark per
+    ///         unit of claim by the pricer's everlasting-option inversion for an option; 0 when the mark is outside
+    ///         the range a volatility can explain (at or below intrinsic, at or above the bound).
+    /// @param s The snapshot.
+    /// @return The implied volatility (WAD).
+    function impliedVolatilityWad(Snapshot memory s) internal pure returns (uint256) {
+        MarketParams memory p = s.config.params;
+        if (!Product.isOption(p)) {
+            return
+                Product.impliedVolatilityWad(
+                    p,
+                    Product.markIndexRatioWad(p, s.normalizationFactor, s.ethPriceWad, s.tokenPriceWad)
+                );
+        }
+        try
+            s.pricer.impliedVolatility(
+                markWad(s),
+                s.ethPriceWad,
+                p.strikeWad,
+                p.fundingPeriodSeconds,
+                p.kind == ProductKind.Call
+            )
+        returns (uint256 volatility) {
+            return volatility;
+        } catch {
+            return 0;
+        }
     }
 
     /// @notice Whether the engine's `liquidate` would accept the vault now (liquidations open, vault unhealthy).

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
 import {EverlastingMath} from "../libraries/EverlastingMath.sol";
+import {OptionFundingMath} from "../libraries/OptionFundingMath.sol";
 
 /// @title EverlastingOptionPricer
 /// @notice Stateless, deployable pricer for continuously funded everlasting options (Black-Scholes, zero
@@ -122,5 +123,49 @@ contract EverlastingOptionPricer is IEverlastingOptionPricer {
         uint256 fundingPeriod
     ) external pure returns (int256 rate) {
         rate = EverlastingMath.fundingRate(markPrice, payoff, fundingPeriod);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function optionNormalizationFactor(
+        uint256 normalizationFactor,
+        uint256 payoffUsdWad,
+        uint256 tokenPriceEthWad,
+        uint256 ethPriceWad,
+        uint256 bandFloorWad,
+        uint256 bandCapWad,
+        uint256 elapsedSeconds,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (uint256) {
+        return
+            OptionFundingMath.nextNormalizationFactor(
+                normalizationFactor,
+                payoffUsdWad,
+                tokenPriceEthWad,
+                ethPriceWad,
+                OptionFundingMath.band(bandFloorWad, bandCapWad),
+                elapsedSeconds,
+                fundingPeriodSeconds
+            );
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function optionFundingRatePerDay(
+        uint256 normalizationFactor,
+        uint256 payoffUsdWad,
+        uint256 tokenPriceEthWad,
+        uint256 ethPriceWad,
+        uint256 bandFloorWad,
+        uint256 bandCapWad,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (int256) {
+        return
+            OptionFundingMath.fundingRatePerDayWad(
+                normalizationFactor,
+                payoffUsdWad,
+                tokenPriceEthWad,
+                ethPriceWad,
+                OptionFundingMath.band(bandFloorWad, bandCapWad),
+                fundingPeriodSeconds
+            );
     }
 }

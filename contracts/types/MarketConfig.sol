@@ -6,21 +6,31 @@ import {CREATE3} from "solady/src/utils/CREATE3.sol";
 import {IEvergammaErrors} from "../interfaces/IEvergammaErrors.sol";
 
 /// @notice What a market's token is a claim on. The product library (`Product`) is the one place that knows each
-///         kind; `Power` is the only kind so far (everlasting calls and puts come next).
+///         kind: a power perpetual on ETH^n, or an everlasting call or put on ETH/USD.
 enum ProductKind {
-    Power
+    Power,
+    Call,
+    Put
 }
 
-/// @notice The owner's choice of terms for a new market, validated by `createMarket` and fixed forever.
+/// @notice The owner's choice of terms for a new market, validated by `createMarket` and fixed forever. The two
+///         funding-clamp fields bound a different ratio per kind: mark / index for a power perpetual, payoff / mark
+///         (x in `OptionFundingMath`) for an option.
 /// @param kind The product.
-/// @param power The power n of a power perpetual (an integer from 1 to 4): one token tracks ETH^n.
-/// @param indexScale The divisor of the index: index = S^n / indexScale (1e4 for n = 2).
+/// @param power The power n of a power perpetual (an integer from 1 to 4): one token tracks ETH^n. 0 for options.
+/// @param indexScale The divisor of a power perpetual's index: index = S^n / indexScale (1e4 for n = 2). 1 for
+///        options (one token is a claim on NF times one payoff).
 /// @param minCollateralRatioWad Minimum collateral / debt value after every mint, burn and withdraw (1.5e18).
 /// @param minCollateralWei The dust floor: minimum collateral of a vault that has debt, in wei.
-/// @param fundingPeriodSeconds The funding period T in seconds: NF *= (index / mark)^(dt / T).
-/// @param markRatioFloorWad The lower clamp of mark / index used for funding (0.8e18).
-/// @param markRatioCapWad The upper clamp of mark / index used for funding (1.4e18).
+/// @param fundingPeriodSeconds The funding period T in seconds.
+/// @param markRatioFloorWad Power: the lower clamp of mark / index used for funding (0.8e18, in (0, 1]). Option:
+///        the floor of payoff / mark (0 to 0.5; 0 charges an out-of-the-money option the full 1/T).
+/// @param markRatioCapWad Power: the upper clamp of mark / index (1.4e18, 1 to 10). Option: the cap of
+///        payoff / mark (1 to 2; above 1 lets NF rise when the token trades below intrinsic).
 /// @param liquidationBonusWad The liquidator's bonus over the repaid debt's market value (0.1e18 = 10%).
+/// @param strikeWad An option's strike K in USD (WAD). 0 for power perpetuals.
+/// @param floorVolatilityWad An option's floor volatility (WAD, annualised): a short's debt is valued at no less
+///        than NF times the everlasting fair value at this volatility. 0 for power perpetuals.
 struct MarketParams {
     ProductKind kind;
     uint8 power;
@@ -31,6 +41,8 @@ struct MarketParams {
     uint256 markRatioFloorWad;
     uint256 markRatioCapWad;
     uint256 liquidationBonusWad;
+    uint256 strikeWad;
+    uint256 floorVolatilityWad;
 }
 
 /// @notice A market's immutable configuration as the engine stores it: its terms, its token and price source, and
@@ -61,12 +73,12 @@ struct MarketConfig {
 ///      answers as the original does). The appended bytes are never executed: they follow the copied code's metadata,
 ///      and the copied code only jumps to targets inside itself.
 library MarketConfigLib {
-    /// @dev The size of `MarketParams` in memory and in its ABI encoding: nine one-word fields.
-    uint256 private constant PARAMS_BYTES = 0x120;
+    /// @dev The size of `MarketParams` in memory and in its ABI encoding: eleven one-word fields.
+    uint256 private constant PARAMS_BYTES = 0x160;
     /// @dev The four one-word fields of `MarketConfig` after `params`.
     uint256 private constant TAIL_BYTES = 0x80;
     /// @dev The configuration's size at the end of a market account's code: `PARAMS_BYTES + TAIL_BYTES`.
-    uint256 internal constant CONFIG_BYTES = 0x1a0;
+    uint256 internal constant CONFIG_BYTES = 0x1e0;
     /// @dev EIP-170: the largest runtime code an account can hold, in bytes.
     uint256 internal constant MAX_CODE_BYTES = 24_576;
 
@@ -104,7 +116,7 @@ library MarketConfigLib {
 
     /// @notice Reads a market's configuration from the tail of its account's code, copying it straight into the
     ///         structs: every field is one word, so the ABI encoding `write` appended is the memory layout of
-    ///         `MarketParams` (9 words) followed by the four words after `params` in `MarketConfig`. Nothing is
+    ///         `MarketParams` (11 words) followed by the four words after `params` in `MarketConfig`. Nothing is
     ///         decoded or validated: only the engine writes these accounts. A market that was never created has no
     ///         code and reads as zeros (the copy offset then lies beyond its empty code).
     /// @param engine The engine that wrote it.

@@ -6,7 +6,13 @@
 import { expect } from "chai";
 import { AbiCoder, MaxUint256, ZeroAddress, parseEther, type ContractTransactionResponse } from "ethers";
 
-import { addMarket, setTokenPrice, toEngineParams, vaultIdOf } from "../../deploy/evergamma.js";
+import {
+  addMarket,
+  optionMarketParameters,
+  setTokenPrice,
+  toEngineParams,
+  vaultIdOf,
+} from "../../deploy/evergamma.js";
 import {
   advanceTime,
   DEFAULT_MARKET_PARAMETERS,
@@ -591,6 +597,22 @@ describe("Engine risk: createMarket", function () {
     ["markRatioCapWad", { markRatioCapWad: WAD - 1n }],
     ["markRatioCapWad", { markRatioCapWad: parseEther("10") + 1n }],
     ["liquidationBonusWad", { liquidationBonusWad: parseEther("0.5") + 1n }],
+    ["strikeWad", { strikeWad: 1n }],
+    ["floorVolatilityWad", { floorVolatilityWad: 1n }],
+  ];
+  const call = toEngineParams(optionMarketParameters("call", 3500));
+  const optionCases: [string, Partial<typeof base>][] = [
+    ["power", { power: 2 }],
+    ["indexScale", { indexScale: 10_000n }],
+    ["strikeWad", { strikeWad: 0n }],
+    ["strikeWad", { strikeWad: 10n ** 36n + 1n }],
+    ["floorVolatilityWad", { floorVolatilityWad: parseEther("0.01") - 1n }],
+    ["floorVolatilityWad", { floorVolatilityWad: parseEther("10") + 1n }],
+    ["markRatioFloorWad", { markRatioFloorWad: parseEther("0.5") + 1n }],
+    ["markRatioCapWad", { markRatioCapWad: WAD - 1n }],
+    ["markRatioCapWad", { markRatioCapWad: parseEther("2") + 1n }],
+    ["minCollateralRatioWad", { minCollateralRatioWad: WAD }],
+    ["fundingPeriodSeconds", { fundingPeriodSeconds: 0 }],
   ];
 
   it("is owner-only and rejects every out-of-range parameter with InvalidMarketParameter", async function () {
@@ -603,10 +625,17 @@ describe("Engine risk: createMarket", function () {
         .to.be.revertedWithCustomError(engine, "InvalidMarketParameter")
         .withArgs(name);
     }
-    // ProductKind has one member (Power): the ABI decoder rejects kind 1 before `_validateParams`, so the
-    // InvalidMarketParameter("kind") branch cannot be reached through createMarket.
+    for (const [name, change] of optionCases) {
+      await expect(
+        engine.createMarket({ ...call, ...change }, eth2.token, eth2.priceSource),
+        `option ${name}`,
+      )
+        .to.be.revertedWithCustomError(engine, "InvalidMarketParameter")
+        .withArgs(name);
+    }
+    // ProductKind has three members (Power, Call, Put): the ABI decoder rejects kind 3.
     await expect(
-      engine.createMarket({ ...base, kind: 1 }, eth2.token, eth2.priceSource),
+      engine.createMarket({ ...base, kind: 3 }, eth2.token, eth2.priceSource),
     ).to.be.revertedWithoutReason(ethers);
     expect(await engine.marketCount()).to.equal(2n);
   });
@@ -645,21 +674,22 @@ describe("Engine risk: createMarket", function () {
       expect((await lens.marketConfig(m.id)).priceSource).to.equal(account);
       const code = await ethers.provider.getCode(account);
       const runtimeBytes = (code.length - 2) / 2;
-      // The configuration is the last 13 words; before it, UniswapTwapPrices's runtime code (with its immutables).
-      const configBytes = 13 * 32;
+      // The configuration is the last 15 words; before it, UniswapTwapPrices's runtime code (with its immutables).
+      const configBytes = 15 * 32;
       expect(runtimeBytes - configBytes).to.be.greaterThan(4000);
       const tail = AbiCoder.defaultAbiCoder().decode(
         [
           ...["uint8", "uint8", "uint256", "uint256", "uint256", "uint32", "uint256", "uint256", "uint256"],
+          ...["uint256", "uint256"],
           ...["address", "address", "int256", "int256"],
         ],
         "0x" + code.slice(2 + 2 * (runtimeBytes - configBytes)),
       );
       expect(tail[1]).to.equal(BigInt(m.params.power));
-      expect(tail[9]).to.equal(await m.token.getAddress());
-      expect(tail[10]).to.equal(account);
-      expect(tail[11]).to.be.lessThan(0n); // ln of the clamp floor (< 1)
-      expect(tail[12]).to.be.greaterThan(0n); // ln of the clamp cap (> 1)
+      expect(tail[11]).to.equal(await m.token.getAddress());
+      expect(tail[12]).to.equal(account);
+      expect(tail[13]).to.be.lessThan(0n); // ln of the clamp floor (< 1)
+      expect(tail[14]).to.be.greaterThan(0n); // ln of the clamp cap (> 1)
     }
   });
 

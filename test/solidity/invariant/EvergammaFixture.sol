@@ -10,6 +10,7 @@ import {IEvergamma} from "../../../contracts/interfaces/IEvergamma.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {EvergammaLens} from "../../../contracts/periphery/EvergammaLens.sol";
 import {UniswapTwapPrices} from "../../../contracts/prices/UniswapTwapPrices.sol";
+import {EverlastingOptionPricer} from "../../../contracts/pricing/EverlastingOptionPricer.sol";
 import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
 import {MarketParams, ProductKind} from "../../../contracts/types/MarketConfig.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
@@ -81,7 +82,9 @@ abstract contract EvergammaFixture is Test {
                 fundingPeriodSeconds: 420 hours,
                 markRatioFloorWad: 0.8e18,
                 markRatioCapWad: 1.4e18,
-                liquidationBonusWad: 0.1e18
+                liquidationBonusWad: 0.1e18,
+                strikeWad: 0,
+                floorVolatilityWad: 0
             });
     }
 
@@ -125,7 +128,7 @@ abstract contract EvergammaFixture is Test {
     ) internal returns (Protocol memory p, MarketHandles[] memory markets) {
         p.weth = new WETH9();
         p.usdc = new TestUSDC();
-        p.engine = new Evergamma(address(this));
+        p.engine = new Evergamma(address(this), new EverlastingOptionPricer());
         p.lens = new EvergammaLens(IEvergamma(address(p.engine)));
         p.ethPool = new MockUniswapV3Pool(address(p.weth), address(p.usdc), 1e21);
         p.ethTickSign = p.ethPool.token0() == address(p.weth) ? int256(1) : int256(-1);

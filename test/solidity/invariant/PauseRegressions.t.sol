@@ -12,6 +12,7 @@ import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol"
 import {TestUSDC} from "../../../contracts/mocks/TestUSDC.sol";
 import {WETH9} from "../../../contracts/mocks/WETH9.sol";
 import {UniswapTwapPrices} from "../../../contracts/prices/UniswapTwapPrices.sol";
+import {EverlastingOptionPricer} from "../../../contracts/pricing/EverlastingOptionPricer.sol";
 import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
 import {RegressionBase} from "./RegressionBase.sol";
 
@@ -391,7 +392,7 @@ contract PauseRegressions is RegressionBase {
     function newPools(uint16 ethCardinalityNext) internal returns (PoolSetup memory s) {
         s.weth = new WETH9();
         s.usdc = new TestUSDC();
-        s.engine = new Evergamma(address(this));
+        s.engine = new Evergamma(address(this), new EverlastingOptionPricer());
         s.powerToken = new MarketToken("E", "E", address(s.engine));
         s.ethPool = new MockUniswapV3Pool(address(s.weth), address(s.usdc), 1e21);
         s.powerPool = new MockUniswapV3Pool(address(s.powerToken), address(s.weth), 1e21);
