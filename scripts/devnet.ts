@@ -16,7 +16,9 @@ import { fileURLToPath } from "node:url";
 import { computeAddress, parseEther } from "ethers";
 import hre, { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
+import { createPublicClient, http } from "viem";
 
+import { createEvergammaClient } from "../client/index.js";
 import {
   deployEvergamma,
   deploymentRecord,
@@ -196,7 +198,11 @@ async function main(o: DevnetOptions): Promise<void> {
     `Ready. Try: ./evergamma hardhat vault:status --id ${demoVaultId} --network localhost   (Ctrl-C to stop)`,
   );
 
-  const status = new StatusReader(deployment.engine, deployment.lens, deployment.markets);
+  const evergamma = createEvergammaClient({
+    publicClient: createPublicClient({ transport: http(node.url, { batch: true }), cacheTime: 0 }),
+    deployment: { chainId: Number(chainId), rpcUrl: node.url, ...record },
+  });
+  const status = new StatusReader(evergamma, deployment.markets);
   if (o.simulate) {
     const summary = await runSimulation({
       deployment,

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { vaultIdOf } from "../../deploy/evergamma.js";
+import { vaultIdOf, type EvergammaClient } from "../../client/index.js";
 import { fixed, impliedVolatilityText, percent, significant, usd } from "../../tasks/format.js";
-import type { Evergamma, EvergammaLens } from "../../types/ethers-contracts/index.js";
 
 /** One reading of one market. */
 export interface MarketStatus {
@@ -30,16 +29,15 @@ export interface StatusMarket {
 }
 
 /**
- * Reads every market through the lens and counts each market's liquidations incrementally from the engine's
- * `Liquidated` events (each call scans only the new blocks).
+ * Reads every market through the TypeScript client (the lens's views) and counts each market's liquidations
+ * incrementally from the engine's `Liquidated` events (each call scans only the new blocks).
  */
 export class StatusReader {
   readonly #liquidations = new Map<number, number>();
-  #nextBlock = 0;
+  #nextBlock = 0n;
 
   constructor(
-    private readonly engine: Evergamma,
-    private readonly lens: EvergammaLens,
+    private readonly client: EvergammaClient,
     private readonly markets: readonly StatusMarket[],
   ) {}
 
@@ -52,24 +50,22 @@ export class StatusReader {
 
   /** One reading per market, in market-id order. */
   async read(): Promise<MarketStatus[]> {
-    const provider = this.engine.runner?.provider;
-    if (provider === undefined || provider === null) throw new Error("the engine handle has no provider");
-    const latest = await provider.getBlockNumber();
+    const latest = await this.client.publicClient.getBlockNumber();
     if (latest >= this.#nextBlock) {
-      const events = await this.engine.queryFilter(this.engine.filters.Liquidated(), this.#nextBlock, latest);
-      for (const event of events) {
-        const id = Number(event.args.marketId);
+      const range = { fromBlock: this.#nextBlock, toBlock: latest };
+      for (const event of await this.client.getEvents("Liquidated", range)) {
+        const id = event.args.marketId;
         this.#liquidations.set(id, (this.#liquidations.get(id) ?? 0) + 1);
       }
-      this.#nextBlock = latest + 1;
+      this.#nextBlock = latest + 1n;
     }
     return Promise.all(this.markets.map((m) => this.#readMarket(m)));
   }
 
   async #readMarket(m: StatusMarket): Promise<MarketStatus> {
-    const r = await this.lens.marketReport(m.id);
+    const r = await this.client.marketReport(m.id);
     const ids = Array.from({ length: Number(r.vaultCount) }, (_, i) => vaultIdOf(m.id, BigInt(i + 1)));
-    const safe = await Promise.all(ids.map((id) => this.lens.isVaultSafe(id)));
+    const safe = await Promise.all(ids.map((id) => this.client.isVaultSafe(id)));
     return {
       market: m.name,
       ethPrice: r.ethPriceWad,

@@ -5,6 +5,7 @@
  */
 import type { Address } from "viem";
 
+import type { EvergammaCalls } from "../../client/index.js";
 import type { Deployment } from "../lib/deploymentFile.js";
 import type { KeeperOptions } from "./config.js";
 import type { HealthReader } from "./health.js";
@@ -32,6 +33,8 @@ export interface Keeper {
   engine: Address;
   /** The lens (market views). */
   lens: Address;
+  /** The engine's, the helper's and the tokens' calls, encoded by the TypeScript client. */
+  calls: EvergammaCalls;
   /** Every market of the deployment file, in id order. */
   markets: KeeperMarket[];
   /** Paged health reads (the deployed KeeperHelper, or its bytecode in a deployless call). */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { encodeFunctionData, parseEventLogs } from "viem";
+import { parseEventLogs } from "viem";
 
 import { engineAbi, lensAbi } from "./abi.js";
 import type { Keeper, MarketSnapshot, TickSnapshot } from "./context.js";
@@ -85,11 +85,7 @@ export async function applyFundingIfDue(
   try {
     hash = await sender.send(
       action,
-      {
-        to: engine,
-        data: encodeFunctionData({ abi: engineAbi, functionName: "applyFunding", args: [marketId] }),
-        gas: (gas * 12n) / 10n + 10_000n,
-      },
+      { ...keeper.calls.applyFunding(marketId), gas: (gas * 12n) / 10n + 10_000n },
       snapshot.fees,
     );
   } catch (error) {

@@ -6,6 +6,7 @@
 import { formatEther, getAddress, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
+import { engineCalls } from "../../client/index.js";
 import { DeploymentFileError, readDeploymentFile, type Deployment } from "../lib/deploymentFile.js";
 import { erc20Abi } from "./abi.js";
 import { checkRpcUrl, type KeeperOptions, resolvePrivateKey } from "./config.js";
@@ -134,6 +135,7 @@ export async function createKeeper(options: KeeperOptions, logger: Logger = crea
       sender,
       engine,
       lens,
+      calls: engineCalls(engine, liquidationRoute.kind === "helper" ? liquidationRoute.helper : undefined),
       markets,
       health,
       logger,

@@ -19,9 +19,9 @@
  *
  * @module
  */
-import { encodeFunctionData, maxUint256, parseEventLogs, type Hex } from "viem";
+import { maxUint256, parseEventLogs, type Hex } from "viem";
 
-import { engineAbi, erc20Abi, keeperHelperAbi } from "./abi.js";
+import { engineAbi } from "./abi.js";
 import type { Keeper, MarketSnapshot, TickSnapshot } from "./context.js";
 import type { LogFields } from "./logging.js";
 import { describeError, isConnectionError, isNonceError, isRevertError } from "./rpc.js";
@@ -344,8 +344,7 @@ async function approveHelperIfNeeded(
     plans.reduce((sum, plan) => sum + plan.amount, 0n) + keeper.sender.pendingTokens(market.market.token);
   if (market.helperAllowance >= needed) return;
   const request: TransactionRequest = {
-    to: market.market.token,
-    data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [route.helper, maxUint256] }),
+    ...keeper.calls.approve(market.market.token, route.helper, maxUint256),
     gas: APPROVAL_GAS,
   };
   const fields = { market: market.market.name, marketId: market.market.id, token: market.market.token };
@@ -384,26 +383,11 @@ async function sendPlan(
 ): Promise<Hex | SendFailure> {
   const route = keeper.liquidationRoute;
   const gas = (plan.gas * 12n) / 10n + 20_000n;
-  const request: TransactionRequest =
+  const call =
     route.kind === "helper"
-      ? {
-          to: route.helper,
-          data: encodeFunctionData({
-            abi: keeperHelperAbi,
-            functionName: "liquidateWithLimits",
-            args: [plan.vaultId, plan.amount, plan.minCollateralOut, plan.deadline],
-          }),
-          gas,
-        }
-      : {
-          to: keeper.engine,
-          data: encodeFunctionData({
-            abi: engineAbi,
-            functionName: "liquidate",
-            args: [plan.vaultId, plan.amount],
-          }),
-          gas,
-        };
+      ? keeper.calls.liquidateWithLimits(plan.vaultId, plan.amount, plan.minCollateralOut, plan.deadline)
+      : keeper.calls.liquidate(plan.vaultId, plan.amount);
+  const request: TransactionRequest = { to: call.to, data: call.data, gas };
   const action = liquidationAction(plan.vaultId);
   const details = {
     tokens: plan.amount,

@@ -10,7 +10,6 @@ import {
   HttpRequestError,
   TimeoutError,
   createPublicClient,
-  decodeErrorResult,
   defineChain,
   http,
   type Chain,
@@ -19,7 +18,7 @@ import {
   type Transport,
 } from "viem";
 
-import { engineAbi, keeperHelperAbi } from "./abi.js";
+import { decodeRevertData, formatRevert } from "../../client/index.js";
 import { oneLine } from "./errors.js";
 
 /** The public client type the keeper uses. */
@@ -115,16 +114,8 @@ export function describeError(error: unknown): string {
       if (reverted.reason !== undefined) return reverted.reason;
     }
     const data = revertData(error);
-    if (data !== undefined) {
-      for (const abi of [engineAbi, keeperHelperAbi]) {
-        try {
-          const decoded = decodeErrorResult({ abi, data });
-          return `${decoded.errorName}(${formatArgs(decoded.args)})`;
-        } catch {
-          // Not in this ABI: try the next, then fall through to the node's words.
-        }
-      }
-    }
+    const decoded = data === undefined ? undefined : decodeRevertData(data);
+    if (decoded !== undefined) return formatRevert(decoded);
     if (error.details !== undefined && error.details !== "") return error.details.split("\n")[0].trim();
   }
   return oneLine(error);

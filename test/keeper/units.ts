@@ -439,10 +439,12 @@ describe("keeper units", function () {
     };
 
     it("match the compiled contracts", async function () {
-      await check(engineAbi, ["Evergamma", "MarketToken"], "Evergamma");
-      await check(lensAbi, ["EvergammaLens"], "EvergammaLens");
+      // Each ABI carries every custom error of the protocol, so nested reverts decode.
+      const all = ["Evergamma", "EvergammaLens", "KeeperHelper", "MarketToken"];
+      await check(engineAbi, ["Evergamma", ...all], "Evergamma");
+      await check(lensAbi, ["EvergammaLens", ...all], "EvergammaLens");
       await check(erc20Abi, ["MarketToken"], "MarketToken");
-      await check(keeperHelperAbi, ["KeeperHelper", "Evergamma", "MarketToken"], "KeeperHelper");
+      await check(keeperHelperAbi, ["KeeperHelper", ...all], "KeeperHelper");
       const constructor = (await artifacts.readArtifact("KeeperHelper")).abi.find(
         (i) => i.type === "constructor",
       );
