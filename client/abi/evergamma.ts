@@ -4,7 +4,10 @@
  */
 export const evergammaAbi = [
   {
-    inputs: [{ internalType: "address", name: "owner_", type: "address" }],
+    inputs: [
+      { internalType: "address", name: "owner_", type: "address" },
+      { internalType: "contract IEverlastingOptionPricer", name: "pricer_", type: "address" },
+    ],
     stateMutability: "nonpayable",
     type: "constructor",
   },
@@ -308,6 +311,8 @@ export const evergammaAbi = [
               { internalType: "uint256", name: "markRatioFloorWad", type: "uint256" },
               { internalType: "uint256", name: "markRatioCapWad", type: "uint256" },
               { internalType: "uint256", name: "liquidationBonusWad", type: "uint256" },
+              { internalType: "uint256", name: "strikeWad", type: "uint256" },
+              { internalType: "uint256", name: "floorVolatilityWad", type: "uint256" },
             ],
             internalType: "struct MarketParams",
             name: "params",
@@ -522,6 +527,8 @@ export const evergammaAbi = [
           { internalType: "uint256", name: "markRatioFloorWad", type: "uint256" },
           { internalType: "uint256", name: "markRatioCapWad", type: "uint256" },
           { internalType: "uint256", name: "liquidationBonusWad", type: "uint256" },
+          { internalType: "uint256", name: "strikeWad", type: "uint256" },
+          { internalType: "uint256", name: "floorVolatilityWad", type: "uint256" },
         ],
         internalType: "struct MarketParams",
         name: "params",
@@ -615,6 +622,13 @@ export const evergammaAbi = [
     name: "openVault",
     outputs: [{ internalType: "uint256", name: "vaultId", type: "uint256" }],
     stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "optionPricer",
+    outputs: [{ internalType: "address", name: "", type: "address" }],
+    stateMutability: "view",
     type: "function",
   },
   {
