@@ -45,6 +45,9 @@ export default defineConfig({
     },
   },
   networks: {
-    localhost: { type: "http", url: "http://127.0.0.1:8545" },
+    // An estimate made in a block whose funding is already applied misses the next block's funding update (two
+    // pool reads, and Uniswap's observation search when a pool traded inside the window: up to ~70k gas on a ~90k
+    // call). Twice the estimate covers it; unused gas is not charged.
+    localhost: { type: "http", url: "http://127.0.0.1:8545", gasMultiplier: 2 },
   },
 });

@@ -272,7 +272,7 @@ export function spawnKeeper(args: string[], env: NodeJS.ProcessEnv = {}): Keeper
 export async function runKeeper(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  timeoutMs = 30_000,
+  timeoutMs = 75_000, // a cold tsx start under a loaded CI machine can take tens of seconds
 ): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
   const keeper = spawnKeeper(args, env);
   const timer = setTimeout(() => keeper.child.kill("SIGKILL"), timeoutMs);
