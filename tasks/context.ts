@@ -407,6 +407,14 @@ export async function printTransactionsSince(ctx: TaskContext, afterBlock: numbe
   }
 }
 
+/**
+ * Gas limit of an engine call that brings funding up to date (mint, burn, withdraw, liquidate). An estimate made in
+ * a block whose funding is already applied misses the next block's update (two pool reads, and Uniswap's
+ * observation search when a pool traded inside the window: up to ~70k gas on a ~90k call); unused gas is not
+ * charged, so the tasks send these calls with this limit.
+ */
+export const FUNDING_CALL_GAS_LIMIT = 500_000n;
+
 /** Gas units allowed per transaction when it cannot be estimated before an earlier one is mined. */
 export const UNESTIMATED_GAS_LIMIT = 300_000n;
 

@@ -24,6 +24,7 @@ import {
   parseVaultId,
   parseWholeNumber,
   preflight,
+  FUNDING_CALL_GAS_LIMIT,
   printTransactionsSince,
   rejectNegative,
   requireEth,
@@ -66,7 +67,7 @@ export const liquidate = action<LiquidateArgs>(async (args, hre) => {
   );
   await preflight(`liquidating vault ${id}`, () => c.liquidate.staticCall(id, max));
   const [debtRepaid, collateralPaid] = await c.liquidate.staticCall(id, max);
-  await send("liquidate", () => c.liquidate(id, max));
+  await send("liquidate", () => c.liquidate(id, max, { gasLimit: FUNDING_CALL_GAS_LIMIT }));
   console.log(
     `Liquidated vault ${id}: repaid ${exact(debtRepaid)} ${symbol}, received ${exact(collateralPaid)} ETH`,
   );

@@ -22,6 +22,7 @@ import {
   preflight,
   requireEth,
   requireTokens,
+  FUNDING_CALL_GAS_LIMIT,
   send,
   TaskInputError,
   type TaskContext,
@@ -74,7 +75,7 @@ export const openVault = action<OpenArgs>(async (args, hre) => {
       },
     );
     id = await c.mint.staticCall(open, amount, value);
-    await send("mint", () => c.mint(open, amount, value));
+    await send("mint", () => c.mint(open, amount, { ...value, gasLimit: FUNDING_CALL_GAS_LIMIT }));
   } else {
     // Two transactions (the engine has no payable open): both are paid for before the first is sent.
     const marketId = ctx.marketId;
@@ -138,7 +139,7 @@ export const withdrawVault = action<AmountArgs>(async (args, hre) => {
     );
   }
   await preflight(`withdrawing ${exact(amount)} ETH`, () => c.withdraw.staticCall(id, amount));
-  await send("withdraw", () => c.withdraw(id, amount));
+  await send("withdraw", () => c.withdraw(id, amount, { gasLimit: FUNDING_CALL_GAS_LIMIT }));
   console.log(`Withdrew ${exact(amount)} ETH from vault ${id} to ${ctx.signer.address}`);
   await printVault(ctx, id);
 });
@@ -159,7 +160,7 @@ export const mintVault = action<MintArgs>(async (args, hre) => {
     staticCall: () => c.mint.staticCall(id, amount, { value: collateral }),
     estimateGas: () => c.mint.estimateGas(id, amount, { value: collateral }),
   });
-  await send("mint", () => c.mint(id, amount, { value: collateral }));
+  await send("mint", () => c.mint(id, amount, { value: collateral, gasLimit: FUNDING_CALL_GAS_LIMIT }));
   console.log(
     `Minted ${exact(amount)} ${symbol} from vault ${id} to ${ctx.signer.address}` +
       (collateral > 0n ? ` (deposited ${exact(collateral)} ETH first)` : ""),
@@ -201,7 +202,7 @@ export const burnVault = action<BurnArgs>(async (args, hre) => {
     );
   }
   await preflight(`burning ${exact(amount)} ${symbol}`, () => c.burn.staticCall(id, amount, withdraw));
-  await send("burn", () => c.burn(id, amount, withdraw));
+  await send("burn", () => c.burn(id, amount, withdraw, { gasLimit: FUNDING_CALL_GAS_LIMIT }));
   console.log(
     `Burned ${exact(amount)} ${symbol} against vault ${id}` +
       (withdraw > 0n ? ` and withdrew ${exact(withdraw)} ETH` : ""),

@@ -698,8 +698,8 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
 
     /* INTERNAL: VALIDATION AND CASTS */
 
-    function _validateParams(MarketParams calldata params) private pure {
-        string memory invalidTerm = Product.invalidTerm(params);
+    function _validateParams(MarketParams calldata params) private view {
+        string memory invalidTerm = Product.invalidTerm(params, PRICER);
         if (bytes(invalidTerm).length != 0) revert InvalidMarketParameter(invalidTerm);
         if (params.minCollateralRatioWad <= C.WAD) revert InvalidMarketParameter("minCollateralRatioWad");
         if (params.fundingPeriodSeconds == 0) revert InvalidMarketParameter("fundingPeriodSeconds");

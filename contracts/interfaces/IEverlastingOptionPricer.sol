@@ -275,4 +275,38 @@ interface IEverlastingOptionPricer {
         uint256 bandCapWad,
         uint256 fundingPeriodSeconds
     ) external pure returns (int256);
+
+    /// @notice The ETH value of one token of an everlasting option market's debt for the engine's health rule
+    ///         (`OptionMarketMath.debtValuePerTokenWad`): the floor model's value after a 20% adverse ETH move,
+    ///         scaled by q over the floor model's value now, never below q (WAD, rounded up).
+    /// @param isCall Call (true) or put (false).
+    /// @param strikeWad K, USD (WAD).
+    /// @param floorVolatilityWad The market's floor volatility (WAD).
+    /// @param fundingPeriodSeconds T, seconds.
+    /// @param normalizationFactor NF (WAD).
+    /// @param ethPriceWad S, USD per ETH (WAD).
+    /// @param tokenPriceWad q, ETH per token (WAD).
+    /// @return The debt value of one token in ETH (WAD).
+    function optionDebtValuePerToken(
+        bool isCall,
+        uint256 strikeWad,
+        uint256 floorVolatilityWad,
+        uint256 fundingPeriodSeconds,
+        uint256 normalizationFactor,
+        uint256 ethPriceWad,
+        uint256 tokenPriceWad
+    ) external pure returns (uint256);
+
+    /// @notice The first option term an engine market cannot have, or "" (`OptionMarketMath.invalidTerm`).
+    /// @param strikeWad K, USD (WAD).
+    /// @param floorVolatilityWad The floor volatility (WAD).
+    /// @param bandFloorWad The funding band's floor on payoff / mark (WAD).
+    /// @param bandCapWad The funding band's cap (WAD).
+    /// @return The name of the invalid `MarketParams` field, or "".
+    function invalidOptionTerm(
+        uint256 strikeWad,
+        uint256 floorVolatilityWad,
+        uint256 bandFloorWad,
+        uint256 bandCapWad
+    ) external pure returns (string memory);
 }

@@ -72,15 +72,9 @@ library Product {
     }
 
     /// @notice The ETH value of one token of debt for the health rule (WAD), rounded up (favouring the protocol).
-    ///         Power: its value at index. Option: the floor model's value after an adverse ETH move, scaled up by how
-    ///         rich the market prices the option over the floor model:
-    ///             a(x) = NF * V(x) / x,  debt value = a(S') * max(1, q / a(S)),
-    ///         V the everlasting fair value at the floor volatility (the pricer), S' = S * (1 + m) for a call and
-    ///         S * (1 - m) for a put, m = `OPTION_STRESS_MOVE_WAD` (20%). a is increasing in S for a call and
-    ///         decreasing for a put, so the value is at least NF * V(S) / S (at least the payoff: V >= payoff), at
-    ///         least q, and a vault minted at the limit still covers the market price after a 20% adverse move as
-    ///         long as the market's relative repricing is no larger than the floor model's (docs/spec.md, "Option
-    ///         markets").
+    ///         Power: its value at index. Option: the floor model's value after a 20% adverse ETH move, scaled up
+    ///         by how rich the market prices the option over the floor model, never below q
+    ///         (`OptionMarketMath.debtValuePerTokenWad`, run by the pricer).
     /// @param params The market's terms.
     /// @param pricer The everlasting-option pricer (called for options only).
     /// @param normalizationFactor NF (WAD).
@@ -95,49 +89,16 @@ library Product {
         uint256 tokenPriceWad
     ) internal pure returns (uint256) {
         if (!isOption(params)) return valuePerTokenWad(params, normalizationFactor, ethPriceWad, true);
-        bool isCall = params.kind == ProductKind.Call;
-        uint256 stressedSpot =
-            isCall
-                ? FPML.mulWadUp(ethPriceWad, C.WAD + C.OPTION_STRESS_MOVE_WAD)
-                : FPML.mulWad(ethPriceWad, C.WAD - C.OPTION_STRESS_MOVE_WAD);
-        // The pricer rounds down: one more wei of USD rounds the stressed value up.
-        uint256 stressedEth = FPML.fullMulDivUp(
-            normalizationFactor,
-            _fairValueUsd(params, pricer, stressedSpot, isCall) + 1,
-            stressedSpot
-        );
-        uint256 nowEth = FPML.fullMulDiv(
-            normalizationFactor,
-            _fairValueUsd(params, pricer, ethPriceWad, isCall),
-            ethPriceWad
-        );
-        if (tokenPriceWad <= nowEth) return stressedEth;
-        // nowEth rounded down in the denominator: the scaled value rounds up.
-        if (nowEth == 0) return stressedEth > tokenPriceWad ? stressedEth : tokenPriceWad;
-        return FPML.fullMulDivUp(stressedEth, tokenPriceWad, nowEth);
-    }
-
-    /// @dev The everlasting fair value at the market's floor volatility (USD, WAD, rounded down by the pricer).
-    function _fairValueUsd(
-        MarketParams memory params,
-        IEverlastingOptionPricer pricer,
-        uint256 spot,
-        bool isCall
-    ) private pure returns (uint256) {
         return
-            isCall
-                ? pricer.callPrice(
-                    spot,
-                    params.strikeWad,
-                    params.floorVolatilityWad,
-                    params.fundingPeriodSeconds
-                )
-                : pricer.putPrice(
-                    spot,
-                    params.strikeWad,
-                    params.floorVolatilityWad,
-                    params.fundingPeriodSeconds
-                );
+            pricer.optionDebtValuePerToken(
+                params.kind == ProductKind.Call,
+                params.strikeWad,
+                params.floorVolatilityWad,
+                params.fundingPeriodSeconds,
+                normalizationFactor,
+                ethPriceWad,
+                tokenPriceWad
+            );
     }
 
     /// @notice The index in USD (WAD): S^n / scale for a power perpetual, the payoff for an option.
@@ -175,8 +136,12 @@ library Product {
     ///         terms common to every kind (minimum ratio, funding period, liquidation bonus) are checked by the
     ///         engine.
     /// @param params The proposed terms.
+    /// @param pricer The everlasting-option pricer (validates option terms: `OptionMarketMath.invalidTerm`).
     /// @return parameter The name of the invalid field, or "".
-    function invalidTerm(MarketParams memory params) internal pure returns (string memory parameter) {
+    function invalidTerm(
+        MarketParams memory params,
+        IEverlastingOptionPricer pricer
+    ) internal pure returns (string memory parameter) {
         if (!isOption(params)) {
             if (params.power == 0 || params.power > C.MAX_POWER) return "power";
             if (params.indexScale == 0) return "indexScale";
@@ -190,21 +155,13 @@ library Product {
         }
         if (params.power != 0) return "power";
         if (params.indexScale != 1) return "indexScale";
-        if (params.strikeWad == 0 || params.strikeWad > C.MAX_STRIKE_WAD) return "strikeWad";
-        if (
-            params.floorVolatilityWad < C.MIN_FLOOR_VOLATILITY_WAD ||
-            params.floorVolatilityWad > C.MAX_FLOOR_VOLATILITY_WAD
-        ) {
-            return "floorVolatilityWad";
-        }
-        if (params.markRatioFloorWad > OptionFundingMath.FLOOR_MAX_WAD) return "markRatioFloorWad";
-        if (
-            params.markRatioCapWad < OptionFundingMath.CAP_MIN_WAD ||
-            params.markRatioCapWad > OptionFundingMath.CAP_MAX_WAD
-        ) {
-            return "markRatioCapWad";
-        }
-        return "";
+        return
+            pricer.invalidOptionTerm(
+                params.strikeWad,
+                params.floorVolatilityWad,
+                params.markRatioFloorWad,
+                params.markRatioCapWad
+            );
     }
 
     /// @notice A power perpetual's liquidation price: the ETH price at which the vault's ratio reaches the minimum.

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
 import {EverlastingMath} from "../libraries/EverlastingMath.sol";
 import {OptionFundingMath} from "../libraries/OptionFundingMath.sol";
+import {OptionMarketMath} from "../libraries/OptionMarketMath.sol";
 
 /// @title EverlastingOptionPricer
 /// @notice Stateless, deployable pricer for continuously funded everlasting options (Black-Scholes, zero
@@ -167,5 +168,37 @@ contract EverlastingOptionPricer is IEverlastingOptionPricer {
                 OptionFundingMath.band(bandFloorWad, bandCapWad),
                 fundingPeriodSeconds
             );
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function optionDebtValuePerToken(
+        bool isCall,
+        uint256 strikeWad,
+        uint256 floorVolatilityWad,
+        uint256 fundingPeriodSeconds,
+        uint256 normalizationFactor,
+        uint256 ethPriceWad,
+        uint256 tokenPriceWad
+    ) external pure returns (uint256) {
+        return
+            OptionMarketMath.debtValuePerTokenWad(
+                isCall,
+                strikeWad,
+                floorVolatilityWad,
+                fundingPeriodSeconds,
+                normalizationFactor,
+                ethPriceWad,
+                tokenPriceWad
+            );
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function invalidOptionTerm(
+        uint256 strikeWad,
+        uint256 floorVolatilityWad,
+        uint256 bandFloorWad,
+        uint256 bandCapWad
+    ) external pure returns (string memory) {
+        return OptionMarketMath.invalidTerm(strikeWad, floorVolatilityWad, bandFloorWad, bandCapWad);
     }
 }

@@ -18,8 +18,10 @@ import {
   advanceTime,
   deployEvergamma,
   fairPowerPriceEth,
+  optionMarketParameters,
   setEthPrice,
   setPowerPrice,
+  vaultIdOf,
 } from "../../deploy/evergamma.js";
 
 /** Squeeth's Controller on the same scenario (see the research notes on the anchor protocol). */
@@ -33,6 +35,8 @@ const SQUEETH_GAS: Record<string, number> = {
   closeVault: 199_221,
   applyFunding: 135_373,
   liquidate: 300_924,
+  // An option mint is held to half of Squeeth's mint too (the option-market issue's bar).
+  callMint: 202_987,
 };
 
 /** The single-market Controller this engine replaced, last measured on the same scenario (commit 23019c4). */
@@ -80,6 +84,18 @@ await measure("applyFunding", () => engine.applyFunding(marketId));
 // every busy pool) instead of reading the quiet pool's tick (see UniswapTwap.tryQuietTick).
 await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 3000, 0.9).toPrecision(12));
 await measure("applyFundingTokenPoolTraded", () => engine.applyFunding(marketId));
+
+// An everlasting call (strike 3500, 7-day funding, pool at the fair value for 80% volatility, ETH = 3000): the same
+// actions, each the first of its block; an option market also pays the pricer (valuation and funding).
+const call = await addMarket(deployment, { params: optionMarketParameters("call", 3500) });
+await advanceTime(deployment, call.params.twapPeriodSeconds);
+await measure("callOpenDepositMint", () =>
+  engine.mint(call.newVaultId, parseEther("10"), { value: parseEther("10") }),
+);
+const callVaultId = vaultIdOf(call.id, await lens.vaultCount(call.id));
+await measure("callMint", () => engine.mint(callVaultId, parseEther("1")));
+await measure("callBurn", () => engine.burn(callVaultId, parseEther("2"), 0n));
+await measure("callApplyFunding", () => engine.applyFunding(call.id));
 
 // Liquidation: the same 10 ETH / 15 token vault, ETH up from 3000 to 4800 (its liquidation price is ~4444),
 // the token pool following at its fair price, then half the debt repaid by a token holder.
