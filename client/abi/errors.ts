@@ -153,6 +153,11 @@ export const evergammaErrorsAbi = [
   { inputs: [], name: "NoFeesToCollect", type: "error" },
   { inputs: [], name: "NoPausesLeft", type: "error" },
   {
+    inputs: [{ internalType: "uint32", name: "marketId", type: "uint32" }],
+    name: "NotAnOptionMarket",
+    type: "error",
+  },
+  {
     inputs: [{ internalType: "address", name: "caller", type: "address" }],
     name: "NotEngine",
     type: "error",

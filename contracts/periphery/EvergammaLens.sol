@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {IEvergamma} from "../interfaces/IEvergamma.sol";
 import {IEvergammaLens, MarketReport, VaultReport} from "../interfaces/IEvergammaLens.sol";
+import {IOptionLens, OptionReport} from "../interfaces/IOptionLens.sol";
 import {IPriceSource} from "../interfaces/IPriceSource.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {Health} from "../libraries/Health.sol";
@@ -16,11 +17,13 @@ import {MarketConfig, MarketConfigLib} from "../types/MarketConfig.sol";
 import {VaultIdLib} from "../types/VaultId.sol";
 import {EngineStorage, StoredBook, StoredSettlement, StoredVault} from "./EngineStorage.sol";
 import {MarketSnapshot, Snapshot} from "./MarketSnapshot.sol";
+import {OptionViews} from "./OptionViews.sol";
 
 /// @title EvergammaLens
 /// @notice The engine's views, off its storage (`extsload`) and with its own libraries: one rule for health
-///         (`Health`), one for products (`Product`), one for funding (`Market`).
-contract EvergammaLens is IEvergammaLens {
+///         (`Health`), one for products (`Product`), one for funding (`Market`); option fair values and Greeks
+///         from the engine's pricer (`OptionViews`).
+contract EvergammaLens is IEvergammaLens, IOptionLens {
     using VaultIdLib for uint256;
 
     IEvergamma private immutable ENGINE;
@@ -63,12 +66,7 @@ contract EvergammaLens is IEvergammaLens {
         );
         (report.liquidatable, , ) = _previewLiquidation(s, vault);
         report.maxMintable = _maxMintable(s, vault);
-        report.liquidationPriceWad = Product.liquidationPriceWad(
-            s.config.params,
-            vault.collateral,
-            vault.debt,
-            s.normalizationFactor
-        );
+        report.liquidationPriceWad = _liquidationPrice(s, vault);
     }
 
     /// @inheritdoc IEvergammaLens
@@ -192,12 +190,13 @@ contract EvergammaLens is IEvergammaLens {
         return _maxMintable(_snapshot(vaultId.marketOf()), EngineStorage.vault(ENGINE, vaultId));
     }
 
-    /// @inheritdoc IEvergammaLens
+    /// @notice The ETH price (WAD) at which a vault becomes unsafe with NF now; 0 without debt or for n = 1. For an
+    ///         option market: found by bisection on S assuming the market price moves with the floor model
+    ///         (`OptionViews`), type(uint256).max when the vault stays healthy at every price within 1024x of S.
+    /// @param vaultId The vault id.
+    /// @return The price (USD per ETH, WAD).
     function liquidationPrice(uint256 vaultId) external view returns (uint256) {
-        StoredVault memory vault = EngineStorage.vault(ENGINE, vaultId);
-        Snapshot memory s = _snapshot(vaultId.marketOf());
-        return
-            Product.liquidationPriceWad(s.config.params, vault.collateral, vault.debt, s.normalizationFactor);
+        return _liquidationPrice(_snapshot(vaultId.marketOf()), EngineStorage.vault(ENGINE, vaultId));
     }
 
     /// @inheritdoc IEvergammaLens
@@ -205,6 +204,21 @@ contract EvergammaLens is IEvergammaLens {
         uint256 vaultId
     ) external view returns (bool liquidatable, uint256 maxDebt, uint256 collateralPaid) {
         return _previewLiquidation(_snapshot(vaultId.marketOf()), EngineStorage.vault(ENGINE, vaultId));
+    }
+
+    /* OPTION VIEWS */
+
+    /// @inheritdoc IOptionLens
+    function optionReport(uint32 marketId) external view returns (OptionReport memory) {
+        return OptionViews.report(_optionSnapshot(marketId));
+    }
+
+    /// @inheritdoc IOptionLens
+    function vaultGreeks(
+        uint256 vaultId
+    ) external view returns (int256 deltaWad, int256 gammaWad, int256 vegaWad) {
+        Snapshot memory s = _optionSnapshot(vaultId.marketOf());
+        return OptionViews.vaultGreeks(s, EngineStorage.vault(ENGINE, vaultId).debt);
     }
 
     /* BOOKKEEPING VIEWS */
@@ -287,6 +301,21 @@ contract EvergammaLens is IEvergammaLens {
 
     function _snapshot(uint32 marketId) private view returns (Snapshot memory) {
         return MarketSnapshot.load(ENGINE, marketId);
+    }
+
+    /// @dev An option market's snapshot; reverts `NotAnOptionMarket` for a power market.
+    function _optionSnapshot(uint32 marketId) private view returns (Snapshot memory s) {
+        s = _snapshot(marketId);
+        if (!Product.isOption(s.config.params)) revert NotAnOptionMarket(marketId);
+    }
+
+    /// @dev The liquidation price of either kind (`Product` for a power market, `OptionViews` for an option).
+    function _liquidationPrice(Snapshot memory s, StoredVault memory vault) private pure returns (uint256) {
+        if (Product.isOption(s.config.params)) {
+            return OptionViews.liquidationPriceWad(s, vault.collateral, vault.debt);
+        }
+        return
+            Product.liquidationPriceWad(s.config.params, vault.collateral, vault.debt, s.normalizationFactor);
     }
 
     function _maxMintable(Snapshot memory s, StoredVault memory vault) private pure returns (uint256) {
