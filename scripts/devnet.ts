@@ -1,8 +1,9 @@
 /**
  * The devnet (`./evergamma devnet [flags]`, `npm run devnet -- [flags]`): builds the contracts (without the
- * Solidity tests), starts a Hardhat node on 127.0.0.1:8545, deploys the Evergamma engine with two power markets
- * side by side over JSON-RPC — ETH² with Squeeth's parameters (market 0) and ETH¹ (market 1: power 1, index scale
- * 1, a perpetual future funded through the normalization factor), each with its real Uniswap v3 pool —, opens a
+ * Solidity tests), starts a Hardhat node on 127.0.0.1:8545, deploys the Evergamma engine with four markets side
+ * by side over JSON-RPC — ETH² with Squeeth's parameters (market 0), ETH¹ (market 1: power 1, index scale 1, a
+ * perpetual future funded through the normalization factor), an everlasting 3500 call (market 2) and a 2500 put
+ * (market 3), each with its real Uniswap v3 pool —, opens a
  * demo vault, writes `deployments/localhost.json`, starts the keeper and prints a status line per market whenever
  * that market changes (and a heartbeat every minute). `--simulate` drives the ETH price along a seeded random path
  * with an arbitrage bot on every market's pool (see `docs/devnet.md`). Ctrl-C or SIGTERM to this
@@ -22,6 +23,8 @@ import { createEvergammaClient } from "../client/index.js";
 import {
   deployEvergamma,
   deploymentRecord,
+  isOptionMarket,
+  optionMarketParameters,
   type DeployOptions,
   type EvergammaDeployment,
 } from "../deploy/evergamma.js";
@@ -29,7 +32,7 @@ import { exact, percent, usd } from "../tasks/format.js";
 import { DevnetArgsError, parseDevnetArgs, USAGE, type DevnetOptions } from "./devnet/args.js";
 import { keeperEntry, startKeeper, type KeeperProcess } from "./devnet/keeper.js";
 import { PortInUseError, startDevnetNode } from "./devnet/node.js";
-import { formatSummary, runSimulation } from "./devnet/simulate.js";
+import { formatSummary, productText, runSimulation } from "./devnet/simulate.js";
 import { clock, formatStatus, StatusLog, StatusReader } from "./devnet/status.js";
 import type { HardhatNode } from "./lib/hardhatNode.js";
 import { DEV_KEEPER_PRIVATE_KEY, parsePrivateKey } from "./keeper/config.js";
@@ -97,15 +100,19 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * The devnet's markets: ETH² with Squeeth's parameters (market 0) and ETH¹, a perpetual future on ETH (market 1,
- * power 1, index scale 1, funded through the normalization factor).
+ * The devnet's markets: ETH² with Squeeth's parameters (market 0), ETH¹, a perpetual future on ETH (market 1,
+ * power 1, index scale 1, funded through the normalization factor), and two everlasting options on ETH with their
+ * default terms (`optionMarketParameters`): a call at 3500 (market 2, C3500) and a put at 2500 (market 3, P2500),
+ * both out of the money at the devnet's ETH = 3000.
  */
 const DEVNET_MARKETS: NonNullable<DeployOptions["markets"]> = [
   { name: "ETH2", tokenName: "Evergamma Squared ETH", tokenSymbol: "eSQTH" },
   { name: "ETH1", params: { power: 1, indexScale: 1n } },
+  { params: optionMarketParameters("call", 3500) },
+  { params: optionMarketParameters("put", 2500) },
 ];
 
-/** Market-0 tokens the keeper account receives, to repay debt in liquidations. */
+/** Tokens of every market the keeper account receives, to repay debt in liquidations. */
 const KEEPER_TOKENS = parseEther("100");
 
 /**
@@ -144,8 +151,8 @@ async function main(o: DevnetOptions): Promise<void> {
   const { ethers } = connection;
   const chainId = (await ethers.provider.getNetwork()).chainId;
   console.log(
-    "Deploying Evergamma (WETH, USDC, Uniswap v3, the engine, its lens, markets ETH2 and ETH1 with their tokens, " +
-      "pools and price sources, pricer, keeper helper)...",
+    "Deploying Evergamma (WETH, USDC, Uniswap v3, the engine, its lens, markets ETH2, ETH1, C3500 and P2500 with " +
+      "their tokens, pools and price sources, pricer, keeper helper)...",
   );
   const deployment = await deployEvergamma(connection, { markets: DEVNET_MARKETS });
   const signers = await ethers.getSigners();
@@ -166,7 +173,7 @@ async function main(o: DevnetOptions): Promise<void> {
     console.log(`  ${name.padEnd(28)} ${address}`);
   for (const m of deployment.markets) {
     console.log(
-      `  market ${m.id} ${m.name.padEnd(5)} power ${m.params.power}, index scale ${m.params.indexScale}: ` +
+      `  market ${m.id} ${m.name.padEnd(5)} ${isOptionMarket(m.params) ? `${productText(m.params)}, floor volatility ${percent(m.params.floorVolatilityWad ?? 0n, 0)}` : `power ${m.params.power}, index scale ${m.params.indexScale}`}: ` +
         `token ${await m.token.symbol()} ${record.markets[String(m.id)].token}, pool ${record.markets[String(m.id)].pool}`,
     );
   }
@@ -191,7 +198,7 @@ async function main(o: DevnetOptions): Promise<void> {
   }
   const symbols = await Promise.all(deployment.markets.map((m) => m.token.symbol()));
   console.log(
-    `Keeper account ${keeperAccount.address}: holds ${exact(keeperAccount.tokens)} ${symbols.join(` and ${exact(keeperAccount.tokens)} `)} ` +
+    `Keeper account ${keeperAccount.address}: holds ${symbols.map((symbol) => `${exact(keeperAccount.tokens)} ${symbol}`).join(", ")} ` +
       `to liquidate with (minted from the deployer's vaults ${keeperAccount.vaultIds.join(", ")})`,
   );
   console.log(

@@ -14,6 +14,7 @@ import {
   readPoolPrice,
   type UniswapV3,
 } from "../deploy/uniswap.js";
+import { PRODUCT_KINDS } from "../deploy/evergamma.js";
 import { ArbitrageBot, type ArbitrageMarket, type ArbitrageTrade } from "../scripts/devnet/arbitrage.js";
 import {
   action,
@@ -194,9 +195,11 @@ async function arbitrageBot(
     token: ctx.token,
     pool: getPoolContract(ctx.deployedMarket.pool, signer),
     market: {
+      kind: PRODUCT_KINDS[Number(ctx.market.kind)],
       power: Number(ctx.market.power),
       indexScale: ctx.market.indexScale,
       fundingPeriodSeconds: Number(ctx.market.fundingPeriodSeconds),
+      strikeWad: ctx.market.strikeWad,
     },
   };
   // inventory 0: the bot never opens a vault of the user's; it sells only tokens the account holds.

@@ -55,6 +55,75 @@ export interface VaultReport {
   liquidatable: boolean;
   /** Power tokens the vault could still mint without more collateral. */
   maxMintable: bigint;
+  /** Option markets only (null for a power market): the option and the short position's Greeks. */
+  option: OptionVaultView | null;
+}
+
+/** An option vault's view: the market's option report (`optionReport`) and the vault's Greeks (`vaultGreeks`). */
+export interface OptionVaultView {
+  kind: "call" | "put";
+  /** Strike, payoff, mark per unit of claim and fair value at the pricing volatility (USD, WAD). */
+  strike: bigint;
+  payoff: bigint;
+  mark: bigint;
+  fairValue: bigint;
+  /** The mark's implied volatility (0: none) and the volatility the fair value and Greeks use (WAD). */
+  impliedVolatility: bigint;
+  pricingVolatility: bigint;
+  /** Funding per day (WAD, positive: longs pay). */
+  fundingRatePerDay: bigint;
+  /** The short position's delta (ETH), gamma (ETH per USD) and vega (USD per 1.0 of volatility), WAD, signed. */
+  delta: bigint;
+  gamma: bigint;
+  vega: bigint;
+}
+
+/** Reads an option vault's view from the lens. */
+async function readOptionVault(ctx: TaskContext, id: bigint): Promise<OptionVaultView> {
+  const [r, [delta, gamma, vega]] = await Promise.all([
+    ctx.lens.optionReport(ctx.marketId),
+    ctx.lens.vaultGreeks(id),
+  ]);
+  return {
+    kind: r.isCall ? "call" : "put",
+    strike: r.strikeWad,
+    payoff: r.payoffWad,
+    mark: r.markWad,
+    fairValue: r.fairValueWad,
+    impliedVolatility: r.impliedVolatilityWad,
+    pricingVolatility: r.pricingVolatilityWad,
+    fundingRatePerDay: r.fundingRatePerDayWad,
+    delta,
+    gamma,
+    vega,
+  };
+}
+
+/** Whether the task's market is an everlasting option (`ProductKind` Call = 1 or Put = 2). */
+export function isOptionContext(ctx: TaskContext): boolean {
+  return ctx.market.kind !== 0n;
+}
+
+/** A liquidation price for people: "none", "never (…)" for the lens's sentinel, or "$2,345.67 per ETH". */
+function liquidationPriceText(price: bigint | null): string {
+  if (price === null) return "none";
+  if (price === MaxUint256) return "never (healthy at every ETH price within 1024x of now)";
+  return `${usd(price)} per ETH`;
+}
+
+/** The option lines of a vault report. */
+function formatOptionVault(o: OptionVaultView): string[] {
+  const iv =
+    o.impliedVolatility === 0n
+      ? `floor volatility ${percent(o.pricingVolatility)}`
+      : `IV ${percent(o.impliedVolatility)}`;
+  return [
+    `  option               ${o.kind}, strike ${usd(o.strike)}: payoff ${usd(o.payoff)}, mark ${usd(o.mark)}, fair value ${usd(o.fairValue)} at ${iv}`,
+    `  funding per day      ${percent(o.fundingRatePerDay, 4)} ${o.fundingRatePerDay >= 0n ? "(longs pay shorts)" : "(shorts pay longs)"}`,
+    `  short delta          ${fixed(o.delta, 6)} ETH (position value change per $1 of ETH)`,
+    `  short gamma          ${fixed(o.gamma, 8)} ETH per $`,
+    `  short vega           ${usd(o.vega / 100n)} per volatility point`,
+  ];
 }
 
 /** Reads one vault (the lens's `vaultReport`) and the market quantities its report needs (in its market). */
@@ -84,6 +153,7 @@ export async function readVault(ctx: TaskContext, id: bigint): Promise<VaultRepo
     safe: vault.healthy,
     liquidatable: vault.liquidatable,
     maxMintable: vault.maxMintable,
+    option: isOptionContext(ctx) ? await readOptionVault(ctx, id) : null,
   };
 }
 
@@ -99,9 +169,10 @@ export function formatVault(r: VaultReport, symbol: string): string[] {
     `  debt (nominal)       ${exact(r.nominalDebt)} (normalized × NF ${significant(r.normalizationFactor, 10)})`,
     `  debt value           ${exact(r.debtValue)} ETH (${usd(wadMul(r.debtValue, r.ethPrice))})`,
     `  collateral ratio     ${r.collateralRatio === null ? "no debt" : percent(r.collateralRatio)} (minimum ${percent(r.minCollateralRatio)})`,
-    `  liquidation price    ${r.liquidationPrice === null ? "none" : `${usd(r.liquidationPrice)} per ETH`} (ETH now ${usd(r.ethPrice)})`,
+    `  liquidation price    ${liquidationPriceText(r.liquidationPrice)} (ETH now ${usd(r.ethPrice)})`,
     `  status               ${r.liquidatable ? "UNSAFE: can be liquidated" : r.safe ? "safe" : "unsafe"}`,
     `  can still mint       ${exact(r.maxMintable)} ${symbol}`,
+    ...(r.option === null ? [] : formatOptionVault(r.option)),
   ];
 }
 
@@ -124,6 +195,7 @@ export function vaultJson(r: VaultReport): Record<string, unknown> {
     safe: r.safe,
     liquidatable: r.liquidatable,
     maxMintable: r.maxMintable,
+    ...(r.option === null ? {} : { option: r.option }),
   };
 }
 
@@ -191,7 +263,12 @@ export const vaultList = action<ListArgs>(async (args, hre) => {
   );
   for (const r of reports) {
     const ratio = r.collateralRatio === null ? "-" : percent(r.collateralRatio);
-    const liq = r.liquidationPrice === null ? "-" : usd(r.liquidationPrice);
+    const liq =
+      r.liquidationPrice === null
+        ? "-"
+        : r.liquidationPrice === MaxUint256
+          ? "never"
+          : usd(r.liquidationPrice);
     const status = r.liquidatable ? "UNSAFE" : r.safe ? "safe" : "unsafe";
     console.log(
       `  ${String(r.id).padStart(4)}  ${exact(r.collateral).padStart(20)}  ${exact(r.debt).padStart(20)}  ` +
@@ -216,14 +293,17 @@ export interface FundingReport {
   now: bigint;
   fundingPeriodSeconds: bigint;
   power: bigint;
+  /** Option markets only: kind, strike, fair value at the pricing volatility and that volatility (USD, WAD). */
+  option: { kind: "call" | "put"; strike: bigint; fairValue: bigint; pricingVolatility: bigint } | null;
 }
 
 /** Reads the market's funding state (the lens's `marketReport`, and the stored NF). */
 export async function readFunding(ctx: TaskContext): Promise<FundingReport> {
-  const [r, nf, block] = await Promise.all([
+  const [r, nf, block, o] = await Promise.all([
     ctx.lens.marketReport(ctx.marketId),
     ctx.lens.normalizationFactor(ctx.marketId),
     ctx.ethers.provider.getBlock("latest"),
+    isOptionContext(ctx) ? ctx.lens.optionReport(ctx.marketId) : null,
   ]);
   return {
     marketId: ctx.marketId,
@@ -240,6 +320,15 @@ export async function readFunding(ctx: TaskContext): Promise<FundingReport> {
     now: BigInt(block?.timestamp ?? 0),
     fundingPeriodSeconds: ctx.market.fundingPeriodSeconds,
     power: ctx.market.power,
+    option:
+      o === null
+        ? null
+        : {
+            kind: o.isCall ? "call" : "put",
+            strike: o.strikeWad,
+            fairValue: o.fairValueWad,
+            pricingVolatility: o.pricingVolatilityWad,
+          },
   };
 }
 
@@ -256,19 +345,30 @@ export const fundingStatus = action<FundingArgs>(async (args, hre) => {
     console.log(toJson({ ...f, secondsSinceLastUpdate: f.now - f.lastFundingUpdate }));
     return;
   }
-  const premium = f.index === 0n ? 0n : (f.mark * WAD) / f.index - WAD;
-  const symbol = await ctx.token.symbol();
-  console.log(
-    [
-      `Funding of market ${f.marketId} (${f.market}: power ${f.power}, funding period ${duration(f.fundingPeriodSeconds)})`,
-      `  ETH price (TWAP)         ${usd(f.ethPrice)}`,
-      `  ${`${symbol} price (TWAP)`.padEnd(24)} ${exact(f.tokenPrice)} ETH`,
-      `  index                    ${fixed(f.index, 4)}`,
-      `  mark                     ${fixed(f.mark, 4)} (${premium >= 0n ? "+" : ""}${percent(premium, 4)} vs index)`,
-      `  normalization factor     ${significant(f.normalizationFactor, 12)} (now ${significant(f.expectedNormalizationFactor, 12)})`,
-      `  funding per day          ${percent(f.fundingRatePerDay, 4)} ${f.fundingRatePerDay >= 0n ? "(longs pay shorts)" : "(shorts pay longs)"}`,
-      `  implied volatility       ${impliedVolatilityText(f.impliedVolatility, f.mark, f.index)}`,
-      `  last update              ${duration(f.now - f.lastFundingUpdate)} ago (at ${f.lastFundingUpdate})`,
-    ].join("\n"),
-  );
+  console.log(formatFunding(f, await ctx.token.symbol()).join("\n"));
 });
+
+/** The human-readable funding report; an option market names its payoff and adds its fair value. */
+export function formatFunding(f: FundingReport, symbol: string): string[] {
+  const premium = f.index === 0n ? 0n : (f.mark * WAD) / f.index - WAD;
+  const o = f.option;
+  const product = o === null ? `power ${f.power}` : `${o.kind}, strike ${usd(o.strike)}`;
+  const versus =
+    o !== null && f.index === 0n ? "" : ` (${premium >= 0n ? "+" : ""}${percent(premium, 4)} vs index)`;
+  return [
+    `Funding of market ${f.marketId} (${f.market}: ${product}, funding period ${duration(f.fundingPeriodSeconds)})`,
+    `  ETH price (TWAP)         ${usd(f.ethPrice)}`,
+    `  ${`${symbol} price (TWAP)`.padEnd(24)} ${exact(f.tokenPrice)} ETH`,
+    `  ${o === null ? "index   " : "payoff  "}                 ${fixed(f.index, 4)}`,
+    `  mark                     ${fixed(f.mark, 4)}${versus}`,
+    ...(o === null
+      ? []
+      : [
+          `  fair value               ${fixed(o.fairValue, 4)} at ${percent(o.pricingVolatility)} volatility`,
+        ]),
+    `  normalization factor     ${significant(f.normalizationFactor, 12)} (now ${significant(f.expectedNormalizationFactor, 12)})`,
+    `  funding per day          ${percent(f.fundingRatePerDay, 4)} ${f.fundingRatePerDay >= 0n ? "(longs pay shorts)" : "(shorts pay longs)"}`,
+    `  implied volatility       ${impliedVolatilityText(f.impliedVolatility, f.mark, f.index)}`,
+    `  last update              ${duration(f.now - f.lastFundingUpdate)} ago (at ${f.lastFundingUpdate})`,
+  ];
+}

@@ -37,7 +37,7 @@ export type ArbitrageMarket = Pick<EvergammaDeployment, "pricer" | "engine" | "l
   marketId: number;
   token: MarketToken;
   pool: UniswapV3Pool;
-  market: Pick<MarketParameters, "power" | "indexScale" | "fundingPeriodSeconds">;
+  market: Pick<MarketParameters, "kind" | "power" | "indexScale" | "fundingPeriodSeconds" | "strikeWad">;
 };
 
 /** The bot's view of market `index` of a deployment (default: market 0). */
@@ -88,19 +88,23 @@ export class ArbitrageBot {
   }
 
   /**
-   * The fair power-token price at ETH price `spotWad` (USD, WAD) and normalization factor `nf` (WAD).
+   * The fair token price at ETH price `spotWad` (USD, WAD) and normalization factor `nf` (WAD): a power token's
+   * NF·Sⁿ·premium/scale, an option token's NF·V(S) (the everlasting fair value at the target volatility), both in
+   * ETH per token and as the fair mark (index units for a power, USD per unit of claim for an option).
    */
   async fairPrice(spotWad: bigint, nf: bigint): Promise<{ ethPerToken: bigint; mark: bigint }> {
-    const { market } = this.#o.deployment;
-    const power = BigInt(market.power) * WAD;
-    const fair = await this.#o.deployment.pricer.powerPerpFairPrice(
-      spotWad,
-      power,
-      this.#o.targetVolWad,
-      BigInt(market.fundingPeriodSeconds),
-    );
-    const usdPerToken = (fair * nf) / WAD / market.indexScale;
-    return { ethPerToken: (usdPerToken * WAD) / spotWad, mark: fair / market.indexScale };
+    const { market, pricer } = this.#o.deployment;
+    const period = BigInt(market.fundingPeriodSeconds);
+    let mark: bigint;
+    if (market.kind === "call" || market.kind === "put") {
+      const price = market.kind === "call" ? pricer.callPrice : pricer.putPrice;
+      mark = await price(spotWad, market.strikeWad ?? 0n, this.#o.targetVolWad, period);
+    } else {
+      const power = BigInt(market.power) * WAD;
+      mark =
+        (await pricer.powerPerpFairPrice(spotWad, power, this.#o.targetVolWad, period)) / market.indexScale;
+    }
+    return { ethPerToken: (((mark * nf) / WAD) * WAD) / spotWad, mark };
   }
 
   /** Keeps at least half the inventory of tokens on hand, minting from the bot's vault in the market. */

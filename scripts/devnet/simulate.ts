@@ -16,7 +16,13 @@
  */
 import { formatEther, parseEther, type Signer } from "ethers";
 
-import { advanceTime, setEthPrice, type EvergammaDeployment } from "../../deploy/evergamma.js";
+import {
+  advanceTime,
+  isOptionMarket,
+  setEthPrice,
+  type EvergammaDeployment,
+  type MarketParameters,
+} from "../../deploy/evergamma.js";
 import { fixed, significant, usd } from "../../tasks/format.js";
 import { arbitrageMarket, ArbitrageBot } from "./arbitrage.js";
 import type { StatusReader } from "./status.js";
@@ -94,15 +100,19 @@ export interface SimulationOptions {
 export interface MarketSimulationSummary {
   marketId: number;
   name: string;
-  power: number;
-  /** ln(mark/index) − ln(fair mark/index): mean, root mean square and largest magnitude over the steps. */
+  /** "power 2", "call 3500", "put 2500". */
+  product: string;
+  /** ln(mark / fair mark): mean, root mean square and largest magnitude over the steps. */
   trackingErrorMean: number;
   trackingErrorRms: number;
   trackingErrorMax: number;
   nfStart: bigint;
   nfEnd: bigint;
-  /** NF change the target volatility implies over the elapsed time, as a fraction (negative: longs paid). */
-  expectedNfChange: number;
+  /**
+   * NF change the target volatility implies over the elapsed time, as a fraction (negative: longs paid); null for
+   * an option, whose funding follows payoff / mark along the path.
+   */
+  expectedNfChange: number | null;
 }
 
 /** What the simulation measured. */
@@ -134,6 +144,12 @@ async function openRiskyVaults(d: EvergammaDeployment, owners: Signer[]): Promis
     ids.push(id);
   }
   return ids;
+}
+
+/** A market's product for people: "power 2", "call 3500", "put 2500". */
+export function productText(p: MarketParameters): string {
+  if (!isOptionMarket(p)) return `power ${p.power}`;
+  return `${p.kind} ${formatEther(p.strikeWad ?? 0n).replace(/\.0$/, "")}`;
 }
 
 /** Runs the simulation and returns its summary (also printed by {@link formatSummary}). */
@@ -181,9 +197,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
     const parts: string[] = [];
     for (const [j, { m, errors }] of markets.entries()) {
       const [index, mark] = await Promise.all([d.lens.index(m.id), d.lens.mark(m.id)]);
-      const fairRatio = Number(formatEther(trades[j].fairMark)) / Number(formatEther(index));
-      errors.push(Math.log(Number(formatEther(mark)) / Number(formatEther(index))) - Math.log(fairRatio));
-      const fair = (index * parseEther(fairRatio.toFixed(12))) / 10n ** 18n;
+      const fair = trades[j].fairMark;
+      errors.push(Math.log(Number(formatEther(mark)) / Number(formatEther(fair))));
       parts.push(
         `${m.name}: index ${fixed(index)}  mark ${fixed(mark)}  fair ${fixed(fair)}` +
           `  NF ${significant(readings[j].normalizationFactor, 8)}`,
@@ -203,16 +218,17 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
   for (const [j, { m, errors }] of markets.entries()) {
     const n = m.params.power;
     const count = Math.max(errors.length, 1);
+    const option = isOptionMarket(m.params);
     summaries.push({
       marketId: m.id,
       name: m.name,
-      power: n,
+      product: productText(m.params),
       trackingErrorMean: errors.reduce((a, b) => a + b, 0) / count,
       trackingErrorRms: Math.sqrt(errors.reduce((a, b) => a + b * b, 0) / count),
       trackingErrorMax: errors.reduce((a, b) => Math.max(a, Math.abs(b)), 0),
       nfStart: nfStart[j],
       nfEnd: await d.lens.expectedNormalizationFactor(m.id),
-      expectedNfChange: Math.expm1(-((n * (n - 1) * o.targetVol * o.targetVol) / 2) * years),
+      expectedNfChange: option ? null : Math.expm1(-((n * (n - 1) * o.targetVol * o.targetVol) / 2) * years),
     });
   }
   await o.status.read();
@@ -237,10 +253,12 @@ export function formatSummary(s: SimulationSummary): string[] {
   for (const m of s.markets) {
     const nfChange = Number(formatEther(m.nfEnd)) / Number(formatEther(m.nfStart)) - 1;
     lines.push(
-      `  market ${m.marketId} (${m.name}, power ${m.power})`,
+      `  market ${m.marketId} (${m.name}, ${m.product})`,
       `    mark/index tracking error mean ${pct(m.trackingErrorMean)}, rms ${pct(m.trackingErrorRms)}, max ${pct(m.trackingErrorMax)} (ln mark/index − ln fair/index)`,
       `    funding paid (NF change)  ${significant(m.nfStart, 10)} -> ${significant(m.nfEnd, 10)} = ${pct(nfChange)}` +
-        ` (target vol implies ${pct(m.expectedNfChange)})`,
+        (m.expectedNfChange === null
+          ? " (option: funding follows payoff / mark)"
+          : ` (target vol implies ${pct(m.expectedNfChange)})`),
     );
   }
   return lines;

@@ -1,17 +1,20 @@
 /**
- * The devnet's status lines, one per market: market name, ETH price, index, mark, normalization factor,
+ * The devnet's status lines, one per market: market name, ETH price, index (an option's payoff), mark, normalization factor,
  * funding per day, implied volatility, vaults, unsafe vaults and liquidations so far.
  *
  * @module
  */
 import { vaultIdOf, type EvergammaClient } from "../../client/index.js";
+import type { ProductKindName } from "../../deploy/evergamma.js";
 import { fixed, impliedVolatilityText, percent, significant, usd } from "../../tasks/format.js";
 
 /** One reading of one market. */
 export interface MarketStatus {
-  /** The market's name ("ETH2"). */
+  /** The market's name ("ETH2", "C3500"). */
   market: string;
   ethPrice: bigint;
+  /** What the index is called: "index" (Sⁿ/scale) for a power market, "payoff" for an option. */
+  indexLabel: "index" | "payoff";
   index: bigint;
   mark: bigint;
   normalizationFactor: bigint;
@@ -26,6 +29,8 @@ export interface MarketStatus {
 export interface StatusMarket {
   id: number;
   name: string;
+  /** Its terms' kind (a power market without it). */
+  params?: { kind?: ProductKindName };
 }
 
 /**
@@ -69,6 +74,7 @@ export class StatusReader {
     return {
       market: m.name,
       ethPrice: r.ethPriceWad,
+      indexLabel: m.params?.kind === "call" || m.params?.kind === "put" ? "payoff" : "index",
       index: r.indexWad,
       mark: r.markWad,
       normalizationFactor: r.normalizationFactor,
@@ -81,12 +87,15 @@ export class StatusReader {
   }
 }
 
-/** `ETH2 | ETH $3,000.00 | index 900.00 | mark 928.41 | NF 0.99999812 | funding/day 0.1753% | IV 80.00% | ...` */
+/**
+ * `ETH2 | ETH $3,000.00 | index 900.00 | mark 928.41 | NF 0.99999812 | funding/day 0.1753% | IV 80.00% | ...`; an option market shows its payoff where a power shows its index
+ * (`C3500 | ETH $3,000.00 | payoff 0.00 | mark 135.06 | …`, mark per unit of claim in USD).
+ */
 export function formatStatus(s: MarketStatus): string {
   return [
     s.market,
     `ETH ${usd(s.ethPrice)}`,
-    `index ${fixed(s.index)}`,
+    `${s.indexLabel} ${fixed(s.index)}`,
     `mark ${fixed(s.mark)}`,
     `NF ${significant(s.normalizationFactor, 8)}`,
     `funding/day ${percent(s.fundingRatePerDay, 4)}`,

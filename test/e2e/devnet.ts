@@ -1,7 +1,7 @@
 /**
  * End-to-end tests of the devnet (`scripts/devnet.ts`, run as `node --import tsx scripts/devnet.ts` like
- * `npm run devnet` does after building): it starts a node, deploys two markets side by side (ETH² as market 0,
- * ETH¹ as market 1), writes a valid deployment file, prints a status line per market and stops cleanly on
+ * `npm run devnet` does after building): it starts a node, deploys four markets side by side (ETH² as market 0,
+ * ETH¹ as market 1, a 3500 call and a 2500 put as markets 2 and 3), writes a valid deployment file, prints a status line per market and stops cleanly on
  * SIGTERM, leaving no process behind and the port free.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -54,6 +54,16 @@ describe("devnet (e2e)", function () {
       /^\[\d\d:\d\d:\d\d\] ETH1 \| ETH (\$[\d,]+\.\d\d) \| index ([\d,.]+) \| mark [\d,.]+ \| NF [\d.]+ \| funding\/day -?[\d.]+% \| IV [^|]+ \| vaults 2 \| unsafe 0 \| liquidations 0$/m,
     );
     expect(`$${index}`).to.equal(eth);
+    // The options, both out of the money at ETH = 3000: payoff 0, a positive mark and implied volatility; the seed
+    // and keeper-stock vaults.
+    for (const name of ["C3500", "P2500"]) {
+      await d.waitFor(
+        new RegExp(
+          `^\\[\\d\\d:\\d\\d:\\d\\d\\] ${name} \\| ETH \\$[\\d,]+\\.\\d\\d \\| payoff 0\\.00 \\| mark [1-9][\\d,.]+ \\| NF [\\d.]+ \\| funding\\/day [\\d.]+% \\| IV [\\d.]+% \\| vaults 2 \\| unsafe 0 \\| liquidations 0$`,
+          "m",
+        ),
+      );
+    }
 
     const file = path.join(dir, "localhost.json");
     const deployment = parseDeployment(JSON.parse(readFileSync(file, "utf8")), file);
@@ -67,16 +77,20 @@ describe("devnet (e2e)", function () {
     }
     expect(await rpc(url, "eth_chainId")).to.equal("0x7a69");
     const markets = Object.values(deployment.markets).sort((a, b) => a.id - b.id);
-    expect(markets.map((m) => [m.id, m.name, m.params.power, m.params.indexScale])).to.deep.equal([
-      [0, "ETH2", 2, "10000"],
-      [1, "ETH1", 1, "1"],
+    expect(
+      markets.map((m) => [m.id, m.name, m.params.power, m.params.indexScale, m.params.kind]),
+    ).to.deep.equal([
+      [0, "ETH2", 2, "10000", undefined],
+      [1, "ETH1", 1, "1", undefined],
+      [2, "C3500", 0, "1", "call"],
+      [3, "P2500", 0, "1", "put"],
     ]);
     for (const m of markets) {
       for (const field of ["token", "pool", "priceSource"] as const) {
         expect(await rpc(url, "eth_getCode", [m[field], "latest"]), `${m.name} ${field}`).to.not.equal("0x");
       }
     }
-    expect(new Set(markets.map((m) => m.pool)).size).to.equal(2);
+    expect(new Set(markets.map((m) => m.pool)).size).to.equal(4);
     expect(d.output).to.match(
       /Demo vault 2 \(account #1 0x[0-9a-fA-F]{40}\): 10 ETH, 15 eSQTH, ratio [\d.]+%/,
     );
@@ -90,7 +104,9 @@ describe("devnet (e2e)", function () {
     expect(tried.code, tried.stdout + tried.stderr).to.equal(0);
     expect(tried.stdout).to.match(/vault 2/i);
 
-    await d.waitFor(/^\[keeper\] started: account 0x[0-9a-fA-F]{40}, tokens: 100 ETH2, 100 ETH1$/m);
+    await d.waitFor(
+      /^\[keeper\] started: account 0x[0-9a-fA-F]{40}, tokens: 100 ETH2, 100 ETH1, 100 C3500, 100 P2500$/m,
+    );
     const children = descendants(d.pid);
     expect(children.length, d.output).to.be.at.least(2); // the node and the keeper
     d.child.kill("SIGTERM");
@@ -125,12 +141,12 @@ describe("devnet (e2e)", function () {
     expect(exit.code, d.output).to.equal(0);
     expect(d.output).to.match(/^Ready\. Try: \.\/evergamma hardhat vault:status --id 2 --network localhost/m);
     expect(d.output).to.match(
-      /Simulation: 4 steps of 7200 s, ETH vol 0\.8, target implied vol 0\.8, seed 1, markets 0 \(ETH2\), 1 \(ETH1\)/,
+      /Simulation: 4 steps of 7200 s, ETH vol 0\.8, target implied vol 0\.8, seed 1, markets 0 \(ETH2\), 1 \(ETH1\), 2 \(C3500\), 3 \(P2500\)/,
     );
-    // One line a step, with both markets' index, mark, fair mark and NF.
+    // One line a step, with every market's index (an option's payoff), mark, fair mark and NF.
     expect(
       d.output.match(
-        /^ {2}step [1-4]\/4 {2}spot \$[\d,.]+ {2}ETH2: index .* {2}ETH1: index .* {2}unsafe \d+/gm,
+        /^ {2}step [1-4]\/4 {2}spot \$[\d,.]+ {2}ETH2: index .* {2}ETH1: index .* {2}C3500: index .* {2}P2500: index .* {2}unsafe \d+/gm,
       ) ?? [],
     ).to.have.length(4);
     const funding = (market: string) => {
@@ -151,6 +167,22 @@ describe("devnet (e2e)", function () {
     expect(eth1.expected).to.equal(0);
     expect(Math.abs(eth1.paid)).to.be.lessThan(0.01);
     expect(eth1.rms).to.be.lessThan(1);
+    // The options: the arbitrage sets the mark to the pricer's fair value each step; by the reading, one step's
+    // funding has lowered NF (dt / T = 1.19% for an option out of the money) and so raised the mark q·S/NF by as
+    // much. Longs pay.
+    for (const [name, product] of [
+      ["C3500", "call 3500"],
+      ["P2500", "put 2500"],
+    ]) {
+      const block = new RegExp(
+        `market \\d \\(${name}, ${product}\\)\\n\\s+mark/index tracking error mean (-?[\\d.]+)%, rms ([\\d.]+)%.*\\n` +
+          `\\s+funding paid \\(NF change\\)\\s+([\\d.]+) -> ([\\d.]+) = (-?[\\d.]+)% \\(option: funding follows payoff / mark\\)`,
+      ).exec(d.output);
+      expect(block, d.output).to.not.equal(null);
+      const m = block as RegExpExecArray;
+      expect(Number(m[2]), name).to.be.lessThan(2);
+      expect(Number(m[5]), name).to.be.lessThan(0);
+    }
     expect(d.output).to.match(/^ {2}liquidations\s+\d+$/m);
     expect(await isPortFree(port)).to.equal(true);
   });

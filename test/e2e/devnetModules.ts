@@ -72,6 +72,7 @@ describe("devnet and task helpers", function () {
     const base: MarketStatus = {
       market: "ETH2",
       ethPrice: parseEther("3000"),
+      indexLabel: "index",
       index: parseEther("900"),
       mark: parseEther("928"),
       normalizationFactor: parseEther("0.99999"),

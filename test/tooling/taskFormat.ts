@@ -55,6 +55,7 @@ describe("task message helpers", function () {
     const status: MarketStatus = {
       market: "ETH2",
       ethPrice: parseEther("4600"),
+      indexLabel: "index",
       index,
       mark: parseEther("540"),
       normalizationFactor: parseEther("1"),
@@ -69,6 +70,9 @@ describe("task message helpers", function () {
     expect(
       formatStatus({ ...status, mark: parseEther("928"), impliedVolatility: parseEther("0.8") }),
     ).to.include("| IV 80.00% |");
+    // An option market shows its payoff where a power market shows its index.
+    const call = { ...status, market: "C3500", indexLabel: "payoff" as const, index: 0n };
+    expect(formatStatus(call)).to.match(/^C3500 \| ETH \$4,600\.00 \| payoff 0\.00 \| mark 540\.00 \| /);
   });
 
   it("negative numbers get the range message, not a parse error", function () {
