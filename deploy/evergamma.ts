@@ -25,6 +25,7 @@ import {
   createPoolWithLiquidity,
   deployUniswapV3,
   getPoolContract,
+  growObservations,
   movePoolPrice,
   priceToSqrtPriceX96,
   sortTokens,
@@ -574,7 +575,7 @@ export async function initializePool(
     await positionManager.createAndInitializePoolIfNecessary(token0, token1, FEE_TIER, sqrtPriceX96)
   ).wait();
   const pool = getPoolContract(await uniswap.factory.getPool(token0, token1, FEE_TIER), signer);
-  await (await pool.increaseObservationCardinalityNext(cardinality)).wait();
+  await growObservations(pool, cardinality);
   return pool;
 }
 

@@ -622,7 +622,7 @@ export async function createPoolWithLiquidity(p: CreatePoolParams): Promise<stri
   const initialSqrtPriceX96 = pairSqrtPriceX96(pair, p.priceAInB);
   await mined(positionManager.createAndInitializePoolIfNecessary(token0, token1, fee, initialSqrtPriceX96));
   const pool = getPoolContract(await p.uniswap.factory.connect(signer).getPool(token0, token1, fee), signer);
-  await mined(pool.increaseObservationCardinalityNext(cardinality));
+  await growObservations(pool, cardinality);
 
   const { tickLower, tickUpper } = fullRangeTicks(Number(await pool.tickSpacing()));
   const [lower, upper] = [tickToSqrtPriceX96(tickLower), tickToSqrtPriceX96(tickUpper)];
@@ -724,6 +724,24 @@ export async function advanceTime(clock: TimeController, seconds: number): Promi
   const latest = (await clock.send("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
   await clock.send("evm_setNextBlockTimestamp", [toQuantity(BigInt(latest.timestamp) + BigInt(seconds))]);
   await clock.send("evm_mine", []);
+}
+
+/** Ethereum's per-transaction gas cap (EIP-7825): a transaction asking for more is refused. */
+export const TRANSACTION_GAS_CAP = 16_777_216n;
+
+/** Margin over the estimate for `increaseObservationCardinalityNext` (its cost does not depend on the block), %. */
+const OBSERVATIONS_GAS_MARGIN_PERCENT = 10n;
+
+/**
+ * Raises a pool's observation capacity to `cardinality` with an explicit gas limit: the estimate plus 10%, never
+ * above the transaction gas cap. (A network's gas multiplier, e.g. localhost's ×2, would push the ~9.4M gas of 421
+ * slots past the cap.)
+ */
+export async function growObservations(pool: UniswapV3Pool, cardinality: number): Promise<void> {
+  const estimate = await pool.increaseObservationCardinalityNext.estimateGas(cardinality);
+  const padded = (estimate * (100n + OBSERVATIONS_GAS_MARGIN_PERCENT)) / 100n;
+  const gasLimit = padded < TRANSACTION_GAS_CAP ? padded : TRANSACTION_GAS_CAP;
+  await mined(pool.increaseObservationCardinalityNext(cardinality, { gasLimit }));
 }
 
 /**
