@@ -10,11 +10,13 @@ import { formatEther, parseEther, type Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type {
+  ChainlinkTwapPrices,
   EverlastingOptionPricer,
   Evergamma,
   EvergammaLens,
   KeeperHelper,
   MarketToken,
+  MockAggregator,
   TestUSDC,
   UniswapTwapPrices,
   WETH9,
@@ -133,6 +135,33 @@ export interface MarketOptions {
   seedImpliedVolatility?: number;
   /** Tokens minted by the deployer's seed vault: half go into the pool, half stay for price moves. */
   seedTokens?: bigint;
+  /** Price the market with a Chainlink ETH/USD feed checked against the TWAP (`ChainlinkTwapPrices`, safe mode)
+   *  instead of the TWAP alone (`UniswapTwapPrices`, the default). */
+  chainlink?: ChainlinkSourceOptions;
+}
+
+/** The feed and guards of a Chainlink+TWAP market (`ChainlinkTwapPrices`); every field has a default. */
+export interface ChainlinkSourceOptions {
+  /** The ETH/USD aggregator. Default: a new `MockAggregator` (8 decimals) answering the ETH pool's price. */
+  feed?: string;
+  /** The longest age of a trusted answer in seconds. Default 3600 (Chainlink's ETH/USD heartbeat on mainnet). */
+  heartbeatSeconds?: number;
+  /** The L2 sequencer-uptime feed. Default: none (L1). */
+  sequencerFeed?: string;
+  /** The distrust period after a sequencer restart in seconds: 3600 with a sequencer feed, 0 without. */
+  gracePeriodSeconds?: number;
+  /** The largest trusted |feed − TWAP| / TWAP (WAD). Default 0.05e18 (5%). */
+  deviationBoundWad?: bigint;
+}
+
+/** The Chainlink side of a Chainlink+TWAP market. */
+export interface ChainlinkMarketSource {
+  /** The market account, typed as the Chainlink source (`prices()` with the reference S and the reason). */
+  source: ChainlinkTwapPrices;
+  /** The ETH/USD feed's address. */
+  feed: string;
+  /** The feed as a `MockAggregator` when the deploy created it. */
+  mockFeed?: MockAggregator;
 }
 
 /** Options of {@link deployEvergamma}; every field has a default. */
@@ -175,6 +204,8 @@ export interface MarketDeployment {
   /** The token/WETH Uniswap v3 pool (the market price). */
   pool: UniswapV3Pool;
   priceSource: UniswapTwapPrices;
+  /** Set for a Chainlink+TWAP market (`MarketOptions.chainlink`); `priceSource` then answers its first two words. */
+  chainlink?: ChainlinkMarketSource;
   /** The deployer's vault that minted the pool's liquidity. */
   seedVaultId: bigint;
   /** The vault id to pass to `mint` to open a new vault in this market (serial 0). */
@@ -472,11 +503,11 @@ async function createMarket(
   )) as unknown as MarketToken;
   const seedPrice = await seedTokenPriceEth(w, params, m.seedImpliedVolatility ?? 0.8);
   const pool = await initializePool(w.uniswap, w.deployer, token, w.weth, seedPrice, w.cardinality);
-  const template = await ethers.deployContract(
-    "UniswapTwapPrices",
-    [w.weth, w.usdc, w.ethUsdcPoolAddress, token, pool, params.twapPeriodSeconds],
-    w.deployer,
-  );
+  const twapArgs = [w.weth, w.usdc, w.ethUsdcPoolAddress, token, pool, params.twapPeriodSeconds] as const;
+  const chainlinkTemplate = m.chainlink ? await deployChainlinkSource(w, twapArgs, m.chainlink) : undefined;
+  const template =
+    chainlinkTemplate?.source ??
+    (await ethers.deployContract("UniswapTwapPrices", [...twapArgs], w.deployer));
   const engine = w.engine.connect(w.deployer);
   const id = Number(await engine.marketCount());
   const receipt = await (await engine.createMarket(toEngineParams(params), token, template)).wait();
@@ -487,6 +518,10 @@ async function createMarket(
   if (!created) throw new Error(`createMarket: no MarketCreated event for market ${id}`);
   const account = created.args.priceSource as string;
   const priceSource = template.attach(account) as unknown as UniswapTwapPrices;
+  const chainlink = chainlinkTemplate && {
+    ...chainlinkTemplate,
+    source: chainlinkTemplate.source.attach(account) as unknown as ChainlinkTwapPrices,
+  };
 
   const seedTokens = m.seedTokens ?? parseEther("100");
   // Twice the 150% the health rule asks for (an option's debt is valued after a 20% adverse move).
@@ -511,9 +546,48 @@ async function createMarket(
     token,
     pool: getPoolContract(await pool.getAddress(), w.deployer),
     priceSource,
+    ...(chainlink ? { chainlink } : {}),
     seedVaultId: vaultIdOf(id, 1n),
     newVaultId: vaultIdOf(id, 0n),
   };
+}
+
+/** Decimals of the mock ETH/USD feed (Chainlink's USD feeds answer with 8). */
+const MOCK_FEED_DECIMALS = 8;
+
+/**
+ * Deploys a market's `ChainlinkTwapPrices` template: the given feed, or a new `MockAggregator` answering the ETH
+ * pool's price, with the options' guards.
+ */
+async function deployChainlinkSource(
+  w: MarketWorld,
+  twapArgs: readonly unknown[],
+  o: ChainlinkSourceOptions,
+): Promise<{ source: ChainlinkTwapPrices; feed: string; mockFeed?: MockAggregator }> {
+  const { ethers } = w.connection;
+  const mockFeed =
+    o.feed === undefined
+      ? ((await ethers.deployContract(
+          "MockAggregator",
+          [MOCK_FEED_DECIMALS, BigInt(Math.round(w.ethPriceUsd * 10 ** MOCK_FEED_DECIMALS))],
+          w.deployer,
+        )) as unknown as MockAggregator)
+      : undefined;
+  const feed = o.feed ?? (await mockFeed!.getAddress());
+  const sequencerFeed = o.sequencerFeed ?? ethers.ZeroAddress;
+  const feedParams = {
+    feed,
+    heartbeatSeconds: o.heartbeatSeconds ?? 3600,
+    sequencerFeed,
+    gracePeriodSeconds: o.gracePeriodSeconds ?? (sequencerFeed === ethers.ZeroAddress ? 0 : 3600),
+    deviationBoundWad: o.deviationBoundWad ?? parseEther("0.05"),
+  };
+  const source = (await ethers.deployContract(
+    "ChainlinkTwapPrices",
+    [...twapArgs, feedParams],
+    w.deployer,
+  )) as unknown as ChainlinkTwapPrices;
+  return { source, feed, ...(mockFeed ? { mockFeed } : {}) };
 }
 
 /** A price as a decimal string `parseEther` accepts: 17 significant digits, at most 18 decimals. */

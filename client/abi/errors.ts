@@ -211,6 +211,23 @@ export const evergammaErrorsAbi = [
   },
   {
     inputs: [
+      { internalType: "uint32", name: "marketId", type: "uint32" },
+      { internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "SafeModeNoNewDebt",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "vaultId", type: "uint256" },
+      { internalType: "uint256", name: "collateralRatioBeforeWad", type: "uint256" },
+      { internalType: "uint256", name: "collateralRatioAfterWad", type: "uint256" },
+    ],
+    name: "SafeModeRatioLowered",
+    type: "error",
+  },
+  {
+    inputs: [
       { internalType: "uint256", name: "settledVaults", type: "uint256" },
       { internalType: "uint256", name: "vaultCount", type: "uint256" },
     ],

@@ -139,6 +139,23 @@ export const evergammaAbi = [
   { inputs: [], name: "ReentrancyGuardReentrantCall", type: "error" },
   {
     inputs: [
+      { internalType: "uint32", name: "marketId", type: "uint32" },
+      { internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "SafeModeNoNewDebt",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "vaultId", type: "uint256" },
+      { internalType: "uint256", name: "collateralRatioBeforeWad", type: "uint256" },
+      { internalType: "uint256", name: "collateralRatioAfterWad", type: "uint256" },
+    ],
+    name: "SafeModeRatioLowered",
+    type: "error",
+  },
+  {
+    inputs: [
       { internalType: "uint256", name: "settledVaults", type: "uint256" },
       { internalType: "uint256", name: "vaultCount", type: "uint256" },
     ],
@@ -387,6 +404,26 @@ export const evergammaAbi = [
       { indexed: false, internalType: "uint256", name: "pausesLeft", type: "uint256" },
     ],
     name: "Paused",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint32", name: "marketId", type: "uint32" },
+      { indexed: false, internalType: "uint256", name: "reason", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "ethPriceWad", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "referenceEthPriceWad", type: "uint256" },
+    ],
+    name: "SafeModeEntered",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint32", name: "marketId", type: "uint32" },
+      { indexed: false, internalType: "uint256", name: "ethPriceWad", type: "uint256" },
+    ],
+    name: "SafeModeExited",
     type: "event",
   },
   {

@@ -116,6 +116,13 @@ export const evergammaLensAbi = [
   },
   {
     inputs: [{ internalType: "uint32", name: "marketId", type: "uint32" }],
+    name: "isSafeMode",
+    outputs: [{ internalType: "bool", name: "", type: "bool" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint32", name: "marketId", type: "uint32" }],
     name: "isShutDown",
     outputs: [{ internalType: "bool", name: "", type: "bool" }],
     stateMutability: "view",

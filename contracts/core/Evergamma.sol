@@ -16,6 +16,7 @@ import {FundingMath, MarkClamp} from "../libraries/FundingMath.sol";
 import {Health} from "../libraries/Health.sol";
 import {LiquidationInput, LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
 import {Market} from "../libraries/Market.sol";
+import {PriceSourceLib} from "../libraries/PriceSourceLib.sol";
 import {Product} from "../libraries/Product.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {MarketConfig, MarketConfigLib, MarketParams} from "../types/MarketConfig.sol";
@@ -205,7 +206,8 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
     function mint(uint256 vaultId, uint256 amount) external payable nonReentrant returns (uint256) {
         if (amount == 0) revert ZeroAmount();
         uint32 marketId = vaultId.marketOf();
-        (MarketConfig memory config, uint256 nf, uint256 ethPriceWad) = _accrue(marketId);
+        (MarketConfig memory config, uint256 nf, uint256 ethPriceWad, bool safeMode) = _accrue(marketId);
+        if (safeMode) revert SafeModeNoNewDebt(marketId, amount);
         // Only the exact id marketId << 64 opens a vault: an id with other high bits names no vault.
         bool isNewVault = vaultId == VaultIdLib.toVaultId(marketId, 0);
         if (isNewVault) vaultId = _createVault(marketId, msg.sender);
@@ -240,7 +242,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
 
     /// @inheritdoc IEvergamma
     function applyFunding(uint32 marketId) external nonReentrant returns (uint256 normalizationFactor) {
-        (, normalizationFactor, ) = _accrue(marketId);
+        (, normalizationFactor, , ) = _accrue(marketId);
     }
 
     /// @inheritdoc IEvergamma
@@ -272,7 +274,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         uint256 maxDebtAmount
     ) external nonReentrant returns (uint256 debtRepaid, uint256 collateralPaid) {
         uint32 marketId = vaultId.marketOf();
-        (MarketConfig memory config, uint256 nf, uint256 ethPriceWad) = _accrue(marketId);
+        (MarketConfig memory config, uint256 nf, uint256 ethPriceWad, ) = _accrue(marketId);
         uint256 openAt = admins[marketId].liquidationsOpenAt;
         if (block.timestamp < openAt) revert LiquidationGracePeriod(openAt);
         _requireExists(vaultId);
@@ -339,7 +341,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
     function pauseAll() external onlyOwner {
         uint32 count = marketCount;
         for (uint32 marketId; marketId < count; ++marketId) {
-            if (marketStates[marketId].status == Market.STATUS_ACTIVE) _pause(marketId);
+            if (Market.isLive(marketStates[marketId].status)) _pause(marketId);
         }
     }
 
@@ -371,7 +373,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         // Funding runs up to shutdown (Squeeth froze a stale factor instead); a paused interval is not charged:
         // NF stays as frozen at the pause, and the settlement price is read fresh (M-2).
         MarketConfig memory config = MarketConfigLib.read(address(this), marketId);
-        (uint256 nf, uint256 ethPriceWad) = _update(marketId, state, config);
+        (uint256 nf, uint256 ethPriceWad, ) = _update(marketId, state, config);
         marketStates[marketId].status = Market.STATUS_SHUT_DOWN;
         Settlement storage settlement = settlements[marketId];
         settlement.normalizationFactor = uint128(nf);
@@ -502,7 +504,7 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
     ///      caller. State is written before the token burn and the ETH transfer (checks-effects-interactions).
     function _burnAndWithdraw(uint256 vaultId, uint256 amount, uint256 withdrawAmount) private {
         uint32 marketId = vaultId.marketOf();
-        (MarketConfig memory config, uint256 nf, uint256 ethPriceWad) = _accrue(marketId);
+        (MarketConfig memory config, uint256 nf, uint256 ethPriceWad, bool safeMode) = _accrue(marketId);
         _requireOwnerOrOperator(vaultId);
         Vault storage vault = vaults[vaultId];
         uint256 debt = vault.debt;
@@ -515,6 +517,16 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         }
         uint256 perToken = _debtValuePerToken(marketId, config, nf, ethPriceWad);
         Health.requireHealthy(vaultId, collateral, debt, perToken, config.params);
+        if (safeMode && withdrawAmount != 0) {
+            Health.requireRatioKept(
+                vaultId,
+                collateral + withdrawAmount,
+                debt + amount,
+                collateral,
+                debt,
+                perToken
+            );
+        }
         _trackBadDebt(vaultId, collateral + withdrawAmount, debt + amount, collateral, debt);
         if (amount != 0) vault.debt = uint128(debt);
         if (withdrawAmount != 0) vault.collateral = uint96(collateral);
@@ -585,40 +597,65 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         if (state.normalizationFactor == 0) revert MarketNotFound(marketId);
     }
 
-    /// @dev A running market's state; reverts while it is paused or shut down.
+    /// @dev A running market's state (active or in safe mode); reverts while it is paused or shut down.
     function _requireActive(uint32 marketId) private view returns (Market.State memory state) {
         state = _requireCreated(marketId);
         if (state.status == Market.STATUS_PAUSED) revert MarketPaused(marketId);
-        if (state.status != Market.STATUS_ACTIVE) revert MarketShutDown(marketId);
+        if (state.status == Market.STATUS_SHUT_DOWN) revert MarketShutDown(marketId);
     }
 
     /// @dev Entry check of every vault action and liquidation: the market must run; applies its funding and
-    ///      returns its configuration, NF and the block's ETH/USD price.
+    ///      returns its configuration, NF, the block's ETH/USD price and whether the market is in safe mode.
     function _accrue(
         uint32 marketId
-    ) private returns (MarketConfig memory config, uint256 nf, uint256 ethPriceWad) {
+    ) private returns (MarketConfig memory config, uint256 nf, uint256 ethPriceWad, bool safeMode) {
         Market.State memory state = _requireActive(marketId);
         config = MarketConfigLib.read(address(this), marketId);
-        if (Market.isCurrent(state)) return (config, state.normalizationFactor, state.ethPriceWad);
-        (nf, ethPriceWad) = _update(marketId, state, config);
+        uint8 status = state.status;
+        if (Market.isCurrent(state)) {
+            (nf, ethPriceWad) = (state.normalizationFactor, state.ethPriceWad);
+        } else {
+            (nf, ethPriceWad, status) = _update(marketId, state, config);
+        }
+        safeMode = status == Market.STATUS_SAFE_MODE;
     }
 
-    /// @dev Reads the market's prices, caches the token price for the transaction, and writes NF and the ETH price
-    ///      of this block (NF unchanged while paused or shut down).
+    /// @dev Reads the market's prices, caches the token price for the transaction, and writes NF, the ETH price
+    ///      of this block and the status (NF unchanged while paused or shut down). A guarded source that reports a
+    ///      reason puts a live market in safe mode and S becomes the more conservative of its two prices; a live
+    ///      market whose source reports none is active (`SafeModeEntered` / `SafeModeExited` on each change).
     function _update(
         uint32 marketId,
         Market.State memory state,
         MarketConfig memory config
-    ) private returns (uint256 nf, uint256 ethPriceWad) {
-        uint256 tokenPriceWad;
-        (ethPriceWad, tokenPriceWad) = IPriceSource(config.priceSource).prices();
+    ) private returns (uint256 nf, uint256 ethPriceWad, uint8 status) {
+        (
+            uint256 sourceEthPriceWad,
+            uint256 tokenPriceWad,
+            uint256 referenceEthPriceWad,
+            uint256 reason
+        ) = PriceSourceLib.read(config.priceSource);
         _cacheTokenPrice(marketId, tokenPriceWad);
+        ethPriceWad =
+            reason == 0
+                ? sourceEthPriceWad
+                : Product.conservativeEthPriceWad(config.params, sourceEthPriceWad, referenceEthPriceWad);
+        status = state.status;
+        if (Market.isLive(status)) {
+            uint8 next = reason == 0 ? Market.STATUS_ACTIVE : Market.STATUS_SAFE_MODE;
+            if (next != status) {
+                if (reason != 0)
+                    emit SafeModeEntered(marketId, reason, sourceEthPriceWad, referenceEthPriceWad);
+                else emit SafeModeExited(marketId, ethPriceWad);
+                status = next;
+            }
+        }
         nf = Market.nextNormalizationFactor(state, config, PRICER, ethPriceWad, tokenPriceWad);
         marketStates[marketId] = Market.State(
             uint128(nf),
             uint32(block.timestamp),
             _toUint88(ethPriceWad),
-            state.status
+            status
         );
         if (state.lastUpdate != uint32(block.timestamp)) emit NormalizationFactorUpdated(marketId, nf);
     }

@@ -127,4 +127,21 @@ interface IEvergammaErrors {
     /// @param settledVaults Vaults settled so far.
     /// @param vaultCount Vaults to settle.
     error SettlementIncomplete(uint256 settledVaults, uint256 vaultCount);
+
+    /// @notice Thrown by `mint` while the market is in safe mode (its guarded price source distrusts its price): no
+    ///         new debt until the source recovers.
+    /// @param marketId The market.
+    /// @param amount The tokens the caller asked to mint.
+    error SafeModeNoNewDebt(uint32 marketId, uint256 amount);
+
+    /// @notice Thrown by `withdraw` and `burn` while the market is in safe mode when the withdrawal would leave the
+    ///         vault (still in debt) at a lower collateral ratio than before the call.
+    /// @param vaultId The vault id.
+    /// @param collateralRatioBeforeWad The vault's ratio before the call (WAD, at the safe-mode price).
+    /// @param collateralRatioAfterWad The ratio it would have after (WAD).
+    error SafeModeRatioLowered(
+        uint256 vaultId,
+        uint256 collateralRatioBeforeWad,
+        uint256 collateralRatioAfterWad
+    );
 }

@@ -155,4 +155,23 @@ interface IEvergammaEvents {
     /// @param to The recipient (owner or operator).
     /// @param payout ETH paid, in wei.
     event ShortRedeemed(uint32 indexed marketId, uint256 indexed vaultId, address indexed to, uint256 payout);
+
+    /// @notice Emitted by the first update of a block in which a live market's guarded price source reports a
+    ///         safe-mode reason while the market was active (see `Market.STATUS_SAFE_MODE`).
+    /// @param marketId The market.
+    /// @param reason The source's reason code (`SafeModeReason`: 1 stale, 2 invalid answer, 3 sequencer down,
+    ///        4 sequencer grace period, 5 deviation).
+    /// @param ethPriceWad The source's primary S (WAD): the feed's answer, or the TWAP when the answer is unusable.
+    /// @param referenceEthPriceWad The reference S (WAD): the Uniswap TWAP.
+    event SafeModeEntered(
+        uint32 indexed marketId,
+        uint256 reason,
+        uint256 ethPriceWad,
+        uint256 referenceEthPriceWad
+    );
+
+    /// @notice Emitted by the first update of a block in which a market in safe mode finds its source trusted again.
+    /// @param marketId The market.
+    /// @param ethPriceWad The trusted S of the block (WAD).
+    event SafeModeExited(uint32 indexed marketId, uint256 ethPriceWad);
 }

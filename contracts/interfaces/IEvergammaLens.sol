@@ -205,6 +205,11 @@ interface IEvergammaLens {
     /// @param marketId The market.
     function isShutDown(uint32 marketId) external view returns (bool);
 
+    /// @notice Whether a market is in safe mode as of its last update (its guarded price source distrusted its
+    ///         price): no new debt, no ratio-lowering withdrawal. The next update of a later block may change it.
+    /// @param marketId The market.
+    function isSafeMode(uint32 marketId) external view returns (bool);
+
     /// @notice Pauses the owner has left for a market.
     /// @param marketId The market.
     function pausesLeft(uint32 marketId) external view returns (uint256);

@@ -3,10 +3,10 @@ pragma solidity 0.8.30;
 
 import {IPriceSource} from "./IPriceSource.sol";
 
-/// @title IUniswapTwapPrices
-/// @notice A market's prices from two Uniswap v3 TWAPs over one window: ETH/USD from a WETH/stable pool, the market
-///         token's price in ETH from its token/WETH pool.
-interface IUniswapTwapPrices is IPriceSource {
+/// @title IUniswapTwapWindow
+/// @notice The pools, window and constructor errors of a source that reads Uniswap v3 TWAPs (`UniswapTwapBase`):
+///         shared by the TWAP-only `IUniswapTwapPrices` and the Chainlink-guarded `IChainlinkTwapPrices`.
+interface IUniswapTwapWindow {
     /// @notice Thrown by the constructor when a pool does not hold the expected pair.
     /// @param parameter "ethQuotePool" or "tokenPool".
     error InvalidPool(string parameter);
@@ -42,3 +42,8 @@ interface IUniswapTwapPrices is IPriceSource {
     /// @notice The TWAP window in seconds (capped to the pools' history).
     function twapPeriodSeconds() external view returns (uint32);
 }
+
+/// @title IUniswapTwapPrices
+/// @notice A market's prices from two Uniswap v3 TWAPs over one window: ETH/USD from a WETH/stable pool, the market
+///         token's price in ETH from its token/WETH pool.
+interface IUniswapTwapPrices is IPriceSource, IUniswapTwapWindow {}

@@ -69,4 +69,33 @@ library Health {
     ) internal pure returns (uint256) {
         return VaultMath.collateralRatioWad(collateral, VaultMath.debtValue(debt, debtValuePerTokenWad));
     }
+
+    /// @notice Reverts with `SafeModeRatioLowered` when a withdrawal lowers a vault's collateral ratio: the rule of
+    ///         a market in safe mode. The ratio collateral / (debt * value per token) is compared without the price
+    ///         (the same value per token on both sides): after * debtBefore >= before * debtAfter, exactly. A vault
+    ///         left without debt always passes (full close).
+    /// @param vaultId The vault id (for the error).
+    /// @param collateralBefore Collateral before the action (wei).
+    /// @param debtBefore Debt before the action (token units).
+    /// @param collateralAfter Collateral after the action (wei).
+    /// @param debtAfter Debt after the action (token units).
+    /// @param debtValuePerTokenWad The ETH value of one token's debt (WAD; for the error's ratios).
+    function requireRatioKept(
+        uint256 vaultId,
+        uint256 collateralBefore,
+        uint256 debtBefore,
+        uint256 collateralAfter,
+        uint256 debtAfter,
+        uint256 debtValuePerTokenWad
+    ) internal pure {
+        if (debtAfter == 0) return;
+        // Collateral fits 96 bits and debt 128 bits in a vault's slot: the products cannot overflow.
+        if (collateralAfter * debtBefore < collateralBefore * debtAfter) {
+            revert IEvergammaErrors.SafeModeRatioLowered(
+                vaultId,
+                collateralRatioWad(collateralBefore, debtBefore, debtValuePerTokenWad),
+                collateralRatioWad(collateralAfter, debtAfter, debtValuePerTokenWad)
+            );
+        }
+    }
 }

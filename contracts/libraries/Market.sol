@@ -17,17 +17,29 @@ library Market {
     uint8 internal constant STATUS_PAUSED = 1;
     /// @notice Status of a market after shutdown: NF frozen forever, settlement open.
     uint8 internal constant STATUS_SHUT_DOWN = 2;
+    /// @notice Status of a running market whose guarded price source (`IGuardedPriceSource`) reported a reason in
+    ///         this block's update: as `STATUS_ACTIVE` (funding, deposits, burns, closes, liquidations) except that no
+    ///         new debt is minted and no withdrawal may lower a vault's collateral ratio, and S is the more
+    ///         conservative of the source's two prices. Set and cleared by the first update of each block.
+    uint8 internal constant STATUS_SAFE_MODE = 3;
 
     /// @notice One slot per market, read first by every entry point.
     /// @param normalizationFactor NF (WAD); zero only for a market id that was never created.
     /// @param lastUpdate The timestamp of the last funding update.
     /// @param ethPriceWad The ETH/USD price of the block `lastUpdate` (up to 3e8 USD); zero when no price is cached.
-    /// @param status `STATUS_ACTIVE`, `STATUS_PAUSED` or `STATUS_SHUT_DOWN`.
+    /// @param status `STATUS_ACTIVE`, `STATUS_PAUSED`, `STATUS_SHUT_DOWN` or `STATUS_SAFE_MODE`.
     struct State {
         uint128 normalizationFactor;
         uint32 lastUpdate;
         uint88 ethPriceWad;
         uint8 status;
+    }
+
+    /// @notice Whether a market with this status runs: active or in safe mode (not paused, not shut down).
+    /// @param status The market's status.
+    /// @return Whether funding accrues and vault actions are open.
+    function isLive(uint8 status) internal pure returns (bool) {
+        return status == STATUS_ACTIVE || status == STATUS_SAFE_MODE;
     }
 
     /// @notice Whether `state` already holds this block's funding update and ETH price.
@@ -53,7 +65,7 @@ library Market {
         uint256 ethPriceWad,
         uint256 tokenPriceWad
     ) internal view returns (uint256) {
-        if (state.status != STATUS_ACTIVE) return state.normalizationFactor;
+        if (!isLive(state.status)) return state.normalizationFactor;
         uint256 elapsed;
         unchecked {
             elapsed = uint32(block.timestamp) - state.lastUpdate; // uint32 timestamps wrap in 2106, as Uniswap's do

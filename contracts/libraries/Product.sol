@@ -41,6 +41,22 @@ library Product {
         return OptionFundingMath.payoffWad(params.kind == ProductKind.Call, ethPriceWad, params.strikeWad);
     }
 
+    /// @notice Of two ETH/USD prices, the one that values the market's debt higher (the conservative price for a
+    ///         vault in safe mode): the higher for a power perpetual and a call (their value rises with S), the
+    ///         lower for a put.
+    /// @param params The market's terms.
+    /// @param ethPriceWad One S (WAD).
+    /// @param referenceEthPriceWad The other S (WAD).
+    /// @return The conservative S (WAD).
+    function conservativeEthPriceWad(
+        MarketParams memory params,
+        uint256 ethPriceWad,
+        uint256 referenceEthPriceWad
+    ) internal pure returns (uint256) {
+        bool higher = params.kind != ProductKind.Put;
+        return (ethPriceWad > referenceEthPriceWad) == higher ? ethPriceWad : referenceEthPriceWad;
+    }
+
     /// @notice The ETH value of one token at index (WAD): NF * S^(n-1) / scale for a power perpetual, NF * payoff / S
     ///         for an option (its claim at settlement).
     /// @param params The market's terms.

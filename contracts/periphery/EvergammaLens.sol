@@ -11,6 +11,7 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {Health} from "../libraries/Health.sol";
 import {LiquidationResult} from "../libraries/LiquidationMath.sol";
 import {Market} from "../libraries/Market.sol";
+import {PriceSourceLib} from "../libraries/PriceSourceLib.sol";
 import {Product} from "../libraries/Product.sol";
 import {VaultMath} from "../libraries/VaultMath.sol";
 import {MarketConfig, MarketConfigLib} from "../types/MarketConfig.sol";
@@ -124,7 +125,8 @@ contract EvergammaLens is IEvergammaLens, IOptionLens {
 
     /// @inheritdoc IEvergammaLens
     function ethPrice(uint32 marketId) external view returns (uint256 ethPriceWad) {
-        (ethPriceWad, ) = IPriceSource(marketConfig(marketId).priceSource).prices();
+        MarketConfig memory config = marketConfig(marketId);
+        (ethPriceWad, , ) = PriceSourceLib.marketPrices(config.priceSource, config.params);
     }
 
     /// @inheritdoc IEvergammaLens
@@ -135,7 +137,7 @@ contract EvergammaLens is IEvergammaLens, IOptionLens {
     /// @inheritdoc IEvergammaLens
     function index(uint32 marketId) external view returns (uint256) {
         MarketConfig memory config = marketConfig(marketId);
-        (uint256 ethPriceWad, ) = IPriceSource(config.priceSource).prices();
+        (uint256 ethPriceWad, , ) = PriceSourceLib.marketPrices(config.priceSource, config.params);
         return Product.indexWad(config.params, ethPriceWad);
     }
 
@@ -251,6 +253,11 @@ contract EvergammaLens is IEvergammaLens, IOptionLens {
     /// @inheritdoc IEvergammaLens
     function isShutDown(uint32 marketId) external view returns (bool) {
         return EngineStorage.marketState(ENGINE, marketId).status == Market.STATUS_SHUT_DOWN;
+    }
+
+    /// @inheritdoc IEvergammaLens
+    function isSafeMode(uint32 marketId) external view returns (bool) {
+        return EngineStorage.marketState(ENGINE, marketId).status == Market.STATUS_SAFE_MODE;
     }
 
     /// @inheritdoc IEvergammaLens

@@ -115,7 +115,7 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         Market.State memory state = EngineStorage.marketState(ENGINE, marketId);
         return
             state.normalizationFactor != 0 &&
-            state.status == Market.STATUS_ACTIVE &&
+            Market.isLive(state.status) &&
             block.timestamp >= state.lastUpdate + fundingInterval;
     }
 
@@ -252,7 +252,7 @@ contract KeeperHelper is IKeeperHelper, Ownable2Step, ReentrancyGuardTransient {
         for (uint256 i; i < vaultIds.length; ++i) {
             uint256 vaultId = vaultIds[i];
             uint32 marketId = vaultId.marketOf();
-            if (EngineStorage.marketState(ENGINE, marketId).status != Market.STATUS_ACTIVE) continue;
+            if (!Market.isLive(EngineStorage.marketState(ENGINE, marketId).status)) continue;
             IERC20 token = _token(marketId);
             uint256 balance = token.balanceOf(address(this));
             if (balance == 0) {

@@ -6,11 +6,11 @@ import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol"
 import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
 import {IEvergamma} from "../interfaces/IEvergamma.sol";
 import {IEvergammaLens} from "../interfaces/IEvergammaLens.sol";
-import {IPriceSource} from "../interfaces/IPriceSource.sol";
 import {Health} from "../libraries/Health.sol";
 import {LiquidationInput, LiquidationMath, LiquidationResult} from "../libraries/LiquidationMath.sol";
 import {FundingMath} from "../libraries/FundingMath.sol";
 import {Market} from "../libraries/Market.sol";
+import {PriceSourceLib} from "../libraries/PriceSourceLib.sol";
 import {Product} from "../libraries/Product.sol";
 import {MarketConfig, MarketConfigLib, MarketParams, ProductKind} from "../types/MarketConfig.sol";
 import {EngineStorage} from "./EngineStorage.sol";
@@ -54,7 +54,11 @@ library MarketSnapshot {
         s.state = EngineStorage.marketState(engine, marketId);
         if (s.state.normalizationFactor == 0) revert IEvergammaLens.MarketNotFound(marketId);
         s.config = MarketConfigLib.read(address(engine), marketId);
-        (s.ethPriceWad, s.tokenPriceWad) = IPriceSource(s.config.priceSource).prices();
+        // As the engine's next update would price it: the conservative S while a guarded source reports safe mode.
+        (s.ethPriceWad, s.tokenPriceWad, ) = PriceSourceLib.marketPrices(
+            s.config.priceSource,
+            s.config.params
+        );
         s.pricer = IEverlastingOptionPricer(engine.optionPricer());
         s.normalizationFactor = Market.nextNormalizationFactor(
             s.state,
@@ -71,7 +75,7 @@ library MarketSnapshot {
             s.tokenPriceWad
         );
         s.liquidationsOpen =
-            s.state.status == Market.STATUS_ACTIVE &&
+            Market.isLive(s.state.status) &&
             block.timestamp >= EngineStorage.book(engine, marketId).liquidationsOpenAt;
     }
 

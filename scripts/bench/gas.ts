@@ -5,12 +5,15 @@
  * transaction of its block (so it pays the funding update), on the ETH² market. Also the gas of `createMarket`, and
  * of `applyFunding` when the token pool traded inside the window (its price source then calls `observe`).
  *
+ * The scenario runs twice: on a TWAP-only market (`gas`, `ratio`) and on a Chainlink+TWAP market (`chainlinkTwap`,
+ * `chainlinkRatio`: the mock aggregator, one cold account, read once per block beside the ETH TWAP).
+ *
  * Prints a table beside the single-market Controller's last figures and writes bench/gas.json. Run with
  * `npm run bench:gas`.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 
-import { parseEther, type ContractTransactionResponse } from "ethers";
+import { parseEther, parseUnits, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -53,67 +56,90 @@ const CONTROLLER_GAS: Record<string, number> = {
 };
 
 const connection = await network.getOrCreate();
-const deployment = await deployEvergamma(connection);
-const [, user] = await connection.ethers.getSigners();
-const engine = deployment.engine.connect(user);
-const { lens, marketId } = deployment;
-const market = deployment.markets[0];
 
-const results: Record<string, number> = {};
-/** Starts a new block 12 s later, sends the transaction and records its gas. */
-async function measure(name: string, send: () => Promise<ContractTransactionResponse>): Promise<void> {
-  await advanceTime(deployment, 12);
-  const receipt = await (await send()).wait();
-  if (receipt === null) throw new Error(`${name}: no receipt`);
-  results[name] = Number(receipt.gasUsed);
+/**
+ * Runs the scenario on a fresh deployment whose ETH² market is priced by the TWAP alone or by a Chainlink feed (the
+ * mock aggregator, kept at the pool's price, so the market stays out of safe mode) checked against the TWAP.
+ */
+async function runScenario(priceSource: "twap" | "chainlink"): Promise<Record<string, number>> {
+  const deployment = await deployEvergamma(
+    connection,
+    priceSource === "chainlink" ? { markets: [{ tokenSymbol: "eSQTH", chainlink: {} }] } : {},
+  );
+  const [, user] = await connection.ethers.getSigners();
+  const engine = deployment.engine.connect(user);
+  const { lens, marketId } = deployment;
+  const market = deployment.markets[0];
+  const feed = market.chainlink?.mockFeed;
+
+  const results: Record<string, number> = {};
+  /** Starts a new block 12 s later, sends the transaction and records its gas. */
+  async function measure(name: string, send: () => Promise<ContractTransactionResponse>): Promise<void> {
+    await advanceTime(deployment, 12);
+    const receipt = await (await send()).wait();
+    if (receipt === null) throw new Error(`${name}: no receipt`);
+    results[name] = Number(receipt.gasUsed);
+    for (const m of deployment.markets) {
+      if (await lens.isSafeMode(m.id)) throw new Error(`${name}: market ${m.id} entered safe mode`);
+    }
+  }
+
+  await measure("openDepositMint", () =>
+    engine.mint(market.newVaultId, parseEther("15"), { value: parseEther("10") }),
+  );
+  const vaultId = await lens.vaultCount(marketId);
+  await measure("deposit", () => engine.deposit(vaultId, { value: parseEther("1") }));
+  await measure("mint", () => engine.mint(vaultId, parseEther("1")));
+  await measure("burn", () => engine.burn(vaultId, parseEther("2"), 0n));
+  await measure("burnWithdraw", () => engine.burn(vaultId, parseEther("2"), parseEther("1")));
+  await measure("withdraw", () => engine.withdraw(vaultId, parseEther("0.2")));
+  const [, , collateral, debt] = await lens.getVault(vaultId);
+  await measure("closeVault", () => engine.burn(vaultId, debt, collateral));
+  await measure("applyFunding", () => engine.applyFunding(marketId));
+  // The same update when the token pool traded inside the window: its price source then runs `observe` (the path
+  // of every busy pool) instead of reading the quiet pool's tick (see UniswapTwap.tryQuietTick).
+  await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 3000, 0.9).toPrecision(12));
+  await measure("applyFundingTokenPoolTraded", () => engine.applyFunding(marketId));
+
+  // An everlasting call (strike 3500, 7-day funding, pool at the fair value for 80% volatility, ETH = 3000): the
+  // same actions, each the first of its block; an option market also pays the pricer (valuation and funding).
+  const call = await addMarket(deployment, {
+    params: optionMarketParameters("call", 3500),
+    ...(feed ? { chainlink: { feed: await feed.getAddress() } } : {}),
+  });
+  await advanceTime(deployment, call.params.twapPeriodSeconds);
+  if (feed) await (await feed.setAnswer(parseUnits("3000", Number(await feed.decimals())))).wait();
+  await measure("callOpenDepositMint", () =>
+    engine.mint(call.newVaultId, parseEther("10"), { value: parseEther("10") }),
+  );
+  const callVaultId = vaultIdOf(call.id, await lens.vaultCount(call.id));
+  await measure("callMint", () => engine.mint(callVaultId, parseEther("1")));
+  await measure("callBurn", () => engine.burn(callVaultId, parseEther("2"), 0n));
+  await measure("callApplyFunding", () => engine.applyFunding(call.id));
+
+  // Liquidation: the same 10 ETH / 15 token vault, ETH up from 3000 to 4800 (its liquidation price is ~4444),
+  // the token pool following at its fair price, then half the debt repaid by a token holder.
+  await (await engine.mint(market.newVaultId, parseEther("15"), { value: parseEther("10") })).wait();
+  const unsafeVaultId = await lens.vaultCount(marketId);
+  await setEthPrice(deployment, 4800);
+  await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 4800, 0.8).toPrecision(12));
+  await advanceTime(deployment, deployment.market.twapPeriodSeconds);
+  if (feed) await (await feed.setAnswer(parseUnits("4800", Number(await feed.decimals())))).wait();
+  const liquidator = deployment.engine.connect(deployment.deployer);
+  await measure("liquidate", () => liquidator.liquidate(unsafeVaultId, parseEther("7.5")));
+
+  // Listing a market: token, pool and price source are deployed first; this is the `createMarket` call alone.
+  const before = await connection.ethers.provider.getBlockNumber();
+  await addMarket(deployment, {
+    params: { power: 3, indexScale: 10n ** 8n },
+    ...(feed ? { chainlink: { feed: await feed.getAddress() } } : {}),
+  });
+  results.createMarket = await createMarketGas(
+    before,
+    deployment.engine.interface.getFunction("createMarket").selector,
+  );
+  return results;
 }
-
-await measure("openDepositMint", () =>
-  engine.mint(market.newVaultId, parseEther("15"), { value: parseEther("10") }),
-);
-const vaultId = await lens.vaultCount(marketId);
-await measure("deposit", () => engine.deposit(vaultId, { value: parseEther("1") }));
-await measure("mint", () => engine.mint(vaultId, parseEther("1")));
-await measure("burn", () => engine.burn(vaultId, parseEther("2"), 0n));
-await measure("burnWithdraw", () => engine.burn(vaultId, parseEther("2"), parseEther("1")));
-await measure("withdraw", () => engine.withdraw(vaultId, parseEther("0.2")));
-const [, , collateral, debt] = await lens.getVault(vaultId);
-await measure("closeVault", () => engine.burn(vaultId, debt, collateral));
-await measure("applyFunding", () => engine.applyFunding(marketId));
-// The same update when the token pool traded inside the window: its price source then runs `observe` (the path of
-// every busy pool) instead of reading the quiet pool's tick (see UniswapTwap.tryQuietTick).
-await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 3000, 0.9).toPrecision(12));
-await measure("applyFundingTokenPoolTraded", () => engine.applyFunding(marketId));
-
-// An everlasting call (strike 3500, 7-day funding, pool at the fair value for 80% volatility, ETH = 3000): the same
-// actions, each the first of its block; an option market also pays the pricer (valuation and funding).
-const call = await addMarket(deployment, { params: optionMarketParameters("call", 3500) });
-await advanceTime(deployment, call.params.twapPeriodSeconds);
-await measure("callOpenDepositMint", () =>
-  engine.mint(call.newVaultId, parseEther("10"), { value: parseEther("10") }),
-);
-const callVaultId = vaultIdOf(call.id, await lens.vaultCount(call.id));
-await measure("callMint", () => engine.mint(callVaultId, parseEther("1")));
-await measure("callBurn", () => engine.burn(callVaultId, parseEther("2"), 0n));
-await measure("callApplyFunding", () => engine.applyFunding(call.id));
-
-// Liquidation: the same 10 ETH / 15 token vault, ETH up from 3000 to 4800 (its liquidation price is ~4444),
-// the token pool following at its fair price, then half the debt repaid by a token holder.
-await (await engine.mint(market.newVaultId, parseEther("15"), { value: parseEther("10") })).wait();
-const unsafeVaultId = await lens.vaultCount(marketId);
-await setEthPrice(deployment, 4800);
-await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 4800, 0.8).toPrecision(12));
-await advanceTime(deployment, deployment.market.twapPeriodSeconds);
-const liquidator = deployment.engine.connect(deployment.deployer);
-await measure("liquidate", () => liquidator.liquidate(unsafeVaultId, parseEther("7.5")));
-
-// Listing a market: token, pool and price source are deployed first; this is the `createMarket` call alone.
-const before = await connection.ethers.provider.getBlockNumber();
-await addMarket(deployment, { params: { power: 3, indexScale: 10n ** 8n } });
-results.createMarket = await createMarketGas(
-  before,
-  deployment.engine.interface.getFunction("createMarket").selector,
-);
 
 /** The gas of the `createMarket` transaction mined after block `after`. */
 async function createMarketGas(after: number, selector: string): Promise<number> {
@@ -128,6 +154,9 @@ async function createMarketGas(after: number, selector: string): Promise<number>
   throw new Error("createMarket transaction not found");
 }
 
+const results = await runScenario("twap");
+const chainlinkResults = await runScenario("chainlink");
+
 const rows = Object.entries(results).map(([operation, gas]) => ({
   operation,
   gas,
@@ -135,11 +164,24 @@ const rows = Object.entries(results).map(([operation, gas]) => ({
   delta: CONTROLLER_GAS[operation] === undefined ? undefined : gas - CONTROLLER_GAS[operation],
   squeeth: SQUEETH_GAS[operation],
   ratio: SQUEETH_GAS[operation] === undefined ? undefined : Number((gas / SQUEETH_GAS[operation]).toFixed(3)),
+  chainlinkTwap: chainlinkResults[operation],
+  chainlinkRatio:
+    SQUEETH_GAS[operation] === undefined
+      ? undefined
+      : Number((chainlinkResults[operation] / SQUEETH_GAS[operation]).toFixed(3)),
 }));
 console.table(rows);
 await mkdir("bench", { recursive: true });
 await writeFile(
   "bench/gas.json",
-  JSON.stringify({ scenario: "ETH=3000, NF=1, cardinality 421, ETH² market", rows }, null, 2) + "\n",
+  JSON.stringify(
+    {
+      scenario:
+        "ETH=3000, NF=1, cardinality 421, ETH² market (TWAP-only; chainlinkTwap: Chainlink+TWAP source)",
+      rows,
+    },
+    null,
+    2,
+  ) + "\n",
 );
 console.log("wrote bench/gas.json");

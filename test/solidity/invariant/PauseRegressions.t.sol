@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 
 import {Evergamma} from "../../../contracts/core/Evergamma.sol";
-import {IUniswapTwapPrices} from "../../../contracts/interfaces/IUniswapTwapPrices.sol";
+import {IUniswapTwapWindow} from "../../../contracts/interfaces/IUniswapTwapPrices.sol";
 import {IEvergammaErrors} from "../../../contracts/interfaces/IEvergammaErrors.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
@@ -332,7 +332,7 @@ contract PauseRegressions is RegressionBase {
         warpBy(12);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IUniswapTwapPrices.OracleWindowNotCovered.selector,
+                IUniswapTwapWindow.OracleWindowNotCovered.selector,
                 address(s.ethPool),
                 uint16(2),
                 uint32(24),
@@ -354,7 +354,7 @@ contract PauseRegressions is RegressionBase {
         vm.roll(vm.getBlockNumber() + 1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IUniswapTwapPrices.OracleWindowNotCovered.selector,
+                IUniswapTwapWindow.OracleWindowNotCovered.selector,
                 address(s.ethPool),
                 uint16(1024),
                 uint32(419),
