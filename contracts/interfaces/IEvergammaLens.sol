@@ -15,7 +15,8 @@ import {MarketConfig} from "../types/MarketConfig.sol";
 /// @param healthy Whether the vault meets the minimum ratio and the dust floor now (the engine's one rule).
 /// @param liquidatable Whether `liquidate` would accept it now (unhealthy, market running, grace period over).
 /// @param maxMintable Tokens it could still mint now without adding collateral.
-/// @param liquidationPriceWad The ETH price at which it becomes unsafe (0 without debt or for n = 1).
+/// @param liquidationPriceWad The ETH price at which it becomes unsafe: 0 without debt or for n = 1; for an option,
+///        by bisection with the market price moving with the floor model, type(uint256).max when never unsafe.
 struct VaultReport {
     uint256 vaultId;
     uint32 marketId;
@@ -167,7 +168,8 @@ interface IEvergammaLens {
     /// @param vaultId The vault id.
     function maxMintable(uint256 vaultId) external view returns (uint256);
 
-    /// @notice The ETH price (WAD) at which a vault becomes unsafe with NF now; 0 without debt or for n = 1.
+    /// @notice The ETH price (WAD) at which a vault becomes unsafe with NF now; 0 without debt or for n = 1; for an
+    ///         option, by bisection on S (`OptionViews`), type(uint256).max when never unsafe in [S/1024, 1024 S].
     /// @param vaultId The vault id.
     function liquidationPrice(uint256 vaultId) external view returns (uint256);
 
