@@ -24,6 +24,10 @@ export interface DeployedMarketParams {
   kind?: "power" | "call" | "put";
   strikeWad?: string;
   floorVolatilityWad?: string;
+  /** Power markets with the exchanges' rule only: "premiumIndex", I and c per funding period (WAD strings). */
+  fundingRule?: "standard" | "premiumIndex";
+  interestRatePerPeriodWad?: string;
+  premiumClampWad?: string;
 }
 
 /** One market of a deployment file. */

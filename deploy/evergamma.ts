@@ -50,6 +50,16 @@ export type ProductKindName = "power" | "call" | "put";
 /** The engine's `ProductKind` index of each kind. */
 export const PRODUCT_KINDS: readonly ProductKindName[] = ["power", "call", "put"];
 
+/**
+ * How a market's funding is computed (the engine's `FundingRule`): "standard" is the kind's own rule (Squeeth's
+ * mark / index for a power perpetual, Paradigm's payoff / mark for an option); "premiumIndex" is the perpetual-futures
+ * exchanges' F = P + clamp(I − P, −c, +c) per funding period (power markets only).
+ */
+export type FundingRuleName = "standard" | "premiumIndex";
+
+/** The engine's `FundingRule` index of each rule. */
+export const FUNDING_RULES: readonly FundingRuleName[] = ["standard", "premiumIndex"];
+
 export interface MarketParameters {
   /** The product (default "power"). Options set `power` 0, `indexScale` 1, a strike and a floor volatility. */
   kind?: ProductKindName;
@@ -73,6 +83,35 @@ export interface MarketParameters {
   strikeWad?: bigint;
   /** An option's floor volatility for the debt valuation, WAD (0 for power perpetuals). */
   floorVolatilityWad?: bigint;
+  /**
+   * The funding rule (default "standard"). With "premiumIndex" the mark-ratio floor and cap are 1 + the lowest and
+   * highest funding rate per period.
+   */
+  fundingRule?: FundingRuleName;
+  /** "premiumIndex": the interest rate I per funding period, WAD (1e14 = 0.01%). */
+  interestRatePerPeriodWad?: bigint;
+  /** "premiumIndex": the clamp c of I − P per funding period, WAD (5e14 = 0.05%). */
+  premiumClampWad?: bigint;
+}
+
+/**
+ * The exchanges' perpetual future on ETH (Binance's funding rule, paid in kind): n = 1, an 8-hour funding period,
+ * F = P + clamp(I − P, ±0.05%) with I = 0.01% per period, F capped at ±0.75% per period, 150%, 0.1 ETH dust floor.
+ */
+export function perpetualFutureParameters(overrides: Partial<MarketParameters> = {}): MarketParameters {
+  return {
+    ...DEFAULT_MARKET_PARAMETERS,
+    power: 1,
+    indexScale: 1n,
+    minCollateralWei: parseEther("0.1"),
+    fundingPeriodSeconds: 8 * 3600,
+    fundingRule: "premiumIndex",
+    interestRatePerPeriodWad: parseEther("0.0001"),
+    premiumClampWad: parseEther("0.0005"),
+    markRatioFloorWad: parseEther("0.9925"),
+    markRatioCapWad: parseEther("1.0075"),
+    ...overrides,
+  };
 }
 
 /**
@@ -267,6 +306,9 @@ export function toEngineParams(p: MarketParameters) {
     liquidationBonusWad: p.liquidationBonusWad,
     strikeWad: p.strikeWad ?? 0n,
     floorVolatilityWad: p.floorVolatilityWad ?? 0n,
+    fundingRule: FUNDING_RULES.indexOf(p.fundingRule ?? "standard"),
+    interestRatePerPeriodWad: p.interestRatePerPeriodWad ?? 0n,
+    premiumClampWad: p.premiumClampWad ?? 0n,
   };
 }
 
@@ -433,6 +475,13 @@ export async function deploymentRecord(
               kind: m.params.kind,
               strikeWad: (m.params.strikeWad ?? 0n).toString(),
               floorVolatilityWad: (m.params.floorVolatilityWad ?? 0n).toString(),
+            }
+          : {}),
+        ...(m.params.fundingRule === "premiumIndex"
+          ? {
+              fundingRule: m.params.fundingRule,
+              interestRatePerPeriodWad: (m.params.interestRatePerPeriodWad ?? 0n).toString(),
+              premiumClampWad: (m.params.premiumClampWad ?? 0n).toString(),
             }
           : {}),
       },

@@ -25,6 +25,7 @@ import {
   deploymentRecord,
   isOptionMarket,
   optionMarketParameters,
+  perpetualFutureParameters,
   type DeployOptions,
   type EvergammaDeployment,
 } from "../deploy/evergamma.js";
@@ -101,13 +102,14 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 
 /**
  * The devnet's markets: ETH² with Squeeth's parameters (market 0), ETH¹, a perpetual future on ETH (market 1,
- * power 1, index scale 1, funded through the normalization factor), and two everlasting options on ETH with their
+ * power 1, index scale 1, with the exchanges' funding rule paid through the normalization factor:
+ * `perpetualFutureParameters`), and two everlasting options on ETH with their
  * default terms (`optionMarketParameters`): a call at 3500 (market 2, C3500) and a put at 2500 (market 3, P2500),
  * both out of the money at the devnet's ETH = 3000.
  */
 const DEVNET_MARKETS: NonNullable<DeployOptions["markets"]> = [
   { name: "ETH2", tokenName: "Evergamma Squared ETH", tokenSymbol: "eSQTH" },
-  { name: "ETH1", params: { power: 1, indexScale: 1n } },
+  { name: "ETH1", params: perpetualFutureParameters() },
   { params: optionMarketParameters("call", 3500) },
   { params: optionMarketParameters("put", 2500) },
 ];

@@ -45,6 +45,27 @@ const fromBlock = {
 } as const;
 
 export const evergammaTasks: TaskDefinition[] = [
+  task(
+    "option:quote",
+    "Quotes an everlasting option market: payoff, mark, implied volatility, fair value, funding, Greeks",
+  )
+    .addOption(market)
+    .addOption({
+      name: "spot",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "Price a scenario at this ETH price in USD (default: the market's TWAP)",
+    })
+    .addOption({
+      name: "volatility",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "Price a scenario at this volatility, e.g. 0.8 (default: the mark's implied volatility)",
+    })
+    .addFlag(json)
+    .setAction(() => import("./option.js").then((m) => ({ default: m.optionQuote })))
+    .build(),
+
   task("vault:open", "Opens a vault, optionally depositing ETH collateral and minting power tokens")
     .addOption({
       name: "collateral",

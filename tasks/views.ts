@@ -11,7 +11,7 @@
  */
 import { MaxUint256, ZeroAddress } from "ethers";
 
-import { vaultIdOf } from "../deploy/evergamma.js";
+import { FUNDING_RULES, vaultIdOf } from "../deploy/evergamma.js";
 import { action, loadContext, parseAccount, parseVaultId, type TaskContext } from "./context.js";
 import {
   duration,
@@ -293,6 +293,8 @@ export interface FundingReport {
   now: bigint;
   fundingPeriodSeconds: bigint;
   power: bigint;
+  /** Power markets with the exchanges' rule only: I and c per period, and the bounds of the rate per period (WAD). */
+  premiumIndex: { interest: bigint; clamp: bigint; rateFloor: bigint; rateCap: bigint } | null;
   /** Option markets only: kind, strike, fair value at the pricing volatility and that volatility (USD, WAD). */
   option: { kind: "call" | "put"; strike: bigint; fairValue: bigint; pricingVolatility: bigint } | null;
 }
@@ -320,6 +322,15 @@ export async function readFunding(ctx: TaskContext): Promise<FundingReport> {
     now: BigInt(block?.timestamp ?? 0),
     fundingPeriodSeconds: ctx.market.fundingPeriodSeconds,
     power: ctx.market.power,
+    premiumIndex:
+      ctx.market.fundingRule === PREMIUM_INDEX_RULE
+        ? {
+            interest: ctx.market.interestRatePerPeriodWad,
+            clamp: ctx.market.premiumClampWad,
+            rateFloor: ctx.market.markRatioFloorWad - WAD,
+            rateCap: ctx.market.markRatioCapWad - WAD,
+          }
+        : null,
     option:
       o === null
         ? null
@@ -348,6 +359,17 @@ export const fundingStatus = action<FundingArgs>(async (args, hre) => {
   console.log(formatFunding(f, await ctx.token.symbol()).join("\n"));
 });
 
+/** The engine's `FundingRule.PremiumIndex`. */
+const PREMIUM_INDEX_RULE = BigInt(FUNDING_RULES.indexOf("premiumIndex"));
+
+/** The exchanges' rule in one line: "F = P + clamp(0.0100% − P, ±0.0500%) per 8h, within [-0.7500%, 0.7500%]". */
+function premiumIndexRuleText(r: NonNullable<FundingReport["premiumIndex"]>, period: bigint): string {
+  return (
+    `exchanges' premium index: F = P + clamp(${percent(r.interest, 4)} − P, ±${percent(r.clamp, 4)}) per ` +
+    `${duration(period)}, within [${percent(r.rateFloor, 4)}, ${percent(r.rateCap, 4)}]`
+  );
+}
+
 /** The human-readable funding report; an option market names its payoff and adds its fair value. */
 export function formatFunding(f: FundingReport, symbol: string): string[] {
   const premium = f.index === 0n ? 0n : (f.mark * WAD) / f.index - WAD;
@@ -367,6 +389,9 @@ export function formatFunding(f: FundingReport, symbol: string): string[] {
           `  fair value               ${fixed(o.fairValue, 4)} at ${percent(o.pricingVolatility)} volatility`,
         ]),
     `  normalization factor     ${significant(f.normalizationFactor, 12)} (now ${significant(f.expectedNormalizationFactor, 12)})`,
+    ...(f.premiumIndex === null
+      ? []
+      : [`  funding rule             ${premiumIndexRuleText(f.premiumIndex, f.fundingPeriodSeconds)}`]),
     `  funding per day          ${percent(f.fundingRatePerDay, 4)} ${f.fundingRatePerDay >= 0n ? "(longs pay shorts)" : "(shorts pay longs)"}`,
     `  implied volatility       ${impliedVolatilityText(f.impliedVolatility, f.mark, f.index)}`,
     `  last update              ${duration(f.now - f.lastFundingUpdate)} ago (at ${f.lastFundingUpdate})`,

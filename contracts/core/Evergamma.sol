@@ -283,7 +283,8 @@ contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient
         uint256 debt = vault.debt;
         uint256 perToken = _debtValuePerToken(marketId, config, nf, ethPriceWad);
         uint256 ratio = Health.collateralRatioWad(collateral, debt, perToken);
-        if (Health.isHealthy(collateral, debt, perToken, config.params)) revert VaultSafe(vaultId, ratio);
+        if (!Health.isLiquidatable(collateral, debt, perToken, config.params))
+            revert VaultSafe(vaultId, ratio);
 
         LiquidationResult memory result = LiquidationMath.compute(
             LiquidationInput(collateral, debt, maxDebtAmount, ratio < C.WAD),

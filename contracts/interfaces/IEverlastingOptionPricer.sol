@@ -309,4 +309,58 @@ interface IEverlastingOptionPricer {
         uint256 bandFloorWad,
         uint256 bandCapWad
     ) external pure returns (string memory);
+
+    /// @notice NF after `elapsedSeconds` of the exchanges' funding rule F = clamp(P + clamp(I - P, -c, +c), floor - 1,
+    ///         cap - 1) per period, P = mark / index - 1, exactly integrated with the pool prices fixed
+    ///         (`PremiumFundingMath.nextNormalizationFactor`).
+    /// @param normalizationFactor NF at the last update (WAD).
+    /// @param markIndexRatioWad mark / index at that NF and this block's prices (WAD).
+    /// @param interestRatePerPeriodWad I per period (WAD).
+    /// @param premiumClampWad c per period (WAD).
+    /// @param markRatioFloorWad 1 + the lowest F per period (WAD).
+    /// @param markRatioCapWad 1 + the highest F per period (WAD).
+    /// @param elapsedSeconds Seconds since the last update.
+    /// @param fundingPeriodSeconds The funding period T, seconds (8 hours on the exchanges).
+    /// @return NF now (WAD).
+    function premiumNormalizationFactor(
+        uint256 normalizationFactor,
+        uint256 markIndexRatioWad,
+        uint256 interestRatePerPeriodWad,
+        uint256 premiumClampWad,
+        uint256 markRatioFloorWad,
+        uint256 markRatioCapWad,
+        uint256 elapsedSeconds,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (uint256);
+
+    /// @notice The exchanges' funding rule's rate per day, F * 1 day / T (WAD; positive when longs pay).
+    /// @param markIndexRatioWad mark / index (WAD).
+    /// @param interestRatePerPeriodWad I per period (WAD).
+    /// @param premiumClampWad c per period (WAD).
+    /// @param markRatioFloorWad 1 + the lowest F per period (WAD).
+    /// @param markRatioCapWad 1 + the highest F per period (WAD).
+    /// @param fundingPeriodSeconds T, seconds.
+    /// @return The rate per day (WAD).
+    function premiumFundingRatePerDay(
+        uint256 markIndexRatioWad,
+        uint256 interestRatePerPeriodWad,
+        uint256 premiumClampWad,
+        uint256 markRatioFloorWad,
+        uint256 markRatioCapWad,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (int256);
+
+    /// @notice The first term of the exchanges' funding rule a power market cannot have, or ""
+    ///         (`PremiumFundingMath.invalidTerm`).
+    /// @param interestRatePerPeriodWad I per period (WAD).
+    /// @param premiumClampWad c per period (WAD).
+    /// @param markRatioFloorWad 1 + the lowest F per period (WAD).
+    /// @param markRatioCapWad 1 + the highest F per period (WAD).
+    /// @return The name of the invalid `MarketParams` field, or "".
+    function invalidPremiumTerm(
+        uint256 interestRatePerPeriodWad,
+        uint256 premiumClampWad,
+        uint256 markRatioFloorWad,
+        uint256 markRatioCapWad
+    ) external pure returns (string memory);
 }

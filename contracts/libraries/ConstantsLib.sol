@@ -35,4 +35,8 @@ library ConstantsLib {
     /// @notice The adverse ETH move an option short's debt is valued after (WAD, 0.2e18 = 20%: up for a call, down
     ///         for a put), so that a vault minted at the limit still covers the market price after such a move.
     uint256 internal constant OPTION_STRESS_MOVE_WAD = 0.2e18;
+    /// @notice How far an option vault's collateral ratio may fall below the minimum before it is liquidatable
+    ///         (WAD, 0.2e18: liquidatable below minimum / 1.2, so 125% for a 150% market). A push of the option pool's
+    ///         TWAP must exceed this to make a vault minted at the limit liquidatable (`Health`).
+    uint256 internal constant OPTION_LIQUIDATION_BUFFER_WAD = 0.2e18;
 }

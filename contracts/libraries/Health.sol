@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
+
 import {IEvergammaErrors} from "../interfaces/IEvergammaErrors.sol";
-import {MarketParams} from "../types/MarketConfig.sol";
+import {MarketParams, ProductKind} from "../types/MarketConfig.sol";
+import {ConstantsLib as C} from "./ConstantsLib.sol";
 import {VaultMath} from "./VaultMath.sol";
 
 /// @title Health
@@ -11,6 +14,13 @@ import {VaultMath} from "./VaultMath.sol";
 ///         the dust floor and collateral >= debt value * minimum ratio, where the debt value is debt * the ETH value
 ///         of one token rounded up (`Product.debtValuePerTokenWad`). The comparison is exact (no division), so it
 ///         agrees with "collateral ratio, rounded down, >= minimum ratio" for every input.
+///
+///         Liquidation. A power vault is liquidatable as soon as it is unhealthy (Squeeth's single ratio). An option
+///         vault is liquidatable only below the *liquidation ratio*, minimum ratio / (1 + OPTION_LIQUIDATION_BUFFER)
+///         (125% for 150%), the gap lending markets keep between their borrow and liquidation thresholds: its debt
+///         value follows the token's TWAP, so without the gap pushing a thin option pool by a hair for one window
+///         would make a vault minted at the limit liquidatable (adversarial (b), docs/spec.md). Between the two
+///         ratios a vault can repay, deposit and close, but not mint or withdraw.
 library Health {
     /// @notice Whether a vault is healthy.
     /// @param collateral The vault's collateral in wei.
@@ -28,6 +38,36 @@ library Health {
         if (collateral < params.minCollateralWei) return false;
         uint256 debtValueWei = VaultMath.debtValue(debt, debtValuePerTokenWad);
         return VaultMath.meetsRatio(collateral, debtValueWei, params.minCollateralRatioWad);
+    }
+
+    /// @notice Whether a vault can be liquidated: it has debt, and holds less than the dust floor or less than debt
+    ///         value * the market's liquidation ratio (`liquidationRatioWad`).
+    /// @param collateral The vault's collateral in wei.
+    /// @param debt The vault's debt in token units.
+    /// @param debtValuePerTokenWad The ETH value of one token's debt (WAD, rounded up).
+    /// @param params The market's terms.
+    /// @return Whether the vault is liquidatable (ignoring the market's liquidation grace period).
+    function isLiquidatable(
+        uint256 collateral,
+        uint256 debt,
+        uint256 debtValuePerTokenWad,
+        MarketParams memory params
+    ) internal pure returns (bool) {
+        if (debt == 0) return false;
+        if (collateral < params.minCollateralWei) return true;
+        uint256 debtValueWei = VaultMath.debtValue(debt, debtValuePerTokenWad);
+        return !VaultMath.meetsRatio(collateral, debtValueWei, liquidationRatioWad(params));
+    }
+
+    /// @notice The collateral ratio below which a vault is liquidatable (WAD): the minimum ratio for a power market,
+    ///         minimum ratio / (1 + OPTION_LIQUIDATION_BUFFER_WAD) for an option market, rounded up (liquidatable
+    ///         sooner: the protocol's favour).
+    /// @param params The market's terms.
+    /// @return The liquidation ratio (WAD).
+    function liquidationRatioWad(MarketParams memory params) internal pure returns (uint256) {
+        if (params.kind == ProductKind.Power) return params.minCollateralRatioWad;
+        return
+            FPML.fullMulDivUp(params.minCollateralRatioWad, C.WAD, C.WAD + C.OPTION_LIQUIDATION_BUFFER_WAD);
     }
 
     /// @notice Reverts unless the vault is healthy: `VaultBelowMinCollateral` under the dust floor, `VaultUnsafe`

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
-import {MarketConfig} from "../types/MarketConfig.sol";
+import {FundingRule, MarketConfig} from "../types/MarketConfig.sol";
 import {FundingMath, MarkClamp} from "./FundingMath.sol";
 import {Product} from "./Product.sol";
 
@@ -50,7 +50,8 @@ library Market {
     }
 
     /// @notice NF now, from NF at the last update and the prices of this block, exactly integrated: at mark / index
-    ///         for a power perpetual (`FundingMath`), at payoff / mark for an option (`OptionFundingMath`, run by
+    ///         for a power perpetual (`FundingMath`, or the exchanges' `PremiumFundingMath` with the `PremiumIndex`
+    ///         rule, run by the pricer contract), at payoff / mark for an option (`OptionFundingMath`, run by
     ///         the pricer contract). Frozen while paused and after shutdown: a paused interval is never charged (M-2).
     /// @param state The market's state as of its last update.
     /// @param config The market's configuration.
@@ -89,6 +90,19 @@ library Market {
             ethPriceWad,
             tokenPriceWad
         );
+        if (config.params.fundingRule == FundingRule.PremiumIndex) {
+            return
+                pricer.premiumNormalizationFactor(
+                    state.normalizationFactor,
+                    ratio,
+                    config.params.interestRatePerPeriodWad,
+                    config.params.premiumClampWad,
+                    config.params.markRatioFloorWad,
+                    config.params.markRatioCapWad,
+                    elapsed,
+                    config.params.fundingPeriodSeconds
+                );
+        }
         return
             FundingMath.nextNormalizationFactor(
                 state.normalizationFactor,

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol";
 
 import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.sol";
-import {MarketParams, ProductKind} from "../types/MarketConfig.sol";
+import {FundingRule, MarketParams, ProductKind} from "../types/MarketConfig.sol";
 import {ConstantsLib as C} from "./ConstantsLib.sol";
 import {FundingMath} from "./FundingMath.sol";
 import {OptionFundingMath} from "./OptionFundingMath.sol";
@@ -163,14 +163,26 @@ library Product {
             if (params.indexScale == 0) return "indexScale";
             if (params.strikeWad != 0) return "strikeWad";
             if (params.floorVolatilityWad != 0) return "floorVolatilityWad";
+            if (params.fundingRule == FundingRule.PremiumIndex) {
+                return
+                    pricer.invalidPremiumTerm(
+                        params.interestRatePerPeriodWad,
+                        params.premiumClampWad,
+                        params.markRatioFloorWad,
+                        params.markRatioCapWad
+                    );
+            }
             if (params.markRatioFloorWad == 0 || params.markRatioFloorWad > C.WAD) return "markRatioFloorWad";
             if (params.markRatioCapWad < C.WAD || params.markRatioCapWad > C.MARK_RATIO_CAP_MAX_WAD) {
                 return "markRatioCapWad";
             }
-            return "";
+            return _invalidStandardRuleTerm(params);
         }
         if (params.power != 0) return "power";
         if (params.indexScale != 1) return "indexScale";
+        if (params.fundingRule != FundingRule.Standard) return "fundingRule";
+        string memory ruleTerm = _invalidStandardRuleTerm(params);
+        if (bytes(ruleTerm).length != 0) return ruleTerm;
         return
             pricer.invalidOptionTerm(
                 params.strikeWad,
@@ -178,6 +190,13 @@ library Product {
                 params.markRatioFloorWad,
                 params.markRatioCapWad
             );
+    }
+
+    /// @dev The `PremiumIndex` terms must be zero under a kind's standard rule.
+    function _invalidStandardRuleTerm(MarketParams memory params) private pure returns (string memory) {
+        if (params.interestRatePerPeriodWad != 0) return "interestRatePerPeriodWad";
+        if (params.premiumClampWad != 0) return "premiumClampWad";
+        return "";
     }
 
     /// @notice A power perpetual's liquidation price: the ETH price at which the vault's ratio reaches the minimum.

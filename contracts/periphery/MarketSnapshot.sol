@@ -12,7 +12,13 @@ import {FundingMath} from "../libraries/FundingMath.sol";
 import {Market} from "../libraries/Market.sol";
 import {PriceSourceLib} from "../libraries/PriceSourceLib.sol";
 import {Product} from "../libraries/Product.sol";
-import {MarketConfig, MarketConfigLib, MarketParams, ProductKind} from "../types/MarketConfig.sol";
+import {
+    FundingRule,
+    MarketConfig,
+    MarketConfigLib,
+    MarketParams,
+    ProductKind
+} from "../types/MarketConfig.sol";
 import {EngineStorage} from "./EngineStorage.sol";
 
 /// @notice A market as of now: its configuration and stored state, its prices, NF with funding applied now, the ETH
@@ -88,18 +94,30 @@ library MarketSnapshot {
     }
 
     /// @notice The funding rate per day now (WAD, positive when longs pay): ln(clamped mark / index) * 1 day / T for
-    ///         a power perpetual, (1 - clamped payoff / mark) * 1 day / T for an option (from the pricer).
+    ///         a power perpetual (the exchanges' F * 1 day / T with the `PremiumIndex` rule), (1 - clamped payoff / mark) * 1 day / T for an option (from the pricer).
     /// @param s The snapshot.
     /// @return The rate (WAD).
     function fundingRatePerDayWad(Snapshot memory s) internal pure returns (int256) {
         MarketParams memory p = s.config.params;
         if (!Product.isOption(p)) {
-            return
-                FundingMath.ratePerDayWad(
-                    Product.markIndexRatioWad(p, s.normalizationFactor, s.ethPriceWad, s.tokenPriceWad),
-                    Market.markClamp(s.config),
-                    p.fundingPeriodSeconds
-                );
+            uint256 ratio = Product.markIndexRatioWad(
+                p,
+                s.normalizationFactor,
+                s.ethPriceWad,
+                s.tokenPriceWad
+            );
+            if (p.fundingRule == FundingRule.PremiumIndex) {
+                return
+                    s.pricer.premiumFundingRatePerDay(
+                        ratio,
+                        p.interestRatePerPeriodWad,
+                        p.premiumClampWad,
+                        p.markRatioFloorWad,
+                        p.markRatioCapWad,
+                        p.fundingPeriodSeconds
+                    );
+            }
+            return FundingMath.ratePerDayWad(ratio, Market.markClamp(s.config), p.fundingPeriodSeconds);
         }
         return
             s.pricer.optionFundingRatePerDay(
@@ -154,7 +172,7 @@ library MarketSnapshot {
     ) internal pure returns (bool) {
         return
             s.liquidationsOpen &&
-            !Health.isHealthy(collateral, debt, s.debtValuePerTokenWad, s.config.params);
+            Health.isLiquidatable(collateral, debt, s.debtValuePerTokenWad, s.config.params);
     }
 
     /// @notice What `liquidate(vaultId, maxDebtAmount)` would repay and pay now, for a liquidatable vault.

@@ -74,7 +74,7 @@ library OptionViews {
         vegaWad = -int256(FPML.fullMulDiv(claims, r.vegaWad, WAD));
     }
 
-    /// @notice The ETH price (WAD) at which the vault's health flips, on the unhealthy side, under the model of the
+    /// @notice The ETH price (WAD) at which the vault becomes liquidatable (its ratio crosses the liquidation ratio), under the model of the
     ///         title (q moves with the floor model, NF fixed); 0 without debt or when it is unhealthy throughout the
     ///         searched range, `NEVER_UNSAFE` when it is healthy throughout.
     /// @param s The snapshot (an option market).
@@ -104,7 +104,8 @@ library OptionViews {
         return isCall ? hi : lo;
     }
 
-    /// @dev Whether the vault is healthy at spot `spot` with the debt value scaled as in the title.
+    /// @dev Whether the vault is out of liquidation's reach (`Health.isLiquidatable`, below the liquidation ratio) at
+    ///      spot `spot` with the debt value scaled as in the title.
     function _healthyAt(
         Snapshot memory s,
         uint256 stressedNow,
@@ -113,7 +114,7 @@ library OptionViews {
         uint256 spot
     ) private pure returns (bool) {
         uint256 value = FPML.fullMulDivUp(_stressedValue(s, spot), s.debtValuePerTokenWad, stressedNow);
-        return Health.isHealthy(collateral, debt, value, s.config.params);
+        return !Health.isLiquidatable(collateral, debt, value, s.config.params);
     }
 
     /// @dev a(S') at `spot`: the health rule's debt value with no market-price scaling (q = 0).

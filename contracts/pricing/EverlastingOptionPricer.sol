@@ -5,10 +5,12 @@ import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.s
 import {EverlastingMath} from "../libraries/EverlastingMath.sol";
 import {OptionFundingMath} from "../libraries/OptionFundingMath.sol";
 import {OptionMarketMath} from "../libraries/OptionMarketMath.sol";
+import {PremiumFundingMath} from "../libraries/PremiumFundingMath.sol";
 
 /// @title EverlastingOptionPricer
 /// @notice Stateless, deployable pricer for continuously funded everlasting options (Black-Scholes, zero
-///         rates) and power perpetuals with normalization-factor funding. Every function forwards to
+///         rates) and power perpetuals with normalization-factor funding (Squeeth's rule and the exchanges'
+///         premium-index rule, `PremiumFundingMath`). Every function forwards to
 ///         `EverlastingMath`, which other contracts can also call internally.
 /// @dev Closed forms, with u = sqrt(1 + 8 / (sigma^2 T)), l = ln(S / K), T = fundingPeriod / 365 days:
 ///      W = (sqrt(S K) / u) exp(-u |l| / 2); call = max(S - K, 0) + W; put = max(K - S, 0) + W;
@@ -200,5 +202,69 @@ contract EverlastingOptionPricer is IEverlastingOptionPricer {
         uint256 bandCapWad
     ) external pure returns (string memory) {
         return OptionMarketMath.invalidTerm(strikeWad, floorVolatilityWad, bandFloorWad, bandCapWad);
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function premiumNormalizationFactor(
+        uint256 normalizationFactor,
+        uint256 markIndexRatioWad,
+        uint256 interestRatePerPeriodWad,
+        uint256 premiumClampWad,
+        uint256 markRatioFloorWad,
+        uint256 markRatioCapWad,
+        uint256 elapsedSeconds,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (uint256) {
+        return
+            PremiumFundingMath.nextNormalizationFactor(
+                normalizationFactor,
+                markIndexRatioWad,
+                PremiumFundingMath.terms(
+                    interestRatePerPeriodWad,
+                    premiumClampWad,
+                    markRatioFloorWad,
+                    markRatioCapWad
+                ),
+                elapsedSeconds,
+                fundingPeriodSeconds
+            );
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function premiumFundingRatePerDay(
+        uint256 markIndexRatioWad,
+        uint256 interestRatePerPeriodWad,
+        uint256 premiumClampWad,
+        uint256 markRatioFloorWad,
+        uint256 markRatioCapWad,
+        uint256 fundingPeriodSeconds
+    ) external pure returns (int256) {
+        return
+            PremiumFundingMath.ratePerDayWad(
+                markIndexRatioWad,
+                PremiumFundingMath.terms(
+                    interestRatePerPeriodWad,
+                    premiumClampWad,
+                    markRatioFloorWad,
+                    markRatioCapWad
+                ),
+                fundingPeriodSeconds
+            );
+    }
+
+    /// @inheritdoc IEverlastingOptionPricer
+    function invalidPremiumTerm(
+        uint256 interestRatePerPeriodWad,
+        uint256 premiumClampWad,
+        uint256 markRatioFloorWad,
+        uint256 markRatioCapWad
+    ) external pure returns (string memory) {
+        return
+            PremiumFundingMath.invalidTerm(
+                interestRatePerPeriodWad,
+                premiumClampWad,
+                markRatioFloorWad,
+                markRatioCapWad
+            );
     }
 }

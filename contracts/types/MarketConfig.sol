@@ -13,6 +13,15 @@ enum ProductKind {
     Put
 }
 
+/// @notice How a market's funding is computed. `Standard` is the kind's own rule: Squeeth's mark / index for a power
+///         perpetual (`FundingMath`), Paradigm's payoff / mark for an option (`OptionFundingMath`). `PremiumIndex`
+///         is the perpetual-futures exchanges' rule, F = P + clamp(I - P, -c, +c) per period
+///         (`PremiumFundingMath`), for power markets only.
+enum FundingRule {
+    Standard,
+    PremiumIndex
+}
+
 /// @notice The owner's choice of terms for a new market, validated by `createMarket` and fixed forever. The two
 ///         funding-clamp fields bound a different ratio per kind: mark / index for a power perpetual, payoff / mark
 ///         (x in `OptionFundingMath`) for an option.
@@ -23,14 +32,21 @@ enum ProductKind {
 /// @param minCollateralRatioWad Minimum collateral / debt value after every mint, burn and withdraw (1.5e18).
 /// @param minCollateralWei The dust floor: minimum collateral of a vault that has debt, in wei.
 /// @param fundingPeriodSeconds The funding period T in seconds.
-/// @param markRatioFloorWad Power: the lower clamp of mark / index used for funding (0.8e18, in (0, 1]). Option:
+/// @param markRatioFloorWad Power: the lower clamp of mark / index used for funding (0.8e18, in (0, 1]); with the
+///        `PremiumIndex` rule, 1 + the lowest funding rate per period (0.9925e18: shorts pay at most 0.75%). Option:
 ///        the floor of payoff / mark (0 to 0.5; 0 charges an out-of-the-money option the full 1/T).
-/// @param markRatioCapWad Power: the upper clamp of mark / index (1.4e18, 1 to 10). Option: the cap of
-///        payoff / mark (1 to 2; above 1 lets NF rise when the token trades below intrinsic).
+/// @param markRatioCapWad Power: the upper clamp of mark / index (1.4e18, 1 to 10); with the `PremiumIndex` rule,
+///        1 + the highest funding rate per period (1.0075e18). It also caps the token price used for payouts (q at
+///        most this times the debt value). Option: the cap of payoff / mark (1 to 2; above 1 lets NF rise when the
+///        token trades below intrinsic).
 /// @param liquidationBonusWad The liquidator's bonus over the repaid debt's market value (0.1e18 = 10%).
 /// @param strikeWad An option's strike K in USD (WAD). 0 for power perpetuals.
 /// @param floorVolatilityWad An option's floor volatility (WAD, annualised): a short's debt is valued at no less
 ///        than NF times the everlasting fair value at this volatility. 0 for power perpetuals.
+/// @param fundingRule The funding rule (`PremiumIndex`: power markets only).
+/// @param interestRatePerPeriodWad `PremiumIndex`: I, the interest rate per funding period (1e14 = 0.01%), 0 to c.
+///        0 otherwise.
+/// @param premiumClampWad `PremiumIndex`: c, the clamp of I - P per period (5e14 = 0.05%), at most 1%. 0 otherwise.
 struct MarketParams {
     ProductKind kind;
     uint8 power;
@@ -43,6 +59,9 @@ struct MarketParams {
     uint256 liquidationBonusWad;
     uint256 strikeWad;
     uint256 floorVolatilityWad;
+    FundingRule fundingRule;
+    uint256 interestRatePerPeriodWad;
+    uint256 premiumClampWad;
 }
 
 /// @notice A market's immutable configuration as the engine stores it: its terms, its token and price source, and
@@ -73,12 +92,12 @@ struct MarketConfig {
 ///      answers as the original does). The appended bytes are never executed: they follow the copied code's metadata,
 ///      and the copied code only jumps to targets inside itself.
 library MarketConfigLib {
-    /// @dev The size of `MarketParams` in memory and in its ABI encoding: eleven one-word fields.
-    uint256 private constant PARAMS_BYTES = 0x160;
+    /// @dev The size of `MarketParams` in memory and in its ABI encoding: fourteen one-word fields.
+    uint256 private constant PARAMS_BYTES = 0x1c0;
     /// @dev The four one-word fields of `MarketConfig` after `params`.
     uint256 private constant TAIL_BYTES = 0x80;
     /// @dev The configuration's size at the end of a market account's code: `PARAMS_BYTES + TAIL_BYTES`.
-    uint256 internal constant CONFIG_BYTES = 0x1e0;
+    uint256 internal constant CONFIG_BYTES = 0x240;
     /// @dev EIP-170: the largest runtime code an account can hold, in bytes.
     uint256 internal constant MAX_CODE_BYTES = 24_576;
 
@@ -116,7 +135,7 @@ library MarketConfigLib {
 
     /// @notice Reads a market's configuration from the tail of its account's code, copying it straight into the
     ///         structs: every field is one word, so the ABI encoding `write` appended is the memory layout of
-    ///         `MarketParams` (11 words) followed by the four words after `params` in `MarketConfig`. Nothing is
+    ///         `MarketParams` (14 words) followed by the four words after `params` in `MarketConfig`. Nothing is
     ///         decoded or validated: only the engine writes these accounts. A market that was never created has no
     ///         code and reads as zeros (the copy offset then lies beyond its empty code).
     /// @param engine The engine that wrote it.

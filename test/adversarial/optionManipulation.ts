@@ -5,8 +5,10 @@
  * put at 3500 with ETH at 3000.
  *
  * The attack: a victim mints with collateral `buffer` above the health rule's limit. The rule values a token of debt
- * at a(S')·max(1, q/a(S)), so pushing the pool's TWAP q up by the factor 1 + buffer makes the vault liquidatable.
- * The attacker buys tokens from the pool until its price is (1 + buffer)·q0 (plus a hair), waits one TWAP window,
+ * at a(S')·max(1, q/a(S)), and an option vault is liquidatable only below the liquidation ratio, the minimum / 1.2
+ * (`Health.liquidationRatioWad`), so pushing the pool's TWAP q up by the factor (1 + buffer)·1.2 makes the vault
+ * liquidatable. The attacker buys tokens from the pool until its price is that factor times q0 (plus a hair), waits
+ * one TWAP window,
  * liquidates the most the close factor allows with tokens it holds (valued at the pre-attack price q0), then sells
  * the pushed tokens back. Accounting in ETH, gas left out:
  *   gain       = collateral paid by the liquidation − repaid tokens × q0 (the bonus, and the payout's use of the
@@ -29,10 +31,10 @@ import { mined, PENDING, pinNextBlock, WAD } from "../utils/riskHelpers.js";
 
 /** The victim's collateral, ETH. */
 const VICTIM_COLLATERAL = parseEther("10");
-/** Collateral buffers over the limit tried (fraction of the minimum ratio). */
-const BUFFERS = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.5, 1] as const;
-/** The buffer from which holding the push against arbitrage in every block costs more than the attack gains. */
-const SAFE_BUFFER = 0.2;
+/** Collateral buffers over the limit tried (fraction of the minimum ratio): at the limit, and above it. */
+const BUFFERS = [0, 0.05, 0.2, 0.5] as const;
+/** The push the liquidation ratio requires of a vault at the limit: 1 + OPTION_LIQUIDATION_BUFFER_WAD. */
+const LIQUIDATION_GAP = 1.2;
 /** Seconds per block assumed for holding the pushed price against arbitrage in every block. */
 const BLOCK_SECONDS = 12;
 /** Uniswap v3 fee tier of the option pools (0.3%). */
@@ -91,7 +93,7 @@ async function attack(f: OptionFixture, m: MarketDeployment, buffer: number): Pr
   await mined(m.token.connect(f.deployer).transfer(attacker, debt / 2n + 1n));
   await mined(f.weth.connect(attacker).deposit({ value: parseEther("1000") }));
   const [wethBefore, tokensBefore] = [await f.weth.balanceOf(attacker), await m.token.balanceOf(attacker)];
-  const target = (Number(q0) / 1e18) * (1 + buffer) * 1.003;
+  const target = (Number(q0) / 1e18) * (1 + buffer) * LIQUIDATION_GAP * 1.003;
   await movePoolPrice({
     uniswap: f.uniswap,
     pool: m.pool,
@@ -121,6 +123,13 @@ async function attack(f: OptionFixture, m: MarketDeployment, buffer: number): Pr
   };
 }
 
+/**
+ * The victim's collateral at which the attack held against arbitrage breaks even: the gain scales with the vault, the
+ * cost with the pool's depth only.
+ */
+const breakEvenVault = (o: Outcome) =>
+  (Number(formatEther(VICTIM_COLLATERAL)) * Number(o.heldAgainstArbitrage)) / Number(o.gain);
+
 const eth = (wei: bigint) => Number(formatEther(wei)).toFixed(4);
 
 describe("Adversarial (b): pushing an option pool for one TWAP window against a healthy short", function () {
@@ -128,20 +137,21 @@ describe("Adversarial (b): pushing an option pool for one TWAP window against a 
 
   after(function () {
     console.log(
-      "      market  buffer  pushed tokens  gain (ETH)  round trip (ETH)  one arb (ETH)  held vs arb (ETH)",
+      "      market  buffer  pushed tokens  gain (ETH)  round trip (ETH)  one arb (ETH)  held vs arb (ETH)  break-even vault (ETH)",
     );
     for (const o of outcomes) {
       console.log(
         `      ${o.market.padEnd(6)}  ${`${(o.buffer * 100).toFixed(0)}%`.padStart(6)}  ` +
           `${eth(o.pushedTokens).padStart(13)}  ${eth(o.gain).padStart(10)}  ${eth(o.roundTrip).padStart(16)}  ` +
-          `${eth(o.oneArbitrage).padStart(13)}  ${eth(o.heldAgainstArbitrage).padStart(17)}`,
+          `${eth(o.oneArbitrage).padStart(13)}  ${eth(o.heldAgainstArbitrage).padStart(17)}  ` +
+          `${breakEvenVault(o).toFixed(1).padStart(21)}`,
       );
     }
   });
 
   for (const kind of ["call", "put"] as const) {
     for (const buffer of BUFFERS) {
-      it(`${kind}, vault ${buffer * 100}% over the limit: the push makes it liquidatable; measure cost against gain`, async function () {
+      it(`${kind}, vault ${buffer * 100}% over the limit: a push of ${(((1 + buffer) * LIQUIDATION_GAP - 1) * 100).toFixed(0)}% makes it liquidatable; it costs more than it gains against arbitrage`, async function () {
         const f = await loadOptions();
         const o = await attack(f, kind === "call" ? f.call : f.put, buffer);
         outcomes.push(o);
@@ -152,9 +162,9 @@ describe("Adversarial (b): pushing an option pool for one TWAP window against a 
         expect(o.oneArbitrage).to.be.greaterThan(o.roundTrip);
         // Honest: with nobody trading against the push, the fees of the round trip never cover the gain...
         expect(o.roundTrip).to.be.lessThan(o.gain);
-        // ...and against arbitrage in every block of the window, a 10 ETH vault 20% over the limit is not worth it.
-        if (buffer >= SAFE_BUFFER) expect(o.heldAgainstArbitrage).to.be.greaterThan(o.gain);
-        if (buffer <= 0.01) expect(o.heldAgainstArbitrage).to.be.lessThan(o.gain);
+        // ...but held against arbitrage in every block of the window, the push of at least 20% the liquidation ratio
+        // demands costs more than the liquidation gains, even for a vault minted at the limit.
+        expect(o.heldAgainstArbitrage).to.be.greaterThan(o.gain);
       });
     }
   }

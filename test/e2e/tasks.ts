@@ -16,6 +16,8 @@ import type { NetworkConnection } from "hardhat/types/network";
 import {
   deployEvergamma,
   deploymentRecord,
+  optionMarketParameters,
+  perpetualFutureParameters,
   vaultIdOf,
   type EvergammaDeployment,
 } from "../../deploy/evergamma.js";
@@ -33,13 +35,17 @@ interface Devchain {
   dir: string;
 }
 
-/** Deploys the devnet's two markets (ETH² as market 0, ETH¹ as market 1) and writes the deployment file. */
+/**
+ * Deploys ETH² (market 0), ETH¹ with the exchanges' funding rule (market 1) and a 3500 call (market 2, C3500), and
+ * writes the deployment file.
+ */
 async function deployTo(url: string, chainId: number): Promise<Devchain> {
   const connection = await network.create({ network: "localhost", override: { url } });
   const deployment = await deployEvergamma(connection, {
     markets: [
       { name: "ETH2", tokenName: "Evergamma Squared ETH", tokenSymbol: "eSQTH" },
-      { name: "ETH1", params: { power: 1, indexScale: 1n } },
+      { name: "ETH1", params: perpetualFutureParameters() },
+      { params: optionMarketParameters("call", 3500) },
     ],
   });
   const record = await deploymentRecord(deployment);
@@ -486,6 +492,80 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
     expect(history.map((e) => e.event)).to.deep.equal(["VaultOpened", "Deposited", "Minted"]);
   });
 
+  it("option markets: option:quote prints the lens's quote and scenarios; vault:open, vault:status, funding:status", async function () {
+    const call = d.markets[2];
+    const quote = await json(["option:quote", "--market", "C3500"]);
+    const r = await d.lens.optionReport(2);
+    expect([quote.marketId, quote.market, quote.kind, quote.scenario]).to.deep.equal([
+      2,
+      "C3500",
+      "call",
+      false,
+    ]);
+    expect(wei(quote.strike)).to.equal(parseEther("3500"));
+    expect(wei(quote.fairValue)).to.equal(r.fairValueWad);
+    expect(wei(quote.mark)).to.equal(r.markWad);
+    expect(wei(quote.impliedVolatility)).to.equal(r.impliedVolatilityWad);
+    expect(wei(quote.delta)).to.equal(r.deltaWad);
+    expect(wei(quote.vega)).to.equal(r.vegaWad);
+    const text = await ok(["option:quote", "--market", "C3500"]);
+    expect(text).to.match(
+      /^Quote of market 2 \(C3500: call, strike \$3,500\.00, funding period 7d\), market/m,
+    );
+    expect(text).to.match(/^ {2}fair value {11}\$[\d,.]+ at [\d.]+% volatility \(time value \$[\d,.]+\)$/m);
+
+    // A scenario at ETH 4000 and 60% volatility: the pricer's fair value, in the money, paying W / T at fair value.
+    const pricer = await d.connection.ethers.getContractAt(
+      "EverlastingOptionPricer",
+      await d.engine.optionPricer(),
+    );
+    const scenario = await json(["option:quote", "--market", "2", "--spot", "4000", "--volatility", "0.6"]);
+    const args = [parseEther("4000"), parseEther("3500"), parseEther("0.6"), 7n * 86_400n] as const;
+    expect(wei(scenario.fairValue)).to.equal(await pricer.callPrice(...args));
+    expect(wei(scenario.payoff)).to.equal(parseEther("500"));
+    expect(wei(scenario.delta)).to.equal(await pricer.callDelta(...args));
+    expect(scenario.mark).to.equal(null);
+
+    // The tasks work on the option market like on a power market.
+    const out = await ok([
+      "vault:open",
+      "--market",
+      "C3500",
+      "--collateral",
+      "2",
+      "--mint",
+      "1",
+      "--from",
+      "1",
+    ]);
+    const id = BigInt((/Opened vault (\d+) in market 2 \(C3500\)/.exec(out) as RegExpExecArray)[1]);
+    expect(id).to.equal(vaultIdOf(2, 2n));
+    expect((await d.lens.getVault(id)).debt).to.equal(parseEther("1"));
+    expect(await call.token.balanceOf((await d.connection.ethers.getSigners())[1].address)).to.equal(
+      parseEther("1"),
+    );
+    const status = await ok(["vault:status", "--id", String(id)]);
+    expect(status).to.match(/^ {2}option {15}call, strike \$3,500\.00: payoff \$[\d,.]+, mark \$[\d,.]+/m);
+    expect(status).to.match(/^ {2}short delta {10}-[\d.]+ ETH/m);
+    const funding = await ok(["funding:status", "--market", "C3500"]);
+    expect(funding).to.include("Funding of market 2 (C3500: call, strike $3,500.00, funding period 7d)");
+
+    // ETH¹ runs the exchanges' funding rule, and funding:status says so.
+    const perpetual = await ok(["funding:status", "--market", "ETH1"]);
+    expect(perpetual).to.match(
+      /^ {2}funding rule {13}exchanges' premium index: F = P \+ clamp\(0\.0100% − P, ±0\.0500%\) per 8h, within \[-0\.7500%, 0\.7500%\]$/m,
+    );
+
+    // option:quote refuses a power market and a bad volatility, sending nothing.
+    const power = await task(["option:quote", "--market", "ETH2"]);
+    expect([power.code, power.stderr.trim()]).to.deep.equal([
+      1,
+      "Error: market 0 (ETH2) is a power perpetual; option:quote needs an option market",
+    ]);
+    const bad = await task(["option:quote", "--market", "C3500", "--volatility", "-1"]);
+    expect([bad.code, bad.stderr.trim()]).to.deep.equal([1, 'Error: --volatility must be > 0, got "-1"']);
+  });
+
   describe("bad arguments", function () {
     it("exit non-zero with a clear message and send nothing", async function () {
       this.timeout(600_000);
@@ -565,7 +645,7 @@ describe("Hardhat tasks against a hardhat node (e2e)", function () {
           ["vault:status", "--market", "0", "--id", String(vaultIdOf(1, 1n))],
           /vault \d+ belongs to market 1, not to --market 0 \(ETH2\)/,
         ],
-        [["vault:status", "--id", String(vaultIdOf(2, 1n))], /market 2, which this deployment does not have/],
+        [["vault:status", "--id", String(vaultIdOf(3, 1n))], /market 3, which this deployment does not have/],
         [
           ["vault:status", "--market", "ETH1", "--id", "99"],
           /vault \d+ does not exist \(\d+ vaults? in market 1 \(ETH1\) so far\)/,

@@ -9,6 +9,7 @@ import { AbiCoder, MaxUint256, ZeroAddress, parseEther, type ContractTransaction
 import {
   addMarket,
   optionMarketParameters,
+  perpetualFutureParameters,
   setTokenPrice,
   toEngineParams,
   vaultIdOf,
@@ -599,6 +600,19 @@ describe("Engine risk: createMarket", function () {
     ["liquidationBonusWad", { liquidationBonusWad: parseEther("0.5") + 1n }],
     ["strikeWad", { strikeWad: 1n }],
     ["floorVolatilityWad", { floorVolatilityWad: 1n }],
+    ["interestRatePerPeriodWad", { interestRatePerPeriodWad: 1n }],
+    ["premiumClampWad", { premiumClampWad: 1n }],
+  ];
+  // The exchanges' rule: 0 <= I <= c <= 1% per period, F bounds 1 - 10% <= floor < 1 and 1 + I < cap <= 1 + 10%.
+  const perpetualFuture = toEngineParams(perpetualFutureParameters());
+  const premiumCases: [string, Partial<typeof base>][] = [
+    ["premiumClampWad", { premiumClampWad: parseEther("0.01") + 1n }],
+    ["interestRatePerPeriodWad", { interestRatePerPeriodWad: parseEther("0.0005") + 1n }],
+    ["markRatioFloorWad", { markRatioFloorWad: WAD }],
+    ["markRatioFloorWad", { markRatioFloorWad: parseEther("0.9") - 1n }],
+    ["markRatioCapWad", { markRatioCapWad: WAD + parseEther("0.0001") }],
+    ["markRatioCapWad", { markRatioCapWad: parseEther("1.1") + 1n }],
+    ["power", { power: 0 }],
   ];
   const call = toEngineParams(optionMarketParameters("call", 3500));
   const optionCases: [string, Partial<typeof base>][] = [
@@ -613,6 +627,9 @@ describe("Engine risk: createMarket", function () {
     ["markRatioCapWad", { markRatioCapWad: parseEther("2") + 1n }],
     ["minCollateralRatioWad", { minCollateralRatioWad: WAD }],
     ["fundingPeriodSeconds", { fundingPeriodSeconds: 0 }],
+    ["fundingRule", { fundingRule: 1 }],
+    ["interestRatePerPeriodWad", { interestRatePerPeriodWad: 1n }],
+    ["premiumClampWad", { premiumClampWad: 1n }],
   ];
 
   it("is owner-only and rejects every out-of-range parameter with InvalidMarketParameter", async function () {
@@ -622,6 +639,14 @@ describe("Engine risk: createMarket", function () {
       .withArgs(protocol.alice.address);
     for (const [name, change] of cases) {
       await expect(engine.createMarket({ ...base, ...change }, eth2.token, eth2.priceSource), name)
+        .to.be.revertedWithCustomError(engine, "InvalidMarketParameter")
+        .withArgs(name);
+    }
+    for (const [name, change] of premiumCases) {
+      await expect(
+        engine.createMarket({ ...perpetualFuture, ...change }, eth2.token, eth2.priceSource),
+        `premium index ${name}`,
+      )
         .to.be.revertedWithCustomError(engine, "InvalidMarketParameter")
         .withArgs(name);
     }
@@ -674,22 +699,23 @@ describe("Engine risk: createMarket", function () {
       expect((await lens.marketConfig(m.id)).priceSource).to.equal(account);
       const code = await ethers.provider.getCode(account);
       const runtimeBytes = (code.length - 2) / 2;
-      // The configuration is the last 15 words; before it, UniswapTwapPrices's runtime code (with its immutables).
-      const configBytes = 15 * 32;
+      // The configuration is the last 18 words; before it, UniswapTwapPrices's runtime code (with its immutables).
+      const configBytes = 18 * 32;
       expect(runtimeBytes - configBytes).to.be.greaterThan(4000);
       const tail = AbiCoder.defaultAbiCoder().decode(
         [
           ...["uint8", "uint8", "uint256", "uint256", "uint256", "uint32", "uint256", "uint256", "uint256"],
-          ...["uint256", "uint256"],
+          ...["uint256", "uint256", "uint8", "uint256", "uint256"],
           ...["address", "address", "int256", "int256"],
         ],
         "0x" + code.slice(2 + 2 * (runtimeBytes - configBytes)),
       );
       expect(tail[1]).to.equal(BigInt(m.params.power));
-      expect(tail[11]).to.equal(await m.token.getAddress());
-      expect(tail[12]).to.equal(account);
-      expect(tail[13]).to.be.lessThan(0n); // ln of the clamp floor (< 1)
-      expect(tail[14]).to.be.greaterThan(0n); // ln of the clamp cap (> 1)
+      expect(tail[11]).to.equal(0n); // FundingRule.Standard
+      expect(tail[14]).to.equal(await m.token.getAddress());
+      expect(tail[15]).to.equal(account);
+      expect(tail[16]).to.be.lessThan(0n); // ln of the clamp floor (< 1)
+      expect(tail[17]).to.be.greaterThan(0n); // ln of the clamp cap (> 1)
     }
   });
 

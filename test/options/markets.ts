@@ -155,23 +155,38 @@ describe("Option markets: everlasting calls and puts on the engine", function ()
     }
   });
 
-  for (const [kind, move] of [
-    ["call", 1.2],
-    ["put", 0.8],
+  // After the 20% move the put (in the money, its stressed value deep in) is already below the liquidation ratio;
+  // the call (out of the money) only below the minimum, and is liquidatable after a move to 1.5 S.
+  for (const [kind, move, liquidatableAfterMove, further] of [
+    ["call", 1.2, false, 1.5],
+    ["put", 0.8, true, 0.8],
   ] as const) {
-    it(`(c) a ${kind} vault minted at the limit stays solvent at mark through a 20% adverse ETH move, then is liquidated`, async function () {
+    it(`(c) a ${kind} vault minted at the limit stays solvent at mark through a 20% adverse ETH move; liquidated beyond`, async function () {
       const f = await loadOptions();
       const m = kind === "call" ? f.call : f.put;
       const { id, debt } = await mintAtLimit(f, m, parseEther("3"));
-      const spotUsd = 3000 * move;
-      await setEthPrice(f, spotUsd);
-      await networkHelpers.time.increase(m.params.twapPeriodSeconds);
-      await poolToFairValue(f, m, spotUsd);
-      await networkHelpers.time.increase(m.params.twapPeriodSeconds);
-      const report = await f.lens.vaultReport(id);
-      const q = await f.lens.tokenPrice(m.id);
-      // Solvent at mark: the collateral still buys back every token written.
-      expect(report.collateral).to.be.greaterThan(mulDivUp(debt, q, WAD));
+      const moveTo = async (spotUsd: number) => {
+        await setEthPrice(f, spotUsd);
+        await networkHelpers.time.increase(m.params.twapPeriodSeconds);
+        await poolToFairValue(f, m, spotUsd);
+        await networkHelpers.time.increase(m.params.twapPeriodSeconds);
+      };
+      await moveTo(3000 * move);
+      let report = await f.lens.vaultReport(id);
+      // Solvent at mark: the collateral still buys back every token written. Below the minimum (no more minting),
+      // not yet below the liquidation ratio (150% / 1.2).
+      expect(report.collateral).to.be.greaterThan(mulDivUp(debt, await f.lens.tokenPrice(m.id), WAD));
+      expect([report.healthy, report.liquidatable]).to.deep.equal([false, liquidatableAfterMove]);
+      if (!liquidatableAfterMove) {
+        await expect(f.engine.connect(f.bob).liquidate(id, debt / 2n)).to.be.revertedWithCustomError(
+          f.engine,
+          "VaultSafe",
+        );
+        // Further: liquidatable, and still solvent at mark.
+        await moveTo(3000 * further);
+      }
+      report = await f.lens.vaultReport(id);
+      expect(report.collateral).to.be.greaterThan(mulDivUp(debt, await f.lens.tokenPrice(m.id), WAD));
       expect(report.liquidatable).to.equal(true);
       await (await m.token.connect(f.alice).transfer(f.bob, debt / 2n)).wait();
       await expect(f.engine.connect(f.bob).liquidate(id, debt / 2n)).to.emit(f.engine, "Liquidated");

@@ -62,6 +62,7 @@ const funding: FundingReport = {
   now: 160n,
   fundingPeriodSeconds: 604_800n,
   power: 0n,
+  premiumIndex: null,
   option: {
     kind: "call",
     strike: parseEther("3500"),

@@ -142,7 +142,7 @@ describe("Option markets: the lens's option views", function () {
     expect([d, g, v]).to.deep.equal([0n, 0n, 0n]);
   });
 
-  it("the liquidation price is where the health rule flips with q moving with the floor model", async function () {
+  it("the liquidation price is where the ratio crosses the liquidation ratio (150% / 1.2) with q moving with the floor model", async function () {
     const f = await loadOptions();
     for (const m of [f.call, f.put]) {
       const { id, debt, collateral } = await openVault(f, m, parseEther("3"), 0.6);
@@ -160,12 +160,13 @@ describe("Option markets: the lens's option views", function () {
       // value's elasticity to S is large: the stressed option is near the money).
       expect(price > spot).to.equal(m.params.kind === "call");
       expect(Math.abs(Number(price) / Number(spot) - 1)).to.be.greaterThan(0.02);
-      // The ratio is 150% there (to the bisection's precision) and above it just on the safe side.
-      expect(Math.abs((await ratioAt(price)) / 1.5 - 1)).to.be.lessThan(1e-6);
-      expect(await ratioAt(price)).to.be.lessThan(1.5);
+      // The ratio is the liquidation ratio, 125%, there (to the bisection's precision) and above it just on the safe
+      // side.
+      expect(Math.abs((await ratioAt(price)) / 1.25 - 1)).to.be.lessThan(1e-6);
+      expect(await ratioAt(price)).to.be.lessThan(1.25);
       const safer =
         m.params.kind === "call" ? (price * 999_999n) / 1_000_000n : (price * 1_000_001n) / 1_000_000n;
-      expect(await ratioAt(safer)).to.be.greaterThan(1.5);
+      expect(await ratioAt(safer)).to.be.greaterThan(1.25);
       expect((await f.lens.vaultReport(id, PENDING)).liquidationPriceWad).to.equal(price);
     }
   });

@@ -1,7 +1,8 @@
 /**
  * Uses evergamma the way another project's test suite would: deploy the engine with real Uniswap v3 pools, open a
- * vault and mint power tokens, read it back through the lens, list a second market (ETH¹) next to ETH², then move
- * the ETH price with the package's price helpers.
+ * vault and mint power tokens, read it back through the lens, list a second market (ETH¹, with the exchanges'
+ * funding rule) and an everlasting call next to ETH², write a call and read its quote, then move the ETH price with
+ * the package's price helpers.
  */
 import { expect } from "chai";
 import { parseEther } from "ethers";
@@ -11,6 +12,8 @@ import {
   advanceTime,
   deployEvergamma,
   fairPowerPriceEth,
+  optionMarketParameters,
+  perpetualFutureParameters,
   setEthPrice,
   vaultIdOf,
   type EvergammaDeployment,
@@ -24,7 +27,11 @@ describe("evergamma, installed from its npm tarball", function () {
 
   before(async function () {
     d = await deployEvergamma(connection, {
-      markets: [{ name: "ETH2" }, { name: "ETH1", params: { power: 1, indexScale: 1n } }],
+      markets: [
+        { name: "ETH2" },
+        { name: "ETH1", params: perpetualFutureParameters() },
+        { params: optionMarketParameters("call", 3500) },
+      ],
     });
   });
 
@@ -32,6 +39,7 @@ describe("evergamma, installed from its npm tarball", function () {
     expect(d.markets.map((m) => [m.id, m.name, m.params.power])).to.deep.equal([
       [0, "ETH2", 2],
       [1, "ETH1", 1],
+      [2, "C3500", 0],
     ]);
     expect(d.market.power).to.equal(2);
     const index = Number(ethers.formatEther(await d.lens.index(0)));
@@ -41,7 +49,33 @@ describe("evergamma, installed from its npm tarball", function () {
     const index1 = Number(ethers.formatEther(await d.lens.index(1)));
     expect(Math.abs(index1 - 3000)).to.be.lessThan(3); // 3000 USD / 1
     const config = await d.lens.marketConfig(1);
-    expect([config.params.power, config.params.indexScale]).to.deep.equal([1n, 1n]);
+    expect([config.params.power, config.params.indexScale, config.params.fundingRule]).to.deep.equal([
+      1n,
+      1n,
+      1n,
+    ]);
+    // The exchanges' resting rate: 0.01% per 8 hours at mark = index, 0.03% a day.
+    expect((await d.lens.marketReport(1)).fundingRatePerDayWad).to.equal(parseEther("0.0003"));
+  });
+
+  it("writes an everlasting call and reads its quote and the short's Greeks", async function () {
+    const [, , bob] = await ethers.getSigners();
+    const call = d.markets[2];
+    const id = await d.engine
+      .connect(bob)
+      .mint.staticCall(call.newVaultId, parseEther("1"), { value: parseEther("2") });
+    await (
+      await d.engine.connect(bob).mint(call.newVaultId, parseEther("1"), { value: parseEther("2") })
+    ).wait();
+    expect(await call.token.balanceOf(bob.address)).to.equal(parseEther("1"));
+    const quote = await d.lens.optionReport(call.id);
+    expect([quote.isCall, quote.strikeWad, quote.payoffWad]).to.deep.equal([true, parseEther("3500"), 0n]);
+    // Seeded at the fair value for 80% volatility: the mark implies it, and longs pay the gamma rent.
+    expect(Number(ethers.formatEther(quote.impliedVolatilityWad))).to.be.within(0.79, 0.81);
+    expect(quote.fundingRatePerDayWad).to.be.greaterThan(0n);
+    const [delta, gamma] = await d.lens.vaultGreeks(id);
+    expect(delta).to.be.lessThan(0n); // short a call
+    expect(gamma).to.be.lessThan(0n);
   });
 
   it("opens a vault and mints power tokens; the lens reports it", async function () {

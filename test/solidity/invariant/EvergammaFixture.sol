@@ -12,7 +12,7 @@ import {EvergammaLens} from "../../../contracts/periphery/EvergammaLens.sol";
 import {UniswapTwapPrices} from "../../../contracts/prices/UniswapTwapPrices.sol";
 import {EverlastingOptionPricer} from "../../../contracts/pricing/EverlastingOptionPricer.sol";
 import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
-import {MarketParams, ProductKind} from "../../../contracts/types/MarketConfig.sol";
+import {FundingRule, MarketParams, ProductKind} from "../../../contracts/types/MarketConfig.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
 import {TestUSDC} from "../../../contracts/mocks/TestUSDC.sol";
 import {WETH9} from "../../../contracts/mocks/WETH9.sol";
@@ -84,7 +84,10 @@ abstract contract EvergammaFixture is Test {
                 markRatioCapWad: 1.4e18,
                 liquidationBonusWad: 0.1e18,
                 strikeWad: 0,
-                floorVolatilityWad: 0
+                floorVolatilityWad: 0,
+                fundingRule: FundingRule.Standard,
+                interestRatePerPeriodWad: 0,
+                premiumClampWad: 0
             });
     }
 
