@@ -47,4 +47,5 @@ export {
   type Deployment,
   type HexAddress,
 } from "./deployment.js";
+export { MARKET_STATUSES, marketStatusName, type MarketStatusName } from "./marketStatus.js";
 export { marketOfVault, newVaultId, serialOfVault, VAULT_SERIAL_BITS, vaultIdOf } from "./vaultId.js";

@@ -35,7 +35,7 @@ struct VaultReport {
 /// @notice Everything about one market, in one call. Prices as if funding were applied now.
 /// @param marketId The market.
 /// @param config Its fixed configuration.
-/// @param status 0 active, 1 paused, 2 shut down.
+/// @param status 0 active, 1 paused, 2 shut down, 3 safe mode (set by the block's first update: `Market.STATUS_*`).
 /// @param normalizationFactor NF if funding were applied now (WAD).
 /// @param lastFundingUpdate The time of the last funding update.
 /// @param ethPriceWad S, the ETH/USD price (WAD).

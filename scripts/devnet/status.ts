@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { vaultIdOf, type EvergammaClient } from "../../client/index.js";
+import {
+  marketStatusName,
+  vaultIdOf,
+  type EvergammaClient,
+  type MarketStatusName,
+} from "../../client/index.js";
 import type { ProductKindName } from "../../deploy/evergamma.js";
 import { fixed, impliedVolatilityText, percent, significant, usd } from "../../tasks/format.js";
 
@@ -23,6 +28,8 @@ export interface MarketStatus {
   vaults: bigint;
   unsafeVaults: number;
   liquidations: number;
+  /** The market's status; a line names it when it is not "active". */
+  status: MarketStatusName;
 }
 
 /** A market the status reader follows. */
@@ -83,13 +90,15 @@ export class StatusReader {
       vaults: r.vaultCount,
       unsafeVaults: safe.filter((s) => !s).length,
       liquidations: this.#liquidations.get(m.id) ?? 0,
+      status: marketStatusName(r.status),
     };
   }
 }
 
 /**
  * `ETH2 | ETH $3,000.00 | index 900.00 | mark 928.41 | NF 0.99999812 | funding/day 0.1753% | IV 80.00% | ...`; an option market shows its payoff where a power shows its index
- * (`C3500 | ETH $3,000.00 | payoff 0.00 | mark 135.06 | …`, mark per unit of claim in USD).
+ * (`C3500 | ETH $3,000.00 | payoff 0.00 | mark 135.06 | …`, mark per unit of claim in USD); a market that is not active
+ * ends its line with its status (`| paused`, `| safe mode`, `| shut down`).
  */
 export function formatStatus(s: MarketStatus): string {
   return [
@@ -103,6 +112,7 @@ export function formatStatus(s: MarketStatus): string {
     `vaults ${s.vaults}`,
     `unsafe ${s.unsafeVaults}`,
     `liquidations ${s.liquidations}`,
+    ...(s.status === "active" ? [] : [s.status]),
   ].join(" | ");
 }
 

@@ -81,6 +81,7 @@ describe("devnet and task helpers", function () {
       vaults: 3n,
       unsafeVaults: 0,
       liquidations: 0,
+      status: "active",
     };
     const log = new StatusLog(60_000);
     expect(log.shouldPrint(base, 0)).to.equal(true); // the first reading

@@ -18,6 +18,7 @@ import {
   vaultIdOf,
   type EvergammaDeployment,
 } from "../../deploy/evergamma.js";
+import { marketStatusName } from "../../client/index.js";
 import type { MockAggregator } from "../../types/ethers-contracts/index.js";
 import { connection, ethers, networkHelpers } from "../fixtures.js";
 import { advance, fundSwaps, inOneBlock, sendEthSwap, SWAP_GAS } from "../utils/coreHelpers.js";
@@ -131,6 +132,7 @@ describe("Engine: Chainlink+TWAP price source and safe mode", function () {
         .to.emit(engine, "SafeModeEntered")
         .withArgs(cl.id, REASON.deviation, parseEther(String(usd)), twapS);
       expect(await lens.isSafeMode(cl.id)).to.equal(true);
+      expect(marketStatusName((await lens.marketReport(cl.id)).status)).to.equal("safe mode");
       const state = await cached(d, cl.id);
       expect(state.status).to.equal(STATUS.safeMode);
       expect(state.ethPriceWad, "conservative S for ETH² debt").to.equal(

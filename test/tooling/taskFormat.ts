@@ -64,8 +64,13 @@ describe("task message helpers", function () {
       vaults: 1n,
       unsafeVaults: 0,
       liquidations: 0,
+      status: "active",
     };
     expect(formatStatus(status)).to.match(/^ETH2 \| ETH \$4,600\.00 \| /);
+    // An active market's line ends with its liquidations; any other status is named at the end.
+    expect(formatStatus(status)).to.match(/\| liquidations 0$/);
+    expect(formatStatus({ ...status, status: "safe mode" })).to.match(/\| liquidations 0 \| safe mode$/);
+    expect(formatStatus({ ...status, status: "paused" })).to.match(/\| paused$/);
     expect(formatStatus(status)).to.include("| IV n/a (mark below index) |");
     expect(
       formatStatus({ ...status, mark: parseEther("928"), impliedVolatility: parseEther("0.8") }),
