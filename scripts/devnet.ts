@@ -198,7 +198,8 @@ async function main(o: DevnetOptions): Promise<void> {
   });
   const status = new StatusReader(evergamma, deployment.markets);
   if (o.simulate) {
-    await simulateAndReport(o, { deployment, signers, status, chain: node.url, stopped: () => stopping });
+    const context = { deployment, signers, status, chain: node.url, liquidate: !o.keeper };
+    await simulateAndReport(o, { ...context, stopped: () => stopping });
     if (stopping) return;
     if (!o.keepRunning) {
       await shutdown(0);

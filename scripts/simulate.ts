@@ -76,7 +76,13 @@ async function main(o: SimulationFlags): Promise<void> {
   });
   const status = new StatusReader(evergamma, deployment.markets);
   const signers = await connection.ethers.getSigners();
-  await simulateAndReport(o, { deployment, signers, status, chain: "in-process Hardhat chain" });
+  await simulateAndReport(o, {
+    deployment,
+    signers,
+    status,
+    chain: "in-process Hardhat chain",
+    liquidate: true,
+  });
   console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   await connection.close();
 }

@@ -11,7 +11,8 @@
  *     Sⁿ·exp(n(n−1)σ*²T/2)/scale for a power, the everlasting value at σ* for an option), when the mispricing pays
  *     the pool fee and its cost, with at most its capital per trade (`arbitrage.ts`, `planTrade`);
  *  4. chain time advances by dt (every TWAP settles on the new prices);
- *  5. `applyFunding(marketId)` moves each market's NF; every market's lens `marketReport` is read at one block and
+ *  5. `applyFunding(marketId)` moves each market's NF; without a keeper, the arbitrageur liquidates unsafe vaults
+ *     (`liquidator.ts`); every market's lens `marketReport` is read at one block and
  *     recorded as a {@link SimulationRow} with the fair mark at the report's ETH price.
  *
  * The summary per market (`metrics.ts`): mark vs fair value tracking error, funding paid against what a mark at
@@ -33,6 +34,7 @@ import {
 import { readPoolPrice } from "../../deploy/uniswap.js";
 import { fixed, significant, usd } from "../../tasks/format.js";
 import { arbitrageMarket, ArbitrageBot, type TradePlan } from "./arbitrage.js";
+import { liquidateUnsafe } from "./liquidator.js";
 import {
   fundingTotals,
   optionFundingStep,
@@ -67,6 +69,8 @@ export interface SimulationOptions {
   /** The arbitrageur's capital per trade and market, ETH (default 0.05). */
   arbMaxTradeEth?: number;
   stepDelayMs: number;
+  /** Liquidate unsafe vaults after each step with the arbitrageur's tokens (when no keeper runs). */
+  liquidate?: boolean;
   /** Called with each step's line (default: console.log). */
   log?: (line: string) => void;
   /** Returns true when the simulation must stop early (Ctrl-C). */
@@ -268,7 +272,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
       signer: o.arbitrageur,
       targetVolWad: parseEther(String(o.targetVol)),
       costRate: o.arbCostRate ?? 0.002,
-      maxTradeEth: o.arbMaxTradeEth ?? 0.05,
+      maxTradeEth: o.arbMaxTradeEth ?? 0.25,
     }),
   }));
   const risky = await openRiskyVaults(d, o.riskyOwners);
@@ -279,7 +283,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   );
   log(
     `  arbitrageur: cost ${((o.arbCostRate ?? 0.002) * 100).toFixed(2)}% per trade beyond the pool fee, ` +
-      `capital ${o.arbMaxTradeEth ?? 0.05} ETH per trade and market`,
+      `capital ${o.arbMaxTradeEth ?? 0.25} ETH per trade and market`,
   );
   log(
     `  opened near-the-edge vaults ${risky.join(", ")} (155%, 165%, 180%) in market 0 (${d.markets[0].name}) ` +
@@ -302,6 +306,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
     for (const { bot } of markets) trades.push((await bot.trade(spot)).plan);
     await advanceTime(d, o.dt);
     for (const { m } of markets) await (await engine.applyFunding(m.id)).wait();
+    if (o.liquidate === true) await liquidateUnsafe(d, o.arbitrageur);
     const stepRows = await record(d, markets, o.status, i + 1, point.regime.name, trades);
     rows.push(...stepRows);
     steps++;

@@ -59,7 +59,7 @@ export function simulationUsage(stepDelay: number): string {
   --dt SECONDS         chain time per step (default 3600)
   --target-vol X       implied volatility the arbitrage bots price at (default 0.8)
   --arb-cost BPS       the arbitrageur's cost per trade beyond the pool fee, basis points (default 20)
-  --arb-capital ETH    the arbitrageur's capital per trade and market, ETH (default 0.05)
+  --arb-capital ETH    the arbitrageur's capital per trade and market, ETH (default 0.25)
   --step-delay MS      wall-clock pause after each step (default ${stepDelay})
   --report DIR         write the report into DIR: series.csv, summary.json, report.html, charts/*.png
 `;
@@ -128,7 +128,7 @@ export function parseSimulationFlags(
     dt: n("dt", 3600, integer(1, 365 * 86_400), "a whole number of seconds ≥ 1 (at most a year)"),
     targetVol: n("target-vol", 0.8, (x) => x >= 0.05 && x <= 5, "a volatility ≥ 0.05 (at most 5)"),
     arbCostRate: n("arb-cost", 20, (x) => x >= 0 && x <= 10_000, "basis points ≥ 0 (at most 10000)") / 10_000,
-    arbCapitalEth: n("arb-capital", 0.05, (x) => x > 0 && x <= 1e6, "an amount of ETH > 0 (at most 1000000)"),
+    arbCapitalEth: n("arb-capital", 0.25, (x) => x > 0 && x <= 1e6, "an amount of ETH > 0 (at most 1000000)"),
     stepDelayMs: n("step-delay", stepDelay, integer(0, 60_000), "milliseconds ≥ 0 (at most 60000)"),
     report: v.report === undefined ? undefined : path.resolve(v.report),
   };

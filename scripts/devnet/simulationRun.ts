@@ -24,6 +24,8 @@ export interface SimulationContext {
   status: StatusReader;
   /** For the report: "in-process Hardhat chain" or the node's URL. */
   chain: string;
+  /** Whether the simulation liquidates unsafe vaults itself (no keeper runs). */
+  liquidate: boolean;
   stopped?: () => boolean;
 }
 
@@ -49,6 +51,7 @@ export async function simulateAndReport(o: SimulationFlags, c: SimulationContext
     arbCostRate: o.arbCostRate,
     arbMaxTradeEth: o.arbCapitalEth,
     stepDelayMs: o.stepDelayMs,
+    liquidate: c.liquidate,
     stopped: c.stopped,
   });
   if (c.stopped?.() === true) return result;
