@@ -237,4 +237,22 @@ describe("simulation report (e2e)", function () {
     const exit = await d.exited;
     expect(exit.code, d.output).to.equal(0);
   });
+
+  it("npm run simulate rejects a bad flag with one line, the usage and exit code 2", async function () {
+    const r = await run(process.execPath, ["--import", "tsx", "scripts/simulate.ts", "--regime", "wild"]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^Error: --regime must be one of calm, normal, stressed, mixed, got "wild"$/m);
+    expect(r.stderr).to.match(/Usage: npm run simulate -- \[flags\]/);
+    const vol = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "scripts/simulate.ts",
+      "--regime",
+      "mixed",
+      "--vol",
+      "1",
+    ]);
+    expect(vol.code).to.equal(2);
+    expect(vol.stderr).to.match(/^Error: --vol does not apply to --regime mixed$/m);
+  });
 });
