@@ -278,7 +278,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   const risky = await openRiskyVaults(d, o.riskyOwners);
   const schedule = regimeSchedule(regime, o.steps, o.vol);
   log(
-    `Simulation: ${o.steps} steps of ${o.dt} s, ETH vol ${schedule[0].vol}, target implied vol ${o.targetVol}, seed ${o.seed}, ` +
+    `Simulation: ${o.steps} steps of ${o.dt} s, ETH vol ${regime === "mixed" ? "0.4/0.8/1.5" : schedule[0].vol}, target implied vol ${o.targetVol}, seed ${o.seed}, ` +
       `markets ${d.markets.map((m) => `${m.id} (${m.name})`).join(", ")}, regime ${regime}`,
   );
   log(
