@@ -7,6 +7,7 @@
  */
 import { formatEther } from "ethers";
 
+import { usd } from "../../tasks/format.js";
 import type { MarketSimulationSummary, SimulationSummary } from "../devnet/simulate.js";
 import { CHART_SCRIPT, chartId, CHARTS, chartsForPage, uplotAssets, type MarketSeries } from "./charts.js";
 
@@ -76,6 +77,7 @@ h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
 table { border-collapse: collapse; font-size: 13px; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
 td:first-child, td:nth-child(2), th { text-align: left; }
+td:first-child, td:nth-child(2), td:nth-child(6) { white-space: nowrap; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 .chart { background: #fff; padding: 4px; }
 .settings { color: #555; font-size: 13px; }
@@ -88,8 +90,8 @@ export function reportHtml(summary: SimulationSummary, series: MarketSeries[], m
   const settings =
     `${summary.steps} steps of ${meta.dt} s (${days} days), regime ${summary.regime}, seed ${summary.seed}, ` +
     `target implied volatility ${meta.targetVol}, arbitrageur cost ${pct(meta.arbCostRate, 2)} beyond the pool fee, ` +
-    `capital ${meta.arbCapitalEth} ETH per trade and market; ETH ${formatEther(summary.ethStart)} → ` +
-    `${formatEther(summary.ethEnd)} USD; ${summary.liquidations} liquidations; ${meta.chain}`;
+    `capital ${meta.arbCapitalEth} ETH per trade and market; ETH ${usd(summary.ethStart)} → ` +
+    `${usd(summary.ethEnd)}; liquidations: ${summary.liquidations}; ${meta.chain}`;
   const sections = series.map(
     (m) =>
       `<h2>${escapeHtml(`${m.market} (${m.product})`)}</h2>\n<div class="charts">` +
