@@ -24,16 +24,15 @@ import {
   deployEvergamma,
   deploymentRecord,
   isOptionMarket,
-  optionMarketParameters,
-  perpetualFutureParameters,
-  type DeployOptions,
   type EvergammaDeployment,
 } from "../deploy/evergamma.js";
 import { exact, percent, usd } from "../tasks/format.js";
 import { DevnetArgsError, parseDevnetArgs, USAGE, type DevnetOptions } from "./devnet/args.js";
 import { keeperEntry, startKeeper, type KeeperProcess } from "./devnet/keeper.js";
 import { PortInUseError, startDevnetNode } from "./devnet/node.js";
-import { formatSummary, productText, runSimulation } from "./devnet/simulate.js";
+import { DEVNET_MARKETS } from "./devnet/markets.js";
+import { productText } from "./devnet/simulate.js";
+import { simulateAndReport } from "./devnet/simulationRun.js";
 import { clock, formatStatus, StatusLog, StatusReader } from "./devnet/status.js";
 import type { HardhatNode } from "./lib/hardhatNode.js";
 import { DEV_KEEPER_PRIVATE_KEY, parsePrivateKey } from "./keeper/config.js";
@@ -99,20 +98,6 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 // ---------------------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------------------
-
-/**
- * The devnet's markets: ETH² with Squeeth's parameters (market 0), ETH¹, a perpetual future on ETH (market 1,
- * power 1, index scale 1, with the exchanges' funding rule paid through the normalization factor:
- * `perpetualFutureParameters`), and two everlasting options on ETH with their
- * default terms (`optionMarketParameters`): a call at 3500 (market 2, C3500) and a put at 2500 (market 3, P2500),
- * both out of the money at the devnet's ETH = 3000.
- */
-const DEVNET_MARKETS: NonNullable<DeployOptions["markets"]> = [
-  { name: "ETH2", tokenName: "Evergamma Squared ETH", tokenSymbol: "eSQTH" },
-  { name: "ETH1", params: perpetualFutureParameters() },
-  { params: optionMarketParameters("call", 3500) },
-  { params: optionMarketParameters("put", 2500) },
-];
 
 /** Tokens of every market the keeper account receives, to repay debt in liquidations. */
 const KEEPER_TOKENS = parseEther("100");
@@ -213,21 +198,9 @@ async function main(o: DevnetOptions): Promise<void> {
   });
   const status = new StatusReader(evergamma, deployment.markets);
   if (o.simulate) {
-    const summary = await runSimulation({
-      deployment,
-      arbitrageur: signers[2],
-      riskyOwners: signers.slice(3, 6),
-      status,
-      seed: o.seed,
-      steps: o.steps,
-      vol: o.vol,
-      dt: o.dt,
-      targetVol: o.targetVol,
-      stepDelayMs: o.stepDelayMs,
-      stopped: () => stopping,
-    });
+    const context = { deployment, signers, status, chain: node.url, liquidate: !o.keeper };
+    await simulateAndReport(o, { ...context, stopped: () => stopping });
     if (stopping) return;
-    console.log(formatSummary(summary).join("\n"));
     if (!o.keepRunning) {
       await shutdown(0);
       return;

@@ -8,9 +8,17 @@ import { parseArgs } from "node:util";
 
 import { DEPLOYMENTS_DIR_ENV } from "../../tasks/context.js";
 import { joinNegativeValues } from "../lib/cliArgs.js";
+import {
+  integer,
+  numberFlag,
+  parseSimulationFlags,
+  SIMULATION_FLAGS,
+  simulationUsage,
+  type SimulationFlags,
+} from "./simulationArgs.js";
 
 /** Everything the devnet can be told, with defaults applied. */
-export interface DevnetOptions {
+export interface DevnetOptions extends SimulationFlags {
   /** JSON-RPC port (default 8545). */
   port: number;
   /** Interface to bind (default 127.0.0.1). */
@@ -23,20 +31,8 @@ export interface DevnetOptions {
   heartbeat: number;
   /** Whether to start the keeper (default true; `--no-keeper`). */
   keeper: boolean;
-  /** Drive the ETH price along a geometric Brownian motion with an arbitrage bot. */
+  /** Drive the ETH price along a seeded path with an arbitrage bot per market (settings: `SimulationFlags`). */
   simulate: boolean;
-  /** Seed of the simulated price path. */
-  seed: number;
-  /** Number of simulated steps. */
-  steps: number;
-  /** Annualised volatility of the simulated ETH price. */
-  vol: number;
-  /** Chain seconds per simulated step. */
-  dt: number;
-  /** Implied volatility the arbitrage bots price every market's token at. */
-  targetVol: number;
-  /** Wall-clock milliseconds to wait after each step (gives the keeper time to act). */
-  stepDelayMs: number;
   /** After `--simulate`, keep the devnet running instead of exiting. */
   keepRunning: boolean;
   help: boolean;
@@ -57,15 +53,9 @@ every minute when it does not). Ctrl-C or SIGTERM stops everything.
                        line is printed when something changed
   --heartbeat SECONDS  print a status line again after this long without a change (default 60)
   --no-keeper          do not start the keeper
-  --simulate           drive ETH along a seeded geometric Brownian motion, arbitrage every market's
-                       pool towards its fair price and advance chain time; ends with a summary and exits
-  --seed N             seed of the price path (default 1)
-  --steps N            simulated steps (default 48)
-  --vol X              annualised ETH volatility of the path (default 0.8)
-  --dt SECONDS         chain time per step (default 3600)
-  --target-vol X       implied volatility the arbitrage bots target (default 0.8)
-  --step-delay MS      wall-clock pause after each step, for the keeper (default 200)
-  --keep-running       after --simulate, keep the devnet running (status lines) until Ctrl-C
+  --simulate           drive ETH along a seeded path, arbitrage every market's pool towards its fair
+                       price and advance chain time; ends with a summary (and --report) and exits
+${simulationUsage(200)}  --keep-running       after --simulate, keep the devnet running (status lines) until Ctrl-C
   -h, --help           show this help
 `;
 
@@ -74,25 +64,14 @@ export class DevnetArgsError extends Error {
   override name = "DevnetArgsError";
 }
 
-function number(
+const number = (
   name: string,
   text: string | undefined,
   fallback: number,
   check: (n: number) => boolean,
   what: string,
-) {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || !check(value)) {
-    throw new DevnetArgsError(`--${name} must be ${what}, got "${text}"`);
-  }
-  return value;
-}
+) => numberFlag((m) => new DevnetArgsError(m), name, text, fallback, check, what);
 
-const integer =
-  (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  (n: number) =>
-    Number.isInteger(n) && n >= min && n <= max;
 const positive = (n: number) => n > 0;
 
 /**
@@ -126,27 +105,13 @@ export function parseDevnetArgs(argv: string[], projectRoot: string): DevnetOpti
     heartbeat: number("heartbeat", v.heartbeat, 60, positive, "a number of seconds > 0"),
     keeper: v["no-keeper"] !== true,
     simulate: v.simulate === true,
-    seed: number("seed", v.seed, 1, integer(0, 2 ** 32 - 1), "an integer ≥ 0 (at most 2^32 - 1)"),
-    steps: number("steps", v.steps, 48, integer(1, 100_000), "a whole number of steps ≥ 1 (at most 100000)"),
-    vol: number("vol", v.vol, 0.8, (n) => n > 0 && n <= 5, "a volatility > 0 (at most 5)"),
-    dt: number("dt", v.dt, 3600, integer(1, 365 * 86_400), "a whole number of seconds ≥ 1 (at most a year)"),
-    targetVol: number(
-      "target-vol",
-      v["target-vol"],
-      0.8,
-      (n) => n >= 0.05 && n <= 5,
-      "a volatility ≥ 0.05 (at most 5)",
-    ),
-    stepDelayMs: number(
-      "step-delay",
-      v["step-delay"],
-      200,
-      integer(0, 60_000),
-      "milliseconds ≥ 0 (at most 60000)",
-    ),
+    ...parseSimulationFlags(v, (m) => new DevnetArgsError(m), 200),
     keepRunning: v["keep-running"] === true,
     help: v.help === true,
   };
+  if (options.report !== undefined && !options.simulate) {
+    throw new DevnetArgsError("--report only applies to --simulate");
+  }
   if (options.keepRunning && !options.simulate) {
     throw new DevnetArgsError(
       "--keep-running only applies to --simulate (without it the devnet always keeps running)",
@@ -164,12 +129,7 @@ const FLAGS = {
   heartbeat: { type: "string" },
   "no-keeper": { type: "boolean" },
   simulate: { type: "boolean" },
-  seed: { type: "string" },
-  steps: { type: "string" },
-  vol: { type: "string" },
-  dt: { type: "string" },
-  "target-vol": { type: "string" },
-  "step-delay": { type: "string" },
+  ...SIMULATION_FLAGS,
   "keep-running": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;

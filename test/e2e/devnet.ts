@@ -149,39 +149,49 @@ describe("devnet (e2e)", function () {
         /^ {2}step [1-4]\/4 {2}spot \$[\d,.]+ {2}ETH2: index .* {2}ETH1: index .* {2}C3500: index .* {2}P2500: index .* {2}unsafe \d+/gm,
       ) ?? [],
     ).to.have.length(4);
-    const funding = (market: string) => {
+    // Per market: tracking error of mark against fair value, NF, and funding paid against a mark at fair value.
+    const summary = (market: string, product: string) => {
       const block = new RegExp(
-        `market \\d \\(${market}, power \\d\\)\\n\\s+mark/index tracking error mean (-?[\\d.]+)%, rms ([\\d.]+)%, max ([\\d.]+)%.*\\n` +
-          `\\s+funding paid \\(NF change\\)\\s+([\\d.]+) -> ([\\d.]+) = (-?[\\d.]+)% \\(target vol implies (-?[\\d.]+)%\\)`,
+        `market \\d \\(${market}, ${product}\\)\\n` +
+          `\\s+tracking error\\s+rms ([\\d.]+)%, max ([\\d.]+)%, mean (-?[\\d.]+)% \\(mark / fair − 1\\)\\n` +
+          `\\s+NF\\s+([\\d.]+) -> ([\\d.]+) = (-?[\\d.]+)%\\n` +
+          `\\s+funding paid\\s+(.*)\\n` +
+          `\\s+arbitrage\\s+\\d+ trades, [\\d.]+ ETH, \\d+ capital-limited\\n` +
+          `\\s+liquidations, bad debt\\s+\\d+, [\\d.]+ tokens`,
       ).exec(d.output);
       expect(block, d.output).to.not.equal(null);
       const m = block as RegExpExecArray;
-      return { rms: Number(m[2]), paid: Number(m[6]), expected: Number(m[7]) };
+      return { rms: Number(m[1]), nfChange: Number(m[6]), funding: m[7] };
     };
-    // ETH²: eight hours at 80% implied volatility: NF falls by ~0.058%; the arbitrage keeps mark within a few bp.
-    const eth2 = funding("ETH2");
-    expect(eth2.expected).to.be.lessThan(0);
-    expect(Math.abs(eth2.paid - eth2.expected)).to.be.lessThan(0.01);
-    // ETH¹: no convexity, no premium: the arbitrage holds mark at index and the NF barely moves.
-    const eth1 = funding("ETH1");
-    expect(eth1.expected).to.equal(0);
-    expect(Math.abs(eth1.paid)).to.be.lessThan(0.01);
-    expect(eth1.rms).to.be.lessThan(1);
-    // The options: the arbitrage sets the mark to the pricer's fair value each step; by the reading, one step's
-    // funding has lowered NF (dt / T = 1.19% for an option out of the money) and so raised the mark q·S/NF by as
-    // much. Longs pay.
+    // ETH²: eight hours at 80% implied volatility: NF falls by ~0.058%; the honest arbitrageur keeps the mark within
+    // its fee band, so the funding paid is near what a mark at fair value pays.
+    const eth2 = summary("ETH2", "power 2");
+    expect(eth2.rms).to.be.lessThan(2);
+    const [, paid, expected, ratio] =
+      /^(-?[\d.]+)% of NF vs (-?[\d.]+)% at the fair mark \(n\(n−1\)σ\*²\/2 · t\), ratio ([\d.]+)$/.exec(
+        eth2.funding,
+      ) ?? [];
+    expect(Number(expected)).to.be.closeTo(0.058, 0.002);
+    expect(Number(paid)).to.be.greaterThan(0);
+    expect(Number(ratio)).to.be.within(0.5, 1.5);
+    // ETH¹ (the exchanges' rule): no convexity, no premium at fair value, so the resting rate I = 0.01% per 8 hours is
+    // expected over the 8 hours; the noise trader's pushes inside the arbitrageur's fee band move the premium by
+    // tenths of a percent, so what is paid differs, but NF barely moves.
+    const eth1 = summary("ETH1", "power 1");
+    expect(Math.abs(eth1.nfChange)).to.be.lessThan(0.5);
+    expect(eth1.rms).to.be.lessThan(2);
+    expect(eth1.funding).to.match(/ of NF vs 0\.0100% at the fair mark \(the exchanges' F · t\/T\)/);
+    // The options: funding paid per unit of claim equals W/T within a few percent; NF falls (longs pay).
     for (const [name, product] of [
       ["C3500", "call 3500"],
       ["P2500", "put 2500"],
     ]) {
-      const block = new RegExp(
-        `market \\d \\(${name}, ${product}\\)\\n\\s+mark/index tracking error mean (-?[\\d.]+)%, rms ([\\d.]+)%.*\\n` +
-          `\\s+funding paid \\(NF change\\)\\s+([\\d.]+) -> ([\\d.]+) = (-?[\\d.]+)% \\(option: funding follows payoff / mark\\)`,
-      ).exec(d.output);
-      expect(block, d.output).to.not.equal(null);
-      const m = block as RegExpExecArray;
-      expect(Number(m[2]), name).to.be.lessThan(2);
-      expect(Number(m[5]), name).to.be.lessThan(0);
+      const option = summary(name, product);
+      expect(option.rms, name).to.be.lessThan(3);
+      expect(option.nfChange, name).to.be.lessThan(0);
+      const [, r] =
+        /^\$[\d.]+ per unit of claim vs W\/T \$[\d.]+, ratio ([\d.]+)$/.exec(option.funding) ?? [];
+      expect(Number(r), name).to.be.within(0.9, 1.1);
     }
     expect(d.output).to.match(/^ {2}liquidations\s+\d+$/m);
     expect(await isPortFree(port)).to.equal(true);
