@@ -13,7 +13,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 
-import { parseEther, parseUnits, type ContractTransactionResponse } from "ethers";
+import { formatEther, parseEther, parseUnits, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -24,7 +24,10 @@ import {
   optionMarketParameters,
   setEthPrice,
   setPowerPrice,
+  setTokenPrice,
   vaultIdOf,
+  type EvergammaDeployment,
+  type MarketDeployment,
 } from "../../deploy/evergamma.js";
 
 /** Squeeth's Controller on the same scenario (see the research notes on the anchor protocol). */
@@ -118,15 +121,23 @@ async function runScenario(priceSource: "twap" | "chainlink"): Promise<Record<st
   await measure("callApplyFunding", () => engine.applyFunding(call.id));
 
   // Liquidation: the same 10 ETH / 15 token vault, ETH up from 3000 to 4800 (its liquidation price is ~4444),
-  // the token pool following at its fair price, then half the debt repaid by a token holder.
+  // the token pool following at its fair price, then half the debt repaid by a token holder. And a call vault
+  // minted at the limit (1 ETH) at 3000, liquidatable at 4800 with its pool at the fair value for 80% volatility.
   await (await engine.mint(market.newVaultId, parseEther("15"), { value: parseEther("10") })).wait();
   const unsafeVaultId = await lens.vaultCount(marketId);
+  await (await engine.mint(call.newVaultId, parseEther("0.1"), { value: parseEther("1") })).wait();
+  const unsafeCallId = vaultIdOf(call.id, await lens.vaultCount(call.id));
+  // 0.1% under the maximum: the next block's funding moves NF before the mint lands.
+  await (await engine.mint(unsafeCallId, ((await lens.maxMintable(unsafeCallId)) * 999n) / 1000n)).wait();
   await setEthPrice(deployment, 4800);
   await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 4800, 0.8).toPrecision(12));
+  await setTokenPrice(deployment, call, await fairOptionPriceEth(deployment, call, 4800, 0.8));
   await advanceTime(deployment, deployment.market.twapPeriodSeconds);
   if (feed) await (await feed.setAnswer(parseUnits("4800", Number(await feed.decimals())))).wait();
   const liquidator = deployment.engine.connect(deployment.deployer);
   await measure("liquidate", () => liquidator.liquidate(unsafeVaultId, parseEther("7.5")));
+  const [, , , callDebt] = await lens.getVault(unsafeCallId);
+  await measure("callLiquidate", () => liquidator.liquidate(unsafeCallId, callDebt / 2n));
 
   // Listing a market: token, pool and price source are deployed first; this is the `createMarket` call alone.
   const before = await connection.ethers.provider.getBlockNumber();
@@ -139,6 +150,26 @@ async function runScenario(priceSource: "twap" | "chainlink"): Promise<Record<st
     deployment.engine.interface.getFunction("createMarket").selector,
   );
   return results;
+}
+
+/** An option token's fair price in ETH at ETH = `spotUsd` and `volatility` (the pricer's value per claim × NF / S). */
+async function fairOptionPriceEth(
+  d: EvergammaDeployment,
+  m: MarketDeployment,
+  spotUsd: number,
+  volatility: number,
+): Promise<string> {
+  const spot = parseEther(String(spotUsd));
+  const args = [
+    spot,
+    m.params.strikeWad ?? 0n,
+    parseEther(String(volatility)),
+    BigInt(m.params.fundingPeriodSeconds),
+  ] as const;
+  const value =
+    m.params.kind === "put" ? await d.pricer.putPrice(...args) : await d.pricer.callPrice(...args);
+  const nf = await d.lens.normalizationFactor(m.id);
+  return formatEther((value * nf) / spot);
 }
 
 /** The gas of the `createMarket` transaction mined after block `after`. */
