@@ -39,6 +39,10 @@ export interface DevnetOptions {
   stepDelayMs: number;
   /** After `--simulate`, keep the devnet running instead of exiting. */
   keepRunning: boolean;
+  /** Whether to serve the dashboard (default true; `--no-dashboard`). */
+  dashboard: boolean;
+  /** The dashboard's port (`--dashboard-port`); undefined: 8550, or any free port when 8550 is taken. */
+  dashboardPort?: number;
   help: boolean;
 }
 
@@ -66,6 +70,8 @@ every minute when it does not). Ctrl-C or SIGTERM stops everything.
   --target-vol X       implied volatility the arbitrage bots target (default 0.8)
   --step-delay MS      wall-clock pause after each step, for the keeper (default 200)
   --keep-running       after --simulate, keep the devnet running (status lines) until Ctrl-C
+  --dashboard-port N   port of the dashboard on 127.0.0.1 (default 8550, or a free port when taken)
+  --no-dashboard       do not serve the dashboard
   -h, --help           show this help
 `;
 
@@ -145,6 +151,11 @@ export function parseDevnetArgs(argv: string[], projectRoot: string): DevnetOpti
       "milliseconds ≥ 0 (at most 60000)",
     ),
     keepRunning: v["keep-running"] === true,
+    dashboard: v["no-dashboard"] !== true,
+    dashboardPort:
+      v["dashboard-port"] === undefined
+        ? undefined
+        : number("dashboard-port", v["dashboard-port"], 0, integer(1, 65535), "a port number (1 to 65535)"),
     help: v.help === true,
   };
   if (options.keepRunning && !options.simulate) {
@@ -171,6 +182,8 @@ const FLAGS = {
   "target-vol": { type: "string" },
   "step-delay": { type: "string" },
   "keep-running": { type: "boolean" },
+  "dashboard-port": { type: "string" },
+  "no-dashboard": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
