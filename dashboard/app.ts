@@ -3,18 +3,14 @@
  * over viem's HTTP transport to the devnet's JSON-RPC (through the dashboard server's `/rpc`), paints the market
  * cards, the vault table, the feed and the charts (history rebuilt from sampled past blocks and funding events),
  * then polls every second and appends each new block. `document.body.dataset.ready` is set once everything is
- * painted, and the `dashboard-ready` performance mark with it.
+ * painted, and the `dashboard-ready` performance mark with it; the option vaults' liquidation prices (a bisection
+ * in the lens per vault) follow (`data-liquidation-prices`).
  *
  * @module
  */
 import { createPublicClient, getAddress, http } from "viem";
 
-import {
-  createEvergammaClient,
-  parseDeployment,
-  type Deployment,
-  type VaultReport,
-} from "../client/index.js";
+import { createEvergammaClient, parseDeployment, type Deployment } from "../client/index.js";
 import { renderCard, vaultTotals } from "./cards.js";
 import {
   blockTime,
@@ -26,6 +22,7 @@ import {
   readOptionDetails,
   readSnapshots,
   readVaults,
+  withOptionLiquidationPrices,
   type ChainReader,
   type DashboardMarket,
   type FeedEvent,
@@ -36,6 +33,7 @@ import { byId } from "./dom.js";
 import { Feed } from "./feed.js";
 import * as fmt from "./format.js";
 import { MarketCharts } from "./marketCharts.js";
+import type { VaultState } from "./vaultMath.js";
 import { VaultTable } from "./vaultTable.js";
 
 /** Past blocks read to rebuild the charts (plus the blocks of funding updates). */
@@ -68,7 +66,7 @@ export class Dashboard {
   readonly #feed: Feed;
   #block = 0n;
   #snapshots: MarketSnapshot[] = [];
-  #vaults: VaultReport[] = [];
+  #vaults: VaultState[] = [];
   readonly #options = new Map<number, OptionDetails>();
 
   private constructor(
@@ -118,27 +116,47 @@ export class Dashboard {
     setTimeout(() => void tick(), POLL_MS);
   }
 
+  /**
+   * Everything at `block`, in two rounds of concurrent reads: the markets, the events and the first block; then the
+   * vaults, the option curves and the history (sampled blocks and funding blocks) together. Cards and the table are
+   * painted as soon as their reads are in; marks `dashboard-cards`, `dashboard-vaults`, `dashboard-ready`.
+   */
   async #firstPaint(block: bigint): Promise<void> {
-    this.#snapshots = await readSnapshots(this.reader, this.markets, block);
     this.#block = block;
-    const first = await firstMarketBlock(this.reader);
-    const [vaults, feed, options] = await Promise.all([
-      readVaults(this.reader, this.#snapshots, block),
+    const [snapshots, first, feed] = await Promise.all([
+      readSnapshots(this.reader, this.markets, block),
+      firstMarketBlock(this.reader),
       readFeed(this.reader, 0n, block),
-      this.#readOptions(block),
     ]);
-    this.#vaults = vaults;
-    this.#paintState(options);
+    this.#snapshots = snapshots;
+    this.#paintState([]);
+    performance.mark("dashboard-cards");
     const fundingBlocks = [...new Set(feed.filter((e) => e.kind === "funding").map((e) => e.blockNumber))];
-    const history = await readHistory(
-      this.reader,
-      this.markets,
-      historyBlocks(first, block, HISTORY_SAMPLES, fundingBlocks),
+    const blocks = historyBlocks(first, block, HISTORY_SAMPLES, fundingBlocks);
+    const state = Promise.all([readVaults(this.reader, snapshots, block), this.#readOptions(block)]).then(
+      ([vaults, options]) => {
+        this.#vaults = vaults;
+        this.#paintState(options);
+        performance.mark("dashboard-vaults");
+      },
     );
-    history.forEach((snapshots, i) => this.#charts[i].setHistory(snapshots));
-    await this.#addFeed(feed);
+    const history = readHistory(this.reader, this.markets, blocks).then((h) =>
+      h.forEach((snapshots, i) => this.#charts[i].setHistory(snapshots)),
+    );
+    await Promise.all([state, history, this.#addFeed(feed)]);
     document.body.dataset.ready = "true";
     performance.mark("dashboard-ready");
+    void this.#fillLiquidationPrices(block);
+  }
+
+  /** Reads the option vaults' liquidation prices at `block`, then repaints unless a newer block was shown. */
+  async #fillLiquidationPrices(block: bigint): Promise<void> {
+    const vaults = await withOptionLiquidationPrices(this.reader, this.#vaults, block).catch(() => undefined);
+    if (vaults === undefined || this.#block !== block) return;
+    this.#vaults = vaults;
+    this.#paintState([]);
+    document.body.dataset.liquidationPrices = "true";
+    performance.mark("dashboard-liquidation-prices");
   }
 
   async #update(block: bigint): Promise<void> {
@@ -148,7 +166,9 @@ export class Dashboard {
       readFeed(this.reader, from, block),
     ]);
     const [vaults, options] = await Promise.all([
-      readVaults(this.reader, snapshots, block),
+      readVaults(this.reader, snapshots, block).then((v) =>
+        withOptionLiquidationPrices(this.reader, v, block),
+      ),
       this.#readOptions(block),
     ]);
     this.#snapshots = snapshots;

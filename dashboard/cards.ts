@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { VaultReport } from "../client/index.js";
 import type { DashboardMarket, MarketSnapshot, OptionDetails } from "./data.js";
 import { el } from "./dom.js";
+import type { VaultState } from "./vaultMath.js";
 import * as fmt from "./format.js";
 
 /** What a card shows beyond the snapshot: totals over the market's vaults and the option's Greeks. */
@@ -111,7 +111,7 @@ export function renderCard(
 /** Sums of a market's vaults: collateral and unsafe (unhealthy, with debt) vaults. */
 export function vaultTotals(
   marketId: number,
-  vaults: readonly VaultReport[],
+  vaults: readonly VaultState[],
 ): { collateral: bigint; unsafe: number } {
   let collateral = 0n;
   let unsafe = 0;

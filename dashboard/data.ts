@@ -10,15 +10,10 @@
  */
 import type { Address } from "viem";
 
-import {
-  evergammaLensAbi,
-  vaultIdOf,
-  type EvergammaClient,
-  type MarketInfo,
-  type VaultReport,
-} from "../client/index.js";
+import { evergammaLensAbi, vaultIdOf, type EvergammaClient, type MarketInfo } from "../client/index.js";
 import { pricerAbi } from "./abi.js";
 import { WAD } from "./format.js";
+import { vaultState, type VaultMarket, type VaultState } from "./vaultMath.js";
 
 /** What a market's token is a claim on. */
 export type ProductKind = "power" | "call" | "put";
@@ -43,6 +38,8 @@ export interface DashboardMarket {
   fundingPeriod: number;
   /** The volatility the fair value is priced at (WAD). */
   referenceVolatility: bigint;
+  minCollateralRatioWad: bigint;
+  minCollateralWei: bigint;
 }
 
 /** One market at one block; WAD values as the lens returns them. */
@@ -64,6 +61,8 @@ export interface MarketSnapshot {
   openInterest: bigint;
   vaultCount: bigint;
   status: MarketStatusName;
+  /** What a vault's ratio, health and liquidation price are computed from. */
+  vaultMarket: VaultMarket;
 }
 
 /** An option market's Greeks and the pricer's curve around spot, at the lens's pricing volatility. */
@@ -122,6 +121,8 @@ export function toDashboardMarket(
     strike: p.strikeWad,
     fundingPeriod: p.fundingPeriodSeconds,
     referenceVolatility,
+    minCollateralRatioWad: p.minCollateralRatioWad,
+    minCollateralWei: p.minCollateralWei,
   };
 }
 
@@ -178,17 +179,23 @@ function statusName(status: number, safeMode: boolean): MarketStatusName {
   return safeMode ? "safe mode" : "active";
 }
 
-/** One market at `blockNumber`. */
+/**
+ * One market at `blockNumber`. `withSafeMode` false (history) skips the safe-mode read: the status then shows
+ * active, paused or shut down only.
+ */
 export async function readSnapshot(
   reader: ChainReader,
   market: DashboardMarket,
   blockNumber: bigint,
+  withSafeMode = true,
 ): Promise<MarketSnapshot> {
   const { publicClient, addresses } = reader.client;
   const lens = { address: addresses.lens, abi: evergammaLensAbi, blockNumber } as const;
   const [report, safeMode, timestamp] = await Promise.all([
     publicClient.readContract({ ...lens, functionName: "marketReport", args: [market.id] }),
-    publicClient.readContract({ ...lens, functionName: "isSafeMode", args: [market.id] }),
+    withSafeMode
+      ? publicClient.readContract({ ...lens, functionName: "isSafeMode", args: [market.id] })
+      : Promise.resolve(false),
     blockTime(reader, blockNumber),
   ]);
   return {
@@ -205,6 +212,18 @@ export async function readSnapshot(
     openInterest: report.tokenSupply,
     vaultCount: report.vaultCount,
     status: statusName(report.status, safeMode),
+    vaultMarket: {
+      kind: KINDS.indexOf(market.kind),
+      power: market.power,
+      indexScale: market.indexScale,
+      minCollateralRatioWad: market.minCollateralRatioWad,
+      minCollateralWei: market.minCollateralWei,
+      debtValuePerTokenWad: report.debtValuePerTokenWad,
+      normalizationFactor: report.normalizationFactor,
+      status: report.status,
+      liquidationsOpenAt: report.liquidationsOpenAt,
+      timestamp: BigInt(timestamp),
+    },
   };
 }
 
@@ -213,8 +232,9 @@ export function readSnapshots(
   reader: ChainReader,
   markets: readonly DashboardMarket[],
   blockNumber: bigint,
+  withSafeMode = true,
 ): Promise<MarketSnapshot[]> {
-  return Promise.all(markets.map((m) => readSnapshot(reader, m, blockNumber)));
+  return Promise.all(markets.map((m) => readSnapshot(reader, m, blockNumber, withSafeMode)));
 }
 
 /** Spots of the price curve: `points` prices from half to one and a half times `spot`. */
@@ -261,25 +281,54 @@ export async function readOptionDetails(
   };
 }
 
-/** Every vault of every market at `blockNumber` (one batch of `vaultReport` calls). */
+/**
+ * Every vault of every market at `blockNumber`: the stored fields from the lens's `getVault` (one cheap call per
+ * vault, all in one JSON-RPC batch), ratio, health and a power vault's liquidation price computed with the engine's
+ * rules from the market's figures. An option vault's liquidation price is left undefined: see
+ * {@link withOptionLiquidationPrices}.
+ */
 export async function readVaults(
   reader: ChainReader,
   snapshots: readonly MarketSnapshot[],
   blockNumber: bigint,
-): Promise<VaultReport[]> {
+): Promise<VaultState[]> {
   const { publicClient, addresses } = reader.client;
-  const ids = snapshots.flatMap((s) =>
-    Array.from({ length: Number(s.vaultCount) }, (_, i) => vaultIdOf(s.marketId, BigInt(i + 1))),
-  );
+  const lens = { address: addresses.lens, abi: evergammaLensAbi, blockNumber } as const;
+  const perMarket = snapshots.map(async (s) => {
+    const ids = Array.from({ length: Number(s.vaultCount) }, (_, i) => vaultIdOf(s.marketId, BigInt(i + 1)));
+    const stored = await Promise.all(
+      ids.map((id) => publicClient.readContract({ ...lens, functionName: "getVault", args: [id] })),
+    );
+    return stored.map(([owner, , collateral, debt], i) =>
+      vaultState(ids[i], s.marketId, { owner, collateral, debt }, s.vaultMarket),
+    );
+  });
+  return (await Promise.all(perMarket)).flat();
+}
+
+/**
+ * `vaults` with every missing liquidation price (option vaults with debt) read from the lens's `liquidationPrice`
+ * at `blockNumber` (the pricer's bisection: the costliest read of a vault, so it comes after the first paint).
+ */
+export async function withOptionLiquidationPrices(
+  reader: ChainReader,
+  vaults: readonly VaultState[],
+  blockNumber: bigint,
+): Promise<VaultState[]> {
+  const { publicClient, addresses } = reader.client;
+  const lens = { address: addresses.lens, abi: evergammaLensAbi, blockNumber } as const;
   return Promise.all(
-    ids.map((id) =>
-      publicClient.readContract({
-        address: addresses.lens,
-        abi: evergammaLensAbi,
-        functionName: "vaultReport",
-        args: [id],
-        blockNumber,
-      }),
+    vaults.map(async (v) =>
+      v.liquidationPriceWad !== undefined
+        ? v
+        : {
+            ...v,
+            liquidationPriceWad: await publicClient.readContract({
+              ...lens,
+              functionName: "liquidationPrice",
+              args: [v.vaultId],
+            }),
+          },
     ),
   );
 }
@@ -351,6 +400,6 @@ export async function readHistory(
   markets: readonly DashboardMarket[],
   blocks: readonly bigint[],
 ): Promise<MarketSnapshot[][]> {
-  const rows = await Promise.all(blocks.map((b) => readSnapshots(reader, markets, b)));
+  const rows = await Promise.all(blocks.map((b) => readSnapshots(reader, markets, b, false)));
   return markets.map((_, i) => rows.map((row) => row[i]));
 }

@@ -48,8 +48,12 @@ export function ratio(value: bigint): string {
   return value === MAX_UINT256 ? "∞" : percent(value, 2);
 }
 
-/** A liquidation price: "$4,444.44", "never" when never unsafe, "n/a" without one (no debt, or power 1). */
-export function liquidationPrice(value: bigint): string {
+/**
+ * A liquidation price: "$4,444.44", "never" when never unsafe, "n/a" without one (no debt, or power 1), "…" while
+ * unknown (undefined).
+ */
+export function liquidationPrice(value: bigint | undefined): string {
+  if (value === undefined) return "…";
   if (value === 0n) return "n/a";
   if (value === MAX_UINT256) return "never";
   return usd(value);

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { VaultReport } from "../client/index.js";
 import { serialOfVault } from "../client/index.js";
 import type { DashboardMarket } from "./data.js";
 import { el } from "./dom.js";
+import type { VaultState } from "./vaultMath.js";
 import * as fmt from "./format.js";
 
 /** A vault's health as the table names it. */
@@ -16,13 +16,13 @@ export type Health = "no debt" | "safe" | "unsafe" | "liquidatable";
 
 /** What the table knows of a vault: the lens's report and its market's ETH price. */
 export interface VaultRow {
-  report: VaultReport;
+  report: VaultState;
   market: DashboardMarket;
   ethPrice: bigint;
 }
 
 /** The vault's health. */
-export function health(v: VaultReport): Health {
+export function health(v: VaultState): Health {
   if (v.debt === 0n) return "no debt";
   if (v.liquidatable) return "liquidatable";
   return v.healthy ? "safe" : "unsafe";
@@ -31,7 +31,7 @@ export function health(v: VaultReport): Health {
 /** How far ETH may move before the vault is unsafe, as a WAD fraction of the price; undefined without a price. */
 export function distanceToLiquidation(row: VaultRow): bigint | undefined {
   const p = row.report.liquidationPriceWad;
-  if (p === 0n || p === fmt.MAX_UINT256 || row.ethPrice === 0n) return undefined;
+  if (p === undefined || p === 0n || p === fmt.MAX_UINT256 || row.ethPrice === 0n) return undefined;
   return ((p - row.ethPrice) * fmt.WAD) / row.ethPrice;
 }
 
@@ -73,7 +73,7 @@ const COLUMNS: Column[] = [
     key: "liquidationPrice",
     label: "liq. price",
     text: (r) => fmt.liquidationPrice(r.report.liquidationPriceWad),
-    sort: (r) => r.report.liquidationPriceWad,
+    sort: (r) => r.report.liquidationPriceWad ?? fmt.MAX_UINT256,
   },
   {
     key: "distance",
