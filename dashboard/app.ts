@@ -65,6 +65,7 @@ export class Dashboard {
   readonly #table: VaultTable;
   readonly #feed: Feed;
   #block = 0n;
+  #liquidations = 0;
   #snapshots: MarketSnapshot[] = [];
   #vaults: VaultState[] = [];
   readonly #options = new Map<number, OptionDetails>();
@@ -193,6 +194,7 @@ export class Dashboard {
     header.textContent = `block ${this.#block} · ${fmt.clock(latest?.timestamp ?? 0)} UTC`;
     header.dataset.block = String(this.#block);
     byId("eth").textContent = latest === undefined ? "" : `ETH ${fmt.usd(latest.ethPrice)}`;
+    this.#paintSummary();
     const cards = byId("cards");
     this.markets.forEach((m, i) => {
       const totals = vaultTotals(m.id, this.#vaults);
@@ -215,9 +217,20 @@ export class Dashboard {
     for (const o of options) this.#charts.find((c) => c.market.id === o.marketId)?.setCurve(o);
   }
 
+  /** The header's one-look summary: vaults, unsafe vaults, liquidations seen. */
+  #paintSummary(): void {
+    const unsafe = this.#vaults.filter((v) => v.debt > 0n && !v.healthy).length;
+    const summary = byId("summary");
+    summary.textContent = `${this.#vaults.length} vaults · ${unsafe} unsafe · ${this.#liquidations} liquidation${this.#liquidations === 1 ? "" : "s"}`;
+    summary.className = unsafe > 0 ? "bad" : "";
+    summary.dataset.unsafe = String(unsafe);
+  }
+
   async #addFeed(events: FeedEvent[]): Promise<void> {
+    this.#liquidations += events.filter((e) => e.kind === "liquidation").length;
     const blocks = [...new Set(events.map((e) => e.blockNumber))];
     await Promise.all(blocks.map((b) => blockTime(this.reader, b)));
     this.#feed.add(events, this.reader.timestamps);
+    this.#paintSummary();
   }
 }

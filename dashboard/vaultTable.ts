@@ -201,6 +201,7 @@ function renderRow(r: VaultRow): HTMLTableRowElement {
   for (const c of COLUMNS) {
     const td = el("td", c.key, c.text(r));
     if (c.key === "owner") td.title = r.report.owner;
+    if (c.key === "vault") td.title = `vault id ${r.report.vaultId}`;
     tr.append(td);
   }
   return tr;

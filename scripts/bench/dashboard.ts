@@ -5,7 +5,8 @@
  * headless Chromium (`CHROMIUM_PATH` or the system's) `--runs` times (default 3) and measures with the page's
  * performance API the first contentful paint and the time until everything is painted (the `dashboard-ready` mark:
  * cards, 1,000-row vault table, feed, charts rebuilt from history). Prints the figures and writes
- * bench/dashboard.json. Target: under 2 s. Run with `npm run bench:dashboard [-- --vaults N --hours H --runs R]`.
+ * bench/dashboard.json. Target: under 2 s. Run with `npm run bench:dashboard [-- --vaults N --hours H --runs R]`; a
+ * bad flag prints one line and exits with code 2.
  *
  * @module
  */

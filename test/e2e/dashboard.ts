@@ -244,6 +244,7 @@ describe("dashboard (e2e)", function () {
     expect(liquidated).to.be.greaterThan(0n);
     const text = await page.locator(`ol.feed li.liquidation[data-vault-id="${demo}"]`).first().textContent();
     expect(text).to.match(/liquidation ETH2 vault #2: [\d.,]+ tokens repaid, [\d.,]+ ETH paid to 0x/);
+    expect(await page.textContent("#summary")).to.match(/^\d+ vaults · \d+ unsafe · [1-9]\d* liquidations?$/);
     expect(consoleErrors).to.deep.equal([]);
   });
 
