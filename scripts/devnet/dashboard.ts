@@ -65,19 +65,32 @@ export async function buildDashboard(projectRoot: string, { force = false } = {}
     return { built: false, ms: Math.round(performance.now() - start), bytes: await bundleBytes(dist) };
   }
   const esbuild = await import("esbuild");
-  await esbuild.build({
-    entryPoints: [entry],
-    outdir: dist,
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
-    plugins: [browserStubs],
-  });
+  await esbuild
+    .build({
+      entryPoints: [entry],
+      outdir: dist,
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      minify: true,
+      legalComments: "none",
+      logLevel: "silent",
+      plugins: [browserStubs],
+    })
+    .catch((error: unknown) => {
+      throw new Error(`dashboard bundle: ${firstBuildError(error)}`);
+    });
   return { built: true, ms: Math.round(performance.now() - start), bytes: await bundleBytes(dist) };
+}
+
+/** The first of esbuild's errors as one line: `dashboard/dom.ts:31: Unexpected ";"`. */
+function firstBuildError(error: unknown): string {
+  const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] })
+    .errors;
+  const first = errors?.[0];
+  if (first === undefined) return String(error).split("\n")[0];
+  return first.location ? `${first.location.file}:${first.location.line}: ${first.text}` : first.text;
 }
 
 /** `node:` modules the client imports for its file helpers, which the page never calls: a stub that throws. */
