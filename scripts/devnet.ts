@@ -28,6 +28,14 @@ import {
 } from "../deploy/evergamma.js";
 import { exact, percent, usd } from "../tasks/format.js";
 import { DevnetArgsError, parseDevnetArgs, USAGE, type DevnetOptions } from "./devnet/args.js";
+import {
+  buildDashboard,
+  DashboardPortInUseError,
+  DEFAULT_DASHBOARD_PORT,
+  startDashboardServer,
+  type DashboardBuild,
+  type DashboardServer,
+} from "./devnet/dashboard.js";
 import { keeperEntry, startKeeper, type KeeperProcess } from "./devnet/keeper.js";
 import { PortInUseError, startDevnetNode } from "./devnet/node.js";
 import { DEVNET_MARKETS } from "./devnet/markets.js";
@@ -66,6 +74,7 @@ if (options.help) {
 let node: HardhatNode | undefined;
 let keeper: KeeperProcess | undefined;
 let connection: NetworkConnection | undefined;
+let dashboard: DashboardServer | undefined;
 let statusTimer: NodeJS.Timeout | undefined;
 let stopping = false;
 let shutdownPromise: Promise<never> | undefined;
@@ -76,6 +85,7 @@ function shutdown(code: number): Promise<never> {
     stopping = true;
     if (statusTimer !== undefined) clearTimeout(statusTimer);
     await keeper?.stop().catch(() => undefined);
+    await dashboard?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await node?.stop().catch(() => undefined);
     console.log("Devnet stopped.");
@@ -127,6 +137,17 @@ async function stockKeeper(
 // ---------------------------------------------------------------------------------------------------------
 
 async function main(o: DevnetOptions): Promise<void> {
+  // The dashboard's bundle (esbuild, when a source changed) builds while the contracts do.
+  const bundle: Promise<DashboardBuild> | undefined = o.dashboard ? buildDashboard(projectRoot) : undefined;
+  bundle?.catch(() => undefined);
+  if (o.dashboard) {
+    const port = o.dashboardPort ?? DEFAULT_DASHBOARD_PORT;
+    dashboard = await startDashboardServer({
+      projectRoot,
+      port,
+      fallbackToFreePort: o.dashboardPort === undefined,
+    });
+  }
   // The contracts only: the Solidity fuzz and invariant suites are not needed to deploy.
   await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
   if (stopping) return;
@@ -163,6 +184,19 @@ async function main(o: DevnetOptions): Promise<void> {
       `  market ${m.id} ${m.name.padEnd(5)} ${isOptionMarket(m.params) ? `${productText(m.params)}, floor volatility ${percent(m.params.floorVolatilityWad ?? 0n, 0)}` : `power ${m.params.power}, index scale ${m.params.indexScale}`}: ` +
         `token ${await m.token.symbol()} ${record.markets[String(m.id)].token}, pool ${record.markets[String(m.id)].pool}`,
     );
+  }
+  if (dashboard !== undefined && bundle !== undefined) {
+    dashboard.setDeployment({ chainId: Number(chainId), rpcUrl: node.url, ...record }, node.url);
+    try {
+      const b = await bundle;
+      const how = b.built ? `built in ${b.ms} ms` : "up to date";
+      console.log(`Dashboard: ${dashboard.url} (bundle ${Math.round(b.bytes / 1024)} KB, ${how})`);
+    } catch (error) {
+      // The devnet goes on without its dashboard: the status lines do not need it.
+      console.log(`Dashboard: not served (${error instanceof Error ? error.message : String(error)})`);
+      await dashboard.close();
+      dashboard = undefined;
+    }
   }
   const report = await deployment.lens.vaultReport(demoVaultId);
   const [ratio, liquidationPrice] = [report.collateralRatioWad, report.liquidationPriceWad];
@@ -235,7 +269,7 @@ async function main(o: DevnetOptions): Promise<void> {
 
 main(options).catch(async (error: unknown) => {
   if (stopping) return;
-  if (error instanceof PortInUseError) {
+  if (error instanceof PortInUseError || error instanceof DashboardPortInUseError) {
     console.error(`Error: ${error.message}`);
   } else if (error instanceof Error && error.name === "HardhatError") {
     console.error(`Devnet failed: ${error.message}`); // e.g. the build failed (the compiler's errors are above)

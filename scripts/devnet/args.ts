@@ -35,6 +35,10 @@ export interface DevnetOptions extends SimulationFlags {
   simulate: boolean;
   /** After `--simulate`, keep the devnet running instead of exiting. */
   keepRunning: boolean;
+  /** Whether to serve the dashboard (default true; `--no-dashboard`). */
+  dashboard: boolean;
+  /** The dashboard's port (`--dashboard-port`); undefined: 8550, or any free port when 8550 is taken. */
+  dashboardPort?: number;
   help: boolean;
 }
 
@@ -56,6 +60,8 @@ every minute when it does not). Ctrl-C or SIGTERM stops everything.
   --simulate           drive ETH along a seeded path, arbitrage every market's pool towards its fair
                        price and advance chain time; ends with a summary (and --report) and exits
 ${simulationUsage(200)}  --keep-running       after --simulate, keep the devnet running (status lines) until Ctrl-C
+  --dashboard-port N   port of the dashboard on 127.0.0.1 (default 8550, or a free port when taken)
+  --no-dashboard       do not serve the dashboard
   -h, --help           show this help
 `;
 
@@ -107,6 +113,11 @@ export function parseDevnetArgs(argv: string[], projectRoot: string): DevnetOpti
     simulate: v.simulate === true,
     ...parseSimulationFlags(v, (m) => new DevnetArgsError(m), 200),
     keepRunning: v["keep-running"] === true,
+    dashboard: v["no-dashboard"] !== true,
+    dashboardPort:
+      v["dashboard-port"] === undefined
+        ? undefined
+        : number("dashboard-port", v["dashboard-port"], 0, integer(1, 65535), "a port number (1 to 65535)"),
     help: v.help === true,
   };
   if (options.report !== undefined && !options.simulate) {
@@ -131,6 +142,8 @@ const FLAGS = {
   simulate: { type: "boolean" },
   ...SIMULATION_FLAGS,
   "keep-running": { type: "boolean" },
+  "dashboard-port": { type: "string" },
+  "no-dashboard": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 

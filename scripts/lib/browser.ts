@@ -1,21 +1,30 @@
 /**
- * Headless Chromium for rendering and browser tests: finds Debian's `chromium` (or the executable named by
- * `EVERGAMMA_CHROMIUM`) and launches it through `puppeteer-core`, which downloads no browser of its own.
+ * Headless Chromium for the browser tests, the dashboard benchmark and the simulation report's PNGs, driven by
+ * `playwright-core` (which downloads no browser of its own): the executable named by `CHROMIUM_PATH`, else the first
+ * Chromium or Chrome on the PATH or at the usual system locations (Debian's `apt-get install chromium` puts it at
+ * /usr/bin/chromium).
  *
  * @module
  */
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 
-import puppeteer, { type Browser } from "puppeteer-core";
+import { chromium, type Browser } from "playwright-core";
 
-/** Environment variable naming the Chromium executable to use. */
-export const CHROMIUM_ENV = "EVERGAMMA_CHROMIUM";
+/** The environment variable that names the Chromium executable. */
+export const CHROMIUM_PATH_ENV = "CHROMIUM_PATH";
 
 /** Executable names looked up on the PATH, in order. */
-const CANDIDATES = ["chromium", "chromium-browser", "google-chrome-stable", "google-chrome"];
+const NAMES = ["chromium", "chromium-browser", "google-chrome-stable", "google-chrome"];
+/** Locations tried when none is on the PATH. */
+const LOCATIONS = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/snap/bin/chromium",
+];
 
-/** No Chromium was found: the message says how to get one. */
+/** Thrown when no Chromium is found: the message says how to get one. */
 export class ChromiumNotFoundError extends Error {
   override name = "ChromiumNotFoundError";
 }
@@ -30,31 +39,32 @@ function isExecutable(file: string): boolean {
 }
 
 /**
- * The Chromium executable: `$EVERGAMMA_CHROMIUM` when set, else the first of chromium, chromium-browser,
- * google-chrome-stable, google-chrome on the PATH.
+ * The Chromium executable to launch.
  *
- * @throws ChromiumNotFoundError when there is none.
+ * @throws ChromiumNotFoundError when `CHROMIUM_PATH` names no executable, or none is found.
  */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
-  const named = env[CHROMIUM_ENV];
-  if (named !== undefined && named !== "") {
-    if (isExecutable(named)) return named;
-    throw new ChromiumNotFoundError(`${CHROMIUM_ENV}=${named} is not an executable file`);
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env[CHROMIUM_PATH_ENV];
+  if (configured !== undefined && configured !== "") {
+    if (isExecutable(configured)) return configured;
+    throw new ChromiumNotFoundError(`${CHROMIUM_PATH_ENV}=${configured} is not an executable file`);
   }
-  for (const dir of (env.PATH ?? "").split(path.delimiter).filter((d) => d !== "")) {
-    for (const name of CANDIDATES) {
-      const file = path.join(dir, name);
-      if (isExecutable(file)) return file;
-    }
+  const onPath = (env.PATH ?? "")
+    .split(path.delimiter)
+    .filter((dir) => dir !== "")
+    .flatMap((dir) => NAMES.map((name) => path.join(dir, name)));
+  const found = [...onPath, ...LOCATIONS].find(isExecutable);
+  if (found === undefined) {
+    throw new ChromiumNotFoundError(
+      `no Chromium found (install it: apt-get install -y chromium, or set ${CHROMIUM_PATH_ENV})`,
+    );
   }
-  throw new ChromiumNotFoundError(
-    `no Chromium found (install it: apt-get install -y chromium, or set ${CHROMIUM_ENV})`,
-  );
+  return found;
 }
 
-/** Launches headless Chromium (no sandbox: CI runs as root), found by {@link findChromium}. */
-export async function launchBrowser(executablePath = findChromium()): Promise<Browser> {
-  return puppeteer.launch({
+/** Launches headless Chromium (no sandbox: CI runs as root), found by {@link chromiumPath}. */
+export async function launchBrowser(executablePath = chromiumPath()): Promise<Browser> {
+  return chromium.launch({
     executablePath,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"],

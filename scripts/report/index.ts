@@ -47,9 +47,9 @@ export async function renderCharts(
       if (m.type() === "error") pageErrors.push(m.text());
     });
     page.on("pageerror", (e) => pageErrors.push(e instanceof Error ? e.message : String(e)));
-    await page.setViewport({ width: 1280, height: 900, deviceScaleFactor: 1 });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(pathToFileURL(html).href, { waitUntil: "load" });
-    await page.waitForFunction("window.__report !== undefined && window.__report.ready === true", {
+    await page.waitForFunction("window.__report !== undefined && window.__report.ready === true", undefined, {
       timeout: 20_000,
     });
     const pngs: string[] = [];

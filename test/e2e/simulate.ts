@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 
 import { expect } from "chai";
 import { parseEther } from "ethers";
-import type { Browser } from "puppeteer-core";
+import type { Browser } from "playwright-core";
 import { createPublicClient, getAddress, http } from "viem";
 
 import { evergammaLensAbi } from "../../client/abi/evergammaLens.js";
