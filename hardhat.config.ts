@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
 
+import hardhatIgnitionEthersPlugin from "@nomicfoundation/hardhat-ignition-ethers";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
+import type { HttpNetworkUserConfig } from "hardhat/types/config";
 
 import { buildMessagesPlugin } from "./scripts/lib/buildMessages.js";
 import { evergammaTasks } from "./tasks/index.js";
@@ -20,8 +22,18 @@ function compilerSettings(runs: number) {
   return { evmVersion: "cancun", optimizer: { enabled: true, runs }, viaIR: true };
 }
 
+/** A public network: its RPC URL and the deployer's key are configuration variables, resolved when first used. */
+function publicNetwork(chainType: "l1" | "op" | "generic", rpcUrlVariable: string): HttpNetworkUserConfig {
+  return {
+    type: "http",
+    chainType,
+    url: configVariable(rpcUrlVariable),
+    accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+  };
+}
+
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin, buildMessagesPlugin],
+  plugins: [hardhatToolboxMochaEthersPlugin, hardhatIgnitionEthersPlugin, buildMessagesPlugin],
   tasks: evergammaTasks,
   solidity: {
     compilers: [{ version: SOLC_VERSION, path: solcPath, settings: compilerSettings(2000) }],
@@ -34,7 +46,9 @@ export default defineConfig({
         settings: compilerSettings(ENGINE_OPTIMIZER_RUNS),
       },
     },
-    npmFilesToBuild: [],
+    // Chainlink's own mock feed, for the existing-chain rehearsal (scripts/existing-chain/): a package import gets
+    // no artifact unless listed here.
+    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol"],
   },
   paths: {
     tests: { mocha: "test", solidity: "test/solidity" },
@@ -55,7 +69,13 @@ export default defineConfig({
       },
     },
   },
+  // Public networks read their RPC URL and deployer key from the keystore or the environment only when used
+  // (`npx hardhat keystore set SEPOLIA_RPC_URL`, docs/deploy.md); tests and CI never connect to them.
   networks: {
     localhost: { type: "http", url: "http://127.0.0.1:8545" },
+    sepolia: publicNetwork("l1", "SEPOLIA_RPC_URL"),
+    mainnet: publicNetwork("l1", "MAINNET_RPC_URL"),
+    arbitrum: publicNetwork("generic", "ARBITRUM_RPC_URL"),
+    base: publicNetwork("op", "BASE_RPC_URL"),
   },
 });

@@ -22,7 +22,7 @@ import type {
   UniswapTwapPrices,
   WETH9,
 } from "../types/ethers-contracts/index.js";
-import type { DeployedMarket, HexAddress } from "./deploymentRecord.js";
+import type { DeployedMarket, DeployedMarketParams, HexAddress } from "./deploymentRecord.js";
 import {
   deployCoreModule,
   deployMarketModules,
@@ -30,6 +30,7 @@ import {
   seedMarket,
   type ChainlinkPlan,
   type CoreAddresses,
+  type IgnitionRunOptions,
   type ListedMarket,
   type MarketPlan,
 } from "./ignition.js";
@@ -40,6 +41,7 @@ import {
   getPoolContract,
   growObservations,
   movePoolPrice,
+  readPoolPrice,
   priceToSqrtPriceX96,
   sortTokens,
   type UniswapV3,
@@ -392,6 +394,63 @@ export async function deployEvergamma(
   };
 }
 
+/** The existing contracts of a chain that {@link deployOnExistingChain} builds on. */
+export interface ExistingWorld {
+  weth: string;
+  usdc: string;
+  uniswapV3Factory: string;
+  nonfungiblePositionManager: string;
+  swapRouter: string;
+  ethUsdcPool: string;
+}
+
+/** What {@link deployOnExistingChain} deployed: the engine's side and the markets, typed. */
+export type ExistingChainDeployment = Omit<
+  EvergammaDeployment,
+  "marketId" | "market" | "powerToken" | "powerWethPool" | "seedVaultId"
+>;
+
+/**
+ * Deploys Evergamma onto a chain that already has WETH, USDC, Uniswap v3 and an ETH/USDC pool with a TWAP window's
+ * history (`evergamma:deploy`): module `EvergammaCore` (the deployer owns the engine), then the markets' modules, then
+ * the seeding of each new market's pool. With `run.deploymentDir` the Ignition journal makes a rerun resume.
+ */
+export async function deployOnExistingChain(
+  connection: EvergammaConnection,
+  o: {
+    deployer: Signer;
+    world: ExistingWorld;
+    markets: (MarketOptions & { params: MarketParameters })[];
+    keeperRecipient?: string;
+    run?: IgnitionRunOptions;
+  },
+): Promise<ExistingChainDeployment> {
+  const { ethers } = connection;
+  const sender = await o.deployer.getAddress();
+  const coreParameters = { owner: sender, keeperRecipient: o.keeperRecipient ?? sender };
+  const c = await deployCoreModule(connection, sender, coreParameters, o.run);
+  const core = await attachCore(connection, c, o.deployer);
+  const uniswap = attachUniswapV3(
+    {
+      factory: o.world.uniswapV3Factory,
+      positionManager: o.world.nonfungiblePositionManager,
+      router: o.world.swapRouter,
+    },
+    o.deployer,
+  );
+  const weth = (await ethers.getContractAt("WETH9", o.world.weth, o.deployer)) as unknown as WETH9;
+  const usdc = (await ethers.getContractAt("TestUSDC", o.world.usdc, o.deployer)) as unknown as TestUSDC;
+  const ethUsdcPool = getPoolContract(o.world.ethUsdcPool, o.deployer);
+  const ethPriceUsd = await readPoolPrice(ethUsdcPool, o.world.weth);
+  const cardinality = Math.max(...o.markets.map((m) => m.params.twapPeriodSeconds)) + 1;
+  const world: MarketWorld = {
+    ...{ connection, deployer: o.deployer, uniswap, weth, usdc, ...core },
+    ...{ ethUsdcPoolAddress: o.world.ethUsdcPool, ethPriceUsd, cardinality },
+  };
+  const markets = await listMarkets(world, o.markets, o.run);
+  return { connection, deployer: o.deployer, weth, usdc, uniswap, ethUsdcPool, ...core, markets };
+}
+
 /** Typed handles on module `EvergammaCore`'s contracts. */
 async function attachCore(connection: EvergammaConnection, c: CoreAddresses, deployer: Signer) {
   const at = <T>(name: string, address: string) =>
@@ -402,6 +461,28 @@ async function attachCore(connection: EvergammaConnection, c: CoreAddresses, dep
     pricer: await at<EverlastingOptionPricer>("EverlastingOptionPricer", c.pricer),
     keeperHelper: await at<KeeperHelper>("KeeperHelper", c.keeperHelper),
     poolInitializer: await at<MarketPoolInitializer>("MarketPoolInitializer", c.poolInitializer),
+  };
+}
+
+/** A market's terms as the deployment file writes them (WAD values as decimal strings). */
+export function deployedMarketParams(p: MarketParameters): DeployedMarketParams {
+  return {
+    power: p.power,
+    indexScale: p.indexScale.toString(),
+    minCollateralRatioWad: p.minCollateralRatioWad.toString(),
+    minCollateralWei: p.minCollateralWei.toString(),
+    twapPeriodSeconds: p.twapPeriodSeconds,
+    fundingPeriodSeconds: p.fundingPeriodSeconds,
+    markRatioFloorWad: p.markRatioFloorWad.toString(),
+    markRatioCapWad: p.markRatioCapWad.toString(),
+    liquidationBonusWad: p.liquidationBonusWad.toString(),
+    ...(isOptionMarket(p)
+      ? {
+          kind: p.kind,
+          strikeWad: (p.strikeWad ?? 0n).toString(),
+          floorVolatilityWad: (p.floorVolatilityWad ?? 0n).toString(),
+        }
+      : {}),
   };
 }
 
@@ -433,24 +514,7 @@ export async function deploymentRecord(
       token: (await m.token.getAddress()) as HexAddress,
       pool: (await m.pool.getAddress()) as HexAddress,
       priceSource: (await m.priceSource.getAddress()) as HexAddress,
-      params: {
-        power: m.params.power,
-        indexScale: m.params.indexScale.toString(),
-        minCollateralRatioWad: m.params.minCollateralRatioWad.toString(),
-        minCollateralWei: m.params.minCollateralWei.toString(),
-        twapPeriodSeconds: m.params.twapPeriodSeconds,
-        fundingPeriodSeconds: m.params.fundingPeriodSeconds,
-        markRatioFloorWad: m.params.markRatioFloorWad.toString(),
-        markRatioCapWad: m.params.markRatioCapWad.toString(),
-        liquidationBonusWad: m.params.liquidationBonusWad.toString(),
-        ...(isOptionMarket(m.params)
-          ? {
-              kind: m.params.kind,
-              strikeWad: (m.params.strikeWad ?? 0n).toString(),
-              floorVolatilityWad: (m.params.floorVolatilityWad ?? 0n).toString(),
-            }
-          : {}),
-      },
+      params: deployedMarketParams(m.params),
     };
   }
   return { contracts: Object.fromEntries(resolved), markets };
@@ -545,6 +609,7 @@ async function marketPlan(
 async function listMarkets(
   w: MarketWorld,
   options: (MarketOptions & { params: MarketParameters })[],
+  run?: IgnitionRunOptions,
 ): Promise<MarketDeployment[]> {
   const plans = await Promise.all(options.map((m) => marketPlan(w, m)));
   const addresses = {
