@@ -147,7 +147,7 @@ function parseChainlink(value: unknown, fail: Fail): ChainlinkParameters | undef
   const sequencerUptimeFeed =
     sequencer === undefined ? undefined : address(sequencer, "chainlink.sequencerUptimeFeed", fail);
   const grace = value.gracePeriodSeconds ?? (sequencerUptimeFeed === undefined ? 0 : 3600);
-  return {
+  const parsed: ChainlinkParameters = {
     ethUsdFeed: address(value.ethUsdFeed, "chainlink.ethUsdFeed", fail),
     feedDecimals: integer(value.feedDecimals ?? 8, "chainlink.feedDecimals", fail),
     heartbeatSeconds: integer(value.heartbeatSeconds ?? 3600, "chainlink.heartbeatSeconds", fail, 1),
@@ -159,6 +159,21 @@ function parseChainlink(value: unknown, fail: Fail): ChainlinkParameters | undef
       fail,
     ),
   };
+  checkGuards(parsed, fail);
+  return parsed;
+}
+
+/** The bounds `ChainlinkTwapPrices` enforces, reported before its constructor would revert. */
+function checkGuards(cl: ChainlinkParameters, fail: Fail): void {
+  if (cl.feedDecimals > 18) fail("chainlink.feedDecimals", "must be at most 18");
+  if (cl.heartbeatSeconds > 2 * 86400) fail("chainlink.heartbeatSeconds", "must be at most 172800 (2 days)");
+  const onL2 = cl.sequencerUptimeFeed !== undefined;
+  if (onL2 && (cl.gracePeriodSeconds === 0 || cl.gracePeriodSeconds > 86400))
+    fail("chainlink.gracePeriodSeconds", "must be 1 to 86400 with a sequencer-uptime feed");
+  if (!onL2 && cl.gracePeriodSeconds !== 0)
+    fail("chainlink.gracePeriodSeconds", "must be 0 without a sequencer-uptime feed (L1)");
+  if (cl.deviationBoundWad < 10n ** 15n || cl.deviationBoundWad > 5n * 10n ** 17n)
+    fail("chainlink.deviationBoundWad", "must be 0.1% to 50% (1e15 to 5e17)");
 }
 
 /** A market's terms: the defaults of its kind with the file's fields over them. */
