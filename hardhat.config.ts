@@ -71,6 +71,8 @@ export default defineConfig({
   },
   // Public networks read their RPC URL and deployer key from the keystore or the environment only when used
   // (`npx hardhat keystore set SEPOLIA_RPC_URL`, docs/deploy.md); tests and CI never connect to them.
+  // `npx hardhat ignition verify evergamma-<chainId> --network <name>` (docs/deploy.md); the key is read only then.
+  verify: { etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") } },
   networks: {
     localhost: { type: "http", url: "http://127.0.0.1:8545" },
     sepolia: publicNetwork("l1", "SEPOLIA_RPC_URL"),
