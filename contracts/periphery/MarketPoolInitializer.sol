@@ -11,6 +11,9 @@ import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Po
 /// @dev Stateless and permissionless; an existing pool keeps its price (only its capacity is raised).
 contract MarketPoolInitializer {
     /// @notice The pool of `token` and `weth` is created (or found), initialised and holds `cardinalityNext` slots.
+    /// @param token The market token.
+    /// @param pool The token/WETH pool.
+    /// @param cardinalityNext The pool's observation capacity.
     event PoolReady(address indexed token, address indexed pool, uint16 cardinalityNext);
 
     /// @notice Creates, initialises and grows the token/WETH pool of fee tier `fee`.

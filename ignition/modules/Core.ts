@@ -23,6 +23,7 @@ export default buildModule("EvergammaCore", (m) => {
   const engine = m.contract("Evergamma", [owner, pricer]);
   const lens = m.contract("EvergammaLens", [engine]);
   const keeperHelper = m.contract("KeeperHelper", [engine, keeperRecipient, interval, owner]);
-  const poolInitializer = m.contract("MarketPoolInitializer");
+  // Last, so that the engine's side keeps the addresses it had before the initializer existed.
+  const poolInitializer = m.contract("MarketPoolInitializer", [], { after: [keeperHelper] });
   return { pricer, engine, lens, keeperHelper, poolInitializer };
 });

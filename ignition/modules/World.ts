@@ -17,9 +17,10 @@ import { uniswapV3Artifacts } from "../../deploy/uniswap.js";
 const NO_TOKEN_DESCRIPTOR = "0x0000000000000000000000000000000000000000";
 
 export default buildModule("EvergammaWorld", (m) => {
+  // In this order (nonces 0, 1, 2, …), as the tests' and benchmarks' addresses, hence pool orientations, have been.
   const weth = m.contract("WETH9");
-  const usdc = m.contract("TestUSDC");
-  const factory = m.contract("UniswapV3Factory", uniswapV3Artifacts.factory);
+  const usdc = m.contract("TestUSDC", [], { after: [weth] });
+  const factory = m.contract("UniswapV3Factory", uniswapV3Artifacts.factory, [], { after: [usdc] });
   const positionManager = m.contract("NonfungiblePositionManager", uniswapV3Artifacts.positionManager, [
     factory,
     weth,
