@@ -1,8 +1,9 @@
 /**
- * One deploy function for tests, the devnet and scripts: WETH9, a 6-decimal USDC, Uniswap v3 from the npm
- * artifacts, the ETH/USDC pool, the engine with its lens, pricer and keeper helper, and one or more markets, each
- * with its token, its token/WETH pool (full-range liquidity and TWAP history) and its price source. Also the price
- * helpers that move the real pools by swapping.
+ * One deploy function for tests, the devnet and scripts, running the Hardhat Ignition modules of `ignition/modules/`
+ * (the one deploy path, also of real networks: `deployOnExistingChain`, docs/deploy.md): WETH9, a 6-decimal USDC,
+ * Uniswap v3 from the npm artifacts, the ETH/USDC pool, the engine with its lens, pricer and keeper helper, and one or
+ * more markets, each with its token, its token/WETH pool (full-range liquidity and TWAP history) and its price
+ * source. Also the price helpers that move the real pools by swapping.
  *
  * @module
  */
