@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
 
+import hardhatIgnitionEthersPlugin from "@nomicfoundation/hardhat-ignition-ethers";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
+import type { HttpNetworkUserConfig } from "hardhat/types/config";
 
 import { buildMessagesPlugin } from "./scripts/lib/buildMessages.js";
 import { evergammaTasks } from "./tasks/index.js";
@@ -20,13 +22,13 @@ function compilerSettings(runs: number) {
   return { evmVersion: "cancun", optimizer: { enabled: true, runs }, viaIR: true };
 }
 
-export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin, buildMessagesPlugin],
-  tasks: evergammaTasks,
-  solidity: {
+/**
+ * The build: every contract with 2000 optimizer runs, the engine with ENGINE_OPTIMIZER_RUNS — its code stays within
+ * the size budget for new products (≤ 21,500 bytes) for about 1.2k gas per call (bench:gas, docs/spec.md "Measured").
+ */
+function buildProfile() {
+  return {
     compilers: [{ version: SOLC_VERSION, path: solcPath, settings: compilerSettings(2000) }],
-    // The engine is optimised for fewer runs: its code stays within the size budget for new products (≤ 21,500
-    // bytes) for about 1.2k gas per call (bench:gas, docs/spec.md "Measured").
     overrides: {
       "contracts/core/Evergamma.sol": {
         version: SOLC_VERSION,
@@ -34,7 +36,29 @@ export default defineConfig({
         settings: compilerSettings(ENGINE_OPTIMIZER_RUNS),
       },
     },
-    npmFilesToBuild: [],
+  };
+}
+
+/** A public network: its RPC URL and the deployer's key are configuration variables, resolved when first used. */
+function publicNetwork(chainType: "l1" | "op" | "generic", rpcUrlVariable: string): HttpNetworkUserConfig {
+  return {
+    type: "http",
+    chainType,
+    url: configVariable(rpcUrlVariable),
+    accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+  };
+}
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin, hardhatIgnitionEthersPlugin, buildMessagesPlugin],
+  tasks: evergammaTasks,
+  solidity: {
+    // One build for everything: tests, the devnet and `hardhat ignition deploy` (which builds the production profile)
+    // compile the same bytecode.
+    profiles: { default: buildProfile(), production: buildProfile() },
+    // Chainlink's own mock feed, for the existing-chain rehearsal (scripts/existing-chain/): a package import gets
+    // no artifact unless listed here.
+    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol"],
   },
   paths: {
     tests: { mocha: "test", solidity: "test/solidity" },
@@ -55,7 +79,15 @@ export default defineConfig({
       },
     },
   },
+  // Public networks read their RPC URL and deployer key from the keystore or the environment only when used
+  // (`npx hardhat keystore set SEPOLIA_RPC_URL`, docs/deploy.md); tests and CI never connect to them.
+  // `npx hardhat ignition verify evergamma-<chainId> --network <name>` (docs/deploy.md); the key is read only then.
+  verify: { etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") } },
   networks: {
     localhost: { type: "http", url: "http://127.0.0.1:8545" },
+    sepolia: publicNetwork("l1", "SEPOLIA_RPC_URL"),
+    mainnet: publicNetwork("l1", "MAINNET_RPC_URL"),
+    arbitrum: publicNetwork("generic", "ARBITRUM_RPC_URL"),
+    base: publicNetwork("op", "BASE_RPC_URL"),
   },
 });

@@ -1,12 +1,13 @@
 /**
- * One deploy function for tests, the devnet and scripts: WETH9, a 6-decimal USDC, Uniswap v3 from the npm
- * artifacts, the ETH/USDC pool, the engine with its lens, pricer and keeper helper, and one or more markets, each
- * with its token, its token/WETH pool (full-range liquidity and TWAP history) and its price source. Also the price
- * helpers that move the real pools by swapping.
+ * One deploy function for tests, the devnet and scripts, running the Hardhat Ignition modules of `ignition/modules/`
+ * (the one deploy path, also of real networks: `deployOnExistingChain`, docs/deploy.md): WETH9, a 6-decimal USDC,
+ * Uniswap v3 from the npm artifacts, the ETH/USDC pool, the engine with its lens, pricer and keeper helper, and one or
+ * more markets, each with its token, its token/WETH pool (full-range liquidity and TWAP history) and its price
+ * source. Also the price helpers that move the real pools by swapping.
  *
  * @module
  */
-import { formatEther, parseEther, type Signer } from "ethers";
+import { formatEther, parseEther, ZeroAddress, type Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type {
@@ -15,20 +16,33 @@ import type {
   Evergamma,
   EvergammaLens,
   KeeperHelper,
+  MarketPoolInitializer,
   MarketToken,
   MockAggregator,
   TestUSDC,
   UniswapTwapPrices,
   WETH9,
 } from "../types/ethers-contracts/index.js";
-import type { DeployedMarket, HexAddress } from "./deploymentRecord.js";
+import type { DeployedMarket, DeployedMarketParams, HexAddress } from "./deploymentRecord.js";
 import {
+  deployCoreModule,
+  deployMarketModules,
+  deployWorldModule,
+  seedMarket,
+  type ChainlinkPlan,
+  type CoreAddresses,
+  type IgnitionRunOptions,
+  type ListedMarket,
+  type MarketPlan,
+} from "./ignition.js";
+import {
+  attachUniswapV3,
   advanceTime as advanceChainTime,
   createPoolWithLiquidity,
-  deployUniswapV3,
   getPoolContract,
   growObservations,
   movePoolPrice,
+  readPoolPrice,
   priceToSqrtPriceX96,
   sortTokens,
   type UniswapV3,
@@ -265,6 +279,8 @@ export interface EvergammaDeployment {
   pricer: EverlastingOptionPricer;
   /** On-chain keeper checks (Chainlink Automation / Gelato); proceeds go to the deployer, funding interval 1 h. */
   keeperHelper: KeeperHelper;
+  /** Creates market pools at a price given for either token order (the market modules call it). */
+  poolInitializer: MarketPoolInitializer;
   /** Every market, in id order. */
   markets: MarketDeployment[];
   /** The first market's id (0), terms, token, pool and seed vault: the market most tests and tools use. */
@@ -277,8 +293,6 @@ export interface EvergammaDeployment {
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
 const FEE_TIER = 3000;
-/** KeeperHelper applies funding when the last update is older than this. */
-const KEEPER_FUNDING_INTERVAL_SECONDS = 3600;
 /** Bits of a vault id below its market id (`VaultIdLib.SERIAL_BITS`). */
 export const VAULT_SERIAL_BITS = 64n;
 
@@ -343,9 +357,11 @@ function marketOptionsOf(options: DeployOptions): MarketOptions[] {
 }
 
 /**
- * Deploys the whole protocol on the connection's chain: the local world (WETH, USDC, Uniswap v3, an ETH/USDC pool
- * with a full TWAP window), the engine with its vault NFT, the lens, the pricer and the keeper helper, then each
- * market (token, pool, price source, `createMarket`, a seed vault whose tokens become the pool's liquidity).
+ * Deploys the whole protocol on the connection's chain through the Ignition modules (`ignition/modules/`): the local
+ * world (module `EvergammaWorld`: WETH, USDC, Uniswap v3) and its ETH/USDC pool with a full TWAP window, the engine
+ * with its vault NFT, the lens, the pricer and the keeper helper (`EvergammaCore`), then the markets
+ * (`EvergammaMarkets`: token, pool, price source, `createMarket`), each seeded by a vault whose tokens become its
+ * pool's liquidity.
  */
 export async function deployEvergamma(
   connection: EvergammaConnection,
@@ -360,9 +376,10 @@ export async function deployEvergamma(
   const ethPriceUsd = options.ethPriceUsd ?? 3000;
   const cardinality = options.cardinality ?? longestTwap + 1;
 
-  const weth = (await ethers.deployContract("WETH9", [], deployer)) as unknown as WETH9;
-  const usdc = (await ethers.deployContract("TestUSDC", [], deployer)) as unknown as TestUSDC;
-  const uniswap = await deployUniswapV3(deployer, weth);
+  const w = await deployWorldModule(connection, deployerAddress);
+  const weth = (await ethers.getContractAt("WETH9", w.weth, deployer)) as unknown as WETH9;
+  const usdc = (await ethers.getContractAt("TestUSDC", w.usdc, deployer)) as unknown as TestUSDC;
+  const uniswap = attachUniswapV3(w, deployer);
   const ethUsdcPoolAddress = await createPoolWithLiquidity({
     uniswap,
     signer: deployer,
@@ -375,41 +392,27 @@ export async function deployEvergamma(
   // A price source requires the ETH pool to hold a full TWAP window (L-4); its liquidity mint grew the ring buffer.
   await advanceChainTime(ethers.provider, longestTwap);
 
-  // The engine values option debt and runs option funding with the pricer.
-  const pricer = (await ethers.deployContract(
-    "EverlastingOptionPricer",
-    [],
+  const owner = { owner: deployerAddress, keeperRecipient: deployerAddress };
+  const core = await attachCore(
+    connection,
+    await deployCoreModule(connection, deployerAddress, owner),
     deployer,
-  )) as unknown as EverlastingOptionPricer;
-  const engine = (await ethers.deployContract(
-    "Evergamma",
-    [deployerAddress, pricer],
-    deployer,
-  )) as unknown as Evergamma;
-  const lens = (await ethers.deployContract("EvergammaLens", [engine], deployer)) as unknown as EvergammaLens;
-  const keeperHelper = (await ethers.deployContract(
-    "KeeperHelper",
-    [engine, deployerAddress, KEEPER_FUNDING_INTERVAL_SECONDS, deployerAddress],
-    deployer,
-  )) as unknown as KeeperHelper;
-
-  const world = {
+  );
+  const world: MarketWorld = {
     connection,
     deployer,
     uniswap,
     weth,
     usdc,
-    engine,
-    lens,
-    pricer,
+    ...core,
     ethUsdcPoolAddress,
     ethPriceUsd,
     cardinality,
   };
-  const markets: MarketDeployment[] = [];
-  for (const [i, m] of marketOptions.entries()) {
-    markets.push(await createMarket(world, { ...m, params: allParams[i] }));
-  }
+  const markets = await listMarkets(
+    world,
+    marketOptions.map((m, i) => ({ ...m, params: allParams[i] })),
+  );
   await advanceChainTime(ethers.provider, options.warmupSeconds ?? longestTwap);
 
   const first = markets[0];
@@ -420,16 +423,116 @@ export async function deployEvergamma(
     usdc,
     uniswap,
     ethUsdcPool: getPoolContract(ethUsdcPoolAddress, deployer),
-    engine,
-    lens,
-    pricer,
-    keeperHelper,
+    engine: core.engine,
+    lens: core.lens,
+    pricer: core.pricer,
+    keeperHelper: core.keeperHelper,
+    poolInitializer: core.poolInitializer,
     markets,
     marketId: first.id,
     market: first.params,
     powerToken: first.token,
     powerWethPool: first.pool,
     seedVaultId: first.seedVaultId,
+  };
+}
+
+/** The existing contracts of a chain that {@link deployOnExistingChain} builds on. */
+export interface ExistingWorld {
+  weth: string;
+  usdc: string;
+  uniswapV3Factory: string;
+  nonfungiblePositionManager: string;
+  swapRouter: string;
+  ethUsdcPool: string;
+}
+
+/** What {@link deployOnExistingChain} deployed: the engine's side and the markets, typed. */
+export type ExistingChainDeployment = Omit<
+  EvergammaDeployment,
+  "marketId" | "market" | "powerToken" | "powerWethPool" | "seedVaultId"
+>;
+
+/**
+ * Deploys Evergamma onto a chain that already has WETH, USDC, Uniswap v3 and an ETH/USDC pool with a TWAP window's
+ * history (`evergamma:deploy`): module `EvergammaCore` (the deployer owns the engine), then the markets' modules, then
+ * the seeding of each new market's pool. With `run.deploymentDir` the Ignition journal makes a rerun resume.
+ */
+export async function deployOnExistingChain(
+  connection: EvergammaConnection,
+  o: {
+    deployer: Signer;
+    world: ExistingWorld;
+    markets: (MarketOptions & { params: MarketParameters })[];
+    keeperRecipient?: string;
+    run?: IgnitionRunOptions;
+  },
+): Promise<ExistingChainDeployment> {
+  const { ethers } = connection;
+  const sender = await o.deployer.getAddress();
+  const coreParameters = { owner: sender, keeperRecipient: o.keeperRecipient ?? sender };
+  const c = await deployCoreModule(connection, sender, coreParameters, o.run);
+  const core = await attachCore(connection, c, o.deployer);
+  const uniswap = attachUniswapV3(
+    {
+      factory: o.world.uniswapV3Factory,
+      positionManager: o.world.nonfungiblePositionManager,
+      router: o.world.swapRouter,
+    },
+    o.deployer,
+  );
+  const weth = (await ethers.getContractAt("WETH9", o.world.weth, o.deployer)) as unknown as WETH9;
+  const usdc = (await ethers.getContractAt("TestUSDC", o.world.usdc, o.deployer)) as unknown as TestUSDC;
+  const ethUsdcPool = getPoolContract(o.world.ethUsdcPool, o.deployer);
+  const ethPriceUsd = await readPoolPrice(ethUsdcPool, o.world.weth);
+  const cardinality = Math.max(...o.markets.map((m) => m.params.twapPeriodSeconds)) + 1;
+  const world: MarketWorld = {
+    ...{ connection, deployer: o.deployer, uniswap, weth, usdc, ...core },
+    ...{ ethUsdcPoolAddress: o.world.ethUsdcPool, ethPriceUsd, cardinality },
+  };
+  const markets = await listMarkets(world, o.markets, o.run);
+  return { connection, deployer: o.deployer, weth, usdc, uniswap, ethUsdcPool, ...core, markets };
+}
+
+/** Typed handles on module `EvergammaCore`'s contracts. */
+async function attachCore(connection: EvergammaConnection, c: CoreAddresses, deployer: Signer) {
+  const at = <T>(name: string, address: string) =>
+    connection.ethers.getContractAt(name, address, deployer) as Promise<unknown> as Promise<T>;
+  return {
+    engine: await at<Evergamma>("Evergamma", c.engine),
+    lens: await at<EvergammaLens>("EvergammaLens", c.lens),
+    pricer: await at<EverlastingOptionPricer>("EverlastingOptionPricer", c.pricer),
+    keeperHelper: await at<KeeperHelper>("KeeperHelper", c.keeperHelper),
+    poolInitializer: await at<MarketPoolInitializer>("MarketPoolInitializer", c.poolInitializer),
+  };
+}
+
+/** A market's terms as the deployment file writes them (WAD values as decimal strings). */
+export function deployedMarketParams(p: MarketParameters): DeployedMarketParams {
+  return {
+    power: p.power,
+    indexScale: p.indexScale.toString(),
+    minCollateralRatioWad: p.minCollateralRatioWad.toString(),
+    minCollateralWei: p.minCollateralWei.toString(),
+    twapPeriodSeconds: p.twapPeriodSeconds,
+    fundingPeriodSeconds: p.fundingPeriodSeconds,
+    markRatioFloorWad: p.markRatioFloorWad.toString(),
+    markRatioCapWad: p.markRatioCapWad.toString(),
+    liquidationBonusWad: p.liquidationBonusWad.toString(),
+    ...(isOptionMarket(p)
+      ? {
+          kind: p.kind,
+          strikeWad: (p.strikeWad ?? 0n).toString(),
+          floorVolatilityWad: (p.floorVolatilityWad ?? 0n).toString(),
+        }
+      : {}),
+    ...(p.fundingRule === "premiumIndex"
+      ? {
+          fundingRule: p.fundingRule,
+          interestRatePerPeriodWad: (p.interestRatePerPeriodWad ?? 0n).toString(),
+          premiumClampWad: (p.premiumClampWad ?? 0n).toString(),
+        }
+      : {}),
   };
 }
 
@@ -442,6 +545,7 @@ export async function deploymentRecord(
     ["EvergammaLens", d.lens],
     ["EverlastingOptionPricer", d.pricer],
     ["KeeperHelper", d.keeperHelper],
+    ["MarketPoolInitializer", d.poolInitializer],
     ["WETH", d.weth],
     ["USDC", d.usdc],
     ["UniswapV3Factory", d.uniswap.factory],
@@ -460,39 +564,16 @@ export async function deploymentRecord(
       token: (await m.token.getAddress()) as HexAddress,
       pool: (await m.pool.getAddress()) as HexAddress,
       priceSource: (await m.priceSource.getAddress()) as HexAddress,
-      params: {
-        power: m.params.power,
-        indexScale: m.params.indexScale.toString(),
-        minCollateralRatioWad: m.params.minCollateralRatioWad.toString(),
-        minCollateralWei: m.params.minCollateralWei.toString(),
-        twapPeriodSeconds: m.params.twapPeriodSeconds,
-        fundingPeriodSeconds: m.params.fundingPeriodSeconds,
-        markRatioFloorWad: m.params.markRatioFloorWad.toString(),
-        markRatioCapWad: m.params.markRatioCapWad.toString(),
-        liquidationBonusWad: m.params.liquidationBonusWad.toString(),
-        ...(isOptionMarket(m.params)
-          ? {
-              kind: m.params.kind,
-              strikeWad: (m.params.strikeWad ?? 0n).toString(),
-              floorVolatilityWad: (m.params.floorVolatilityWad ?? 0n).toString(),
-            }
-          : {}),
-        ...(m.params.fundingRule === "premiumIndex"
-          ? {
-              fundingRule: m.params.fundingRule,
-              interestRatePerPeriodWad: (m.params.interestRatePerPeriodWad ?? 0n).toString(),
-              premiumClampWad: (m.params.premiumClampWad ?? 0n).toString(),
-            }
-          : {}),
-      },
+      params: deployedMarketParams(m.params),
     };
   }
   return { contracts: Object.fromEntries(resolved), markets };
 }
 
 /**
- * Lists one more market on a deployed engine (for example a third power), seeded as `deployEvergamma` seeds its
- * markets, and adds it to `d.markets`. The new pool is young: wait a TWAP period before relying on its full window.
+ * Lists one more market on a deployed engine (for example a third power) through the market module, seeded as
+ * `deployEvergamma` seeds its markets, and adds it to `d.markets`. The new pool is young: wait a TWAP period before
+ * relying on its full window.
  */
 export async function addMarket(
   d: EvergammaDeployment,
@@ -500,7 +581,7 @@ export async function addMarket(
 ): Promise<MarketDeployment> {
   const params = { ...DEFAULT_MARKET_PARAMETERS, ...options.params };
   const ethPriceUsd = Number(await d.lens.ethPrice(d.marketId)) / 1e18;
-  const world = {
+  const world: MarketWorld = {
     connection: d.connection,
     deployer: d.deployer,
     uniswap: d.uniswap,
@@ -509,16 +590,17 @@ export async function addMarket(
     engine: d.engine,
     lens: d.lens,
     pricer: d.pricer,
+    poolInitializer: d.poolInitializer,
     ethUsdcPoolAddress: await d.ethUsdcPool.getAddress(),
     ethPriceUsd,
     cardinality: params.twapPeriodSeconds + 1,
   };
-  const market = await createMarket(world, { ...options, params });
+  const [market] = await listMarkets(world, [{ ...options, params }]);
   d.markets.push(market);
   return market;
 }
 
-/** What {@link createMarket} needs of the deployment under way. */
+/** What {@link listMarkets} needs of the deployment under way. */
 interface MarketWorld {
   connection: EvergammaConnection;
   deployer: Signer;
@@ -528,122 +610,112 @@ interface MarketWorld {
   engine: Evergamma;
   lens: EvergammaLens;
   pricer: EverlastingOptionPricer;
+  poolInitializer: MarketPoolInitializer;
   ethUsdcPoolAddress: string;
   ethPriceUsd: number;
   cardinality: number;
 }
 
-/**
- * Lists one market: deploys its token (minted only by the engine), creates its token/WETH pool at the seed price
- * with the observation capacity a full window needs, deploys its price source, calls `createMarket`, then mints
- * the seed vault's tokens and adds half of them to the pool as full-range liquidity.
- */
-async function createMarket(
-  w: MarketWorld,
-  m: MarketOptions & { params: MarketParameters },
-): Promise<MarketDeployment> {
-  const { ethers } = w.connection;
-  const params = m.params;
-  const labels = marketLabels(params);
-  const token = (await ethers.deployContract(
-    "MarketToken",
-    [m.tokenName ?? labels.tokenName, m.tokenSymbol ?? labels.tokenSymbol, w.engine],
-    w.deployer,
-  )) as unknown as MarketToken;
-  const seedPrice = await seedTokenPriceEth(w, params, m.seedImpliedVolatility ?? 0.8);
-  const pool = await initializePool(w.uniswap, w.deployer, token, w.weth, seedPrice, w.cardinality);
-  const twapArgs = [w.weth, w.usdc, w.ethUsdcPoolAddress, token, pool, params.twapPeriodSeconds] as const;
-  const chainlinkTemplate = m.chainlink ? await deployChainlinkSource(w, twapArgs, m.chainlink) : undefined;
-  const template =
-    chainlinkTemplate?.source ??
-    (await ethers.deployContract("UniswapTwapPrices", [...twapArgs], w.deployer));
-  const engine = w.engine.connect(w.deployer);
-  const id = Number(await engine.marketCount());
-  const receipt = await (await engine.createMarket(toEngineParams(params), token, template)).wait();
-  // The engine runs the source from its market account, a copy of the template's code with the configuration.
-  const created = receipt?.logs
-    .map((log) => engine.interface.parseLog(log))
-    .find((event) => event?.name === "MarketCreated");
-  if (!created) throw new Error(`createMarket: no MarketCreated event for market ${id}`);
-  const account = created.args.priceSource as string;
-  const priceSource = template.attach(account) as unknown as UniswapTwapPrices;
-  const chainlink = chainlinkTemplate && {
-    ...chainlinkTemplate,
-    source: chainlinkTemplate.source.attach(account) as unknown as ChainlinkTwapPrices,
-  };
-
-  const seedTokens = m.seedTokens ?? parseEther("100");
-  // Twice the 150% the health rule asks for (an option's debt is valued after a 20% adverse move).
-  const debtValue = await w.lens.debtValuePerToken(id);
-  const threeTimesValue = (seedTokens * debtValue * 3n) / parseEther("1");
-  const collateral =
-    threeTimesValue > params.minCollateralWei * 2n ? threeTimesValue : params.minCollateralWei * 2n;
-  await (await engine.mint(vaultIdOf(id, 0n), seedTokens, { value: collateral })).wait();
-  await createPoolWithLiquidity({
-    uniswap: w.uniswap,
-    signer: w.deployer,
-    tokenA: token,
-    tokenB: w.weth,
-    priceAInB: ethDecimal(seedPrice),
-    amountA: seedTokens / 2n,
-    cardinality: w.cardinality,
-  });
-  return {
-    id,
-    name: m.name ?? labels.name,
-    params,
-    token,
-    pool: getPoolContract(await pool.getAddress(), w.deployer),
-    priceSource,
-    ...(chainlink ? { chainlink } : {}),
-    seedVaultId: vaultIdOf(id, 1n),
-    newVaultId: vaultIdOf(id, 0n),
-  };
-}
-
 /** Decimals of the mock ETH/USD feed (Chainlink's USD feeds answer with 8). */
 const MOCK_FEED_DECIMALS = 8;
 
-/**
- * Deploys a market's `ChainlinkTwapPrices` template: the given feed, or a new `MockAggregator` answering the ETH
- * pool's price, with the options' guards.
- */
-async function deployChainlinkSource(
-  w: MarketWorld,
-  twapArgs: readonly unknown[],
-  o: ChainlinkSourceOptions,
-): Promise<{ source: ChainlinkTwapPrices; feed: string; mockFeed?: MockAggregator }> {
-  const { ethers } = w.connection;
-  const mockFeed =
-    o.feed === undefined
-      ? ((await ethers.deployContract(
-          "MockAggregator",
-          [MOCK_FEED_DECIMALS, BigInt(Math.round(w.ethPriceUsd * 10 ** MOCK_FEED_DECIMALS))],
-          w.deployer,
-        )) as unknown as MockAggregator)
-      : undefined;
-  const feed = o.feed ?? (await mockFeed!.getAddress());
-  const sequencerFeed = o.sequencerFeed ?? ethers.ZeroAddress;
-  const feedParams = {
-    feed,
+/** A market's Chainlink plan: the given feed or a mock answering the ETH pool's price, with the options' guards. */
+function chainlinkPlan(w: MarketWorld, o: ChainlinkSourceOptions): ChainlinkPlan {
+  const sequencerFeed = o.sequencerFeed ?? ZeroAddress;
+  return {
+    ...(o.feed === undefined
+      ? { mockFeedAnswer: BigInt(Math.round(w.ethPriceUsd * 10 ** MOCK_FEED_DECIMALS)) }
+      : { feed: o.feed }),
     heartbeatSeconds: o.heartbeatSeconds ?? 3600,
     sequencerFeed,
-    gracePeriodSeconds: o.gracePeriodSeconds ?? (sequencerFeed === ethers.ZeroAddress ? 0 : 3600),
+    gracePeriodSeconds: o.gracePeriodSeconds ?? (sequencerFeed === ZeroAddress ? 0 : 3600),
     deviationBoundWad: o.deviationBoundWad ?? parseEther("0.05"),
   };
-  const source = (await ethers.deployContract(
-    "ChainlinkTwapPrices",
-    [...twapArgs, feedParams],
-    w.deployer,
-  )) as unknown as ChainlinkTwapPrices;
-  return { source, feed, ...(mockFeed ? { mockFeed } : {}) };
 }
 
-/** A price as a decimal string `parseEther` accepts: 17 significant digits, at most 18 decimals. */
-function ethDecimal(value: number): string {
-  const text = value.toPrecision(17);
-  const decimals = text.split(".")[1]?.length ?? 0;
-  return decimals > 18 || text.includes("e") ? value.toFixed(18) : text;
+/** The resolved plan of one market: labels, engine terms, seed price and price source. */
+async function marketPlan(
+  w: MarketWorld,
+  m: MarketOptions & { params: MarketParameters },
+): Promise<MarketPlan> {
+  const labels = marketLabels(m.params);
+  return {
+    name: m.name ?? labels.name,
+    tokenName: m.tokenName ?? labels.tokenName,
+    tokenSymbol: m.tokenSymbol ?? labels.tokenSymbol,
+    engineParams: toEngineParams(m.params),
+    twapPeriodSeconds: m.params.twapPeriodSeconds,
+    seedPriceEth: await seedTokenPriceEth(w, m.params, m.seedImpliedVolatility ?? 0.8),
+    cardinality: w.cardinality,
+    ...(m.chainlink ? { chainlink: chainlinkPlan(w, m.chainlink) } : {}),
+  };
+}
+
+/**
+ * Lists markets through the Ignition market modules (token, pool at the seed price with the observation capacity a
+ * full window needs, price source, `createMarket`), then seeds each: the deployer's vault mints the seed tokens and
+ * half of them become the pool's full-range liquidity.
+ */
+async function listMarkets(
+  w: MarketWorld,
+  options: (MarketOptions & { params: MarketParameters })[],
+  run?: IgnitionRunOptions,
+): Promise<MarketDeployment[]> {
+  const plans = await Promise.all(options.map((m) => marketPlan(w, m)));
+  const addresses = {
+    engine: await w.engine.getAddress(),
+    poolInitializer: await w.poolInitializer.getAddress(),
+    weth: await w.weth.getAddress(),
+    usdc: await w.usdc.getAddress(),
+    ethUsdcPool: w.ethUsdcPoolAddress,
+    uniswapV3Factory: await w.uniswap.factory.getAddress(),
+  };
+  const sender = await w.deployer.getAddress();
+  const listed = await deployMarketModules(w.connection, sender, addresses, plans);
+  const markets: MarketDeployment[] = [];
+  for (const [i, market] of listed.entries()) {
+    const seed = { connection: w.connection, signer: w.deployer, uniswap: w.uniswap, ...addresses };
+    await seedMarket({
+      ...seed,
+      lens: await w.lens.getAddress(),
+      market,
+      plan: plans[i],
+      seedTokens: options[i].seedTokens ?? parseEther("100"),
+    });
+    markets.push(await marketHandles(w, market, plans[i], options[i]));
+  }
+  return markets;
+}
+
+/** Typed handles on a listed market. */
+async function marketHandles(
+  w: MarketWorld,
+  market: ListedMarket,
+  plan: MarketPlan,
+  m: MarketOptions & { params: MarketParameters },
+): Promise<MarketDeployment> {
+  const { ethers } = w.connection;
+  const at = <T>(name: string, address: string) =>
+    ethers.getContractAt(name, address, w.deployer) as Promise<unknown> as Promise<T>;
+  const sourceName = m.chainlink ? "ChainlinkTwapPrices" : "UniswapTwapPrices";
+  const chainlink = m.chainlink && {
+    source: await at<ChainlinkTwapPrices>("ChainlinkTwapPrices", market.priceSource),
+    feed: market.feed ?? ZeroAddress,
+    ...(m.chainlink.feed === undefined && market.feed !== undefined
+      ? { mockFeed: await at<MockAggregator>("MockAggregator", market.feed) }
+      : {}),
+  };
+  return {
+    id: market.id,
+    name: plan.name,
+    params: m.params,
+    token: await at<MarketToken>("MarketToken", market.token),
+    pool: getPoolContract(market.pool, w.deployer),
+    priceSource: await at<UniswapTwapPrices>(sourceName, market.priceSource),
+    ...(chainlink ? { chainlink } : {}),
+    seedVaultId: vaultIdOf(market.id, 1n),
+    newVaultId: vaultIdOf(market.id, 0n),
+  };
 }
 
 /**

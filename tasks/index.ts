@@ -44,6 +44,19 @@ const fromBlock = {
   description: "First block to read events from",
 } as const;
 
+const parametersOption = {
+  name: "parameters",
+  type: ArgumentType.STRING,
+  defaultValue: "",
+  description: "Deployment parameters file (ignition/parameters/<network>.json)",
+} as const;
+const rpcOption = {
+  name: "rpc",
+  type: ArgumentType.STRING,
+  defaultValue: "",
+  description: "JSON-RPC URL overriding the http network's url",
+} as const;
+
 export const evergammaTasks: TaskDefinition[] = [
   task(
     "option:quote",
@@ -262,5 +275,30 @@ export const evergammaTasks: TaskDefinition[] = [
     .addOption(from)
     .addOption(market)
     .setAction(() => import("./market.js").then((m) => ({ default: m.setPrice })))
+    .build(),
+  task("evergamma:check", "Checks a deployment parameters file against the network; sends nothing")
+    .addOption(parametersOption)
+    .addOption(rpcOption)
+    .setAction(() => import("./deploy.js").then((m) => ({ default: m.checkParameters })))
+    .build(),
+  task(
+    "evergamma:deploy",
+    "Checks a parameters file, deploys Evergamma with Ignition and writes the deployment file",
+  )
+    .addOption(parametersOption)
+    .addOption(rpcOption)
+    .addOption({
+      name: "deploymentFile",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "Where to write the deployment file (default: deployments/<network>.json)",
+    })
+    .addOption({
+      name: "deploymentId",
+      type: ArgumentType.STRING,
+      defaultValue: "",
+      description: "Ignition deployment id, the journal's folder (default: evergamma-<chainId>)",
+    })
+    .setAction(() => import("./deploy.js").then((m) => ({ default: m.deployNetwork })))
     .build(),
 ];

@@ -88,7 +88,8 @@ interface IEvergamma is IEvergammaErrors, IEvergammaEvents {
 
     /* LIQUIDATION */
 
-    /// @notice Liquidates an unsafe vault: burns up to `maxDebtAmount` of the caller's tokens (no approval needed)
+    /// @notice Liquidates a vault below its market's liquidation ratio (`Health.isLiquidatable`: the minimum ratio for a
+    ///         power market, minimum / 1.2 for an option) or under the dust floor: burns up to `maxDebtAmount` of the caller's tokens (no approval needed)
     ///         against its debt and pays the caller collateral worth the repaid debt at the token's market price
     ///         plus the liquidation bonus.
     /// @dev Reverts `LiquidationGracePeriod` for one hour after every unpause (while every vault action is open).

@@ -13,7 +13,8 @@ import {MarketConfig} from "../types/MarketConfig.sol";
 /// @param debtValue The debt's ETH value at index now, in wei (rounded up).
 /// @param collateralRatioWad collateral / debt value (WAD); type(uint256).max without debt.
 /// @param healthy Whether the vault meets the minimum ratio and the dust floor now (the engine's one rule).
-/// @param liquidatable Whether `liquidate` would accept it now (unhealthy, market running, grace period over).
+/// @param liquidatable Whether `liquidate` would accept it now (below the liquidation ratio or the dust floor, market
+///        running, grace period over).
 /// @param maxMintable Tokens it could still mint now without adding collateral.
 /// @param liquidationPriceWad The ETH price at which it becomes unsafe: 0 without debt or for n = 1; for an option,
 ///        by bisection with the market price moving with the floor model, type(uint256).max when never unsafe.
@@ -160,7 +161,8 @@ interface IEvergammaLens {
     /// @param vaultId The vault id.
     function collateralRatio(uint256 vaultId) external view returns (uint256);
 
-    /// @notice Whether a vault meets the minimum ratio and the dust floor now.
+    /// @notice Whether a vault meets the minimum ratio and the dust floor now (healthy; an option vault below it is
+    ///         liquidatable only below minimum / 1.2: `vaultReport(...).liquidatable`).
     /// @param vaultId The vault id.
     function isVaultSafe(uint256 vaultId) external view returns (bool);
 

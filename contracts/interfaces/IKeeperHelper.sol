@@ -6,8 +6,8 @@ pragma solidity 0.8.30;
 /// @param collateral The vault's ETH collateral, in wei.
 /// @param debt The vault's debt, in token units.
 /// @param liquidatable Whether `IEvergamma.liquidate` would accept the vault now: its market is active and past
-///        the grace period after an unpause, and the vault is unhealthy (the engine's `Health` rule, with funding
-///        as if applied now).
+///        the grace period after an unpause, and the vault is liquidatable (the engine's `Health.isLiquidatable`,
+///        with funding as if applied now).
 struct VaultHealth {
     uint256 vaultId;
     uint256 collateral;

@@ -20,7 +20,9 @@ import {VaultMath} from "./VaultMath.sol";
 ///         (125% for 150%), the gap lending markets keep between their borrow and liquidation thresholds: its debt
 ///         value follows the token's TWAP, so without the gap pushing a thin option pool by a hair for one window
 ///         would make a vault minted at the limit liquidatable (adversarial (b), docs/spec.md). Between the two
-///         ratios a vault can repay, deposit and close, but not mint or withdraw.
+///         ratios a vault is unhealthy but not liquidatable: its owner can deposit, close, or burn back to the
+///         minimum, but not mint, withdraw or burn to a ratio still below it. An option market's liquidation ratio
+///         is above 1 + its liquidation bonus (`Product.invalidTerm`).
 library Health {
     /// @notice Whether a vault is healthy.
     /// @param collateral The vault's collateral in wei.

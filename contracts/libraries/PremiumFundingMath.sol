@@ -46,7 +46,8 @@ struct PremiumFundingTerms {
 ///         continuous in dt, monotone, within rateFloor * dt / T <= -ln(NF_new / NF) <= rateCap * dt / T.
 ///         Updates at most a day apart compose exactly (path independence, to rounding).
 /// @dev Never reverts for any elapsed time (uint32), any funding period T >= 1 s, terms within the validated bounds
-///      (`invalidTerm`) and any mark / index ratio, 0 included.
+///      (`invalidTerm`) and any mark / index ratio, 0 and the segment edges included: at an edge, or wherever rounding
+///      gives F the sign opposite to the flow's direction, z is at rest.
 library PremiumFundingMath {
     int256 private constant WAD = 1e18;
     /// @notice The largest clamp half-width c (WAD per period, 1e16 = 1%).
@@ -170,12 +171,19 @@ library PremiumFundingMath {
         int256 z0 = FPML.lnWad(int256(ratio));
         uint256 s = _segment(z0, edges, true);
         int256 rate = _rate(s, z0, t);
-        if (rate < 0) s = _segment(z0, edges, false);
+        if (rate < 0) {
+            // At an edge the two segments' rates agree to rounding: a rate of the other sign there is at rest.
+            s = _segment(z0, edges, false);
+            rate = FPML.min(_rate(s, z0, t), 0);
+        }
+        bool up = rate > 0;
         int256 z = z0;
         while (tau > 0 && rate != 0) {
-            (z, tau) = _advance(s, z, tau, edges, t, rate > 0);
-            if (tau > 0) s = rate > 0 ? s + 1 : s - 1;
+            (z, tau) = _advance(s, z, tau, edges, t, up);
+            if (tau > 0) s = up ? s + 1 : s - 1;
             rate = _rate(s, z, t);
+            // F keeps its sign along the flow; a rate of the other sign after an edge is rounding: at rest.
+            if (up ? rate < 0 : rate > 0) rate = 0;
         }
         return (z - z0, rate);
     }
@@ -194,18 +202,23 @@ library PremiumFundingMath {
         int256 edge = hasEdge ? edges[up ? s : s - 1] : int256(0);
         if (s % 2 == 0) {
             int256 rate = _rate(s, z, t);
+            if (rate == 0) return (z, 0);
             if (hasEdge) {
                 int256 toEdge = ((edge - z) * WAD) / rate;
-                if (toEdge < tau) return (edge, tau - toEdge);
+                if (toEdge < tau) return (edge, tau - FPML.max(toEdge, 0));
             }
             return (z + (rate * tau) / WAD, 0);
         }
         int256 a = s == 1 ? WAD - t.clampWidthWad : WAD + t.clampWidthWad;
         int256 inverseA = (WAD * WAD) / a;
         int256 d0 = FPML.expWad(-z) - inverseA; // e^-z0 - 1/a: negative moving up, positive moving down
-        if (d0 == 0) return (z, 0); // F within rounding of 0: at rest
-        int256 tauToEdge = (FPML.lnWad(((FPML.expWad(-edge) - inverseA) * WAD) / d0) * WAD) / a;
-        if (tauToEdge < tau) return (edge, tau - FPML.max(tauToEdge, 0));
+        // F within rounding of 0, or of the other sign: at rest.
+        if (up ? d0 >= 0 : d0 <= 0) return (z, 0);
+        // e^(a tau_e) at the edge: above 1 when the edge lies ahead; not positive only at a rest point (rounding).
+        int256 growth = ((FPML.expWad(-edge) - inverseA) * WAD) / d0;
+        if (growth <= 0) return (z, 0);
+        int256 tauToEdge = growth > WAD ? (FPML.lnWad(growth) * WAD) / a : int256(0);
+        if (tauToEdge < tau) return (edge, tau - tauToEdge);
         int256 u = inverseA + (d0 * FPML.expWad((a * tau) / WAD)) / WAD;
         return (-FPML.lnWad(u), 0);
     }

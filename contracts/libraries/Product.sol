@@ -7,6 +7,7 @@ import {IEverlastingOptionPricer} from "../interfaces/IEverlastingOptionPricer.s
 import {FundingRule, MarketParams, ProductKind} from "../types/MarketConfig.sol";
 import {ConstantsLib as C} from "./ConstantsLib.sol";
 import {FundingMath} from "./FundingMath.sol";
+import {Health} from "./Health.sol";
 import {OptionFundingMath} from "./OptionFundingMath.sol";
 import {PowerPerpMath} from "./PowerPerpMath.sol";
 import {VaultMath} from "./VaultMath.sol";
@@ -181,6 +182,9 @@ library Product {
         if (params.power != 0) return "power";
         if (params.indexScale != 1) return "indexScale";
         if (params.fundingRule != FundingRule.Standard) return "fundingRule";
+        // A vault at the liquidation ratio (minimum / 1.2) must still cover its debt and the liquidation bonus.
+        if (Health.liquidationRatioWad(params) <= C.WAD + params.liquidationBonusWad)
+            return "minCollateralRatioWad";
         string memory ruleTerm = _invalidStandardRuleTerm(params);
         if (bytes(ruleTerm).length != 0) return ruleTerm;
         return

@@ -160,7 +160,8 @@ library MarketSnapshot {
         }
     }
 
-    /// @notice Whether the engine's `liquidate` would accept the vault now (liquidations open, vault unhealthy).
+    /// @notice Whether the engine's `liquidate` would accept the vault now (liquidations open, vault below the
+    ///         liquidation ratio or the dust floor: `Health.isLiquidatable`).
     /// @param s The snapshot.
     /// @param collateral The vault's collateral in wei.
     /// @param debt The vault's debt in token units.

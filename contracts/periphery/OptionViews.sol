@@ -74,9 +74,9 @@ library OptionViews {
         vegaWad = -int256(FPML.fullMulDiv(claims, r.vegaWad, WAD));
     }
 
-    /// @notice The ETH price (WAD) at which the vault becomes liquidatable (its ratio crosses the liquidation ratio), under the model of the
-    ///         title (q moves with the floor model, NF fixed); 0 without debt or when it is unhealthy throughout the
-    ///         searched range, `NEVER_UNSAFE` when it is healthy throughout.
+    /// @notice The ETH price (WAD) at which the vault becomes liquidatable (its ratio crosses the liquidation ratio),
+    ///         under the model of the title (q moves with the floor model, NF fixed); 0 without debt or when it is
+    ///         liquidatable throughout the searched range, `NEVER_UNSAFE` when it is out of reach throughout.
     /// @param s The snapshot (an option market).
     /// @param collateral The vault's collateral (wei).
     /// @param debt The vault's debt (token units).

@@ -29,6 +29,7 @@ export default defineConfig({
       "evergamma/contracts/prices/UniswapTwapPrices.sol",
       "evergamma/contracts/pricing/EverlastingOptionPricer.sol",
       "evergamma/contracts/periphery/KeeperHelper.sol",
+      "evergamma/contracts/periphery/MarketPoolInitializer.sol",
       "evergamma/contracts/mocks/WETH9.sol",
       "evergamma/contracts/mocks/TestUSDC.sol",
     ],

@@ -26,6 +26,7 @@ import {
 } from "../../dashboard/vaultMath.js";
 import { DevnetArgsError, parseDevnetArgs } from "../../scripts/devnet/args.js";
 import { DashboardPortInUseError, startDashboardServer } from "../../scripts/devnet/dashboard.js";
+import { expectNear } from "../utils/near.js";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -80,10 +81,7 @@ describe("dashboard units", function () {
     // n = 3: the square root of S² in WAD.
     const cube = { ...ETH2, power: 3, indexScale: 10n ** 8n };
     const expected = Math.sqrt((10 * 1e8) / (15 * 1.5));
-    expect(Number(fmt.wad(powerLiquidationPrice(c, d, cube), 2).replace(/,/g, ""))).to.be.closeTo(
-      expected,
-      0.01,
-    );
+    expectNear(Number(fmt.wad(powerLiquidationPrice(c, d, cube), 2).replace(/,/g, "")), expected, 0.01);
   });
 
   it("samples history blocks evenly, with the funding blocks, ascending and distinct", function () {

@@ -13,6 +13,7 @@ import { expect } from "chai";
 
 import { parseDeployment, REQUIRED_CONTRACTS } from "../../scripts/lib/deploymentFile.js";
 import { allGone, Background, childEnv, descendants, freePort, isPortFree, rpc, run } from "./helpers.js";
+import { expectNear } from "../utils/near.js";
 
 const DEVNET = path.join("scripts", "devnet.ts");
 
@@ -171,7 +172,7 @@ describe("devnet (e2e)", function () {
       /^(-?[\d.]+)% of NF vs (-?[\d.]+)% at the fair mark \(n\(n−1\)σ\*²\/2 · t\), ratio ([\d.]+)$/.exec(
         eth2.funding,
       ) ?? [];
-    expect(Number(expected)).to.be.closeTo(0.058, 0.002);
+    expectNear(Number(expected), 0.058, 0.002);
     expect(Number(paid)).to.be.greaterThan(0);
     expect(Number(ratio)).to.be.within(0.5, 1.5);
     // ETH¹ (the exchanges' rule): no convexity, no premium at fair value, so the resting rate I = 0.01% per 8 hours is

@@ -628,6 +628,8 @@ describe("Engine risk: createMarket", function () {
     ["minCollateralRatioWad", { minCollateralRatioWad: WAD }],
     ["fundingPeriodSeconds", { fundingPeriodSeconds: 0 }],
     ["fundingRule", { fundingRule: 1 }],
+    // The liquidation ratio, 1.32 / 1.2 = 110%, would only just cover the debt and the 10% bonus: refused.
+    ["minCollateralRatioWad", { minCollateralRatioWad: parseEther("1.32") }],
     ["interestRatePerPeriodWad", { interestRatePerPeriodWad: 1n }],
     ["premiumClampWad", { premiumClampWad: 1n }],
   ];

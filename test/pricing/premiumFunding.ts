@@ -195,4 +195,47 @@ describe("PremiumFundingMath: the exchanges' funding rule, paid in kind", functi
       }
     }
   });
+
+  it("never reverts nor jumps with mark / index on a piece's edge, to the wei, with I = 0 or 1 wei", async function () {
+    const p = await pricer();
+    const cases: PremiumFundingCase[] = [
+      // Found in review: on the band's upper edge with I = 0 the rate rounded negative (division by zero), and with
+      // I = 1 wei the flow stepped back across the band (NF up by e^2c).
+      { ...BINANCE, interest: 0n, nf: WAD, ratio: parseEther("1.0005"), elapsed: 1n },
+      {
+        ...BINANCE,
+        interest: 1n,
+        clamp: 7148856008553547n,
+        cap: parseEther("1.1"),
+        nf: WAD,
+        ratio: 1007148856008553548n,
+        elapsed: 1000n,
+      },
+    ];
+    for (const interest of [0n, 1n, BINANCE.interest]) {
+      for (const edge of [
+        WAD + interest - BINANCE.clamp,
+        WAD + interest + BINANCE.clamp,
+        WAD - BINANCE.clamp - parseEther("0.0075"),
+        WAD + BINANCE.clamp + parseEther("0.0075"),
+      ]) {
+        for (const offset of [-2n, -1n, 0n, 1n, 2n]) {
+          for (const elapsed of [1n, 3600n, 8n * HOUR, DAY + 1n]) {
+            cases.push({ ...BINANCE, interest, nf: WAD, ratio: edge + offset, elapsed });
+          }
+        }
+      }
+    }
+    for (const c of cases) {
+      const nf = await nextNf(p, c);
+      // Within the rate bounds for the elapsed time (a jump across the band would break them).
+      const periods = Number(c.elapsed) / Number(c.period);
+      const paid = -Math.log(Number(nf) / Number(c.nf));
+      const [lo, hi] = [(Number(c.floor) / 1e18 - 1) * periods, (Number(c.cap) / 1e18 - 1) * periods];
+      const where = JSON.stringify(c, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+      expect(paid, where).to.be.within(lo - 1e-12, hi + 1e-12);
+      const expected = refNextNormalizationFactor(c);
+      expect(absError(nf, expected).lte(expected.mul("1e-12").add(2)), where).to.equal(true);
+    }
+  });
 });
