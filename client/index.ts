@@ -24,8 +24,13 @@ export {
   type MarketConfig,
   type MarketInfo,
   type MarketReport,
+  type OptionReport,
+  type ReadAt,
   type VaultPage,
+  type VaultGreeks,
   type VaultReport,
+  type VaultState,
+  type WriteOptions,
   type WriteResult,
 } from "./client.js";
 export {
