@@ -17,6 +17,7 @@ import {
   type ContractFunctionArgs,
   type ContractFunctionName,
   type ContractFunctionReturnType,
+  type GetContractEventsParameters,
   type GetContractEventsReturnType,
   type Hex,
   type ParseEventLogsReturnType,
@@ -76,6 +77,11 @@ export interface WriteOptions {
 export type EngineEvent = ParseEventLogsReturnType<typeof evergammaAbi, undefined, true>[number];
 /** The name of an engine event. */
 export type EngineEventName = ContractEventName<typeof evergammaAbi>;
+/** Values of an engine event's indexed arguments to select its logs by (`{ marketId: 1, vaultId }`). */
+export type EngineEventFilter<E extends EngineEventName> = GetContractEventsParameters<
+  typeof evergammaAbi,
+  E
+>["args"];
 
 /** Contract addresses, when no deployment file is at hand. */
 export interface EvergammaAddresses {
@@ -285,16 +291,23 @@ export function createEvergammaClient(options: EvergammaClientOptions) {
   async function getEvents<E extends EngineEventName>(
     eventName: E,
     range: BlockRange = {},
+    args?: EngineEventFilter<E>,
   ): Promise<GetContractEventsReturnType<typeof evergammaAbi, E, true>> {
-    return labelled(`getEvents ${eventName}`, () =>
-      publicClient.getContractEvents({
-        address: engine,
-        abi: evergammaAbi,
-        eventName,
-        fromBlock: range.fromBlock ?? 0n,
-        toBlock: range.toBlock ?? "latest",
-        strict: true as const,
-      }),
+    const parameters = {
+      address: engine,
+      abi: evergammaAbi,
+      eventName,
+      args,
+      fromBlock: range.fromBlock ?? 0n,
+      toBlock: range.toBlock ?? "latest",
+      strict: true as const,
+    } as GetContractEventsParameters<typeof evergammaAbi, E, true>;
+    return labelled(
+      `getEvents ${eventName}`,
+      () =>
+        publicClient.getContractEvents(parameters) as Promise<
+          GetContractEventsReturnType<typeof evergammaAbi, E, true>
+        >,
     );
   }
 
@@ -377,7 +390,7 @@ export function createEvergammaClient(options: EvergammaClientOptions) {
     tokenAddress,
     /** An account's balance of a market's token (default: the client's account). */
     tokenBalance,
-    /** The engine's events of one name in a block range. */
+    /** The engine's events of one name in a block range, optionally only those with the given indexed arguments. */
     getEvents,
 
     // Simulations and encoded calls -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ export {
   engineCalls,
   type BlockRange,
   type EngineEvent,
+  type EngineEventFilter,
   type EngineEventName,
   type EvergammaAddresses,
   type EvergammaCall,

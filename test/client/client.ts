@@ -281,6 +281,10 @@ describe("TypeScript client", function () {
         [0, risky2],
         [1, risky1],
       ]);
+      const inMarket1 = await keeper.getEvents("Liquidated", {}, { marketId: 1 });
+      expect(inMarket1.map((e) => e.args.vaultId)).to.deep.equal([risky1]);
+      const ofVault = await keeper.getEvents("Minted", {}, { marketId: 0, vaultId: risky2 });
+      expect(ofVault.map((e) => [e.args.vaultId, e.args.amount])).to.deep.equal([[risky2, parseEther("2")]]);
     });
 
     it("sends with the gas limit asked for, names operators and transfers vaults", async function () {
