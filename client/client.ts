@@ -3,6 +3,7 @@
  * through the lens; writes are simulated first (a revert throws before anything is sent), then sent from the wallet
  * client and confirmed, and return the transaction hash, the receipt, the result and the engine's decoded events.
  * Every failure is an {@link EvergammaError} with a one-line message naming the call and the contracts' custom error.
+ * The Hardhat tasks, the keeper and the devnet status all call the engine and the lens through it.
  *
  * @module
  */
