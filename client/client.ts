@@ -3,6 +3,7 @@
  * through the lens; writes are simulated first (a revert throws before anything is sent), then sent from the wallet
  * client and confirmed, and return the transaction hash, the receipt, the result and the engine's decoded events.
  * Every failure is an {@link EvergammaError} with a one-line message naming the call and the contracts' custom error.
+ * The Hardhat tasks, the keeper and the devnet status all call the engine and the lens through it.
  *
  * @module
  */
@@ -14,11 +15,15 @@ import {
   type Address,
   type Chain,
   type ContractEventName,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   type ContractFunctionReturnType,
+  type GetContractEventsParameters,
   type GetContractEventsReturnType,
   type Hex,
   type ParseEventLogsReturnType,
   type PublicClient,
+  type ReadContractParameters,
   type TransactionReceipt,
   type Transport,
   type WalletClient,
@@ -44,10 +49,40 @@ export type VaultReport = ContractFunctionReturnType<typeof evergammaLensAbi, "v
 export type MarketReport = ContractFunctionReturnType<typeof evergammaLensAbi, "view", "marketReport">;
 /** The lens's `marketConfig(marketId)`: terms, token, price source. */
 export type MarketConfig = ContractFunctionReturnType<typeof evergammaLensAbi, "view", "marketConfig">;
+/** The lens's `optionReport(marketId)`: an option market's quote per unit of claim and its Greeks. */
+export type OptionReport = ContractFunctionReturnType<typeof evergammaLensAbi, "view", "optionReport">;
+/** A vault's stored state (the lens's `getVault`). */
+export interface VaultState {
+  owner: Address;
+  operator: Address;
+  /** ETH collateral, wei. */
+  collateral: bigint;
+  /** Debt in the market's tokens (normalized units). */
+  debt: bigint;
+}
+/** An option vault's short position's Greeks (the lens's `vaultGreeks`), WAD, signed. */
+export interface VaultGreeks {
+  delta: bigint;
+  gamma: bigint;
+  vega: bigint;
+}
+/** The block a read is made at (default: the latest). */
+export interface ReadAt {
+  blockNumber?: bigint;
+}
+/** Options of a write: `gas` sets the transaction's gas limit instead of the node's estimate. */
+export interface WriteOptions {
+  gas?: bigint;
+}
 /** An engine event decoded from a receipt. */
 export type EngineEvent = ParseEventLogsReturnType<typeof evergammaAbi, undefined, true>[number];
 /** The name of an engine event. */
 export type EngineEventName = ContractEventName<typeof evergammaAbi>;
+/** Values of an engine event's indexed arguments to select its logs by (`{ marketId: 1, vaultId }`). */
+export type EngineEventFilter<E extends EngineEventName> = GetContractEventsParameters<
+  typeof evergammaAbi,
+  E
+>["args"];
 
 /** Contract addresses, when no deployment file is at hand. */
 export interface EvergammaAddresses {
@@ -200,6 +235,12 @@ export function createEvergammaClient(options: EvergammaClientOptions) {
     );
   }
 
+  async function optionPricer(): Promise<Address> {
+    return labelled("optionPricer", () =>
+      publicClient.readContract({ address: engine, abi: engineAbi, functionName: "optionPricer" }),
+    );
+  }
+
   async function market(selector: number | string): Promise<MarketInfo> {
     const all = await markets();
     const wanted = String(selector).trim().toLowerCase();
@@ -251,26 +292,34 @@ export function createEvergammaClient(options: EvergammaClientOptions) {
   async function getEvents<E extends EngineEventName>(
     eventName: E,
     range: BlockRange = {},
+    args?: EngineEventFilter<E>,
   ): Promise<GetContractEventsReturnType<typeof evergammaAbi, E, true>> {
-    return labelled(`getEvents ${eventName}`, () =>
-      publicClient.getContractEvents({
-        address: engine,
-        abi: evergammaAbi,
-        eventName,
-        fromBlock: range.fromBlock ?? 0n,
-        toBlock: range.toBlock ?? "latest",
-        strict: true as const,
-      }),
+    const parameters = {
+      address: engine,
+      abi: evergammaAbi,
+      eventName,
+      args,
+      fromBlock: range.fromBlock ?? 0n,
+      toBlock: range.toBlock ?? "latest",
+      strict: true as const,
+    } as GetContractEventsParameters<typeof evergammaAbi, E, true>;
+    return labelled(
+      `getEvents ${eventName}`,
+      () =>
+        publicClient.getContractEvents(parameters) as Promise<
+          GetContractEventsReturnType<typeof evergammaAbi, E, true>
+        >,
     );
   }
 
   const calls = engineCalls(engine, keeperHelper);
   const simulate = engineSimulations(publicClient, engine, account);
 
-  /** Sends a simulated call, waits for its receipt and decodes the engine's events. */
+  /** Sends a simulated call (with `options.gas` as its gas limit if given), waits for its receipt, decodes the events. */
   async function execute<R>(
     label: string,
     call: EvergammaCall,
+    options: WriteOptions,
     simulated: R,
     fromEvents: (events: EngineEvent[], simulated: R) => R = (_, r) => r,
   ): Promise<WriteResult<R>> {
@@ -279,6 +328,7 @@ export function createEvergammaClient(options: EvergammaClientOptions) {
       if (account === undefined) throw new EvergammaError(`${label}: no account`);
       const hash = await walletClient.sendTransaction({
         ...call,
+        ...(options.gas === undefined ? {} : { gas: options.gas }),
         account,
         chain: walletClient.chain ?? null,
       });
@@ -317,57 +367,106 @@ export function createEvergammaClient(options: EvergammaClientOptions) {
     vaultCount: readLens.vaultCount,
     isVaultSafe: readLens.isVaultSafe,
     previewLiquidation: readLens.previewLiquidation,
+    /** A vault's stored owner, operator, collateral and (normalized) debt. */
+    getVault: readLens.getVault,
+    /** A vault's collateral ratio (WAD; the maximum uint256 without debt). */
+    collateralRatio: readLens.collateralRatio,
+    /** An option market's quote and Greeks per unit of claim (reverts for a power market). */
+    optionReport: readLens.optionReport,
+    /** An option vault's short position's Greeks. */
+    vaultGreeks: readLens.vaultGreeks,
+    /** A market's ETH/USD TWAP (WAD). */
+    ethPrice: readLens.ethPrice,
+    /** A market's normalization factor as if funding were applied now. */
+    expectedNormalizationFactor: readLens.expectedNormalizationFactor,
+    /** A market's stored normalization factor (at `blockNumber` if given). */
+    normalizationFactor: readLens.normalizationFactor,
+    /** When a market's funding was last applied, a timestamp (at `blockNumber` if given). */
+    lastFundingUpdate: readLens.lastFundingUpdate,
+    /** The engine's everlasting option pricer. */
+    optionPricer,
     /** A market's vault reports, serial order, clipped to its vault count; optionally one owner's only. */
     vaults,
     /** The market's token address. */
     tokenAddress,
     /** An account's balance of a market's token (default: the client's account). */
     tokenBalance,
-    /** The engine's events of one name in a block range. */
+    /** The engine's events of one name in a block range, optionally only those with the given indexed arguments. */
     getEvents,
 
     // Simulations and encoded calls -----------------------------------------------------------------------------
     simulate,
     calls,
 
-    // Writes: simulated, sent, confirmed --------------------------------------------------------------------------
+    // Writes: simulated, sent, confirmed; `options.gas` overrides the node's gas estimate ---------------------------
     /** Opens an empty vault in a market; result: its id. */
-    async openVault(marketId: number): Promise<WriteResult<bigint>> {
+    async openVault(marketId: number, options: WriteOptions = {}): Promise<WriteResult<bigint>> {
       const simulated = await simulate.openVault(marketId);
-      return execute("openVault", calls.openVault(marketId), simulated, openedVaultId);
+      return execute("openVault", calls.openVault(marketId), options, simulated, openedVaultId);
     },
     /** Adds `value` wei of collateral to a vault (anyone may). */
-    async deposit(vaultId: bigint, value: bigint): Promise<WriteResult<undefined>> {
+    async deposit(
+      vaultId: bigint,
+      value: bigint,
+      options: WriteOptions = {},
+    ): Promise<WriteResult<undefined>> {
       await simulate.deposit(vaultId, value);
-      return execute("deposit", calls.deposit(vaultId, value), undefined);
+      return execute("deposit", calls.deposit(vaultId, value), options, undefined);
     },
     /**
      * Mints `amount` tokens against a vault, adding the ETH `value` first; `newVaultId(marketId)` opens a vault.
      * Result: the vault's id.
      */
-    async mint(vaultId: bigint, amount: bigint, { value = 0n }: { value?: bigint } = {}) {
+    async mint(vaultId: bigint, amount: bigint, options: WriteOptions & { value?: bigint } = {}) {
+      const value = options.value ?? 0n;
       const simulated = await simulate.mint(vaultId, amount, { value });
-      return execute("mint", calls.mint(vaultId, amount, { value }), simulated, openedVaultId);
+      return execute("mint", calls.mint(vaultId, amount, { value }), options, simulated, openedVaultId);
     },
     /** Burns `amount` of the caller's tokens against a vault's debt, then withdraws `withdrawAmount` wei. */
-    async burn(vaultId: bigint, amount: bigint, withdrawAmount = 0n): Promise<WriteResult<undefined>> {
+    async burn(
+      vaultId: bigint,
+      amount: bigint,
+      withdrawAmount = 0n,
+      options: WriteOptions = {},
+    ): Promise<WriteResult<undefined>> {
       await simulate.burn(vaultId, amount, withdrawAmount);
-      return execute("burn", calls.burn(vaultId, amount, withdrawAmount), undefined);
+      return execute("burn", calls.burn(vaultId, amount, withdrawAmount), options, undefined);
     },
     /** Withdraws `amount` wei of collateral to the caller. */
-    async withdraw(vaultId: bigint, amount: bigint): Promise<WriteResult<undefined>> {
+    async withdraw(
+      vaultId: bigint,
+      amount: bigint,
+      options: WriteOptions = {},
+    ): Promise<WriteResult<undefined>> {
       await simulate.withdraw(vaultId, amount);
-      return execute("withdraw", calls.withdraw(vaultId, amount), undefined);
+      return execute("withdraw", calls.withdraw(vaultId, amount), options, undefined);
     },
     /** Liquidates an unsafe vault with the caller's tokens (at most `maxDebtAmount`). */
-    async liquidate(vaultId: bigint, maxDebtAmount: bigint): Promise<WriteResult<LiquidationResult>> {
+    async liquidate(
+      vaultId: bigint,
+      maxDebtAmount: bigint,
+      options: WriteOptions = {},
+    ): Promise<WriteResult<LiquidationResult>> {
       const simulated = await simulate.liquidate(vaultId, maxDebtAmount);
-      return execute("liquidate", calls.liquidate(vaultId, maxDebtAmount), simulated, liquidationFromEvents);
+      const call = calls.liquidate(vaultId, maxDebtAmount);
+      return execute("liquidate", call, options, simulated, liquidationFromEvents);
     },
     /** Applies a market's funding; result: the normalization factor after it. */
-    async applyFunding(marketId: number): Promise<WriteResult<bigint>> {
+    async applyFunding(marketId: number, options: WriteOptions = {}): Promise<WriteResult<bigint>> {
       const simulated = await simulate.applyFunding(marketId);
-      return execute("applyFunding", calls.applyFunding(marketId), simulated, fundingFromEvents);
+      return execute("applyFunding", calls.applyFunding(marketId), options, simulated, fundingFromEvents);
+    },
+    /** Names a vault's operator (the zero address removes it); the owner only. */
+    async setOperator(vaultId: bigint, operator: Address, options: WriteOptions = {}) {
+      await simulate.setOperator(vaultId, operator);
+      return execute("setOperator", calls.setOperator(vaultId, operator), options, undefined);
+    },
+    /** Moves a vault (its ERC-721 token) from the client's account to `to` (`safeTransferFrom`). */
+    async transferVault(vaultId: bigint, to: Address, options: WriteOptions = {}) {
+      await simulate.transferVault(vaultId, to);
+      const from = accountAddress(account);
+      if (from === undefined) throw new EvergammaError("transferVault: no account");
+      return execute("transferVault", calls.transferVault(from, to, vaultId), options, undefined);
     },
   };
 }
@@ -404,65 +503,54 @@ function fundingFromEvents(events: EngineEvent[], simulated: bigint): bigint {
   return simulated;
 }
 
+/** A view of the lens. */
+type LensView = ContractFunctionName<typeof lensAbi, "view">;
+
+/** Reads `functionName` of the lens at `blockNumber` (default: the latest block), labelled with its name in errors. */
+function lensReader(publicClient: PublicClient<Transport, Chain | undefined>, lens: Address) {
+  return <F extends LensView>(
+    functionName: F,
+    args: ContractFunctionArgs<typeof lensAbi, "view", F>,
+    blockNumber?: bigint,
+  ): Promise<ContractFunctionReturnType<typeof lensAbi, "view", F>> =>
+    labelled(functionName, () => {
+      const parameters = { address: lens, abi: lensAbi, functionName, args, blockNumber };
+      return publicClient.readContract(parameters as ReadContractParameters<typeof lensAbi, F>) as Promise<
+        ContractFunctionReturnType<typeof lensAbi, "view", F>
+      >;
+    });
+}
+
 /** The lens reads, each labelled with its name in errors. */
 function labelledLensReads(publicClient: PublicClient<Transport, Chain | undefined>, lens: Address) {
+  const read = lensReader(publicClient, lens);
   return {
-    vaultReport: (vaultId: bigint): Promise<VaultReport> =>
-      labelled("vaultReport", () =>
-        publicClient.readContract({
-          address: lens,
-          abi: lensAbi,
-          functionName: "vaultReport",
-          args: [vaultId],
-        }),
-      ),
-    marketReport: (marketId: number): Promise<MarketReport> =>
-      labelled("marketReport", () =>
-        publicClient.readContract({
-          address: lens,
-          abi: lensAbi,
-          functionName: "marketReport",
-          args: [marketId],
-        }),
-      ),
-    marketConfig: (marketId: number): Promise<MarketConfig> =>
-      labelled("marketConfig", () =>
-        publicClient.readContract({
-          address: lens,
-          abi: lensAbi,
-          functionName: "marketConfig",
-          args: [marketId],
-        }),
-      ),
-    vaultCount: (marketId: number): Promise<bigint> =>
-      labelled("vaultCount", () =>
-        publicClient.readContract({
-          address: lens,
-          abi: lensAbi,
-          functionName: "vaultCount",
-          args: [marketId],
-        }),
-      ),
-    isVaultSafe: (vaultId: bigint): Promise<boolean> =>
-      labelled("isVaultSafe", () =>
-        publicClient.readContract({
-          address: lens,
-          abi: lensAbi,
-          functionName: "isVaultSafe",
-          args: [vaultId],
-        }),
-      ),
+    vaultReport: (vaultId: bigint): Promise<VaultReport> => read("vaultReport", [vaultId]),
+    marketReport: (marketId: number): Promise<MarketReport> => read("marketReport", [marketId]),
+    marketConfig: (marketId: number): Promise<MarketConfig> => read("marketConfig", [marketId]),
+    vaultCount: (marketId: number): Promise<bigint> => read("vaultCount", [marketId]),
+    isVaultSafe: (vaultId: bigint): Promise<boolean> => read("isVaultSafe", [vaultId]),
     previewLiquidation: async (vaultId: bigint) => {
-      const [liquidatable, maxDebt, collateralPaid] = await labelled("previewLiquidation", () =>
-        publicClient.readContract({
-          address: lens,
-          abi: lensAbi,
-          functionName: "previewLiquidation",
-          args: [vaultId],
-        }),
-      );
+      const [liquidatable, maxDebt, collateralPaid] = await read("previewLiquidation", [vaultId]);
       return { liquidatable, maxDebt, collateralPaid };
     },
+    getVault: async (vaultId: bigint): Promise<VaultState> => {
+      const [owner, operator, collateral, debt] = await read("getVault", [vaultId]);
+      return { owner, operator, collateral, debt };
+    },
+    collateralRatio: (vaultId: bigint): Promise<bigint> => read("collateralRatio", [vaultId]),
+    optionReport: (marketId: number): Promise<OptionReport> => read("optionReport", [marketId]),
+    vaultGreeks: async (vaultId: bigint): Promise<VaultGreeks> => {
+      const [delta, gamma, vega] = await read("vaultGreeks", [vaultId]);
+      return { delta, gamma, vega };
+    },
+    ethPrice: (marketId: number): Promise<bigint> => read("ethPrice", [marketId]),
+    expectedNormalizationFactor: (marketId: number): Promise<bigint> =>
+      read("expectedNormalizationFactor", [marketId]),
+    normalizationFactor: (marketId: number, at: ReadAt = {}): Promise<bigint> =>
+      read("normalizationFactor", [marketId], at.blockNumber),
+    lastFundingUpdate: (marketId: number, at: ReadAt = {}): Promise<bigint> =>
+      read("lastFundingUpdate", [marketId], at.blockNumber),
   };
 }
 
@@ -493,6 +581,17 @@ export function engineCalls(engine: Address, keeperHelper?: Address) {
       ),
     applyFunding: (marketId: number) =>
       call(encodeFunctionData({ abi: evergammaAbi, functionName: "applyFunding", args: [marketId] })),
+    setOperator: (vaultId: bigint, operator: Address) =>
+      call(encodeFunctionData({ abi: evergammaAbi, functionName: "setOperator", args: [vaultId, operator] })),
+    /** The vault NFT's `safeTransferFrom(from, to, vaultId)`. */
+    transferVault: (from: Address, to: Address, vaultId: bigint) =>
+      call(
+        encodeFunctionData({
+          abi: evergammaAbi,
+          functionName: "safeTransferFrom",
+          args: [from, to, vaultId],
+        }),
+      ),
     /** KeeperHelper's `liquidateWithLimits` (the caller's tokens; approve the helper first). */
     liquidateWithLimits(vaultId: bigint, maxDebtAmount: bigint, minCollateralOut: bigint, deadline: bigint) {
       if (keeperHelper === undefined)
@@ -584,6 +683,27 @@ function engineSimulations(
           args: [marketId],
         });
         return result;
+      }),
+    setOperator: (vaultId: bigint, operator: Address): Promise<undefined> =>
+      labelled("setOperator", async () => {
+        await publicClient.simulateContract({
+          ...base("setOperator"),
+          functionName: "setOperator",
+          args: [vaultId, operator],
+        });
+        return undefined;
+      }),
+    /** `safeTransferFrom(account, to, vaultId)`. */
+    transferVault: (vaultId: bigint, to: Address): Promise<undefined> =>
+      labelled("transferVault", async () => {
+        const from = accountAddress(account);
+        if (from === undefined) throw new EvergammaError("transferVault: no account");
+        await publicClient.simulateContract({
+          ...base("transferVault"),
+          functionName: "safeTransferFrom",
+          args: [from, to, vaultId],
+        });
+        return undefined;
       }),
   };
 }

@@ -14,6 +14,7 @@ export {
   engineCalls,
   type BlockRange,
   type EngineEvent,
+  type EngineEventFilter,
   type EngineEventName,
   type EvergammaAddresses,
   type EvergammaCall,
@@ -24,8 +25,13 @@ export {
   type MarketConfig,
   type MarketInfo,
   type MarketReport,
+  type OptionReport,
+  type ReadAt,
   type VaultPage,
+  type VaultGreeks,
   type VaultReport,
+  type VaultState,
+  type WriteOptions,
   type WriteResult,
 } from "./client.js";
 export {

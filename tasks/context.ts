@@ -1,7 +1,7 @@
 /**
- * What every Evergamma task shares: finding `deployments/<network>.json`, connecting to the chain it names,
- * typed contract handles, account selection, argument parsing and the error convention (a clear one-line
- * message on stderr and a non-zero exit code, with nothing sent).
+ * What every Evergamma task shares: finding `deployments/<network>.json`, connecting to the chain it names, the
+ * TypeScript client (`client/`) every engine and lens call goes through, account selection, argument parsing and
+ * the error convention (a clear one-line message on stderr and a non-zero exit code, with nothing sent).
  *
  * @module
  */
@@ -13,6 +13,18 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { NewTaskActionFunction, TaskArguments } from "hardhat/types/tasks";
 import { errorResult, successfulResult } from "hardhat/utils/result";
+import { createPublicClient, createWalletClient, custom, getAddress as toAddress, type Address } from "viem";
+
+import {
+  createEvergammaClient,
+  decodeRevert,
+  EvergammaError,
+  formatRevert,
+  type EvergammaCall,
+  type EvergammaClient,
+  type MarketConfig,
+  type WriteResult,
+} from "../client/index.js";
 
 import { marketOfVault, vaultIdOf, VAULT_SERIAL_BITS } from "../deploy/evergamma.js";
 import {
@@ -22,7 +34,7 @@ import {
   type DeployedMarket,
   type Deployment,
 } from "../scripts/lib/deploymentFile.js";
-import type { Evergamma, EvergammaLens, MarketToken } from "../types/ethers-contracts/index.js";
+import type { MarketToken } from "../types/ethers-contracts/index.js";
 import { money, moneyAmount, percent, shortAddress } from "./format.js";
 
 /** Environment variable naming the folder of deployment files (default: `deployments/` in the project). */
@@ -43,7 +55,7 @@ export function deploymentFilePath(networkName: string, projectRoot: string): st
   return path.join(base, `${networkName}.json`);
 }
 
-/** Connection, deployment and typed handles a task works with. */
+/** Connection, deployment, client and account a task works with. */
 export interface TaskContext {
   connection: NetworkConnection;
   ethers: NetworkConnection["ethers"];
@@ -54,11 +66,12 @@ export interface TaskContext {
   deployment: Deployment;
   /** Contract addresses by name, as written by the devnet. */
   contracts: Record<string, string>;
-  /** The engine: every entry point, and the ERC-721 collection of the vaults. */
-  engine: Evergamma;
-  /** Every view of the engine. */
-  lens: EvergammaLens;
-  /** The `--from` account (default: the first account of the network). */
+  /**
+   * The TypeScript client on this connection, sending from the `--from` account: every engine call (simulated,
+   * then sent) and every lens read of the tasks goes through it.
+   */
+  client: EvergammaClient;
+  /** The `--from` account (default: the first account of the network), for token and Uniswap calls (ethers). */
   signer: HardhatEthersSigner;
   /** The `--from` account as messages name it: "account #0 (0xf39f…2266)". */
   account: string;
@@ -68,10 +81,10 @@ export interface TaskContext {
   deployedMarket: DeployedMarket;
   /** Whether `--market` was given (then a full vault id from another market is refused). */
   marketGiven: boolean;
-  /** The market's token. */
+  /** The market's token (an ERC-20: its symbol, and the devnet's arbitrage bot). */
   token: MarketToken;
   /** Power n, index scale and the other market parameters, read from the lens (`marketConfig(marketId)`). */
-  market: Awaited<ReturnType<EvergammaLens["marketConfig"]>>["params"];
+  market: MarketConfig["params"];
 }
 
 /**
@@ -144,8 +157,6 @@ export async function loadContext(
   }
   const signer = await resolveSigner(connection, from);
   const accountIndex = (await ethers.getSigners()).findIndex((s) => s.address === signer.address);
-  const engine = await ethers.getContractAt("Evergamma", contracts.Evergamma, signer);
-  const lens = await ethers.getContractAt("EvergammaLens", contracts.EvergammaLens, signer);
   const ctx = {
     connection,
     ethers,
@@ -154,8 +165,7 @@ export async function loadContext(
     deploymentPath,
     deployment,
     contracts,
-    engine,
-    lens,
+    client: taskClient(connection, deployment, signer.address),
     signer,
     account: `account #${accountIndex} (${shortAddress(signer.address)})`,
     marketGiven: given,
@@ -164,11 +174,34 @@ export async function loadContext(
   return ctx;
 }
 
+/**
+ * Milliseconds between polls for a transaction's receipt (the first poll is immediate: an automining devnet
+ * answers it).
+ */
+const RECEIPT_POLLING_MS = 250;
+
+/**
+ * The TypeScript client of the deployment on the Hardhat connection, sending from `from`: viem clients over the
+ * connection's provider, which signs for the network's accounts (the node's unlocked ones on localhost, the
+ * configured keys elsewhere).
+ */
+function taskClient(connection: NetworkConnection, deployment: Deployment, from: string): EvergammaClient {
+  // No retries: a revert is an answer, not a transport failure; no cache: every read sees the latest block.
+  const transport = custom(connection.provider, { retryCount: 0 });
+  const account = toAddress(from);
+  return createEvergammaClient({
+    publicClient: createPublicClient({ transport, cacheTime: 0, pollingInterval: RECEIPT_POLLING_MS }),
+    walletClient: createWalletClient({ account, transport, pollingInterval: RECEIPT_POLLING_MS }),
+    account,
+    deployment,
+  });
+}
+
 /** Points the context at `market`: its id, deployment entry, token and parameters (from the lens). */
 async function useMarket(ctx: TaskContext, market: DeployedMarket): Promise<void> {
-  let config: Awaited<ReturnType<EvergammaLens["marketConfig"]>>;
+  let config: MarketConfig;
   try {
-    config = await ctx.lens.marketConfig(market.id);
+    config = await ctx.client.marketConfig(market.id);
   } catch (error) {
     throw new TaskInputError(
       `market ${market.id} (${market.name}) of ${ctx.deploymentPath} is not on network "${ctx.networkName}" ` +
@@ -273,7 +306,7 @@ export async function parseVaultId(ctx: TaskContext, text: string): Promise<bigi
     await useMarket(ctx, market);
   }
   const serial = id & ((1n << VAULT_SERIAL_BITS) - 1n);
-  const count = await ctx.lens.vaultCount(ctx.marketId);
+  const count = await ctx.client.vaultCount(ctx.marketId);
   if (serial === 0n || serial > count) {
     const where = ctx.marketId === 0 ? "" : ` in market ${ctx.marketId} (${ctx.deployedMarket.name})`;
     throw new TaskInputError(
@@ -284,7 +317,7 @@ export async function parseVaultId(ctx: TaskContext, text: string): Promise<bigi
 }
 
 /** Parses an address option, or an account index into the network's accounts. */
-export async function parseAccount(ctx: TaskContext, option: string, text: string): Promise<string> {
+export async function parseAccount(ctx: TaskContext, option: string, text: string): Promise<Address> {
   const value = text.trim();
   if (/^\d+$/.test(value)) {
     const signers = await ctx.ethers.getSigners();
@@ -292,22 +325,43 @@ export async function parseAccount(ctx: TaskContext, option: string, text: strin
     if (index >= signers.length) {
       throw new TaskInputError(`--${option} ${value}: the network has only ${signers.length} accounts`);
     }
-    return signers[index].address;
+    return toAddress(signers[index].address);
   }
   if (!isAddress(value))
     throw new TaskInputError(`--${option} must be an address or an account index, got "${text}"`);
-  return getAddress(value);
+  return toAddress(value);
 }
 
-/** The message of anything thrown, reduced to the engine's custom error (`Name(args)`) when it is one. */
-export function messageOf(error: unknown): string {
+/** The custom error (`Name(args)`) a client, viem or ethers error carries, if any. */
+function revertOf(error: unknown): string | undefined {
+  if (error instanceof EvergammaError)
+    return error.revert === undefined ? undefined : formatRevert(error.revert);
   if (typeof error === "object" && error !== null) {
+    // ethers (the Uniswap helpers, the arbitrage bot) decodes with the contract's own ABI.
     const revert = (error as { revert?: { name?: string; args?: readonly unknown[] } | null }).revert;
     if (revert?.name !== undefined) {
       return `${revert.name}(${(revert.args ?? []).map((a) => String(a)).join(", ")})`;
     }
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const decoded = decodeRevert(error);
+  return decoded === undefined ? undefined : formatRevert(decoded);
+}
+
+/** The messages of an error and of its causes, one a line (where a node's own words end up in viem's errors). */
+function messagesOf(error: unknown): string {
+  const lines: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 12; depth++) {
+    lines.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return lines.join("\n");
+}
+
+/** The message of anything thrown, reduced to the engine's custom error (`Name(args)`) when it is one. */
+export function messageOf(error: unknown): string {
+  const revert = revertOf(error);
+  if (revert !== undefined) return revert;
+  const message = messagesOf(error);
   const funds = /max upfront cost is: (\d+) and the sender's balance is: (\d+)/.exec(message);
   if (funds !== null) {
     return `the account has ${money(BigInt(funds[2]), "ETH")}; this needs ${money(BigInt(funds[1]), "ETH")} (with gas)`;
@@ -368,22 +422,18 @@ export function transactionLine(what: string, receipt: MinedReceipt): string {
 }
 
 /**
- * Sends a transaction, waits for it to be mined and prints its hash and gas used; a mined revert becomes a
- * {@link TaskInputError}.
+ * Sends a transaction through the client (one of its writes: simulated, sent, confirmed), prints its hash and gas
+ * used and returns the write's result; a failure becomes a {@link TaskInputError}.
  */
-export async function send<R extends { hash: string; wait(): Promise<MinedReceipt | null> }>(
-  what: string,
-  transaction: () => Promise<R>,
-): Promise<string> {
-  let receipt: MinedReceipt | null;
+export async function send<R>(what: string, write: () => Promise<WriteResult<R>>): Promise<R> {
+  let written: WriteResult<R>;
   try {
-    receipt = await (await transaction()).wait();
+    written = await write();
   } catch (error) {
     throw new TaskInputError(`${what} failed: ${explainRevert(messageOf(error))}`);
   }
-  if (receipt === null) throw new TaskInputError(`${what} was not mined`);
-  console.log(transactionLine(what, receipt));
-  return receipt.hash;
+  console.log(transactionLine(what, { hash: written.hash, gasUsed: written.receipt.gasUsed }));
+  return written.result;
 }
 
 /**
@@ -414,6 +464,11 @@ export async function printTransactionsSince(ctx: TaskContext, afterBlock: numbe
  * charged, so the tasks send these calls with this limit.
  */
 export const FUNDING_CALL_GAS_LIMIT = 500_000n;
+
+/** The gas an engine call (one of the client's `calls`) would use, sent from the task's account now. */
+export function estimateGas(ctx: TaskContext, call: EvergammaCall): Promise<bigint> {
+  return ctx.client.publicClient.estimateGas({ account: ctx.client.account, ...call });
+}
 
 /** Gas units allowed per transaction when it cannot be estimated before an earlier one is mined. */
 export const UNESTIMATED_GAS_LIMIT = 300_000n;

@@ -1,11 +1,12 @@
 /**
- * History tasks, read from the engine's events (every one carries the market id first, indexed): `vault:history` (everything that happened to one vault,
- * in block order) and `funding:history` (every normalization-factor update with the funding rate it implies).
+ * History tasks, read from the engine's events through the TypeScript client's `getEvents` (every event carries the
+ * market id first, indexed, and a vault's events its id second): `vault:history` (everything that happened to one
+ * vault, in block order) and `funding:history` (every normalization-factor update with the funding rate it implies).
  * Both print a table, or with `--json` / `--csv` machine-readable rows (amounts in wei / WAD).
  *
  * @module
  */
-import type { Log, LogDescription } from "ethers";
+import type { EngineEvent, EngineEventFilter, EngineEventName } from "../client/index.js";
 
 import {
   action,
@@ -34,70 +35,52 @@ function parseHistoryArgs(args: HistoryArgs): { fromBlock: number; format: Outpu
   return { fromBlock, format: args.json ? "json" : args.csv ? "csv" : "table" };
 }
 
-/** One decoded event with where and when it happened. */
-interface EventRow {
+/** One engine event with where and when it happened. */
+interface EventRow<E extends EngineEvent = EngineEvent> {
   block: number;
   logIndex: number;
   timestamp: number;
   transactionHash: string;
-  event: LogDescription;
+  event: E;
 }
 
-/** Decodes engine logs and adds their block timestamps (one block read per distinct block). */
-async function decode(ctx: TaskContext, logs: readonly Log[]): Promise<EventRow[]> {
-  const times = new Map<number, number>();
-  for (const number of new Set(logs.map((log) => log.blockNumber))) {
-    times.set(number, (await ctx.ethers.provider.getBlock(number))?.timestamp ?? 0);
-  }
-  const rows: EventRow[] = [];
-  for (const log of logs) {
-    const event = ctx.engine.interface.parseLog(log);
-    if (event === null) continue;
-    rows.push({
-      block: log.blockNumber,
-      logIndex: log.index,
-      timestamp: times.get(log.blockNumber) ?? 0,
-      transactionHash: log.transactionHash,
-      event,
-    });
-  }
-  return rows.sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
-}
-
-/** The name of one of the engine's events. */
-type EngineEventName = Parameters<TaskContext["engine"]["interface"]["getEvent"]>[0];
-
-/** A 32-byte topic of an unsigned integer. */
-function topicOf(value: bigint | number): string {
-  return `0x${BigInt(value).toString(16).padStart(64, "0")}`;
-}
+/** The engine's event of one of these names. */
+type EventOf<N extends EngineEventName> = Extract<EngineEvent, { eventName: N }>;
 
 /**
- * Reads the engine's logs of the given events in the task's market from `fromBlock` on (topic1 = the market id,
- * topic2 = `vaultId` when given).
+ * Reads the engine's events of the given names in the task's market from `fromBlock` on (only `vaultId`'s when
+ * given), in block order, with their block timestamps (one block read per distinct block).
  */
-async function engineLogs(
+async function engineEvents<N extends EngineEventName>(
   ctx: TaskContext,
-  events: readonly EngineEventName[],
+  names: readonly N[],
   fromBlock: number,
   vaultId?: bigint,
-): Promise<Log[]> {
-  const latest = await ctx.ethers.provider.getBlockNumber();
-  if (fromBlock > latest) {
+): Promise<EventRow<EventOf<N>>[]> {
+  const { client } = ctx;
+  const latest = await client.publicClient.getBlockNumber();
+  if (BigInt(fromBlock) > latest) {
     throw new TaskInputError(`--from-block ${fromBlock} is past the latest block (${latest})`);
   }
-  const topics = events.map((name) => {
-    const fragment = ctx.engine.interface.getEvent(name);
-    if (fragment === null) throw new Error(`the engine has no event ${name}`);
-    return fragment.topicHash;
-  });
-  const idTopic = vaultId === undefined ? [] : [topicOf(vaultId)];
-  return ctx.ethers.provider.getLogs({
-    address: ctx.contracts.Evergamma,
-    topics: [topics, topicOf(ctx.marketId), ...idTopic],
-    fromBlock,
-    toBlock: latest,
-  });
+  const range = { fromBlock: BigInt(fromBlock), toBlock: latest };
+  // Indexed arguments: every event names the market first, a vault's events the vault second.
+  const marketId = ctx.marketId;
+  const filter = (vaultId === undefined ? { marketId } : { marketId, vaultId }) as EngineEventFilter<N>;
+  const found = await Promise.all(names.map((name) => client.getEvents(name, range, filter)));
+  // The logs of events named N, each an engine event (TypeScript cannot relate the generic types itself).
+  const events = found.flat() as EngineEvent[] as EventOf<N>[];
+  const times = new Map<bigint, number>();
+  for (const blockNumber of new Set(events.map((e) => e.blockNumber))) {
+    times.set(blockNumber, Number((await client.publicClient.getBlock({ blockNumber })).timestamp));
+  }
+  const rows = events.map((event) => ({
+    block: Number(event.blockNumber),
+    logIndex: event.logIndex,
+    timestamp: times.get(event.blockNumber) ?? 0,
+    transactionHash: event.transactionHash,
+    event,
+  }));
+  return rows.sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
 }
 
 /** UTC time of a block timestamp: "2025-01-31 12:00:00". */
@@ -126,7 +109,7 @@ function printRows(
 }
 
 /** The events of a vault's life (all carry the market id, then the vault id, as their first indexed arguments). */
-const VAULT_EVENTS: readonly EngineEventName[] = [
+const VAULT_EVENTS = [
   "VaultOpened",
   "Deposited",
   "Withdrawn",
@@ -136,50 +119,48 @@ const VAULT_EVENTS: readonly EngineEventName[] = [
   "BadDebtRecorded",
   "OperatorSet",
   "VaultTransferred",
-];
+] as const;
+
+/** An event of a vault's life. */
+type VaultEvent = EventOf<(typeof VAULT_EVENTS)[number]>;
 
 /**
  * The account and amounts of one vault event: `account` is who acted or received (owner, sender, recipient,
  * liquidator, operator, new owner), `amount` the event's ETH or power-token amount, `collateral` the ETH a
  * liquidation paid or a burn withdrew.
  */
-function vaultEventFields(e: LogDescription): {
+function vaultEventFields(e: VaultEvent): {
   account: string;
   amount: bigint | null;
   collateral: bigint | null;
 } {
-  const a = e.args;
-  switch (e.name) {
+  switch (e.eventName) {
     case "VaultOpened":
-      return { account: a.owner as string, amount: null, collateral: null };
+      return { account: e.args.owner, amount: null, collateral: null };
     case "Deposited":
-      return { account: a.sender as string, amount: a.amount as bigint, collateral: null };
+      return { account: e.args.sender, amount: e.args.amount, collateral: null };
     case "Withdrawn":
     case "Minted":
-      return { account: a.to as string, amount: a.amount as bigint, collateral: null };
+      return { account: e.args.to, amount: e.args.amount, collateral: null };
     case "Burned":
-      return { account: a.from as string, amount: a.amount as bigint, collateral: a.withdrawn as bigint };
+      return { account: e.args.from, amount: e.args.amount, collateral: e.args.withdrawn };
     case "Liquidated":
-      return {
-        account: a.liquidator as string,
-        amount: a.debtRepaid as bigint,
-        collateral: a.collateralPaid as bigint,
-      };
+      return { account: e.args.liquidator, amount: e.args.debtRepaid, collateral: e.args.collateralPaid };
     case "BadDebtRecorded":
-      return { account: "", amount: a.debt as bigint, collateral: null };
+      return { account: "", amount: e.args.debt, collateral: null };
     case "OperatorSet":
-      return { account: a.operator as string, amount: null, collateral: null };
+      return { account: e.args.operator, amount: null, collateral: null };
     default:
-      return { account: a.newOwner as string, amount: null, collateral: null };
+      return { account: e.args.newOwner, amount: null, collateral: null };
   }
 }
 
 /** One line of `vault:history`'s table. */
-function describeVaultEvent(e: LogDescription, symbol: string): string {
+function describeVaultEvent(e: VaultEvent, symbol: string): string {
   const { account, amount, collateral } = vaultEventFields(e);
   const eth = (v: bigint | null) => money(v ?? 0n, "ETH");
   const tokens = (v: bigint | null) => `${exact(v ?? 0n)} ${symbol}`;
-  switch (e.name) {
+  switch (e.eventName) {
     case "VaultOpened":
       return `opened by ${account}`;
     case "Deposited":
@@ -214,13 +195,13 @@ export const vaultHistory = action<VaultHistoryArgs>(async (args, hre) => {
   const { fromBlock, format } = parseHistoryArgs(args);
   const ctx = await loadContext(hre, "", args.market);
   const id = await parseVaultId(ctx, args.id);
-  const rows = await decode(ctx, await engineLogs(ctx, VAULT_EVENTS, fromBlock, id));
+  const rows = await engineEvents(ctx, VAULT_EVENTS, fromBlock, id);
   const symbol = await ctx.token.symbol();
   const records = rows.map((r) => ({
     block: r.block,
     timestamp: r.timestamp,
     transactionHash: r.transactionHash,
-    event: r.event.name,
+    event: r.event.eventName,
     ...vaultEventFields(r.event),
   }));
   const columns = ["block", "timestamp", "transactionHash", "event", "account", "amount", "collateral"];
@@ -231,7 +212,7 @@ export const vaultHistory = action<VaultHistoryArgs>(async (args, hre) => {
           `Vault ${id}: ${rows.length} event${rows.length === 1 ? "" : "s"} since block ${fromBlock} (times UTC)`,
           ...rows.map(
             (r) =>
-              `  block ${String(r.block).padStart(6)}  ${time(r.timestamp)}  ${r.event.name.padEnd(16)}  ` +
+              `  block ${String(r.block).padStart(6)}  ${time(r.timestamp)}  ${r.event.eventName.padEnd(16)}  ` +
               describeVaultEvent(r.event, symbol),
           ),
         ],
@@ -258,7 +239,7 @@ export function impliedRatePerDay(
 export const fundingHistory = action<HistoryArgs>(async (args, hre) => {
   const { fromBlock, format } = parseHistoryArgs(args);
   const ctx = await loadContext(hre, "", args.market);
-  const rows = await decode(ctx, await engineLogs(ctx, ["NormalizationFactorUpdated"], fromBlock));
+  const rows = await engineEvents(ctx, ["NormalizationFactorUpdated"], fromBlock);
   const records: {
     block: number;
     timestamp: bigint;
@@ -270,10 +251,10 @@ export const fundingHistory = action<HistoryArgs>(async (args, hre) => {
   }[] = [];
   for (const r of rows) {
     // The event carries the new NF; the state it started from is the market's slot at the block before.
-    const before = { blockTag: r.block - 1 };
-    const oldFactor = await ctx.lens.normalizationFactor(ctx.marketId, before);
-    const lastUpdate = await ctx.lens.lastFundingUpdate(ctx.marketId, before);
-    const newFactor = r.event.args.normalizationFactor as bigint;
+    const before = { blockNumber: BigInt(r.block - 1) };
+    const oldFactor = await ctx.client.normalizationFactor(ctx.marketId, before);
+    const lastUpdate = await ctx.client.lastFundingUpdate(ctx.marketId, before);
+    const newFactor = r.event.args.normalizationFactor;
     const now = BigInt(r.timestamp);
     const elapsed = now - lastUpdate;
     records.push({

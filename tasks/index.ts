@@ -8,7 +8,8 @@
  * (default: the first).
  * State-changing tasks do all they say or nothing (balances checked and the action simulated before the first
  * transaction) and print each transaction's hash and gas used. Bad arguments print `Error: ...` on stderr,
- * send nothing and exit with code 1.
+ * send nothing and exit with code 1. The actions call the engine and the lens through the TypeScript client
+ * (`client/`, built per task in `loadContext`), like the keeper and the devnet status.
  *
  * @module
  */

@@ -1,10 +1,12 @@
 /**
- * Market tasks: `liquidate` (anyone, against an unsafe vault) and `price:set` (devnet only: moves the
- * ETH/USDC pool with a real swap).
+ * Market tasks: `liquidate` (anyone, against an unsafe vault; through the TypeScript client) and `price:set` (devnet
+ * only: moves the ETH/USDC pool with a real swap, with the Uniswap helpers and the devnet's arbitrage bot, which work
+ * with ethers contracts).
  *
  * @module
  */
-import { MaxUint256, parseEther } from "ethers";
+import { parseEther } from "ethers";
+import { maxUint256 } from "viem";
 
 import {
   advanceTime,
@@ -48,27 +50,28 @@ interface LiquidateArgs {
 /** `liquidate --id N [--max TOKENS]`: repays debt of an unsafe vault with the sender's tokens, for collateral. */
 export const liquidate = action<LiquidateArgs>(async (args, hre) => {
   const all = args.max.trim() === "" || args.max.trim() === "all";
-  const max = all ? MaxUint256 : parseAmount("max", args.max);
+  const max = all ? maxUint256 : parseAmount("max", args.max);
   const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.engine;
+  const c = ctx.client;
   const symbol = await ctx.token.symbol();
-  const [preview, ratio] = await Promise.all([ctx.lens.previewLiquidation(id), ctx.lens.collateralRatio(id)]);
+  const [preview, ratio] = await Promise.all([c.previewLiquidation(id), c.collateralRatio(id)]);
   if (!preview.liquidatable) {
-    const shown = ratio === MaxUint256 ? "no debt" : `collateral ratio ${percent(ratio)}`;
+    const shown = ratio === maxUint256 ? "no debt" : `collateral ratio ${percent(ratio)}`;
     throw new TaskInputError(`vault ${id} is safe (${shown}): it cannot be liquidated`);
   }
   const needed = preview.maxDebt < max ? preview.maxDebt : max;
   requireTokens(
     ctx,
-    await ctx.token.balanceOf(ctx.signer.address),
+    await c.tokenBalance(ctx.marketId),
     needed,
     symbol,
     `to liquidate vault ${id}: mint some with vault:mint, or pass a smaller --max`,
   );
-  await preflight(`liquidating vault ${id}`, () => c.liquidate.staticCall(id, max));
-  const [debtRepaid, collateralPaid] = await c.liquidate.staticCall(id, max);
-  await send("liquidate", () => c.liquidate(id, max, { gasLimit: FUNDING_CALL_GAS_LIMIT }));
+  await preflight(`liquidating vault ${id}`, () => c.simulate.liquidate(id, max));
+  const { debtRepaid, collateralPaid } = await send("liquidate", () =>
+    c.liquidate(id, max, { gas: FUNDING_CALL_GAS_LIMIT }),
+  );
   console.log(
     `Liquidated vault ${id}: repaid ${exact(debtRepaid)} ${symbol}, received ${exact(collateralPaid)} ETH`,
   );
@@ -172,12 +175,12 @@ export const setPrice = action<PriceArgs>(async (args, hre) => {
     await advanceTime(provider, advance);
     console.log(`Advanced chain time by ${advance} s`);
   }
-  console.log(`ETH price (TWAP) now ${usd(await ctx.lens.ethPrice(ctx.marketId))}`);
+  console.log(`ETH price (TWAP) now ${usd(await ctx.client.ethPrice(ctx.marketId))}`);
 });
 
 /**
  * The devnet's arbitrage bot on the task's market, built from the deployment file's addresses, trading from the
- * task's account.
+ * task's account (the bot works with ethers contracts, the engine's and the lens's among them).
  */
 async function arbitrageBot(
   ctx: TaskContext,
@@ -187,8 +190,8 @@ async function arbitrageBot(
   const { ethers, contracts, signer } = ctx;
   const deployment: ArbitrageMarket = {
     pricer: await ethers.getContractAt("EverlastingOptionPricer", contracts.EverlastingOptionPricer, signer),
-    engine: ctx.engine,
-    lens: ctx.lens,
+    engine: await ethers.getContractAt("Evergamma", contracts.Evergamma, signer),
+    lens: await ethers.getContractAt("EvergammaLens", contracts.EvergammaLens, signer),
     uniswap,
     weth: await ethers.getContractAt("WETH9", contracts.WETH, signer),
     marketId: ctx.marketId,
@@ -216,12 +219,12 @@ async function requireTokensToSell(
   arbitrage: { bot: ArbitrageBot; symbol: string },
   spotWad: bigint,
 ): Promise<void> {
-  const nf = await ctx.lens.expectedNormalizationFactor(ctx.marketId);
+  const nf = await ctx.client.expectedNormalizationFactor(ctx.marketId);
   const fair = await arbitrage.bot.fairPrice(spotWad, nf);
   const pool = getPoolContract(ctx.deployedMarket.pool, ctx.signer);
   const current = parseEther((await readPoolPrice(pool, ctx.deployedMarket.token)).toFixed(18));
   if (fair.ethPerToken >= current) return;
-  const balance = await ctx.token.balanceOf(ctx.signer.address);
+  const balance = await ctx.client.tokenBalance(ctx.marketId);
   if (balance === 0n) {
     throw new TaskInputError(
       `--arb must sell ${arbitrage.symbol} to lower its pool to its fair price, but ${ctx.account} holds ` +

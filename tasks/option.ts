@@ -2,9 +2,10 @@
  * `option:quote --market M [--spot S] [--volatility V] [--json]`: an everlasting option market's quote per unit of
  * claim (one token is a claim on NF units): payoff, mark, the mark's implied volatility, the fair value at that
  * volatility split into payoff and time value, funding per day, and the Greeks — from the lens's `optionReport`
- * (the engine's own pricer at the market's prices). `--spot` and `--volatility` price a scenario instead with the
- * same pricer (`EverlastingOptionPricer`): the fair value, its funding at fair value ((fair − payoff) / T, the gamma
- * rent W / T) and its Greeks at that ETH price and volatility.
+ * (the engine's own pricer at the market's prices), read through the TypeScript client. `--spot` and `--volatility`
+ * price a scenario instead with the same pricer (`EverlastingOptionPricer`, the engine's `optionPricer`, called with
+ * ethers: the client has no pricer): the fair value, its funding at fair value ((fair − payoff) / T, the gamma rent
+ * W / T) and its Greeks at that ETH price and volatility.
  *
  * @module
  */
@@ -65,7 +66,7 @@ export const optionQuote = action<QuoteArgs>(async (args, hre) => {
 
 /** The market's own quote: the lens's `optionReport`. */
 async function marketQuote(ctx: TaskContext): Promise<OptionQuote> {
-  const r = await ctx.lens.optionReport(ctx.marketId);
+  const r = await ctx.client.optionReport(ctx.marketId);
   return {
     ...header(ctx),
     scenario: false,
@@ -91,13 +92,13 @@ async function scenarioQuote(
 ): Promise<OptionQuote> {
   const pricer = (await ctx.ethers.getContractAt(
     "EverlastingOptionPricer",
-    await ctx.engine.optionPricer(),
+    await ctx.client.optionPricer(),
   )) as unknown as EverlastingOptionPricer;
-  const report = await ctx.lens.optionReport(ctx.marketId);
+  const report = await ctx.client.optionReport(ctx.marketId);
   const spot = spotGiven ?? report.ethPriceWad;
   const volatility = volatilityGiven ?? report.pricingVolatilityWad;
-  const { strikeWad: strike, fundingPeriodSeconds: period } = ctx.market;
-  const isCall = ctx.market.kind === 1n;
+  const { strike, fundingPeriodSeconds: period } = header(ctx);
+  const isCall = isCallMarket(ctx);
   const args = [spot, strike, volatility, period] as const;
   const [fairValue, timeValue, delta, gamma, vega] = await Promise.all([
     isCall ? pricer.callPrice(...args) : pricer.putPrice(...args),
@@ -124,13 +125,18 @@ async function scenarioQuote(
   };
 }
 
+/** Whether the task's market is an everlasting call (`ProductKind` Call = 1). */
+function isCallMarket(ctx: TaskContext): boolean {
+  return Number(ctx.market.kind) === 1;
+}
+
 function header(ctx: TaskContext) {
   return {
     marketId: ctx.marketId,
     market: ctx.deployedMarket.name,
-    kind: ctx.market.kind === 1n ? ("call" as const) : ("put" as const),
+    kind: isCallMarket(ctx) ? ("call" as const) : ("put" as const),
     strike: ctx.market.strikeWad,
-    fundingPeriodSeconds: ctx.market.fundingPeriodSeconds,
+    fundingPeriodSeconds: BigInt(ctx.market.fundingPeriodSeconds),
   };
 }
 

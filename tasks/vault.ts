@@ -3,18 +3,18 @@
  * `vault:operator`, `vault:transfer`.
  *
  * Each one does all it says or nothing: it validates its arguments and the chain's state first (including the
- * account's ETH and token balances), simulates the transaction with an `eth_call` (a revert is reported with
- * the engine's decoded error and nothing is sent), then sends it, prints its hash and gas used, and
- * prints the vault afterwards.
+ * account's ETH and token balances), simulates the transaction with the TypeScript client (`ctx.client.simulate`:
+ * a revert is reported with the engine's decoded error and nothing is sent), then sends it with the client's write,
+ * prints its hash and gas used, and prints the vault afterwards.
  *
  * @module
  */
-import { ZeroAddress } from "ethers";
+import { zeroAddress } from "viem";
 
-import { vaultIdOf } from "../deploy/evergamma.js";
-
+import { newVaultId, type EvergammaCall } from "../client/index.js";
 import {
   action,
+  estimateGas,
   loadContext,
   parseAccount,
   parseAmount,
@@ -30,10 +30,10 @@ import {
 import { exact, money } from "./format.js";
 import { printVault } from "./views.js";
 
-/** A contract call that can be simulated and estimated before it is sent (an ethers method with its args). */
+/** An engine call about to be sent: its simulation (the client's `simulate`) and its encoding (`calls`). */
 interface Simulated {
-  staticCall(): Promise<unknown>;
-  estimateGas(): Promise<bigint>;
+  simulate(): Promise<unknown>;
+  call: EvergammaCall;
 }
 
 /**
@@ -42,8 +42,8 @@ interface Simulated {
  */
 async function checkPayable(ctx: TaskContext, what: string, value: bigint, call: Simulated): Promise<void> {
   await requireEth(ctx, value);
-  await preflight(what, () => call.staticCall());
-  await requireEth(ctx, value, await call.estimateGas());
+  await preflight(what, call.simulate);
+  await requireEth(ctx, value, await estimateGas(ctx, call.call));
 }
 
 interface OpenArgs {
@@ -58,9 +58,9 @@ export const openVault = action<OpenArgs>(async (args, hre) => {
   const collateral = parseAmount("collateral", args.collateral, true);
   const amount = parseAmount("mint", args.mint, true);
   const ctx = await loadContext(hre, args.from, args.market);
-  const c = ctx.engine;
+  const c = ctx.client;
   const symbol = await ctx.token.symbol();
-  const open = vaultIdOf(ctx.marketId, 0n);
+  const open = newVaultId(ctx.marketId);
   let id: bigint;
   if (amount > 0n) {
     // One transaction: mint with the market's serial 0 opens the vault, deposits msg.value and mints.
@@ -69,26 +69,21 @@ export const openVault = action<OpenArgs>(async (args, hre) => {
       ctx,
       `opening a vault with ${exact(collateral)} ETH and minting ${exact(amount)} ${symbol}`,
       collateral,
-      {
-        staticCall: () => c.mint.staticCall(open, amount, value),
-        estimateGas: () => c.mint.estimateGas(open, amount, value),
-      },
+      { simulate: () => c.simulate.mint(open, amount, value), call: c.calls.mint(open, amount, value) },
     );
-    id = await c.mint.staticCall(open, amount, value);
-    await send("mint", () => c.mint(open, amount, { ...value, gasLimit: FUNDING_CALL_GAS_LIMIT }));
+    id = await send("mint", () => c.mint(open, amount, { ...value, gas: FUNDING_CALL_GAS_LIMIT }));
   } else {
     // Two transactions (the engine has no payable open): both are paid for before the first is sent.
     const marketId = ctx.marketId;
     await requireEth(ctx, collateral);
-    await preflight("opening a vault", () => c.openVault.staticCall(marketId));
-    const openGas = await c.openVault.estimateGas(marketId);
+    await preflight("opening a vault", () => c.simulate.openVault(marketId));
+    const openGas = await estimateGas(ctx, c.calls.openVault(marketId));
     // A deposit costs less gas than an open (which also mints the NFT): twice the open covers both.
     await requireEth(ctx, collateral, collateral > 0n ? 2n * openGas : openGas);
-    id = await c.openVault.staticCall(marketId);
-    await send("openVault", () => c.openVault(marketId));
-    if (collateral > 0n) await send("deposit", () => c.deposit(id, { value: collateral }));
+    id = await send("openVault", () => c.openVault(marketId));
+    if (collateral > 0n) await send("deposit", () => c.deposit(id, collateral));
   }
-  if ((await ctx.lens.getVault(id)).owner !== ctx.signer.address) {
+  if ((await c.getVault(id)).owner !== ctx.signer.address) {
     throw new TaskInputError(
       `vault ${id} is not owned by ${ctx.signer.address}: another transaction raced this one`,
     );
@@ -113,12 +108,12 @@ export const depositVault = action<AmountArgs>(async (args, hre) => {
   const amount = parseAmount("amount", args.amount);
   const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.engine;
+  const c = ctx.client;
   await checkPayable(ctx, `depositing ${exact(amount)} ETH`, amount, {
-    staticCall: () => c.deposit.staticCall(id, { value: amount }),
-    estimateGas: () => c.deposit.estimateGas(id, { value: amount }),
+    simulate: () => c.simulate.deposit(id, amount),
+    call: c.calls.deposit(id, amount),
   });
-  await send("deposit", () => c.deposit(id, { value: amount }));
+  await send("deposit", () => c.deposit(id, amount));
   console.log(`Deposited ${exact(amount)} ETH into vault ${id}`);
   await printVault(ctx, id);
 });
@@ -129,8 +124,8 @@ export const withdrawVault = action<AmountArgs>(async (args, hre) => {
   const requested = all ? 0n : parseAmount("amount", args.amount);
   const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.engine;
-  const vault = await ctx.lens.getVault(id);
+  const c = ctx.client;
+  const vault = await c.getVault(id);
   const amount = all ? vault.collateral : requested;
   if (amount === 0n) throw new TaskInputError(`vault ${id} holds no collateral to withdraw`);
   if (amount > vault.collateral) {
@@ -138,8 +133,8 @@ export const withdrawVault = action<AmountArgs>(async (args, hre) => {
       `vault ${id} holds ${money(vault.collateral, "ETH")}; this needs ${money(amount, "ETH")}`,
     );
   }
-  await preflight(`withdrawing ${exact(amount)} ETH`, () => c.withdraw.staticCall(id, amount));
-  await send("withdraw", () => c.withdraw(id, amount, { gasLimit: FUNDING_CALL_GAS_LIMIT }));
+  await preflight(`withdrawing ${exact(amount)} ETH`, () => c.simulate.withdraw(id, amount));
+  await send("withdraw", () => c.withdraw(id, amount, { gas: FUNDING_CALL_GAS_LIMIT }));
   console.log(`Withdrew ${exact(amount)} ETH from vault ${id} to ${ctx.signer.address}`);
   await printVault(ctx, id);
 });
@@ -154,13 +149,14 @@ export const mintVault = action<MintArgs>(async (args, hre) => {
   const collateral = parseAmount("collateral", args.collateral, true);
   const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.engine;
+  const c = ctx.client;
   const symbol = await ctx.token.symbol();
+  const value = { value: collateral };
   await checkPayable(ctx, `minting ${exact(amount)} ${symbol}`, collateral, {
-    staticCall: () => c.mint.staticCall(id, amount, { value: collateral }),
-    estimateGas: () => c.mint.estimateGas(id, amount, { value: collateral }),
+    simulate: () => c.simulate.mint(id, amount, value),
+    call: c.calls.mint(id, amount, value),
   });
-  await send("mint", () => c.mint(id, amount, { value: collateral, gasLimit: FUNDING_CALL_GAS_LIMIT }));
+  await send("mint", () => c.mint(id, amount, { ...value, gas: FUNDING_CALL_GAS_LIMIT }));
   console.log(
     `Minted ${exact(amount)} ${symbol} from vault ${id} to ${ctx.signer.address}` +
       (collateral > 0n ? ` (deposited ${exact(collateral)} ETH first)` : ""),
@@ -180,9 +176,9 @@ export const burnVault = action<BurnArgs>(async (args, hre) => {
   const requestedWithdraw = allCollateral ? 0n : parseAmount("withdraw", args.withdraw, true);
   const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const c = ctx.engine;
+  const c = ctx.client;
   const symbol = await ctx.token.symbol();
-  const vault = await ctx.lens.getVault(id);
+  const vault = await c.getVault(id);
   const amount = allDebt ? vault.debt : requested;
   const withdraw = allCollateral ? vault.collateral : requestedWithdraw;
   if (amount === 0n && withdraw === 0n) {
@@ -195,14 +191,14 @@ export const burnVault = action<BurnArgs>(async (args, hre) => {
       `vault ${id} owes ${money(vault.debt, symbol)}, cannot burn ${money(amount, symbol)}`,
     );
   }
-  requireTokens(ctx, await ctx.token.balanceOf(ctx.signer.address), amount, symbol);
+  requireTokens(ctx, await c.tokenBalance(ctx.marketId), amount, symbol);
   if (withdraw > vault.collateral) {
     throw new TaskInputError(
       `vault ${id} holds ${money(vault.collateral, "ETH")}; this needs ${money(withdraw, "ETH")}`,
     );
   }
-  await preflight(`burning ${exact(amount)} ${symbol}`, () => c.burn.staticCall(id, amount, withdraw));
-  await send("burn", () => c.burn(id, amount, withdraw, { gasLimit: FUNDING_CALL_GAS_LIMIT }));
+  await preflight(`burning ${exact(amount)} ${symbol}`, () => c.simulate.burn(id, amount, withdraw));
+  await send("burn", () => c.burn(id, amount, withdraw, { gas: FUNDING_CALL_GAS_LIMIT }));
   console.log(
     `Burned ${exact(amount)} ${symbol} against vault ${id}` +
       (withdraw > 0n ? ` and withdrew ${exact(withdraw)} ETH` : ""),
@@ -226,15 +222,15 @@ export const setOperator = action<OperatorArgs>(async (args, hre) => {
   }
   const ctx = await loadContext(hre, args.from, args.market);
   const id = await parseVaultId(ctx, args.id);
-  const operator = args.revoke ? ZeroAddress : await parseAccount(ctx, "operator", args.operator);
-  if (operator === ZeroAddress && given)
+  const operator = args.revoke ? zeroAddress : await parseAccount(ctx, "operator", args.operator);
+  if (operator === zeroAddress && given)
     throw new TaskInputError("--operator: use --revoke to remove the operator");
-  const c = ctx.engine;
+  const c = ctx.client;
   const what = args.revoke
     ? `removing the operator of vault ${id}`
     : `making ${operator} operator of vault ${id}`;
-  await preflight(what, () => c.setOperator.staticCall(id, operator));
-  await requireEth(ctx, 0n, await c.setOperator.estimateGas(id, operator));
+  await preflight(what, () => c.simulate.setOperator(id, operator));
+  await requireEth(ctx, 0n, await estimateGas(ctx, c.calls.setOperator(id, operator)));
   await send("setOperator", () => c.setOperator(id, operator));
   console.log(args.revoke ? `Vault ${id} has no operator now` : `${operator} is now operator of vault ${id}`);
   await printVault(ctx, id);
@@ -253,20 +249,18 @@ export const transferVault = action<TransferArgs>(async (args, hre) => {
   const id = await parseVaultId(ctx, args.id);
   if (args.to.trim() === "") throw new TaskInputError("--to is required (an address or account index)");
   const to = await parseAccount(ctx, "to", args.to);
-  if (to === ZeroAddress)
+  if (to === zeroAddress)
     throw new TaskInputError("--to cannot be the zero address (that would burn the vault)");
-  const owner = (await ctx.lens.getVault(id)).owner;
+  const c = ctx.client;
+  const owner = (await c.getVault(id)).owner;
   if (owner !== ctx.signer.address) {
     throw new TaskInputError(`vault ${id} belongs to ${owner}, not ${ctx.account} (use --from)`);
   }
   if (to === owner) throw new TaskInputError(`vault ${id} already belongs to ${to}`);
-  const nft = ctx.engine;
-  const from = ctx.signer.address;
-  await preflight(`transferring vault ${id} to ${to}`, () =>
-    nft["safeTransferFrom(address,address,uint256)"].staticCall(from, to, id),
-  );
-  await requireEth(ctx, 0n, await nft["safeTransferFrom(address,address,uint256)"].estimateGas(from, to, id));
-  await send("safeTransferFrom", () => nft["safeTransferFrom(address,address,uint256)"](from, to, id));
+  const from = owner;
+  await preflight(`transferring vault ${id} to ${to}`, () => c.simulate.transferVault(id, to));
+  await requireEth(ctx, 0n, await estimateGas(ctx, c.calls.transferVault(from, to, id)));
+  await send("safeTransferFrom", () => c.transferVault(id, to));
   console.log(`Transferred vault ${id} from ${from} to ${to}`);
   await printVault(ctx, id);
 });

@@ -4,14 +4,14 @@
  *
  * Units, as Squeeth users know them: a vault's debt is held in its market's tokens, the *normalized* amount
  * (what the ERC-20 balance shows); its *nominal* amount is normalized × NF, the exposure to Sⁿ/scale that funding
- * has left it. One token's debt is worth NF · Sⁿ⁻¹ / scale ETH. Every figure comes from the lens: a vault's from
- * `vaultReport(vaultId)`, a market's from `marketReport(marketId)`.
+ * has left it. One token's debt is worth NF · Sⁿ⁻¹ / scale ETH. Every figure comes from the lens, read through the
+ * TypeScript client (`ctx.client`): a vault's from `vaultReport(vaultId)`, a market's from `marketReport(marketId)`.
  *
  * @module
  */
-import { MaxUint256, ZeroAddress } from "ethers";
+import { getAddress, maxUint256, zeroAddress } from "viem";
 
-import { FUNDING_RULES, vaultIdOf } from "../deploy/evergamma.js";
+import { FUNDING_RULES } from "../deploy/evergamma.js";
 import { action, loadContext, parseAccount, parseVaultId, type TaskContext } from "./context.js";
 import {
   duration,
@@ -80,9 +80,9 @@ export interface OptionVaultView {
 
 /** Reads an option vault's view from the lens. */
 async function readOptionVault(ctx: TaskContext, id: bigint): Promise<OptionVaultView> {
-  const [r, [delta, gamma, vega]] = await Promise.all([
-    ctx.lens.optionReport(ctx.marketId),
-    ctx.lens.vaultGreeks(id),
+  const [r, { delta, gamma, vega }] = await Promise.all([
+    ctx.client.optionReport(ctx.marketId),
+    ctx.client.vaultGreeks(id),
   ]);
   return {
     kind: r.isCall ? "call" : "put",
@@ -101,13 +101,13 @@ async function readOptionVault(ctx: TaskContext, id: bigint): Promise<OptionVaul
 
 /** Whether the task's market is an everlasting option (`ProductKind` Call = 1 or Put = 2). */
 export function isOptionContext(ctx: TaskContext): boolean {
-  return ctx.market.kind !== 0n;
+  return Number(ctx.market.kind) !== 0;
 }
 
 /** A liquidation price for people: "none", "never (…)" for the lens's sentinel, or "$2,345.67 per ETH". */
 function liquidationPriceText(price: bigint | null): string {
   if (price === null) return "none";
-  if (price === MaxUint256) return "never (healthy at every ETH price within 1024x of now)";
+  if (price === maxUint256) return "never (healthy at every ETH price within 1024x of now)";
   return `${usd(price)} per ETH`;
 }
 
@@ -129,9 +129,9 @@ function formatOptionVault(o: OptionVaultView): string[] {
 /** Reads one vault (the lens's `vaultReport`) and the market quantities its report needs (in its market). */
 export async function readVault(ctx: TaskContext, id: bigint): Promise<VaultReport> {
   const [vault, nf, ethPrice] = await Promise.all([
-    ctx.lens.vaultReport(id),
-    ctx.lens.expectedNormalizationFactor(ctx.marketId),
-    ctx.lens.ethPrice(ctx.marketId),
+    ctx.client.vaultReport(id),
+    ctx.client.expectedNormalizationFactor(ctx.marketId),
+    ctx.client.ethPrice(ctx.marketId),
   ]);
   const debt = vault.debt;
   const ratio = vault.collateralRatioWad;
@@ -147,7 +147,7 @@ export async function readVault(ctx: TaskContext, id: bigint): Promise<VaultRepo
     normalizationFactor: nf,
     debtValue: vault.debtValue,
     ethPrice,
-    collateralRatio: debt === 0n || ratio === MaxUint256 ? null : ratio,
+    collateralRatio: debt === 0n || ratio === maxUint256 ? null : ratio,
     minCollateralRatio: ctx.market.minCollateralRatioWad,
     liquidationPrice: debt === 0n || vault.liquidationPriceWad === 0n ? null : vault.liquidationPriceWad,
     safe: vault.healthy,
@@ -163,7 +163,7 @@ export function formatVault(r: VaultReport, symbol: string): string[] {
     `Vault ${r.id}`,
     `  market               ${r.marketId} (${r.marketName})`,
     `  owner                ${r.owner}`,
-    `  operator             ${r.operator === ZeroAddress ? "none" : r.operator}`,
+    `  operator             ${r.operator === zeroAddress ? "none" : r.operator}`,
     `  collateral           ${exact(r.collateral)} ETH (${usd(wadMul(r.collateral, r.ethPrice))})`,
     `  debt (normalized)    ${exact(r.debt)} ${symbol}`,
     `  debt (nominal)       ${exact(r.nominalDebt)} (normalized × NF ${significant(r.normalizationFactor, 10)})`,
@@ -233,12 +233,11 @@ interface ListArgs {
  */
 export const vaultList = action<ListArgs>(async (args, hre) => {
   const ctx = await loadContext(hre, args.from, args.market);
-  const owner = args.owner.trim() === "" ? ctx.signer.address : await parseAccount(ctx, "owner", args.owner);
-  const count = await ctx.lens.vaultCount(ctx.marketId);
-  const ids = Array.from({ length: Number(count) }, (_, i) => vaultIdOf(ctx.marketId, BigInt(i + 1)));
-  const vaults = await Promise.all(ids.map((id) => ctx.lens.getVault(id)));
-  const owned = ids.filter((_, i) => vaults[i].owner === owner);
-  const reports = await Promise.all(owned.map((id) => readVault(ctx, id)));
+  const owner =
+    args.owner.trim() === "" ? getAddress(ctx.signer.address) : await parseAccount(ctx, "owner", args.owner);
+  const count = await ctx.client.vaultCount(ctx.marketId);
+  const owned = await ctx.client.vaults(ctx.marketId, { count, owner });
+  const reports = await Promise.all(owned.map((vault) => readVault(ctx, vault.vaultId)));
   const where = `market ${ctx.marketId} (${ctx.deployedMarket.name})`;
   if (args.json) {
     console.log(
@@ -266,7 +265,7 @@ export const vaultList = action<ListArgs>(async (args, hre) => {
     const liq =
       r.liquidationPrice === null
         ? "-"
-        : r.liquidationPrice === MaxUint256
+        : r.liquidationPrice === maxUint256
           ? "never"
           : usd(r.liquidationPrice);
     const status = r.liquidatable ? "UNSAFE" : r.safe ? "safe" : "unsafe";
@@ -302,10 +301,10 @@ export interface FundingReport {
 /** Reads the market's funding state (the lens's `marketReport`, and the stored NF). */
 export async function readFunding(ctx: TaskContext): Promise<FundingReport> {
   const [r, nf, block, o] = await Promise.all([
-    ctx.lens.marketReport(ctx.marketId),
-    ctx.lens.normalizationFactor(ctx.marketId),
+    ctx.client.marketReport(ctx.marketId),
+    ctx.client.normalizationFactor(ctx.marketId),
     ctx.ethers.provider.getBlock("latest"),
-    isOptionContext(ctx) ? ctx.lens.optionReport(ctx.marketId) : null,
+    isOptionContext(ctx) ? ctx.client.optionReport(ctx.marketId) : null,
   ]);
   return {
     marketId: ctx.marketId,
@@ -320,10 +319,10 @@ export async function readFunding(ctx: TaskContext): Promise<FundingReport> {
     impliedVolatility: r.impliedVolatilityWad,
     lastFundingUpdate: r.lastFundingUpdate,
     now: BigInt(block?.timestamp ?? 0),
-    fundingPeriodSeconds: ctx.market.fundingPeriodSeconds,
-    power: ctx.market.power,
+    fundingPeriodSeconds: BigInt(ctx.market.fundingPeriodSeconds),
+    power: BigInt(ctx.market.power),
     premiumIndex:
-      ctx.market.fundingRule === PREMIUM_INDEX_RULE
+      Number(ctx.market.fundingRule) === PREMIUM_INDEX_RULE
         ? {
             interest: ctx.market.interestRatePerPeriodWad,
             clamp: ctx.market.premiumClampWad,
@@ -360,7 +359,7 @@ export const fundingStatus = action<FundingArgs>(async (args, hre) => {
 });
 
 /** The engine's `FundingRule.PremiumIndex`. */
-const PREMIUM_INDEX_RULE = BigInt(FUNDING_RULES.indexOf("premiumIndex"));
+const PREMIUM_INDEX_RULE = FUNDING_RULES.indexOf("premiumIndex");
 
 /** The exchanges' rule in one line: "F = P + clamp(0.0100% − P, ±0.0500%) per 8h, within [-0.7500%, 0.7500%]". */
 function premiumIndexRuleText(r: NonNullable<FundingReport["premiumIndex"]>, period: bigint): string {

@@ -24,15 +24,19 @@ import {
   type EvergammaClient,
 } from "../../client/index.js";
 import { DEV_KEEPER_PRIVATE_KEY } from "../../scripts/keeper/config.js";
-import { connection } from "../fixtures.js";
+import { connection, ethers } from "../fixtures.js";
 import { loadEngine, type EngineFixture } from "../engine/fixture.js";
+import { loadOptions } from "../options/fixture.js";
 
 /** No retries: the in-process provider answers a revert with an error viem would otherwise retry. */
 const transport = custom(connection.provider, { retryCount: 0 });
 const publicClient = createPublicClient({ transport, pollingInterval: 50, cacheTime: 0 });
 
 /** A client for `signer` (an unlocked account of the in-process chain) from explicit addresses. */
-async function clientFor(f: EngineFixture, signer: { address: string }): Promise<EvergammaClient> {
+async function clientFor(
+  f: Pick<EngineFixture, "engine" | "lens" | "keeperHelper">,
+  signer: { address: string },
+): Promise<EvergammaClient> {
   const walletClient = createWalletClient({ account: getAddress(signer.address), transport });
   return createEvergammaClient({
     publicClient,
@@ -129,6 +133,36 @@ describe("TypeScript client", function () {
         maxDebt,
         collateralPaid,
       });
+    });
+
+    it("reads a vault's state, the funding state (also at a past block) and the option views as the lens does", async function () {
+      const f = await loadEngine();
+      const client = await clientFor(f, f.alice);
+      const vaultId = f.eth2.seedVaultId;
+      const [owner, operator, collateral, debt] = await f.lens.getVault(vaultId);
+      expect(await client.getVault(vaultId)).to.deep.equal({ owner, operator, collateral, debt });
+      expect(await client.collateralRatio(vaultId)).to.equal(await f.lens.collateralRatio(vaultId));
+      expect(await client.ethPrice(0)).to.equal(await f.lens.ethPrice(0));
+      const block = BigInt(await ethers.provider.getBlockNumber());
+      const [nf, lastUpdate] = [await f.lens.normalizationFactor(0), await f.lens.lastFundingUpdate(0)];
+      await advanceTime(f, 3600);
+      expect(await client.expectedNormalizationFactor(0)).to.equal(
+        await f.lens.expectedNormalizationFactor(0),
+      );
+      await client.applyFunding(0);
+      expect(await client.normalizationFactor(0)).to.be.lessThan(nf);
+      expect(await client.normalizationFactor(0, { blockNumber: block })).to.equal(nf);
+      expect(await client.lastFundingUpdate(0, { blockNumber: block })).to.equal(lastUpdate);
+      expect(await client.lastFundingUpdate(0)).to.equal(await f.lens.lastFundingUpdate(0));
+      expect(await client.optionPricer()).to.equal(await f.engine.optionPricer());
+      expect((await rejection(client.optionReport(0))).message).to.match(/^optionReport: /);
+
+      const o = await loadOptions();
+      const options = await clientFor(o, o.alice);
+      const report = await options.optionReport(o.call.id);
+      expect(report).to.deep.equal(ethersStruct(await o.lens.optionReport(o.call.id)));
+      const [delta, gamma, vega] = await o.lens.vaultGreeks(vaultIdOf(o.call.id, 1n));
+      expect(await options.vaultGreeks(vaultIdOf(o.call.id, 1n))).to.deep.equal({ delta, gamma, vega });
     });
 
     it("loads the addresses and market names from a deployment file (a path or its contents)", async function () {
@@ -247,6 +281,32 @@ describe("TypeScript client", function () {
         [0, risky2],
         [1, risky1],
       ]);
+      const inMarket1 = await keeper.getEvents("Liquidated", {}, { marketId: 1 });
+      expect(inMarket1.map((e) => e.args.vaultId)).to.deep.equal([risky1]);
+      const ofVault = await keeper.getEvents("Minted", {}, { marketId: 0, vaultId: risky2 });
+      expect(ofVault.map((e) => [e.args.vaultId, e.args.amount])).to.deep.equal([[risky2, parseEther("2")]]);
+    });
+
+    it("sends with the gas limit asked for, names operators and transfers vaults", async function () {
+      const f = await loadEngine();
+      const client = await clientFor(f, f.alice);
+      const gas = 500_000n;
+      const minted = await client.mint(newVaultId(0), parseEther("1"), { value: parseEther("3"), gas });
+      expect((await publicClient.getTransaction({ hash: minted.hash })).gas).to.equal(gas);
+      const vaultId = minted.result;
+      const bob = getAddress(f.bob.address);
+      const named = await client.setOperator(vaultId, bob);
+      expect(named.events.map((e) => e.eventName)).to.include("OperatorSet");
+      expect((await client.getVault(vaultId)).operator).to.equal(bob);
+      const nonce = await publicClient.getTransactionCount({ address: getAddress(f.alice.address) });
+      const notOwner = await rejection((await clientFor(f, f.bob)).transferVault(vaultId, bob));
+      expect(notOwner.message).to.match(/^transferVault: /);
+      const moved = await client.transferVault(vaultId, bob);
+      expect(moved.events.map((e) => e.eventName)).to.include("VaultTransferred");
+      expect(await client.getVault(vaultId)).to.deep.include({ owner: bob });
+      expect(await publicClient.getTransactionCount({ address: getAddress(f.alice.address) })).to.equal(
+        nonce + 1,
+      );
     });
 
     it("signs locally with a private-key account (Hardhat's account #9) as well", async function () {
