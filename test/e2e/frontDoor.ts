@@ -21,7 +21,7 @@ describe("front door (e2e)", function () {
     for (const accepted of [/^ {2}devnet \[flags\]/m, /^ {2}hardhat <task>/m, /^ {2}keeper \[flags\]/m]) {
       expect(r.stderr).to.match(accepted);
     }
-    expect(r.stderr).to.match(/an npm script of package\.json: devnet, test, /);
+    expect(r.stderr).to.match(/an npm script of package\.json: devnet, simulate, existing-chain, test, /);
   });
 
   it("runs a Hardhat task with ./evergamma hardhat", async function () {
