@@ -88,10 +88,10 @@ interface IEvergamma is IEvergammaErrors, IEvergammaEvents {
 
     /* LIQUIDATION */
 
-    /// @notice Liquidates a vault below its market's liquidation ratio (`Health.isLiquidatable`: the minimum ratio for a
-    ///         power market, minimum / 1.2 for an option) or under the dust floor: burns up to `maxDebtAmount` of the caller's tokens (no approval needed)
-    ///         against its debt and pays the caller collateral worth the repaid debt at the token's market price
-    ///         plus the liquidation bonus.
+    /// @notice Liquidates a vault below its market's liquidation ratio (`Health.isLiquidatable`: the minimum ratio for
+    ///         a power market, minimum / 1.2 for an option) or under the dust floor: burns up to `maxDebtAmount` of
+    ///         the caller's tokens (no approval needed) against its debt and pays the caller collateral worth the
+    ///         repaid debt at the token's market price plus the liquidation bonus.
     /// @dev Reverts `LiquidationGracePeriod` for one hour after every unpause (while every vault action is open).
     ///      At most half the debt per call, or all of it when half would leave a dust vault or when the
     ///      collateral cannot cover the whole debt plus bonus (the liquidator then receives all collateral). The

@@ -64,8 +64,8 @@ interface IEvergammaErrors {
     /// @notice Thrown when ETH is sent to the engine outside of a payable entry point.
     error DirectEthTransfer();
 
-    /// @notice Thrown when a liquidation targets a vault that is not liquidatable: it holds the dust floor and its ratio
-    ///         is at least the liquidation ratio (the minimum for a power market, minimum / 1.2 for an option).
+    /// @notice Thrown when a liquidation targets a vault that is not liquidatable: it holds the dust floor and its
+    ///         ratio is at least the liquidation ratio (the minimum for a power market, minimum / 1.2 for an option).
     /// @param vaultId The vault id.
     /// @param collateralRatioWad The vault's collateral ratio (type(uint256).max without debt).
     error VaultSafe(uint256 vaultId, uint256 collateralRatioWad);

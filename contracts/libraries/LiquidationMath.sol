@@ -7,8 +7,8 @@ import {FixedPointMathLib as FPML} from "solady/src/utils/FixedPointMathLib.sol"
 /// @param collateral The vault's collateral in wei.
 /// @param debt The vault's debt in power-token units (non-zero).
 /// @param maxDebtAmount The most the liquidator offers to repay.
-/// @param insolventAtIndex Whether the collateral is below the debt's value at index (collateral ratio < 100%):
-///        only then may a liquidation leave debt with no collateral (bad debt).
+/// @param insolventAtIndex Whether the collateral is below the debt's value at index (`Product.insolventAtIndex`:
+///        for an option, its claim NF * payoff / S): only then may a liquidation leave debt with no collateral.
 struct LiquidationInput {
     uint256 collateral;
     uint256 debt;

@@ -118,6 +118,33 @@ library Product {
             );
     }
 
+    /// @notice Whether a vault's collateral falls short of what its debt is worth at index, the flag of the H-1 rule
+    ///         (`LiquidationMath`: a vault solvent at index is liquidated whole when it cannot cover its debt at the
+    ///         payout price). Power: the debt at its value per token. Option: the debt at its claim,
+    ///         NF * payoff(S) / S per token rounded up — what it owes at settlement — not the health rule's stressed
+    ///         value, so that an option vault covering its claim is never liquidated in parts into bad debt (O-1).
+    /// @param params The market's terms.
+    /// @param collateral The vault's collateral (wei).
+    /// @param debt The vault's debt (token units).
+    /// @param debtValuePerTokenWad_ The health rule's value of one token (WAD; used for power markets).
+    /// @param normalizationFactor NF (WAD).
+    /// @param ethPriceWad S (WAD).
+    /// @return Whether the collateral is below the debt's value at index.
+    function insolventAtIndex(
+        MarketParams memory params,
+        uint256 collateral,
+        uint256 debt,
+        uint256 debtValuePerTokenWad_,
+        uint256 normalizationFactor,
+        uint256 ethPriceWad
+    ) internal pure returns (bool) {
+        uint256 perToken =
+            isOption(params)
+                ? valuePerTokenWad(params, normalizationFactor, ethPriceWad, true)
+                : debtValuePerTokenWad_;
+        return collateral < VaultMath.debtValue(debt, perToken);
+    }
+
     /// @notice The index in USD (WAD): S^n / scale for a power perpetual, the payoff for an option.
     /// @param params The market's terms.
     /// @param ethPriceWad S (WAD).

@@ -94,7 +94,8 @@ library MarketSnapshot {
     }
 
     /// @notice The funding rate per day now (WAD, positive when longs pay): ln(clamped mark / index) * 1 day / T for
-    ///         a power perpetual (the exchanges' F * 1 day / T with the `PremiumIndex` rule), (1 - clamped payoff / mark) * 1 day / T for an option (from the pricer).
+    ///         a power perpetual (the exchanges' F * 1 day / T with the `PremiumIndex` rule),
+    ///         (1 - clamped payoff / mark) * 1 day / T for an option (from the pricer).
     /// @param s The snapshot.
     /// @return The rate (WAD).
     function fundingRatePerDayWad(Snapshot memory s) internal pure returns (int256) {
@@ -188,10 +189,17 @@ library MarketSnapshot {
         uint256 debt,
         uint256 maxDebtAmount
     ) internal pure returns (LiquidationResult memory result) {
-        uint256 ratio = Health.collateralRatioWad(collateral, debt, s.debtValuePerTokenWad);
+        bool insolvent = Product.insolventAtIndex(
+            s.config.params,
+            collateral,
+            debt,
+            s.debtValuePerTokenWad,
+            s.normalizationFactor,
+            s.ethPriceWad
+        );
         return
             LiquidationMath.compute(
-                LiquidationInput(collateral, debt, maxDebtAmount, ratio < WAD),
+                LiquidationInput(collateral, debt, maxDebtAmount, insolvent),
                 Product.cappedTokenPriceWad(s.config.params, s.tokenPriceWad, s.debtValuePerTokenWad),
                 s.config.params.liquidationBonusWad,
                 s.config.params.minCollateralWei
