@@ -26,14 +26,14 @@ import {VaultIdLib} from "../types/VaultId.sol";
 /// @notice The vault engine of every Evergamma market: holds all ETH collateral and vault state, mints and burns
 ///         each market's token, and applies each market's funding through its normalization factor. It is also the
 ///         ERC-721 collection of the vaults (solady's `ERC721`): ownership checks read its own storage.
-/// @dev One contract, many markets (the shape of Morpho Blue and Uniswap v4's PoolManager). A market is created by
-///      the owner with an immutable configuration, a token and a price source (one market account:
-///      `MarketConfigLib`); its mutable state is one slot (`Market.State`). A vault id carries its market in its
-///      high bits (`VaultIdLib`) and a vault is one slot. Every state-changing entry point of a market first brings
-///      its funding up to date (at most once per block; `deposit` needs none, as Morpho's `supplyCollateral`).
-///      The ETH/USD price of the block is cached in the market's slot and the token price in transient storage, so only the first
-///      transaction of a block per market calls its price source. Views live in `EvergammaLens`, which reads this
-///      contract's storage through `extsload`.
+/// @dev One contract, many markets (the shape of Morpho Blue and Uniswap v4's PoolManager). A market is created by the
+///      owner with an immutable configuration, a token and a price source (one market account: `MarketConfigLib`); its
+///      mutable state is one slot (`Market.State`). A vault id carries its market in its high bits (`VaultIdLib`) and a
+///      vault is one slot. Every state-changing entry point of a market first brings its funding up to date (at most
+///      once per block; `deposit` needs none, as Morpho's `supplyCollateral`). The ETH/USD price of the block is cached
+///      in the market's slot and the token price in transient storage, so only the first transaction of a block per
+///      market calls its price source. Views live in `EvergammaLens`, which reads this contract's storage through
+///      `extsload`.
 contract Evergamma is IEvergamma, ERC721, Ownable2Step, ReentrancyGuardTransient {
     using VaultIdLib for uint256;
 
