@@ -35,7 +35,7 @@ import {EvergammaFixture, MarketHandles, MarketSpec, Protocol} from "./Evergamma
 ///         engine, product-aware: the debt value of one token is the engine's own rule (the lens's
 ///         `debtValuePerToken`: NF * S / scale for ETH², the pricer's `optionDebtValuePerToken` for the call); a
 ///         vault mints and withdraws only at the minimum ratio and is liquidatable below the liquidation ratio (the
-///         minimum for a power market, minimum / 1.2 for an option); settlement pays NF * S / scale or
+///         minimum for a power market, minimum / 1.2 for an option); settlement pays NF * S^(n-1) / scale or
 ///         NF * payoff(S) / S ETH per token (`Product.valuePerTokenWad`):
 ///         - before each call it predicts the outcome (success, or the one custom error the engine must revert
 ///           with, in the engine's own check order); any other outcome fails the run (`UnexpectedOutcome`), so a
@@ -153,6 +153,11 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     mapping(bytes32 action => uint256) public calls;
     mapping(bytes32 action => uint256) public successes;
+    /// @dev Successes per market (campaign reach: how often the option market's paths run).
+    mapping(uint32 marketId => mapping(bytes32 action => uint256)) public marketSuccesses;
+    /// @dev INV-19 checks run (option NF changes) and path-independence comparisons among them.
+    uint256 public optionFundingChecks;
+    uint256 public optionPathChecks;
     /// @dev Expected reverts by keccak256(abi.encodePacked(action, selector)), to see what the campaign reaches.
     mapping(bytes32 actionAndError => uint256) public expectedReverts;
 
@@ -665,7 +670,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    /// @notice A rally that hurts shorts: ETH up 10% to 65% (or the power token up, half the time), then one to
+    /// @notice A rally that hurts shorts: ETH up 10% to 65% (or the market's token up, half the time), then one to
     ///         three TWAP periods pass so that the oracle fully reflects it.
     function shock(uint256 marketSeed, uint256 seed) external {
         _use(marketSeed);
@@ -676,7 +681,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
             p.ethPool.setTick(int24(logical * p.ethTickSign));
         } else {
-            _setPowerTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
+            _setTokenTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
         }
         vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
         vm.roll(vm.getBlockNumber() + 1);
@@ -693,31 +698,31 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         int256 logical = _logicalTick(p.ethPool, p.ethTickSign) + int256(bound(seed, 4700, 9200));
         if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
         p.ethPool.setTick(int24(logical * p.ethTickSign));
-        // The power token follows ETH (a premium between -10% and +20%), as a market would.
-        _setPowerTick(_fairPowerTick(logical) + int256(bound(seed / 9301, 0, 3000)) - 1000);
+        // The market's token follows ETH (a premium between -10% and +20% over its fair price), as a market would.
+        _setTokenTick(_fairTokenTick(logical) + int256(bound(seed / 9301, 0, 3000)) - 1000);
         vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
         vm.roll(vm.getBlockNumber() + 1);
         _success("crash");
         _after(0);
     }
 
-    /// @notice Moves the power pool's tick by up to +-20%, kept within [-45%, +80%] of the fair price (beyond
-    ///         both funding clamps).
+    /// @notice Moves the market's token pool's tick by up to +-20%, kept within [-45%, +80%] of the fair price
+    ///         (beyond both funding clamps of ETH², and across the call's band on payoff / mark).
     function movePowerPrice(uint256 marketSeed, uint256 deltaSeed) external {
         _use(marketSeed);
         _count("movePowerPrice");
         int256 delta = int256(bound(deltaSeed, 0, 4000)) - 2000;
-        _setPowerTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
+        _setTokenTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
         _success("movePowerPrice");
         _after(0);
     }
 
-    /// @notice Puts the power token back near its fair price with a premium between -25% and +57%.
+    /// @notice Puts the market's token back near its fair price with a premium between -25% and +57%.
     function syncPowerPrice(uint256 marketSeed, uint256 premiumSeed) external {
         _use(marketSeed);
         _count("syncPowerPrice");
         int256 premium = int256(bound(premiumSeed, 0, 7500)) - 3000;
-        _setPowerTick(_fairPowerTick() + premium);
+        _setTokenTick(_fairTokenTick() + premium);
         _success("syncPowerPrice");
         _after(0);
     }
@@ -1286,7 +1291,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     ///      - INV-19, an option market: -(1 - floor) * tau <= ln(NF' / NF) <= (cap - 1) * tau (the band on
     ///        payoff / mark, `OptionFundingMath`), then `_checkOptionFunding`.
     ///      A change to NF = 1 (the clamp's lower end) is exempt from the lower bound.
-    function _checkFundingBound(uint256 previous, uint256 factor, uint256 elapsed) internal view {
+    function _checkFundingBound(uint256 previous, uint256 factor, uint256 elapsed) internal {
         MarketParams memory params = _params();
         bool option = Product.isOption(params);
         uint256 tau = FPML.mulDivUp(elapsed, WAD, params.fundingPeriodSeconds);
@@ -1324,12 +1329,14 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 previous,
         uint256 factor,
         uint256 elapsed
-    ) internal view {
+    ) internal {
         uint256 ethPrice = lens.ethPrice(cm);
         uint256 q = lens.tokenPrice(cm);
         uint256 oneStep = _optionFactor(params, previous, ethPrice, q, elapsed);
         _eq("INV-19", "NF = the option rule at the block's prices", factor, oneStep);
+        optionFundingChecks++;
         if (elapsed < 2 || elapsed > OptionFundingMath.EXACT_GAP_MAX_SECONDS) return;
+        optionPathChecks++;
         uint256 first = elapsed / 2;
         uint256 twoSteps = _optionFactor(
             params,
@@ -1542,6 +1549,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     function _success(bytes32 action) internal {
         successes[action]++;
+        marketSuccesses[cm][action]++;
     }
 
     function _actor(uint256 seed) internal view returns (address) {
@@ -1561,7 +1569,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         return owner;
     }
 
-    /// @dev The non-hermit actor holding the most power tokens.
+    /// @dev The non-hermit actor holding the most tokens of the acting market.
     function _richest() internal view returns (address richest) {
         uint256 most;
         for (uint256 i = 1; i < ACTOR_COUNT; i++) {
@@ -1692,12 +1700,12 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     /// @dev The token pool's logical tick at its fair price from the spot ETH tick: NF * S / scale ETH per token (no
     ///      premium) for a power market, NF * V(S) / S for an option (V the pricer's fair value at 80% volatility).
-    function _fairPowerTick() internal view returns (int256) {
-        return _fairPowerTick(_logicalTick(p.ethPool, p.ethTickSign));
+    function _fairTokenTick() internal view returns (int256) {
+        return _fairTokenTick(_logicalTick(p.ethPool, p.ethTickSign));
     }
 
     /// @dev The same for the ETH pool at logical tick `ethLogicalTick`.
-    function _fairPowerTick(int256 ethLogicalTick) internal view returns (int256) {
+    function _fairTokenTick(int256 ethLogicalTick) internal view returns (int256) {
         uint160 sqrtPriceX96 = TickMath.getSqrtPriceAtTick(int24(ethLogicalTick * p.ethTickSign));
         uint256 ratioX192 = uint256(sqrtPriceX96) * sqrtPriceX96;
         // price of 1 ETH in USDC units per wei, scaled to USD WAD: ratio * 1e18 / 1e6 (or the inverse)
@@ -1716,8 +1724,8 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         return int256(tick) * markets[cm].tickSign;
     }
 
-    function _setPowerTick(int256 logical) internal {
-        int256 fair = _fairPowerTick();
+    function _setTokenTick(int256 logical) internal {
+        int256 fair = _fairTokenTick();
         if (logical < fair - 6000) logical = fair - 6000;
         if (logical > fair + 6000) logical = fair + 6000;
         int256 tick = logical * markets[cm].tickSign;

@@ -512,34 +512,40 @@ contract Regressions is RegressionBase {
     }
 }
 
-/// @title OptionClaimSolvencyGap
-/// @notice O-1 (found while extending the invariant handler to option markets; docs/spec.md "Findings"): the H-1 rule
-///         ("a vault solvent at index accepts only the whole debt when its collateral does not cover the debt at
-///         the payout price plus bonus") does not protect an option vault that covers its claim. The engine's
-///         solvency flag for a liquidation compares the collateral with the health rule's debt value (the floor
-///         model after a 20% adverse move, at least q), not with the claim NF * payoff(S) / S that the vault owes at
-///         settlement. A vault that covers its claim but not that debt value counts as insolvent, so it may be
-///         liquidated in parts at q * 1.1 per token; when its collateral per token of debt is below q * 1.1, each
-///         part lowers it, and the last part takes all the collateral and leaves unbacked debt (borne by the longs
-///         at settlement). A call minted at the 150% limit at ETH = 3000 is in that window after ETH rises to 5000.
-/// @dev Reproduces today's behaviour (the test passes while the gap exists). When the engine is changed so that a
-///      vault covering its claim is liquidated whole (or not into bad debt), the last assertions must flip.
-contract OptionClaimSolvencyGap is EvergammaFixture {
+/// @title OptionRegressions
+/// @notice An option market's liquidation rules on the fixture's pools: the gap between the minimum and the
+///         liquidation ratio, and O-1 (docs/spec.md "Findings").
+contract OptionRegressions is EvergammaFixture {
     address internal constant ALICE = address(0xA11CE);
     address internal constant KEEPER = address(0xBEEF);
-    /// @dev ETH/USD at deployment and after the rally (WAD), the call's strike (USD, WAD).
+    /// @dev ETH/USD at deployment and after the O-1 rally (WAD), the call's strike (USD, WAD).
     uint256 internal constant ETH_START_WAD = 3000e18;
     uint256 internal constant ETH_RALLY_WAD = 5000e18;
     uint256 internal constant STRIKE_WAD = 3500e18;
-    /// @dev The victim's collateral and the keeper's (wei).
+    /// @dev The victim's collateral and the keeper's (wei); the keeper mints this many times the victim's debt.
     uint256 internal constant VICTIM_COLLATERAL = 32 ether;
     uint256 internal constant KEEPER_COLLATERAL = 10_000 ether;
+    uint256 internal constant KEEPER_DEBT_MULTIPLE = 10;
+    /// @dev One step of the rally in `rallyUntilBelow`: ETH up 0.5% (WAD).
+    uint256 internal constant RALLY_STEP_WAD = 1.005e18;
+    /// @dev The call market's liquidation ratio: 150% / 1.2 (WAD).
+    uint256 internal constant OPTION_LIQUIDATION_RATIO_WAD = 1.25e18;
 
-    function test_O1_claimSolventOptionVaultLiquidatedIntoBadDebt() external {
+    Protocol internal p;
+    MarketHandles internal market;
+    MarketParams internal call;
+    EverlastingOptionPricer internal pricer;
+    /// @dev ETH/USD the pools are set at (WAD).
+    uint256 internal ethPriceWad;
+
+    /// @dev The engine with one market, the ETH 3500 call (id 0), its pool at the fair value for 80% volatility at
+    ///      ETH = 3000; ALICE's vault minted at the 150% limit (returned) and the keeper's tokens.
+    function deployCallAndMintAtLimit() internal returns (uint256 id, uint256 debt) {
         vm.warp(START_TIME);
         vm.roll(START_BLOCK);
-        MarketParams memory call = optionMarketParams(true, STRIKE_WAD);
-        EverlastingOptionPricer pricer = new EverlastingOptionPricer();
+        call = optionMarketParams(true, STRIKE_WAD);
+        pricer = new EverlastingOptionPricer();
+        ethPriceWad = ETH_START_WAD;
         MarketSpec[] memory specs = new MarketSpec[](1);
         specs[0] = MarketSpec(
             call,
@@ -548,34 +554,97 @@ contract OptionClaimSolvencyGap is EvergammaFixture {
             fairTokenPriceWad(pricer, call, ETH_START_WAD, WAD),
             POOL_CARDINALITY
         );
-        (Protocol memory p, MarketHandles[] memory m) = deployMarkets(
-            specs,
-            ETH_START_WAD,
-            POOL_CARDINALITY,
-            TWAP_PERIOD,
-            pricer
-        );
+        MarketHandles[] memory m;
+        (p, m) = deployMarkets(specs, ETH_START_WAD, POOL_CARDINALITY, TWAP_PERIOD, pricer);
+        market = m[0];
         uint256 newVault = VaultIdLib.toVaultId(0, 0);
-        // The victim mints at the 150% limit; the keeper mints tokens to liquidate with.
-        uint256 debt = VaultMath.maxDebt(
-            VICTIM_COLLATERAL,
-            p.lens.debtValuePerToken(0),
-            call.minCollateralRatioWad
-        );
+        debt = VaultMath.maxDebt(VICTIM_COLLATERAL, p.lens.debtValuePerToken(0), call.minCollateralRatioWad);
         vm.deal(ALICE, VICTIM_COLLATERAL);
         vm.prank(ALICE);
-        uint256 id = p.engine.mint{value: VICTIM_COLLATERAL}(newVault, debt);
+        id = p.engine.mint{value: VICTIM_COLLATERAL}(newVault, debt);
         vm.deal(KEEPER, KEEPER_COLLATERAL);
         vm.prank(KEEPER);
-        p.engine.mint{value: KEEPER_COLLATERAL}(newVault, 10 * debt);
+        p.engine.mint{value: KEEPER_COLLATERAL}(newVault, KEEPER_DEBT_MULTIPLE * debt);
+    }
 
-        // ETH rallies to 5000 and the call's pool follows its fair value; a TWAP window passes.
-        p.ethPool.setTick(tickForPrice(address(p.weth), address(p.usdc), ETH_RALLY_WAD, 18, 6));
-        uint256 q = fairTokenPriceWad(pricer, call, ETH_RALLY_WAD, p.lens.normalizationFactor(0));
-        m[0].pool.setTick(tickForPrice(address(m[0].token), address(p.weth), q, 18, 18));
+    /// @dev Sets ETH at `priceWad` and the call's pool at its fair value there, lets a TWAP window pass and applies
+    ///      funding.
+    function moveEthTo(uint256 priceWad) internal {
+        ethPriceWad = priceWad;
+        p.ethPool.setTick(tickForPrice(address(p.weth), address(p.usdc), priceWad, 18, 6));
+        uint256 q = fairTokenPriceWad(pricer, call, priceWad, p.lens.normalizationFactor(0));
+        market.pool.setTick(tickForPrice(address(market.token), address(p.weth), q, 18, 18));
         vm.warp(vm.getBlockTimestamp() + TWAP_PERIOD + 1);
         vm.roll(vm.getBlockNumber() + 1);
         p.engine.applyFunding(0);
+    }
+
+    /// @dev Raises ETH by RALLY_STEP_WAD steps until the vault's ratio is below `ratioWad`; returns the ratio.
+    function rallyUntilBelow(uint256 id, uint256 ratioWad) internal returns (uint256 ratio) {
+        ratio = p.lens.collateralRatio(id);
+        while (ratio >= ratioWad) {
+            moveEthTo(FPML.mulWad(ethPriceWad, RALLY_STEP_WAD));
+            ratio = p.lens.collateralRatio(id);
+        }
+    }
+
+    /// @dev Asserts that a low-level call reverted with the custom error `expected`.
+    function assertRevertedWith(
+        bool ok,
+        bytes memory err,
+        bytes4 expected,
+        string memory message
+    ) internal pure {
+        assertTrue(!ok && err.length >= 4, message);
+        assertEq(uint32(bytes4(err)), uint32(expected), message);
+    }
+
+    /// @notice Between the minimum ratio (150%) and the liquidation ratio (125%) an option vault can neither mint nor
+    ///         withdraw, and cannot be liquidated (`VaultSafe`); it can deposit. Below 125% it is liquidated (INV-4).
+    function test_optionVaultBetweenTheTwoRatios() external {
+        (uint256 id, ) = deployCallAndMintAtLimit();
+        uint256 ratio = rallyUntilBelow(id, call.minCollateralRatioWad);
+        assertGe(ratio, OPTION_LIQUIDATION_RATIO_WAD, "setup: a step of the rally stays above 125%");
+        (bool liquidatable, , ) = p.lens.previewLiquidation(id);
+        assertTrue(!liquidatable, "not liquidatable between the ratios");
+
+        vm.startPrank(ALICE);
+        (bool ok, bytes memory err) = address(p.engine).call(abi.encodeCall(p.engine.mint, (id, 1)));
+        assertRevertedWith(ok, err, IEvergammaErrors.VaultUnsafe.selector, "no mint between the ratios");
+        (ok, err) = address(p.engine).call(abi.encodeCall(p.engine.withdraw, (id, 1)));
+        assertRevertedWith(
+            ok,
+            err,
+            IEvergammaErrors.VaultUnsafe.selector,
+            "no withdrawal between the ratios"
+        );
+        vm.deal(ALICE, 1 ether);
+        p.engine.deposit{value: 1 wei}(id);
+        vm.stopPrank();
+
+        vm.prank(KEEPER);
+        (ok, err) = address(p.engine).call(abi.encodeCall(p.engine.liquidate, (id, type(uint256).max)));
+        assertRevertedWith(ok, err, IEvergammaErrors.VaultSafe.selector, "no liquidation between the ratios");
+        rallyUntilBelow(id, OPTION_LIQUIDATION_RATIO_WAD);
+        vm.prank(KEEPER);
+        (uint256 repaid, ) = p.engine.liquidate(id, type(uint256).max);
+        assertGt(repaid, 0, "liquidated below 125%");
+    }
+
+    /// @notice O-1 (found while extending the invariant handler to option markets; docs/spec.md "Findings"): the
+    ///         H-1 rule ("a vault solvent at index accepts only the whole debt when its collateral does not cover the
+    ///         debt at the payout price plus bonus") does not protect an option vault that covers its claim. The
+    ///         engine's solvency flag for a liquidation compares the collateral with the health rule's debt value (the
+    ///         floor model after a 20% adverse move, at least q), not with the claim NF * payoff(S) / S that the vault
+    ///         owes at settlement. A vault that covers its claim but not that debt value counts as insolvent, so it
+    ///         may be liquidated in parts at q * 1.1 per token; when its collateral per token of debt is below q * 1.1,
+    ///         each part lowers it, and the last part takes all the collateral and leaves unbacked debt (borne by the
+    ///         longs at settlement). A call minted at the 150% limit at ETH = 3000 is in that window at ETH = 5000.
+    /// @dev Reproduces today's behaviour (the test passes while the gap exists). When the engine is changed so that a
+    ///      vault covering its claim is liquidated whole (or not into bad debt), the last assertions must flip.
+    function test_O1_claimSolventOptionVaultLiquidatedIntoBadDebt() external {
+        (uint256 id, uint256 debt) = deployCallAndMintAtLimit();
+        moveEthTo(ETH_RALLY_WAD);
 
         // Before: the vault covers its claim at settlement value, is below its health debt value (the engine's
         // "insolvent" flag) and is liquidatable.
