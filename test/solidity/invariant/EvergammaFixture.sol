@@ -8,6 +8,7 @@ import {TickMath} from "@uniswap/v4-core/src/libraries/TickMath.sol";
 import {Evergamma} from "../../../contracts/core/Evergamma.sol";
 import {IEvergamma} from "../../../contracts/interfaces/IEvergamma.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
+import {IEverlastingOptionPricer} from "../../../contracts/interfaces/IEverlastingOptionPricer.sol";
 import {EvergammaLens} from "../../../contracts/periphery/EvergammaLens.sol";
 import {UniswapTwapPrices} from "../../../contracts/prices/UniswapTwapPrices.sol";
 import {EverlastingOptionPricer} from "../../../contracts/pricing/EverlastingOptionPricer.sol";
@@ -36,6 +37,8 @@ struct Protocol {
     int256 ethTickSign;
     /// @dev +1 when a higher pool tick means a higher power-token price in ETH (power token is token0), else -1.
     int256 powerTickSign;
+    /// @dev The engine's everlasting-option pricer (`optionPricer()`): option markets' debt value and funding.
+    EverlastingOptionPricer pricer;
 }
 
 /// @notice One market of the engine: its id, parameters, token, token/WETH pool and price source.
@@ -70,6 +73,15 @@ abstract contract EvergammaFixture is Test {
     uint16 internal constant POOL_CARDINALITY = 1024;
     /// @dev The TWAP window of every market's price source.
     uint32 internal constant TWAP_PERIOD = 420;
+    /// @dev The implied volatility (WAD, annualised: 80%) at which every token pool is seeded at its fair price.
+    uint256 internal constant FAIR_VOLATILITY_WAD = 0.8e18;
+    /// @dev An option market's terms (docs/spec.md, "Option markets"): funding period T (seconds), floor volatility
+    ///      of the health rule (WAD, 50%), dust floor (wei) and the band [floor, cap] on payoff / mark (WAD).
+    uint32 internal constant OPTION_FUNDING_PERIOD = 7 days;
+    uint256 internal constant OPTION_FLOOR_VOLATILITY_WAD = 0.5e18;
+    uint256 internal constant OPTION_MIN_COLLATERAL_WEI = 0.1 ether;
+    uint256 internal constant OPTION_BAND_FLOOR_WAD = 0;
+    uint256 internal constant OPTION_BAND_CAP_WAD = 1.25e18;
 
     function defaultMarketParams() internal pure returns (MarketParams memory) {
         return
@@ -89,6 +101,27 @@ abstract contract EvergammaFixture is Test {
                 interestRatePerPeriodWad: 0,
                 premiumClampWad: 0
             });
+    }
+
+    /// @notice An everlasting option market's terms: a call or put struck at `strikeWad` USD, with the option
+    ///         constants above and the power market's minimum ratio and liquidation bonus (power 0, scale 1).
+    /// @param isCall A call (true) or a put (false).
+    /// @param strikeWad The strike K in USD (WAD).
+    /// @return params The terms.
+    function optionMarketParams(
+        bool isCall,
+        uint256 strikeWad
+    ) internal pure returns (MarketParams memory params) {
+        params = defaultMarketParams();
+        params.kind = isCall ? ProductKind.Call : ProductKind.Put;
+        params.power = 0;
+        params.indexScale = 1;
+        params.minCollateralWei = OPTION_MIN_COLLATERAL_WEI;
+        params.fundingPeriodSeconds = OPTION_FUNDING_PERIOD;
+        params.markRatioFloorWad = OPTION_BAND_FLOOR_WAD;
+        params.markRatioCapWad = OPTION_BAND_CAP_WAD;
+        params.strikeWad = strikeWad;
+        params.floorVolatilityWad = OPTION_FLOOR_VOLATILITY_WAD;
     }
 
     /// @notice Deploys the market with the caller (this test) as owner, pools seeded at `ethPriceWad` USD per ETH
@@ -129,9 +162,22 @@ abstract contract EvergammaFixture is Test {
         uint16 ethCardinality,
         uint256 warmup
     ) internal returns (Protocol memory p, MarketHandles[] memory markets) {
+        return deployMarkets(specs, ethPriceWad, ethCardinality, warmup, new EverlastingOptionPricer());
+    }
+
+    /// @notice As above, with the engine's option pricer given (deployed first to seed option pools at its
+    ///         fair value: `fairTokenPriceWad(pricer, ...)`).
+    function deployMarkets(
+        MarketSpec[] memory specs,
+        uint256 ethPriceWad,
+        uint16 ethCardinality,
+        uint256 warmup,
+        EverlastingOptionPricer pricer
+    ) internal returns (Protocol memory p, MarketHandles[] memory markets) {
         p.weth = new WETH9();
         p.usdc = new TestUSDC();
-        p.engine = new Evergamma(address(this), new EverlastingOptionPricer());
+        p.pricer = pricer;
+        p.engine = new Evergamma(address(this), pricer);
         p.lens = new EvergammaLens(IEvergamma(address(p.engine)));
         p.ethPool = new MockUniswapV3Pool(address(p.weth), address(p.usdc), 1e21);
         p.ethTickSign = p.ethPool.token0() == address(p.weth) ? int256(1) : int256(-1);
@@ -230,7 +276,10 @@ abstract contract EvergammaFixture is Test {
     ) internal pure returns (uint256) {
         uint256 n = params.power;
         int256 exponent = int256(
-            (0.64e18 * n * (n - 1) * uint256(params.fundingPeriodSeconds)) / (2 * 365 days)
+            (FPML.mulWad(FAIR_VOLATILITY_WAD, FAIR_VOLATILITY_WAD) *
+                n *
+                (n - 1) *
+                uint256(params.fundingPeriodSeconds)) / (2 * 365 days)
         );
         uint256 premiumWad = uint256(FPML.expWad(exponent));
         uint256 claim = PowerPerpMath.claimValuePerTokenWad(
@@ -240,6 +289,39 @@ abstract contract EvergammaFixture is Test {
             params.indexScale
         );
         return FPML.mulWad(claim, premiumWad);
+    }
+
+    /// @notice Any market's fair token price in ETH (WAD) for 80% implied volatility: a power market's as above, an
+    ///         option's NF * V(S) / S with V the pricer's everlasting fair value (USD per unit of claim) at
+    ///         `FAIR_VOLATILITY_WAD` and the market's funding period.
+    /// @param pricer The engine's option pricer (read for options only).
+    /// @param params The market's terms.
+    /// @param ethPriceWad S, USD per ETH (WAD).
+    /// @param normalizationFactor NF (WAD).
+    /// @return ETH per token (WAD).
+    function fairTokenPriceWad(
+        IEverlastingOptionPricer pricer,
+        MarketParams memory params,
+        uint256 ethPriceWad,
+        uint256 normalizationFactor
+    ) internal pure returns (uint256) {
+        if (params.kind == ProductKind.Power)
+            return fairTokenPriceWad(params, ethPriceWad, normalizationFactor);
+        uint256 fairUsd =
+            params.kind == ProductKind.Call
+                ? pricer.callPrice(
+                    ethPriceWad,
+                    params.strikeWad,
+                    FAIR_VOLATILITY_WAD,
+                    params.fundingPeriodSeconds
+                )
+                : pricer.putPrice(
+                    ethPriceWad,
+                    params.strikeWad,
+                    FAIR_VOLATILITY_WAD,
+                    params.fundingPeriodSeconds
+                );
+        return FPML.fullMulDiv(normalizationFactor, fairUsd, ethPriceWad);
     }
 
     /// @notice The pool tick (price of token0 in token1, raw units) at which one whole `base` is worth

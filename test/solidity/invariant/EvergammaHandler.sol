@@ -10,33 +10,44 @@ import {Evergamma} from "../../../contracts/core/Evergamma.sol";
 import {IEvergammaErrors} from "../../../contracts/interfaces/IEvergammaErrors.sol";
 import {EvergammaLens} from "../../../contracts/periphery/EvergammaLens.sol";
 import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
-import {MarketParams} from "../../../contracts/types/MarketConfig.sol";
+import {MarketParams, ProductKind} from "../../../contracts/types/MarketConfig.sol";
 import {VaultIdLib} from "../../../contracts/types/VaultId.sol";
 import {
     LiquidationInput,
     LiquidationMath,
     LiquidationResult
 } from "../../../contracts/libraries/LiquidationMath.sol";
+import {OptionFundingMath} from "../../../contracts/libraries/OptionFundingMath.sol";
 import {PowerPerpMath} from "../../../contracts/libraries/PowerPerpMath.sol";
+import {Product} from "../../../contracts/libraries/Product.sol";
 import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
+import {EverlastingOptionPricer} from "../../../contracts/pricing/EverlastingOptionPricer.sol";
 import {MockUniswapV3Pool} from "../../../contracts/mocks/MockUniswapV3Pool.sol";
 import {TickMath} from "@uniswap/v4-core/src/libraries/TickMath.sol";
 import {EvergammaFixture, MarketHandles, MarketSpec, Protocol} from "./EvergammaFixture.sol";
 
 /// @title EvergammaHandlerBase
-/// @notice Drives two Evergamma markets of one engine at once (ETH², market 0, and ETH³, market 1, sharing the ETH
-///         pool) through random sequences of user, keeper, owner and market actions on behalf of a few actors; every
+/// @notice Drives two Evergamma markets of one engine at once, a power perpetual and an everlasting option (ETH²,
+///         market 0, and an ETH 3500 call, market 1, created with `createMarket` on the same engine and sharing the
+///         ETH pool; the call's pool is seeded at the engine's pricer's fair value for 80% volatility at ETH = 3000),
+///         through random sequences of user, keeper, owner and market actions on behalf of a few actors; every
 ///         action picks its market from its first argument. It checks every outcome against an exact model of the
-///         engine:
+///         engine, product-aware: the debt value of one token is the engine's own rule (the lens's
+///         `debtValuePerToken`: NF * S / scale for ETH², the pricer's `optionDebtValuePerToken` for the call); a
+///         vault mints and withdraws only at the minimum ratio and is liquidatable below the liquidation ratio (the
+///         minimum for a power market, minimum / 1.2 for an option); settlement pays NF * S^(n-1) / scale or
+///         NF * payoff(S) / S ETH per token (`Product.valuePerTokenWad`):
 ///         - before each call it predicts the outcome (success, or the one custom error the engine must revert
 ///           with, in the engine's own check order); any other outcome fails the run (`UnexpectedOutcome`), so a
 ///           revert is never silently accepted and a success never hides a missing check;
 ///         - after each success it checks the amounts moved (ETH, tokens, vault state) against the prediction and
 ///           updates the ghost state (per-vault collateral and debt, per-actor ETH in and out, per-market ETH in
 ///           and out);
-///         - after every action it checks, for every market, the funding rules (INV-6) and bad debt (INV-15); that
-///           no other market changed (INV-16); that the engine's balance covers every market's claims (INV-17);
-///           and, after every mint, burn and withdraw, the health of the acting vault (INV-3).
+///         - after every action it checks, for every market, the funding rules (INV-6; for the option market its band
+///           bound, the option rule's exact value at the block's prices and path independence, INV-19) and bad debt
+///           (INV-15); that no other market changed (INV-16); that the engine's balance covers every market's claims
+///           (INV-17); and, after every mint, burn and withdraw, the health of the acting vault by an independent
+///           valuation (INV-3).
 ///         Global invariants (INV-1, 2, 4, 5, 7, 8) are asserted by the test contracts from the ghost state.
 /// @dev The handler deploys the engine itself (it owns it and controls the mock pools). Actor 0 is the "hermit"
 ///      of INV-7: it never receives tokens, vaults or operator rights, never liquidates, never transfers its vaults
@@ -61,14 +72,21 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     uint256 internal constant ACTOR_COUNT = 4;
     uint32 internal constant MARKET_COUNT = 2;
+    /// @dev The option market's id (market 0 is ETH²).
+    uint32 internal constant OPTION_MARKET = 1;
     uint256 internal constant MAX_VAULTS = 24;
-    uint256 internal constant MIN_COLLATERAL = 0.5e18;
-    uint256 internal constant MIN_RATIO = 1.5e18;
-    uint256 internal constant BONUS = 0.1e18;
-    uint256 internal constant FUNDING_PERIOD = 420 hours;
-    /// @dev ln(0.8) and ln(1.4) in WAD, rounded away from zero (the per-update bounds of INV-6).
-    uint256 internal constant LN_FLOOR_ABS = 223143551314209756;
-    uint256 internal constant LN_CAP_ABS = 336472236621212931;
+    /// @dev ETH/USD at deployment (WAD) and the call's strike K (USD, WAD).
+    uint256 internal constant START_ETH_PRICE_WAD = 3000e18;
+    uint256 internal constant CALL_STRIKE_WAD = 3500e18;
+    /// @dev An option market's liquidation buffer (docs/spec.md, "Option markets"): liquidatable below
+    ///      minimum ratio / (1 + buffer), 125% for 150% (WAD).
+    uint256 internal constant OPTION_LIQUIDATION_BUFFER_WAD = 0.2e18;
+    /// @dev INV-6 / INV-19 tolerance on ln(NF' / NF) beyond the bound (WAD, 1e-12), plus 2 wei of NF.
+    uint256 internal constant FUNDING_TOLERANCE_WAD = 1e6;
+    /// @dev INV-19 path independence: two updates against one, relative (WAD, 1e-12) plus wei of NF (each update
+    ///      floors NF once).
+    uint256 internal constant PATH_TOLERANCE_WAD = 1e6;
+    uint256 internal constant PATH_TOLERANCE_WEI = 4;
     /// @dev Logical ETH ticks (higher = more USD per ETH) kept within about [55, 1e6] USD.
     int256 internal constant ETH_TICK_DOWN = 40_000;
     int256 internal constant ETH_TICK_UP = 58_000;
@@ -78,7 +96,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     Protocol internal p;
     Evergamma public immutable engine;
     EvergammaLens public immutable lens;
-    /// @dev Market 0 (ETH², the protocol's default) and market 1 (ETH³), both on `p.ethPool`.
+    /// @dev The engine's option pricer (`optionPricer()`), the model's source of the option rules.
+    EverlastingOptionPricer public immutable pricer;
+    /// @dev Market 0 (ETH², the protocol's default) and market 1 (the ETH 3500 call), both on `p.ethPool`.
     MarketHandles[] internal markets;
     /// @dev The market the current action drives (set by `_use`).
     uint32 internal cm;
@@ -133,6 +153,11 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     mapping(bytes32 action => uint256) public calls;
     mapping(bytes32 action => uint256) public successes;
+    /// @dev Successes per market (campaign reach: how often the option market's paths run).
+    mapping(uint32 marketId => mapping(bytes32 action => uint256)) public marketSuccesses;
+    /// @dev INV-19 checks run (option NF changes) and path-independence comparisons among them.
+    uint256 public optionFundingChecks;
+    uint256 public optionPathChecks;
     /// @dev Expected reverts by keccak256(abi.encodePacked(action, selector)), to see what the campaign reaches.
     mapping(bytes32 actionAndError => uint256) public expectedReverts;
 
@@ -141,27 +166,33 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         vm.roll(START_BLOCK);
         MarketSpec[] memory specs = new MarketSpec[](MARKET_COUNT);
         MarketParams memory eth2 = defaultMarketParams();
-        MarketParams memory eth3 = defaultMarketParams();
-        eth3.power = 3;
-        eth3.indexScale = 1e8;
+        MarketParams memory call = optionMarketParams(true, CALL_STRIKE_WAD);
+        EverlastingOptionPricer optionPricer = new EverlastingOptionPricer();
         specs[0] = MarketSpec(
             eth2,
             "Evergamma Squared ETH",
             "eSQTH",
-            fairTokenPriceWad(eth2, 3000e18, WAD),
-            1024
+            fairTokenPriceWad(eth2, START_ETH_PRICE_WAD, WAD),
+            POOL_CARDINALITY
         );
-        specs[1] = MarketSpec(
-            eth3,
-            "Evergamma Cubed ETH",
-            "eCBTH",
-            fairTokenPriceWad(eth3, 3000e18, WAD),
-            1024
+        specs[OPTION_MARKET] = MarketSpec(
+            call,
+            "Evergamma ETH 3500 Call",
+            "eC3500",
+            fairTokenPriceWad(optionPricer, call, START_ETH_PRICE_WAD, WAD),
+            POOL_CARDINALITY
         );
         MarketHandles[] memory deployed;
-        (p, deployed) = deployMarkets(specs, 3000e18, POOL_CARDINALITY, TWAP_PERIOD);
+        (p, deployed) = deployMarkets(
+            specs,
+            START_ETH_PRICE_WAD,
+            POOL_CARDINALITY,
+            TWAP_PERIOD,
+            optionPricer
+        );
         engine = p.engine;
         lens = p.lens;
+        pricer = optionPricer;
         for (uint256 i = 0; i < deployed.length; i++) markets.push(deployed[i]);
         deployedAt = vm.getBlockTimestamp() - TWAP_PERIOD;
         for (uint256 i = 0; i < ACTOR_COUNT; i++) {
@@ -334,12 +365,14 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         ) {
             m.expected = IEvergammaErrors.AmountOverflow.selector;
         }
-        // Liveness of the view: minting exactly the maximum (no fee) from a vault above the floor succeeds.
-        if (m.atMax && m.fee == 0 && m.collateral >= MIN_COLLATERAL && _statusError() == 0) {
+        // Liveness of the view: minting exactly the maximum (no fee) from a vault above the floor succeeds (unless
+        // the debt would pass 128 bits, INV-14: an option's NF can decay far enough for that).
+        if (m.atMax && m.fee == 0 && m.collateral >= _params().minCollateralWei && _statusError() == 0) {
             if (
                 m.expected != 0 &&
                 m.expected != IEvergammaErrors.NotVaultOwnerOrOperator.selector &&
-                m.expected != IEvergammaErrors.VaultNotFound.selector
+                m.expected != IEvergammaErrors.VaultNotFound.selector &&
+                m.expected != IEvergammaErrors.AmountOverflow.selector
             ) {
                 revert Violated("INV-3", "minting the maximum is rejected", m.amount, uint32(m.expected));
             }
@@ -541,7 +574,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 maxDebt = _liquidationOffer(debt, balance, maxDebtSeed);
 
         LiquidationResult memory r;
-        // Independent of the lens's views: the collateral is below the debt's value at index.
+        // The collateral is below the debt's value (at index for a power market; for an option the health rule's
+        // value, which is at least the claim NF * payoff / S and the market price q: the engine's flag).
+        MarketParams memory params = _params();
         uint256 perToken = lens.debtValuePerToken(cm);
         bool insolventAtIndex = debt != 0 && collateral < VaultMath.debtValue(debt, perToken);
         bytes4 expected = _statusError();
@@ -551,14 +586,15 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (expected == 0 && (id.serialOf() == 0 || id.serialOf() > lens.vaultCount(cm))) {
             expected = IEvergammaErrors.VaultNotFound.selector;
         }
-        if (expected == 0 && _healthError(collateral, debt) == 0)
+        if (expected == 0 && !_liquidatableAt(collateral, debt, perToken)) {
             expected = IEvergammaErrors.VaultSafe.selector;
+        }
         if (expected == 0) {
             r = LiquidationMath.compute(
                 LiquidationInput(collateral, debt, maxDebt, insolventAtIndex),
-                _pricingPowerPrice(),
-                BONUS,
-                MIN_COLLATERAL
+                _payoutPrice(),
+                params.liquidationBonusWad,
+                params.minCollateralWei
             );
             if (r.leavesDust) expected = IEvergammaErrors.LiquidationLeavesDust.selector;
             else if (r.debtRepaid == 0) expected = IEvergammaErrors.ZeroAmount.selector;
@@ -574,7 +610,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             _eq("LIQ", "ETH received", liquidator.balance - ethBefore, paid);
             uint256 collateralLeft = collateral - paid;
             uint256 debtLeft = debt - repaid;
-            if (debtLeft != 0 && collateralLeft != 0 && collateralLeft < MIN_COLLATERAL) {
+            if (debtLeft != 0 && collateralLeft != 0 && collateralLeft < params.minCollateralWei) {
                 revert Violated("INV-4", "liquidation left a dust vault", collateralLeft, debtLeft);
             }
             // INV-10, over sequences: a vault solvent at index before a liquidation is solvent at index or
@@ -634,7 +670,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         _after(0);
     }
 
-    /// @notice A rally that hurts shorts: ETH up 10% to 65% (or the power token up, half the time), then one to
+    /// @notice A rally that hurts shorts: ETH up 10% to 65% (or the market's token up, half the time), then one to
     ///         three TWAP periods pass so that the oracle fully reflects it.
     function shock(uint256 marketSeed, uint256 seed) external {
         _use(marketSeed);
@@ -645,7 +681,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
             p.ethPool.setTick(int24(logical * p.ethTickSign));
         } else {
-            _setPowerTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
+            _setTokenTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
         }
         vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
         vm.roll(vm.getBlockNumber() + 1);
@@ -662,31 +698,31 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         int256 logical = _logicalTick(p.ethPool, p.ethTickSign) + int256(bound(seed, 4700, 9200));
         if (logical > ethTickStart + ETH_TICK_UP) logical = ethTickStart + ETH_TICK_UP;
         p.ethPool.setTick(int24(logical * p.ethTickSign));
-        // The power token follows ETH (a premium between -10% and +20%), as a market would.
-        _setPowerTick(_fairPowerTick(logical) + int256(bound(seed / 9301, 0, 3000)) - 1000);
+        // The market's token follows ETH (a premium between -10% and +20% over its fair price), as a market would.
+        _setTokenTick(_fairTokenTick(logical) + int256(bound(seed / 9301, 0, 3000)) - 1000);
         vm.warp(vm.getBlockTimestamp() + bound(seed / 2, 420, 1260));
         vm.roll(vm.getBlockNumber() + 1);
         _success("crash");
         _after(0);
     }
 
-    /// @notice Moves the power pool's tick by up to +-20%, kept within [-45%, +80%] of the fair price (beyond
-    ///         both funding clamps).
+    /// @notice Moves the market's token pool's tick by up to +-20%, kept within [-45%, +80%] of the fair price
+    ///         (beyond both funding clamps of ETH², and across the call's band on payoff / mark).
     function movePowerPrice(uint256 marketSeed, uint256 deltaSeed) external {
         _use(marketSeed);
         _count("movePowerPrice");
         int256 delta = int256(bound(deltaSeed, 0, 4000)) - 2000;
-        _setPowerTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
+        _setTokenTick(_logicalTick(markets[cm].pool, markets[cm].tickSign) + delta);
         _success("movePowerPrice");
         _after(0);
     }
 
-    /// @notice Puts the power token back near its fair price with a premium between -25% and +57%.
+    /// @notice Puts the market's token back near its fair price with a premium between -25% and +57%.
     function syncPowerPrice(uint256 marketSeed, uint256 premiumSeed) external {
         _use(marketSeed);
         _count("syncPowerPrice");
         int256 premium = int256(bound(premiumSeed, 0, 7500)) - 3000;
-        _setPowerTick(_fairPowerTick() + premium);
+        _setTokenTick(_fairTokenTick() + premium);
         _success("syncPowerPrice");
         _after(0);
     }
@@ -1016,35 +1052,89 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         return 0;
     }
 
-    /// @dev The health rule: no debt, or at least the dust floor and 150% of the debt value (rounded up).
+    /// @dev The terms of the market the current action drives.
+    function _params() internal view returns (MarketParams memory) {
+        return markets[cm].params;
+    }
+
+    /// @dev The health rule of minting and withdrawing, in the engine's order of errors: no debt, or at least the
+    ///      market's dust floor and its minimum ratio of the debt value (rounded up).
     function _healthError(uint256 collateral, uint256 debt) internal view returns (bytes4) {
         if (debt == 0) return 0;
-        return _healthErrorAt(collateral, debt, lens.debtValuePerToken(cm));
+        return _healthErrorAt(_params(), collateral, debt, lens.debtValuePerToken(cm));
     }
 
     function _healthErrorAt(
+        MarketParams memory params,
         uint256 collateral,
         uint256 debt,
         uint256 perToken
     ) internal pure returns (bytes4) {
         if (debt == 0) return 0;
-        if (collateral < MIN_COLLATERAL) return IEvergammaErrors.VaultBelowMinCollateral.selector;
+        if (collateral < params.minCollateralWei) return IEvergammaErrors.VaultBelowMinCollateral.selector;
         uint256 debtValue = VaultMath.debtValue(debt, perToken);
-        if (!VaultMath.meetsRatio(collateral, debtValue, MIN_RATIO))
+        if (!VaultMath.meetsRatio(collateral, debtValue, params.minCollateralRatioWad))
             return IEvergammaErrors.VaultUnsafe.selector;
         return 0;
+    }
+
+    /// @notice The model's liquidation ratio of market `k` (WAD): its minimum ratio for a power market, minimum /
+    ///         (1 + OPTION_LIQUIDATION_BUFFER_WAD) rounded up for an option (125% for 150%).
+    /// @param k The market id.
+    /// @return The ratio below which a vault with debt is liquidatable (WAD).
+    function liquidationRatioOf(uint32 k) public view returns (uint256) {
+        MarketParams memory params = markets[k].params;
+        if (params.kind == ProductKind.Power) return params.minCollateralRatioWad;
+        return FPML.fullMulDivUp(params.minCollateralRatioWad, WAD, WAD + OPTION_LIQUIDATION_BUFFER_WAD);
+    }
+
+    /// @notice The model's health of a vault of market `k` holding `collateral` and `debt` at `perToken` (the debt
+    ///         value of one token): `healthy` (mint and withdraw allowed: `isVaultSafe`) and `liquidatable` (with
+    ///         debt, below the dust floor or below `liquidationRatioOf(k)`).
+    /// @param k The market id.
+    /// @param collateral Wei.
+    /// @param debt Token units.
+    /// @param perToken The debt value of one token (ETH, WAD).
+    /// @return healthy Whether the vault meets the minimum ratio and floor (or has no debt).
+    /// @return liquidatable Whether a liquidation may run against it (grace period and status aside).
+    function healthOf(
+        uint32 k,
+        uint256 collateral,
+        uint256 debt,
+        uint256 perToken
+    ) public view returns (bool healthy, bool liquidatable) {
+        MarketParams memory params = markets[k].params;
+        healthy = _healthErrorAt(params, collateral, debt, perToken) == 0;
+        liquidatable =
+            debt != 0 &&
+            (collateral < params.minCollateralWei ||
+                !VaultMath.meetsRatio(
+                    collateral,
+                    VaultMath.debtValue(debt, perToken),
+                    liquidationRatioOf(k)
+                ));
+    }
+
+    /// @dev `healthOf(cm, ...).liquidatable` for the acting market.
+    function _liquidatableAt(
+        uint256 collateral,
+        uint256 debt,
+        uint256 perToken
+    ) internal view returns (bool liquidatable) {
+        (, liquidatable) = healthOf(cm, collateral, debt, perToken);
     }
 
     function _mintFee(uint256 amount) internal view returns (uint256) {
         uint256 bps = lens.feeBps(cm);
         if (bps == 0) return 0;
-        return FPML.fullMulDivUp(amount, _pricingPowerPrice() * bps, 1e18 * 1e4);
+        return FPML.fullMulDivUp(amount, _payoutPrice() * bps, 1e18 * 1e4);
     }
 
-    /// @dev The power price of liquidation payouts and the mint fee (S-1/S-2): the TWAP capped at 1.4 x one
-    ///      token's debt value at index.
-    function _pricingPowerPrice() internal view returns (uint256) {
-        uint256 cap = FPML.mulWad(lens.debtValuePerToken(cm), 1.4e18);
+    /// @dev The token price of liquidation payouts and the mint fee (S-1/S-2): the TWAP capped at the market's
+    ///      cap (1.4 for ETH², the band's 1.25 for the call) times one token's debt value (for an option that value
+    ///      is at least q, so the price is q).
+    function _payoutPrice() internal view returns (uint256) {
+        uint256 cap = FPML.mulWad(lens.debtValuePerToken(cm), _params().markRatioCapWad);
         uint256 q = lens.tokenPrice(cm);
         return q < cap ? q : cap;
     }
@@ -1059,28 +1149,28 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         }
     }
 
-    function _longPayout(uint32 k, uint256 amount) internal view returns (uint256) {
-        if (lens.settlementShortfall(k) == 0) {
-            uint256 perToken = PowerPerpMath.claimValuePerTokenWad(
+    /// @dev One token's value at market `k`'s settlement price: NF * S^(n-1) / scale for a power market,
+    ///      NF * payoff(S) / S for an option; rounded up for a short's debt, down for a long's claim.
+    function _settlementValuePerToken(uint32 k, bool roundUp) internal view returns (uint256) {
+        return
+            Product.valuePerTokenWad(
+                markets[k].params,
                 lens.normalizationFactor(k),
                 lens.settlementEthPrice(k),
-                markets[k].params.power,
-                markets[k].params.indexScale
+                roundUp
             );
-            return FPML.fullMulDiv(amount, perToken, WAD);
+    }
+
+    function _longPayout(uint32 k, uint256 amount) internal view returns (uint256) {
+        if (lens.settlementShortfall(k) == 0) {
+            return FPML.fullMulDiv(amount, _settlementValuePerToken(k, false), WAD);
         }
         return FPML.fullMulDiv(amount, lens.longPayoutPool(k), supplyAtShutdown[k]);
     }
 
     function _shortPayout(uint32 k, uint256 id) internal view returns (uint256) {
         (, , uint256 collateral, uint256 debt) = lens.getVault(id);
-        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
-            lens.normalizationFactor(k),
-            lens.settlementEthPrice(k),
-            markets[k].params.power,
-            markets[k].params.indexScale
-        );
-        uint256 debtValue = VaultMath.debtValue(debt, perToken);
+        uint256 debtValue = VaultMath.debtValue(debt, _settlementValuePerToken(k, true));
         return collateral > debtValue ? collateral - debtValue : 0;
     }
 
@@ -1102,27 +1192,60 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     }
 
     /// @dev INV-3: after a successful mint, burn or withdraw the vault is safe, by the lens's view and by an
-    ///      independent (unrounded) computation of collateral >= 1.5 * debt * NF * S / scale.
+    ///      independent (unrounded) computation of collateral >= minimum ratio * debt * value per token, the value
+    ///      per token taken from the prices, not from the lens's debt value: NF * S^(n-1) / scale for a power market;
+    ///      for an option the pricer's rule at the block's NF, S and q (`optionDebtValuePerToken`), checked to be at
+    ///      least the claim NF * payoff(S) / S and the market price q (docs/spec.md, "Option markets").
     function _checkHealthyAfterAction(uint256 id) internal view {
         if (!lens.isVaultSafe(id)) revert Violated("INV-3", "vault unsafe after action", id, 0);
         (, , uint256 collateral, uint256 debt) = lens.getVault(id);
         if (debt == 0) return;
-        if (collateral < MIN_COLLATERAL)
+        MarketParams memory params = _params();
+        if (collateral < params.minCollateralWei)
             revert Violated("INV-3", "dust vault after action", collateral, debt);
-        // NF * S^(n-1) / scale, multiplied out step by step (not through the engine's libraries).
-        MarketParams memory params = markets[cm].params;
         uint256 ethPrice = lens.ethPrice(cm);
+        uint256 factor = lens.normalizationFactor(cm);
+        uint256 valuePerToken =
+            Product.isOption(params)
+                ? _optionValuePerToken(params, factor, ethPrice)
+                : _powerValuePerToken(params, factor, ethPrice);
+        uint256 debtValue = FPML.fullMulDiv(debt, valuePerToken, WAD);
+        uint256 required = FPML.fullMulDiv(debtValue, params.minCollateralRatioWad, WAD);
+        if (collateral < required)
+            revert Violated("INV-3", "below the minimum ratio (independent check)", collateral, required);
+    }
+
+    /// @dev NF * S^(n-1) / scale, multiplied out step by step (not through the engine's libraries).
+    function _powerValuePerToken(
+        MarketParams memory params,
+        uint256 factor,
+        uint256 ethPrice
+    ) internal pure returns (uint256) {
         uint256 ethPower = WAD;
         for (uint256 i = 1; i < params.power; i++) ethPower = FPML.fullMulDiv(ethPower, ethPrice, WAD);
-        uint256 valuePerToken = FPML.fullMulDiv(
-            lens.normalizationFactor(cm),
-            ethPower,
-            params.indexScale * WAD
+        return FPML.fullMulDiv(factor, ethPower, params.indexScale * WAD);
+    }
+
+    /// @dev An option token's debt value from the pricer at NF, S and the token's TWAP q, checked against its two
+    ///      floors: the claim NF * payoff(S) / S (unrounded) and q.
+    function _optionValuePerToken(
+        MarketParams memory params,
+        uint256 factor,
+        uint256 ethPrice
+    ) internal view returns (uint256 value) {
+        uint256 q = lens.tokenPrice(cm);
+        value = pricer.optionDebtValuePerToken(
+            params.kind == ProductKind.Call,
+            params.strikeWad,
+            params.floorVolatilityWad,
+            params.fundingPeriodSeconds,
+            factor,
+            ethPrice,
+            q
         );
-        uint256 debtValue = FPML.fullMulDiv(debt, valuePerToken, WAD);
-        uint256 required = FPML.fullMulDiv(debtValue, MIN_RATIO, WAD);
-        if (collateral < required)
-            revert Violated("INV-3", "below 150% (independent check)", collateral, required);
+        uint256 claim = FPML.fullMulDiv(factor, Product.payoffWad(params, ethPrice), ethPrice);
+        if (value < claim) revert Violated("INV-3", "option debt value below its claim", value, claim);
+        if (value < q) revert Violated("INV-3", "option debt value below its market price", value, q);
     }
 
     /// @dev INV-6: NF > 0; it changes only in a block in which it did not change yet, stamped with that block's
@@ -1154,21 +1277,98 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
                 revert Violated("INV-6", "NF changed twice in a block", factor, previous);
             if (lastFundingUpdate[cm] == nowTs)
                 revert Violated("INV-6", "NF changed after this block's update", 0, 0);
-            uint256 tau = FPML.mulDiv(updatedAt - lastFundingUpdate[cm], WAD, FUNDING_PERIOD);
-            int256 logChange = FPML.lnWad(int256(factor)) - FPML.lnWad(int256(previous));
-            uint256 smaller = factor < previous ? factor : previous;
-            // Rounding: NF is floored to a wei (1/NF relative) and expWad/lnWad are exact to ~1e-17.
-            uint256 tolerance = 1e6 + FPML.divUp(2 * WAD, smaller);
-            uint256 bound_ = FPML.mulWadUp(logChange > 0 ? LN_FLOOR_ABS : LN_CAP_ABS, tau) + tolerance;
-            uint256 magnitude = uint256(logChange > 0 ? logChange : -logChange);
-            if (magnitude > bound_ && !(factor == 1 && logChange < 0)) {
-                revert Violated("INV-6", "NF moved beyond the clamp bound", magnitude, bound_);
-            }
+            _checkFundingBound(previous, factor, updatedAt - lastFundingUpdate[cm]);
             lastFactorChangeAt[cm] = nowTs;
         }
         if (updatedAt != lastFundingUpdate[cm]) fundingUpdates++;
         lastNormalizationFactor[cm] = factor;
         lastFundingUpdate[cm] = updatedAt;
+    }
+
+    /// @dev The per-update bound of funding over `elapsed` seconds (tau = elapsed / T), with a tolerance of 1e-12
+    ///      plus 2 wei of NF (NF is floored to a wei; expWad / lnWad are exact to ~1e-17):
+    ///      - INV-6, a power market: ln(floor) * tau <= -ln(NF' / NF) <= ln(cap) * tau (the clamp on mark / index);
+    ///      - INV-19, an option market: -(1 - floor) * tau <= ln(NF' / NF) <= (cap - 1) * tau (the band on
+    ///        payoff / mark, `OptionFundingMath`), then `_checkOptionFunding`.
+    ///      A change to NF = 1 (the clamp's lower end) is exempt from the lower bound.
+    function _checkFundingBound(uint256 previous, uint256 factor, uint256 elapsed) internal {
+        MarketParams memory params = _params();
+        bool option = Product.isOption(params);
+        uint256 tau = FPML.mulDivUp(elapsed, WAD, params.fundingPeriodSeconds);
+        // Rates per unit of tau (WAD): how fast NF may fall, and how fast it may rise.
+        (uint256 fallRate, uint256 riseRate) = option
+            ? (WAD - params.markRatioFloorWad, params.markRatioCapWad - WAD)
+            : (_lnAbsUp(params.markRatioCapWad), _lnAbsUp(params.markRatioFloorWad));
+        int256 logChange = FPML.lnWad(int256(factor)) - FPML.lnWad(int256(previous));
+        uint256 smaller = factor < previous ? factor : previous;
+        uint256 tolerance = FUNDING_TOLERANCE_WAD + FPML.divUp(2 * WAD, smaller);
+        uint256 bound_ = FPML.mulWadUp(logChange > 0 ? riseRate : fallRate, tau) + tolerance;
+        uint256 magnitude = uint256(logChange > 0 ? logChange : -logChange);
+        if (magnitude > bound_ && !(factor == 1 && logChange < 0)) {
+            revert Violated(
+                option ? "INV-19" : "INV-6",
+                "NF moved beyond the funding bound",
+                magnitude,
+                bound_
+            );
+        }
+        if (option) _checkOptionFunding(params, previous, factor, elapsed);
+    }
+
+    /// @dev |ln(x)| in WAD, rounded away from zero (a clamp bound's rate).
+    function _lnAbsUp(uint256 x) internal pure returns (uint256) {
+        int256 ln = FPML.lnWad(int256(x));
+        return uint256(ln < 0 ? -ln : ln) + 1;
+    }
+
+    /// @dev INV-19, beyond the bound: the option market's NF is the option rule (the pricer's
+    ///      `optionNormalizationFactor`) at the block's prices S and q over the gap; and, for gaps of at most a day
+    ///      (integrated exactly), two updates splitting the gap give the same NF as one, to 1e-12 plus a few wei.
+    function _checkOptionFunding(
+        MarketParams memory params,
+        uint256 previous,
+        uint256 factor,
+        uint256 elapsed
+    ) internal {
+        uint256 ethPrice = lens.ethPrice(cm);
+        uint256 q = lens.tokenPrice(cm);
+        uint256 oneStep = _optionFactor(params, previous, ethPrice, q, elapsed);
+        _eq("INV-19", "NF = the option rule at the block's prices", factor, oneStep);
+        optionFundingChecks++;
+        if (elapsed < 2 || elapsed > OptionFundingMath.EXACT_GAP_MAX_SECONDS) return;
+        optionPathChecks++;
+        uint256 first = elapsed / 2;
+        uint256 twoSteps = _optionFactor(
+            params,
+            _optionFactor(params, previous, ethPrice, q, first),
+            ethPrice,
+            q,
+            elapsed - first
+        );
+        uint256 diff = twoSteps > oneStep ? twoSteps - oneStep : oneStep - twoSteps;
+        uint256 tolerance = FPML.mulWadUp(oneStep, PATH_TOLERANCE_WAD) + PATH_TOLERANCE_WEI;
+        if (diff > tolerance) revert Violated("INV-19", "two updates differ from one", twoSteps, oneStep);
+    }
+
+    /// @dev The option rule's NF after `elapsed` seconds from `factor` at S = `ethPrice` and q = `tokenPrice`.
+    function _optionFactor(
+        MarketParams memory params,
+        uint256 factor,
+        uint256 ethPrice,
+        uint256 tokenPrice,
+        uint256 elapsed
+    ) internal view returns (uint256) {
+        return
+            pricer.optionNormalizationFactor(
+                factor,
+                Product.payoffWad(params, ethPrice),
+                tokenPrice,
+                ethPrice,
+                params.markRatioFloorWad,
+                params.markRatioCapWad,
+                elapsed,
+                params.fundingPeriodSeconds
+            );
     }
 
     /// @dev INV-8a, once a market's settlement completes (before any redemption can run): everything it owes at
@@ -1196,12 +1396,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
     function _recordHermitAllowance() internal {
         address h = hermit();
         uint256 count = lens.vaultCount(cm);
-        uint256 perToken = PowerPerpMath.debtValuePerTokenWad(
-            lens.normalizationFactor(cm),
-            lens.settlementEthPrice(cm),
-            markets[cm].params.power,
-            markets[cm].params.indexScale
-        );
+        uint256 perToken = _settlementValuePerToken(cm, true);
         uint256 debt;
         for (uint256 serial = 1; serial <= count; serial++) {
             uint256 id = VaultIdLib.toVaultId(cm, serial);
@@ -1354,6 +1549,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     function _success(bytes32 action) internal {
         successes[action]++;
+        marketSuccesses[cm][action]++;
     }
 
     function _actor(uint256 seed) internal view returns (address) {
@@ -1373,7 +1569,7 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         return owner;
     }
 
-    /// @dev The non-hermit actor holding the most power tokens.
+    /// @dev The non-hermit actor holding the most tokens of the acting market.
     function _richest() internal view returns (address richest) {
         uint256 most;
         for (uint256 i = 1; i < ACTOR_COUNT; i++) {
@@ -1399,23 +1595,26 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         return VaultIdLib.toVaultId(cm, (seed % count) + 1);
     }
 
-    /// @dev The first unsafe vault from a seeded start, else the seeded vault (mostly a VaultSafe attempt).
+    /// @dev The first liquidatable vault from a seeded start, else the seeded vault (mostly a VaultSafe attempt).
     function _pickUnsafeVault(uint256 seed) internal view returns (uint256) {
         uint256 count = lens.vaultCount(cm);
         if (count == 0 || seed % 17 == 0) return _pickVault(seed);
         uint256 perToken = lens.debtValuePerToken(cm);
         for (uint256 k = 0; k < count; k++) {
             uint256 id = VaultIdLib.toVaultId(cm, (((seed % count) + k) % count) + 1);
-            if (_healthErrorAt(ghostCollateral[id], ghostDebt[id], perToken) != 0) return id;
+            if (_liquidatableAt(ghostCollateral[id], ghostDebt[id], perToken)) return id;
         }
         return VaultIdLib.toVaultId(cm, (seed % count) + 1);
     }
 
-    function _ethAmount(uint256 seed, bool isNew) internal pure returns (uint256) {
+    /// @dev ETH sent with a mint: the market's dust floor exactly (new vaults), up to 5 ETH, around the floor (0.8x
+    ///      to 1.6x), 1 to 20 ETH, 20 to 300 ETH, or a few wei.
+    function _ethAmount(uint256 seed, bool isNew) internal view returns (uint256) {
+        uint256 floor = _params().minCollateralWei;
         uint256 mode = seed % 6;
-        if (mode == 0) return isNew ? 0.5 ether : 0;
-        if (mode == 1) return isNew ? bound(seed / 6, 0.5 ether, 5 ether) : 0;
-        if (mode == 2) return bound(seed / 6, 0.4 ether, 0.8 ether);
+        if (mode == 0) return isNew ? floor : 0;
+        if (mode == 1) return isNew ? bound(seed / 6, floor, 5 ether) : 0;
+        if (mode == 2) return bound(seed / 6, (floor * 4) / 5, (floor * 8) / 5);
         if (mode == 3) return bound(seed / 6, 1 ether, 20 ether);
         if (mode == 4) return bound(seed / 6, 20 ether, 300 ether);
         return bound(seed / 6, 0, 1000);
@@ -1428,7 +1627,11 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 debt,
         uint256 seed
     ) internal view returns (uint256 amount, bool atMax) {
-        uint256 maxDebt = VaultMath.maxDebt(collateral, lens.debtValuePerToken(cm), MIN_RATIO);
+        uint256 maxDebt = VaultMath.maxDebt(
+            collateral,
+            lens.debtValuePerToken(cm),
+            _params().minCollateralRatioWad
+        );
         uint256 room = maxDebt > debt ? maxDebt - debt : 0;
         uint256 mode = seed % 8;
         if ((mode == 0 || mode == 1) && room != 0) return (room, true);
@@ -1452,9 +1655,10 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         if (debtAfter == 0) {
             free = collateral;
         } else {
+            MarketParams memory params = _params();
             uint256 debtValue = VaultMath.debtValue(debtAfter, lens.debtValuePerToken(cm));
-            uint256 required = FPML.fullMulDivUp(debtValue, MIN_RATIO, WAD);
-            if (required < MIN_COLLATERAL) required = MIN_COLLATERAL;
+            uint256 required = FPML.fullMulDivUp(debtValue, params.minCollateralRatioWad, WAD);
+            if (required < params.minCollateralWei) required = params.minCollateralWei;
             free = collateral > required ? collateral - required : 0;
         }
         uint256 mode = seed % 7;
@@ -1494,13 +1698,14 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         return int256(tick) * sign;
     }
 
-    /// @dev The power pool's logical tick at NF * S / scale ETH per token (no premium), from the spot ETH tick.
-    function _fairPowerTick() internal view returns (int256) {
-        return _fairPowerTick(_logicalTick(p.ethPool, p.ethTickSign));
+    /// @dev The token pool's logical tick at its fair price from the spot ETH tick: NF * S / scale ETH per token (no
+    ///      premium) for a power market, NF * V(S) / S for an option (V the pricer's fair value at 80% volatility).
+    function _fairTokenTick() internal view returns (int256) {
+        return _fairTokenTick(_logicalTick(p.ethPool, p.ethTickSign));
     }
 
     /// @dev The same for the ETH pool at logical tick `ethLogicalTick`.
-    function _fairPowerTick(int256 ethLogicalTick) internal view returns (int256) {
+    function _fairTokenTick(int256 ethLogicalTick) internal view returns (int256) {
         uint160 sqrtPriceX96 = TickMath.getSqrtPriceAtTick(int24(ethLogicalTick * p.ethTickSign));
         uint256 ratioX192 = uint256(sqrtPriceX96) * sqrtPriceX96;
         // price of 1 ETH in USDC units per wei, scaled to USD WAD: ratio * 1e18 / 1e6 (or the inverse)
@@ -1508,20 +1713,19 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             p.ethTickSign > 0
                 ? FPML.fullMulDiv(ratioX192, 1e30, 1 << 192)
                 : FPML.fullMulDiv(1 << 192, 1e30, ratioX192);
-        MarketParams memory params = markets[cm].params;
-        uint256 fair = PowerPerpMath.claimValuePerTokenWad(
-            lens.normalizationFactor(cm),
-            spotWad,
-            params.power,
-            params.indexScale
-        );
+        MarketParams memory params = _params();
+        uint256 factor = lens.normalizationFactor(cm);
+        uint256 fair =
+            Product.isOption(params)
+                ? fairTokenPriceWad(pricer, params, spotWad, factor)
+                : PowerPerpMath.claimValuePerTokenWad(factor, spotWad, params.power, params.indexScale);
         if (fair == 0) fair = 1;
         int24 tick = tickForPrice(address(markets[cm].token), address(p.weth), fair, 18, 18);
         return int256(tick) * markets[cm].tickSign;
     }
 
-    function _setPowerTick(int256 logical) internal {
-        int256 fair = _fairPowerTick();
+    function _setTokenTick(int256 logical) internal {
+        int256 fair = _fairTokenTick();
         if (logical < fair - 6000) logical = fair - 6000;
         if (logical > fair + 6000) logical = fair + 6000;
         int256 tick = logical * markets[cm].tickSign;

@@ -7,7 +7,6 @@ import {Evergamma} from "../../../contracts/core/Evergamma.sol";
 import {EvergammaLens} from "../../../contracts/periphery/EvergammaLens.sol";
 import {MarketToken} from "../../../contracts/tokens/MarketToken.sol";
 import {VaultIdLib} from "../../../contracts/types/VaultId.sol";
-import {VaultMath} from "../../../contracts/libraries/VaultMath.sol";
 import {Test} from "../utils/Test.sol";
 import {EvergammaHandlerBase} from "./EvergammaHandler.sol";
 import {MarketHandles} from "./EvergammaFixture.sol";
@@ -23,9 +22,10 @@ struct FuzzSelector {
 
 /// @title InvariantBase
 /// @notice The invariants of the running protocol (INV-1 to INV-7 of docs/spec.md, each for every market, and the
-///         cross-market INV-16 and INV-17) over a handler that drives two markets of one engine. INV-3, INV-6,
-///         INV-15, INV-16 and INV-17 are checked by the handler after every action (a violation reverts the handler
-///         call, which fails the run under `failOnRevert`); the functions below restate them from the ghost state.
+///         cross-market INV-16 and INV-17) over a handler that drives two markets of one engine, a power perpetual
+///         and an everlasting call. INV-3, INV-6, INV-15, INV-16, INV-17 and INV-19 are checked by the handler after
+///         every action (a violation reverts the handler call, which fails the run under `failOnRevert`); the
+///         functions below restate them from the ghost state.
 abstract contract InvariantBase is Test {
     /// @notice Carries the outcome of a state-free liquidation probe out of the reverted frame.
     error ProbeOutcome(bool success, bytes revertData, uint256 debtRepaid, uint256 collateralPaid);
@@ -36,6 +36,8 @@ abstract contract InvariantBase is Test {
     Evergamma internal engine;
     EvergammaLens internal lens;
     MarketToken[] internal tokens;
+    /// @dev Each market's dust floor (wei).
+    uint256[] internal minCollateral;
     uint32 internal marketCount;
     address[] internal actors;
     address internal constant PROBE = address(uint160(uint256(keccak256("evergamma.probe"))));
@@ -51,7 +53,10 @@ abstract contract InvariantBase is Test {
         actors = handler.actorList();
         marketCount = handler.marketCount();
         MarketHandles[] memory markets = handler.marketList();
-        for (uint256 i = 0; i < markets.length; i++) tokens.push(markets[i].token);
+        for (uint256 i = 0; i < markets.length; i++) {
+            tokens.push(markets[i].token);
+            minCollateral.push(markets[i].params.minCollateralWei);
+        }
     }
 
     function targetContracts() public view returns (address[] memory targets) {
@@ -208,8 +213,9 @@ abstract contract InvariantBase is Test {
         }
     }
 
-    /// @dev INV-4, per market: every unsafe vault can be liquidated by a holder of enough tokens offering
-    ///      type(uint256).max. Probed without changing state: the probe runs in a call that always reverts with
+    /// @dev INV-4, per market: every liquidatable vault (below the liquidation ratio: the minimum ratio of a power
+    ///      market, minimum / 1.2 of an option market) can be liquidated by a holder of enough tokens offering
+    ///      type(uint256).max; `isVaultSafe` and `previewLiquidation` agree with the model. Probed without changing state: the probe runs in a call that always reverts with
     ///      its outcome.
     function checkUnsafeVaultsLiquidatable() internal {
         for (uint32 m = 0; m < marketCount; m++) checkUnsafeVaultsLiquidatable(m);
@@ -224,10 +230,13 @@ abstract contract InvariantBase is Test {
         for (uint256 serial = 1; serial <= count; serial++) {
             uint256 id = vaultId(m, serial);
             (, , uint256 c, uint256 d) = lens.getVault(id);
-            bool safe =
-                d == 0 || (c >= 0.5e18 && VaultMath.meetsRatio(c, VaultMath.debtValue(d, perToken), 1.5e18));
+            // The model's rule: healthy at the minimum ratio, liquidatable below the liquidation ratio (the same
+            // for a power market, minimum / 1.2 for an option).
+            (bool safe, bool liquidatable) = handler.healthOf(m, c, d, perToken);
             assertEq(safe ? 1 : 0, lens.isVaultSafe(id) ? 1 : 0, "INV-4: isVaultSafe disagrees");
-            if (safe) continue;
+            (bool previewed, , ) = lens.previewLiquidation(id);
+            assertEq(liquidatable ? 1 : 0, previewed ? 1 : 0, "INV-4: previewLiquidation disagrees");
+            if (!liquidatable) continue;
             try this.probeLiquidation(m, id) {
                 revert("probe returned");
             } catch (bytes memory outcome) {
@@ -267,7 +276,7 @@ abstract contract InvariantBase is Test {
             (, , uint256 c, uint256 d) = lens.getVault(id);
             assertEq(c, collateral - paid, "INV-4: collateral after liquidation");
             assertEq(d, debt - repaid, "INV-4: debt after liquidation");
-            assertTrue(d == 0 || c == 0 || c >= 0.5e18, "INV-4: liquidation left dust");
+            assertTrue(d == 0 || c == 0 || c >= minCollateral[m], "INV-4: liquidation left dust");
             revert ProbeOutcome(true, "", repaid, paid);
         } catch (bytes memory err) {
             revert ProbeOutcome(false, err, 0, 0);
