@@ -558,6 +558,17 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
 
     /* KEEPER ACTIONS */
 
+    /// @dev The value of one token of debt at index for INV-10 and the H-1 flag: the health rule's value for a power
+    ///      market, the claim NF * payoff(S) / S (rounded up) for an option (`Product.insolventAtIndex`).
+    function _indexValuePerToken(
+        MarketParams memory params,
+        uint256 healthPerToken
+    ) internal view returns (uint256) {
+        if (params.kind == ProductKind.Power) return healthPerToken;
+        return
+            Product.valuePerTokenWad(params, lens.expectedNormalizationFactor(cm), lens.ethPrice(cm), true);
+    }
+
     function liquidate(
         uint256 marketSeed,
         uint256 liquidatorSeed,
@@ -574,11 +585,12 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
         uint256 maxDebt = _liquidationOffer(debt, balance, maxDebtSeed);
 
         LiquidationResult memory r;
-        // The collateral is below the debt's value (at index for a power market; for an option the health rule's
-        // value, which is at least the claim NF * payoff / S and the market price q: the engine's flag).
+        // The collateral is below the debt's value at index (for an option its claim NF * payoff / S: the engine's
+        // flag, `Product.insolventAtIndex`, O-1).
         MarketParams memory params = _params();
         uint256 perToken = lens.debtValuePerToken(cm);
-        bool insolventAtIndex = debt != 0 && collateral < VaultMath.debtValue(debt, perToken);
+        uint256 indexPerToken = _indexValuePerToken(params, perToken);
+        bool insolventAtIndex = debt != 0 && collateral < VaultMath.debtValue(debt, indexPerToken);
         bytes4 expected = _statusError();
         if (expected == 0 && vm.getBlockTimestamp() < liquidationsOpenAt[cm]) {
             expected = IEvergammaErrors.LiquidationGracePeriod.selector; // M-1: the grace after an unpause
@@ -616,7 +628,9 @@ abstract contract EvergammaHandlerBase is EvergammaFixture {
             // INV-10, over sequences: a vault solvent at index before a liquidation is solvent at index or
             // debt-free after it, so no number of liquidations by anyone turns it into bad debt (H-1).
             if (
-                !insolventAtIndex && debtLeft != 0 && collateralLeft < VaultMath.debtValue(debtLeft, perToken)
+                !insolventAtIndex &&
+                debtLeft != 0 &&
+                collateralLeft < VaultMath.debtValue(debtLeft, indexPerToken)
             ) {
                 revert Violated(
                     "INV-10",

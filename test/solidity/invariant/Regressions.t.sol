@@ -631,23 +631,21 @@ contract OptionRegressions is EvergammaFixture {
         assertGt(repaid, 0, "liquidated below 125%");
     }
 
-    /// @notice O-1 (found while extending the invariant handler to option markets; docs/spec.md "Findings"): the
-    ///         H-1 rule ("a vault solvent at index accepts only the whole debt when its collateral does not cover the
-    ///         debt at the payout price plus bonus") does not protect an option vault that covers its claim. The
-    ///         engine's solvency flag for a liquidation compares the collateral with the health rule's debt value (the
-    ///         floor model after a 20% adverse move, at least q), not with the claim NF * payoff(S) / S that the vault
-    ///         owes at settlement. A vault that covers its claim but not that debt value counts as insolvent, so it
-    ///         may be liquidated in parts at q * 1.1 per token; when its collateral per token of debt is below q * 1.1,
-    ///         each part lowers it, and the last part takes all the collateral and leaves unbacked debt (borne by the
-    ///         longs at settlement). A call minted at the 150% limit at ETH = 3000 is in that window at ETH = 5000.
-    /// @dev Reproduces today's behaviour (the test passes while the gap exists). When the engine is changed so that a
-    ///      vault covering its claim is liquidated whole (or not into bad debt), the last assertions must flip.
-    function test_O1_claimSolventOptionVaultLiquidatedIntoBadDebt() external {
+    /// @notice O-1 (found while extending the invariant handler to option markets; docs/spec.md "Findings", fixed):
+    ///         the H-1 rule ("a vault solvent at index accepts only the whole debt when its collateral does not cover
+    ///         the debt at the payout price plus bonus") must protect an option vault that covers its claim. The
+    ///         engine's solvency flag compared the collateral with the health rule's debt value (the floor model after
+    ///         a 20% adverse move, at least q) rather than the claim NF * payoff(S) / S the vault owes at settlement,
+    ///         so a vault between the two could be liquidated in parts at q * 1.1 per token until the last part left
+    ///         unbacked debt. Now the flag values an option's debt at its claim (`Product.insolventAtIndex`): a call
+    ///         minted at the 150% limit at ETH = 3000, at ETH = 5000, refuses a partial liquidation and is liquidated
+    ///         whole, with no bad debt.
+    function test_O1_claimSolventOptionVaultIsLiquidatedWhole() external {
         (uint256 id, uint256 debt) = deployCallAndMintAtLimit();
         moveEthTo(ETH_RALLY_WAD);
 
-        // Before: the vault covers its claim at settlement value, is below its health debt value (the engine's
-        // "insolvent" flag) and is liquidatable.
+        // Before: the vault covers its claim, is below its health debt value and is liquidatable, and its
+        // collateral does not cover the whole debt at q * 1.1.
         uint256 claim = Product.valuePerTokenWad(
             call,
             p.lens.normalizationFactor(0),
@@ -660,8 +658,9 @@ contract OptionRegressions is EvergammaFixture {
             VaultMath.debtValue(debt, p.lens.debtValuePerToken(0)),
             "setup: below its health debt value"
         );
-        (bool liquidatable, , ) = p.lens.previewLiquidation(id);
+        (bool liquidatable, uint256 maxDebt, ) = p.lens.previewLiquidation(id);
         assertTrue(liquidatable, "setup: liquidatable");
+        assertEq(maxDebt, debt, "the lens previews the whole debt");
         uint256 payPerToken = FPML.mulWad(p.lens.tokenPrice(0), WAD + call.liquidationBonusWad);
         assertGt(
             FPML.fullMulDiv(debt, payPerToken, WAD),
@@ -669,18 +668,25 @@ contract OptionRegressions is EvergammaFixture {
             "setup: the collateral does not cover the whole debt at q * 1.1 (partial liquidations lower c/d)"
         );
 
-        // A partial liquidation (half), then one that takes exactly all the collateral.
+        // A partial liquidation is refused (it would lower the ratio of a vault solvent at its claim)...
         vm.startPrank(KEEPER);
-        p.engine.liquidate(id, (debt + 1) / 2);
-        (, , uint256 collateral, uint256 debtLeft) = p.lens.getVault(id);
-        p.engine.liquidate(id, FPML.fullMulDivUp(collateral, WAD, payPerToken));
+        (bool ok, bytes memory err) = address(p.engine).call(
+            abi.encodeCall(p.engine.liquidate, (id, (debt + 1) / 2))
+        );
+        assertRevertedWith(
+            ok,
+            err,
+            IEvergammaErrors.LiquidationLeavesDust.selector,
+            "O-1: no partial liquidation"
+        );
+        // ...and the whole debt takes the collateral: the vault is closed, with no bad debt.
+        (uint256 repaid, uint256 paid) = p.engine.liquidate(id, debt);
         vm.stopPrank();
-        (, , collateral, debtLeft) = p.lens.getVault(id);
-
-        // After (the gap): debt without collateral, recorded as bad debt, from a vault that covered its claim.
-        assertEq(collateral, 0, "O-1: all collateral taken");
-        assertGt(debtLeft, 0, "O-1: debt left unbacked");
-        assertEq(p.lens.totalBadDebt(0), debtLeft, "O-1: recorded as bad debt");
+        (, , uint256 collateral, uint256 debtLeft) = p.lens.getVault(id);
+        assertEq(repaid, debt, "O-1: the whole debt repaid");
+        assertEq(paid, VICTIM_COLLATERAL, "O-1: all collateral paid");
+        assertEq(collateral + debtLeft, 0, "O-1: vault closed");
+        assertEq(p.lens.totalBadDebt(0), 0, "O-1: no bad debt");
     }
 
     receive() external payable {}
