@@ -21,7 +21,8 @@ export interface OptionFixture extends EvergammaDeployment {
   bob: Awaited<ReturnType<typeof ethers.getSigners>>[number];
 }
 
-async function deployOptionMarkets(): Promise<OptionFixture> {
+/** Deploys ETH², the call and the put on one engine (fresh, without a snapshot: see {@link loadOptions}). */
+export async function deployOptionMarkets(): Promise<OptionFixture> {
   const deployment = await deployEvergamma(connection, {
     markets: [
       { name: "ETH2" },

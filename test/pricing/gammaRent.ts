@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { parseEther } from "ethers";
 
 import { ethers } from "../fixtures.js";
-import { loadOptions } from "../options/fixture.js";
+import { deployOptionMarkets } from "../options/fixture.js";
 
 const SEED = 0x47414d4d;
 const DAY = 86_400n;
@@ -69,7 +69,9 @@ describe("Everlasting funding at fair value pays the gamma rent W / T (Paradigm'
   });
 
   it("on a live market priced at fair value, the lens's funding rate × mark = the pricer's W / T", async function () {
-    const f = await loadOptions();
+    // A fresh deployment rather than the options fixture's snapshot: this file runs after suites that take and
+    // restore snapshots of their own on the shared chain.
+    const f = await deployOptionMarkets();
     const pricer = await ethers.getContractAt("EverlastingOptionPricer", await f.engine.optionPricer());
     for (const m of [f.call, f.put]) {
       const r = await f.lens.optionReport(m.id);
