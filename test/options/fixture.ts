@@ -21,8 +21,7 @@ export interface OptionFixture extends EvergammaDeployment {
   bob: Awaited<ReturnType<typeof ethers.getSigners>>[number];
 }
 
-/** Deploys ETH², the call and the put on one engine (fresh, without a snapshot: see {@link loadOptions}). */
-export async function deployOptionMarkets(): Promise<OptionFixture> {
+async function deployOptionMarkets(): Promise<OptionFixture> {
   const deployment = await deployEvergamma(connection, {
     markets: [
       { name: "ETH2" },

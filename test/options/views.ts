@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { parseEther } from "ethers";
 
 import { setTokenPrice, vaultIdOf, type MarketDeployment } from "../../deploy/evergamma.js";
-import { networkHelpers } from "../fixtures.js";
+import { ethers, networkHelpers } from "../fixtures.js";
 import { mined, mulDivDown, mulDivUp, PENDING, pinNextBlock, WAD } from "../utils/riskHelpers.js";
 import { loadOptions, STRIKE_USD, type OptionFixture } from "./fixture.js";
 
@@ -185,5 +185,27 @@ describe("Option markets: the lens's option views", function () {
     expect(await f.lens.liquidationPrice(repaid)).to.be.greaterThan(0n);
     await mined(f.engine.connect(f.alice).burn(repaid, parseEther("1"), 0n));
     expect(await f.lens.liquidationPrice(repaid)).to.equal(0n);
+  });
+
+  it("pays the gamma rent: on a market priced at fair value, funding rate × mark = the pricer's W / T (Paradigm)", async function () {
+    const f = await loadOptions();
+    const pricer = await ethers.getContractAt("EverlastingOptionPricer", await f.engine.optionPricer());
+    for (const m of [f.call, f.put]) {
+      const r = await f.lens.optionReport(m.id);
+      // At the mark's own implied volatility the fair value is the mark (to the inversion's rounding).
+      const args = [
+        r.ethPriceWad,
+        r.strikeWad,
+        r.impliedVolatilityWad,
+        BigInt(m.params.fundingPeriodSeconds),
+      ] as const;
+      const timeValue = await pricer.timeValue(...args);
+      expect(r.impliedVolatilityWad).to.be.greaterThan(parseEther("0.5"));
+      const paid = (Number(r.fundingRatePerDayWad) / 1e18) * (Number(r.markWad) / 1e18);
+      const markRent = (Number(r.markWad - r.payoffWad) / 1e18 / m.params.fundingPeriodSeconds) * 86_400;
+      const rent = (Number(timeValue) / 1e18 / m.params.fundingPeriodSeconds) * 86_400;
+      expect(Math.abs(paid - markRent) / markRent).to.be.lessThan(1e-9);
+      expect(Math.abs(paid - rent) / rent).to.be.lessThan(1e-6);
+    }
   });
 });

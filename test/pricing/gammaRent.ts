@@ -3,15 +3,13 @@
  * fair value, longs pay (mark − payoff) / T per unit of claim and time, which is W / T, the time value over the
  * funding period — the gamma rent. The engine's funding rate (`optionFundingRatePerDay`, the rate the engine's
  * exact flow starts from) times the mark, against the pricer's `timeValue`, to 1e-9 relative, on fast-check inputs
- * across moneyness, volatility, funding period and NF; and the same through the lens of a live market whose pool is
- * priced at fair value.
+ * across moneyness, volatility, funding period and NF (the same on a live market through the lens: test/options/views.ts).
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import { parseEther } from "ethers";
 
 import { ethers } from "../fixtures.js";
-import { deployOptionMarkets } from "../options/fixture.js";
 
 const SEED = 0x47414d4d;
 const DAY = 86_400n;
@@ -66,29 +64,5 @@ describe("Everlasting funding at fair value pays the gamma rent W / T (Paradigm'
     }
     expect(checked).to.be.greaterThan(250);
     console.log(`      ${checked} cases, worst relative difference: ${worst.toExponential(2)}`);
-  });
-
-  it("on a live market priced at fair value, the lens's funding rate × mark = the pricer's W / T", async function () {
-    // A fresh deployment rather than the options fixture's snapshot: this file runs after suites that take and
-    // restore snapshots of their own on the shared chain.
-    const f = await deployOptionMarkets();
-    const pricer = await ethers.getContractAt("EverlastingOptionPricer", await f.engine.optionPricer());
-    for (const m of [f.call, f.put]) {
-      const r = await f.lens.optionReport(m.id);
-      // At the mark's own implied volatility the fair value is the mark (to the inversion's rounding).
-      const args = [
-        r.ethPriceWad,
-        r.strikeWad,
-        r.impliedVolatilityWad,
-        BigInt(m.params.fundingPeriodSeconds),
-      ] as const;
-      const timeValue = await pricer.timeValue(...args);
-      expect(r.impliedVolatilityWad).to.be.greaterThan(parseEther("0.5"));
-      const paid = (Number(r.fundingRatePerDayWad) / 1e18) * (Number(r.markWad) / 1e18);
-      const markRent = (Number(r.markWad - r.payoffWad) / 1e18 / m.params.fundingPeriodSeconds) * 86_400;
-      const rent = (Number(timeValue) / 1e18 / m.params.fundingPeriodSeconds) * 86_400;
-      expect(Math.abs(paid - markRent) / markRent).to.be.lessThan(1e-9);
-      expect(Math.abs(paid - rent) / rent).to.be.lessThan(1e-6);
-    }
   });
 });
