@@ -7,7 +7,6 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { parseEther } from "ethers";
 
 import { ethers } from "../fixtures.js";
 
