@@ -36,10 +36,9 @@ library Health {
         uint256 debtValuePerTokenWad,
         MarketParams memory params
     ) internal pure returns (bool) {
-        if (debt == 0) return true;
-        if (collateral < params.minCollateralWei) return false;
-        uint256 debtValueWei = VaultMath.debtValue(debt, debtValuePerTokenWad);
-        return VaultMath.meetsRatio(collateral, debtValueWei, params.minCollateralRatioWad);
+        return
+            debt == 0 ||
+            _covers(collateral, debt, debtValuePerTokenWad, params, params.minCollateralRatioWad);
     }
 
     /// @notice Whether a vault can be liquidated: it has debt, and holds less than the dust floor or less than debt
@@ -55,10 +54,21 @@ library Health {
         uint256 debtValuePerTokenWad,
         MarketParams memory params
     ) internal pure returns (bool) {
-        if (debt == 0) return false;
-        if (collateral < params.minCollateralWei) return true;
-        uint256 debtValueWei = VaultMath.debtValue(debt, debtValuePerTokenWad);
-        return !VaultMath.meetsRatio(collateral, debtValueWei, liquidationRatioWad(params));
+        return
+            debt != 0 &&
+            !_covers(collateral, debt, debtValuePerTokenWad, params, liquidationRatioWad(params));
+    }
+
+    /// @dev Whether a vault holds the dust floor and collateral >= debt value * `ratioWad` (exact, no division).
+    function _covers(
+        uint256 collateral,
+        uint256 debt,
+        uint256 debtValuePerTokenWad,
+        MarketParams memory params,
+        uint256 ratioWad
+    ) private pure returns (bool) {
+        if (collateral < params.minCollateralWei) return false;
+        return VaultMath.meetsRatio(collateral, VaultMath.debtValue(debt, debtValuePerTokenWad), ratioWad);
     }
 
     /// @notice The collateral ratio below which a vault is liquidatable (WAD): the minimum ratio for a power market,
