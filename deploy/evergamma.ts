@@ -746,10 +746,23 @@ async function seedTokenPriceEth(
 ): Promise<number> {
   if (!isOptionMarket(p)) return fairPowerPriceEth(p, w.ethPriceUsd, impliedVolatility);
   const spot = parseEther(w.ethPriceUsd.toString());
-  const volatility = parseEther(impliedVolatility.toString());
-  const price = p.kind === "call" ? w.pricer.callPrice : w.pricer.putPrice;
-  const usd = await price(spot, p.strikeWad ?? 0n, volatility, p.fundingPeriodSeconds);
+  const usd = await optionFairValueUsd(w.pricer, p, spot, parseEther(impliedVolatility.toString()));
   return Number(usd) / 1e18 / w.ethPriceUsd;
+}
+
+/**
+ * An option market's everlasting fair value per unit of claim in USD (WAD) at ETH price `spotWad` and volatility
+ * `volatilityWad`: the pricer's call or put price at the market's strike and funding period. One token is worth NF
+ * times this, i.e. fair value × NF / S ETH.
+ */
+export async function optionFairValueUsd(
+  pricer: EverlastingOptionPricer,
+  p: Pick<MarketParameters, "kind" | "strikeWad" | "fundingPeriodSeconds">,
+  spotWad: bigint,
+  volatilityWad: bigint,
+): Promise<bigint> {
+  const price = p.kind === "put" ? pricer.putPrice : pricer.callPrice;
+  return price(spotWad, p.strikeWad ?? 0n, volatilityWad, BigInt(p.fundingPeriodSeconds));
 }
 
 /** Creates and initialises the tokenA/tokenB pool at `priceAInB` and raises its observation capacity. */

@@ -21,13 +21,12 @@ import {
   advanceTime,
   deployEvergamma,
   fairPowerPriceEth,
+  optionFairValueUsd,
   optionMarketParameters,
   setEthPrice,
   setPowerPrice,
   setTokenPrice,
   vaultIdOf,
-  type EvergammaDeployment,
-  type MarketDeployment,
 } from "../../deploy/evergamma.js";
 
 /** Squeeth's Controller on the same scenario (see the research notes on the anchor protocol). */
@@ -131,7 +130,14 @@ async function runScenario(priceSource: "twap" | "chainlink"): Promise<Record<st
   await (await engine.mint(unsafeCallId, ((await lens.maxMintable(unsafeCallId)) * 999n) / 1000n)).wait();
   await setEthPrice(deployment, 4800);
   await setPowerPrice(deployment, fairPowerPriceEth(deployment.market, 4800, 0.8).toPrecision(12));
-  await setTokenPrice(deployment, call, await fairOptionPriceEth(deployment, call, 4800, 0.8));
+  const callFairUsd = await optionFairValueUsd(
+    deployment.pricer,
+    call.params,
+    parseEther("4800"),
+    parseEther("0.8"),
+  );
+  const callNf = await lens.normalizationFactor(call.id);
+  await setTokenPrice(deployment, call, formatEther((callFairUsd * callNf) / parseEther("4800")));
   await advanceTime(deployment, deployment.market.twapPeriodSeconds);
   if (feed) await (await feed.setAnswer(parseUnits("4800", Number(await feed.decimals())))).wait();
   const liquidator = deployment.engine.connect(deployment.deployer);
@@ -150,26 +156,6 @@ async function runScenario(priceSource: "twap" | "chainlink"): Promise<Record<st
     deployment.engine.interface.getFunction("createMarket").selector,
   );
   return results;
-}
-
-/** An option token's fair price in ETH at ETH = `spotUsd` and `volatility` (the pricer's value per claim × NF / S). */
-async function fairOptionPriceEth(
-  d: EvergammaDeployment,
-  m: MarketDeployment,
-  spotUsd: number,
-  volatility: number,
-): Promise<string> {
-  const spot = parseEther(String(spotUsd));
-  const args = [
-    spot,
-    m.params.strikeWad ?? 0n,
-    parseEther(String(volatility)),
-    BigInt(m.params.fundingPeriodSeconds),
-  ] as const;
-  const value =
-    m.params.kind === "put" ? await d.pricer.putPrice(...args) : await d.pricer.callPrice(...args);
-  const nf = await d.lens.normalizationFactor(m.id);
-  return formatEther((value * nf) / spot);
 }
 
 /** The gas of the `createMarket` transaction mined after block `after`. */

@@ -18,7 +18,12 @@
  */
 import { formatEther, parseEther, type Signer } from "ethers";
 
-import { vaultIdOf, type EvergammaDeployment, type MarketParameters } from "../../deploy/evergamma.js";
+import {
+  optionFairValueUsd,
+  vaultIdOf,
+  type EvergammaDeployment,
+  type MarketParameters,
+} from "../../deploy/evergamma.js";
 import { movePoolPrice, readPoolPrice, type UniswapV3Pool } from "../../deploy/uniswap.js";
 import type { MarketToken } from "../../types/ethers-contracts/index.js";
 
@@ -173,8 +178,7 @@ export class ArbitrageBot {
     const period = BigInt(market.fundingPeriodSeconds);
     let mark: bigint;
     if (market.kind === "call" || market.kind === "put") {
-      const price = market.kind === "call" ? pricer.callPrice : pricer.putPrice;
-      mark = await price(spotWad, market.strikeWad ?? 0n, this.#o.targetVolWad, period);
+      mark = await optionFairValueUsd(pricer, market, spotWad, this.#o.targetVolWad);
     } else {
       const power = BigInt(market.power) * WAD;
       mark =

@@ -8,9 +8,10 @@
  * 1/r(τ) = 1/a + (1/r0 − 1/a) e^(aτ). The flow runs from edge to edge of these pieces for at most one day; the rate
  * reached there continues linearly for the rest of a longer gap. NF_new = NF · r0 / r_end · e^(−F_end τ_linear).
  *
- * `odeNextNormalizationFactor` integrates dr/dτ = r F(r) numerically (RK4, floating point) as an independent check
- * of the closed form itself.
+ * `odeNextNormalizationFactor` integrates dr/dτ = r F(r) numerically (RK4, floating point, with the simulation's F:
+ * `premiumIndexRate`) as an independent check of the closed form itself.
  */
+import { premiumIndexRate } from "../../scripts/devnet/metrics.js";
 import { D, type Dec } from "./everlastingReference.js";
 
 export const EXACT_GAP_MAX_SECONDS = 86_400n;
@@ -129,14 +130,13 @@ export function refNextNormalizationFactor(c: PremiumFundingCase): Dec {
 
 /** NF after the update by RK4 on dr/dτ = r F(r) in floating point, `steps` steps over the whole gap (≤ 1 day). */
 export function odeNextNormalizationFactor(c: PremiumFundingCase, steps = 20_000): number {
-  const [interest, clamp, rateFloor, rateCap] = [c.interest, c.clamp, c.floor, c.cap].map(
-    (x) => Number(x) / 1e18,
-  );
-  const flow = (r: number) => {
-    const premium = r - 1;
-    const f = premium + Math.min(clamp, Math.max(-clamp, interest - premium));
-    return r * Math.min(rateCap - 1, Math.max(rateFloor - 1, f));
+  const terms = {
+    interest: Number(c.interest) / 1e18,
+    clamp: Number(c.clamp) / 1e18,
+    rateFloor: Number(c.floor) / 1e18 - 1,
+    rateCap: Number(c.cap) / 1e18 - 1,
   };
+  const flow = (r: number) => r * premiumIndexRate(r - 1, terms);
   const h = Number(c.elapsed) / Number(c.period) / steps;
   const r0 = Number(c.ratio) / 1e18;
   let r = r0;
